@@ -1,0 +1,76 @@
+package org.audittrail.job;
+
+import java.io.Serializable;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+
+/** Where a PostgreSQL database is and how to log in; its password never leaves through {@link #toString()}. */
+public final class Database implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String host;
+    private final int port;
+    private final String name;
+    private final String user;
+    private final String password;
+
+    public Database(String host, int port, String name, String user, String password) {
+        this.host = host;
+        this.port = port;
+        this.name = name;
+        this.user = user;
+        this.password = password == null ? "" : password;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    /** The password, for the connectors that need it; never log it. */
+    public String password() {
+        return password;
+    }
+
+    /** The JDBC URL, without credentials. */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://" + host + ":" + port + "/" + name;
+    }
+
+    /** A new connection, credentials passed as properties so they never appear in a URL. */
+    public Connection connect() throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", user);
+        properties.setProperty("password", password);
+        properties.setProperty("ApplicationName", "audit-trail");
+        try {
+            return DriverManager.getConnection(jdbcUrl(), properties);
+        } catch (SQLException e) {
+            throw new SQLException("Cannot connect to " + this + ": " + e.getMessage(), e.getSQLState(), e);
+        }
+    }
+
+    /** Whether both name the same database on the same server, as far as the settings tell. */
+    public boolean sameAs(Database other) {
+        return host.equals(other.host) && port == other.port && name.equals(other.name);
+    }
+
+    @Override
+    public String toString() {
+        return user + "@" + host + ":" + port + "/" + name;
+    }
+}

@@ -1,0 +1,62 @@
+package org.audittrail.job;
+
+import org.apache.flink.cdc.connectors.base.options.StartupOptions;
+import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
+import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder.PostgresIncrementalSource;
+import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfigFactory;
+import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffsetFactory;
+import org.audittrail.udf.Change;
+import org.audittrail.udf.ChangeDeserializer;
+
+import java.util.List;
+import java.util.Properties;
+import java.util.regex.Pattern;
+
+/** The Flink CDC incremental source over slot and publication {@code bemi}, with pgoutput, streaming only. */
+public final class WalSource {
+
+    private WalSource() {}
+
+    /** A source of the changes of {@code tables} ({@code schema.table}) and of the context messages. */
+    public static PostgresIncrementalSource<Change> create(Database source, List<String> tables) {
+        PostgresSourceBuilder<Change> builder = PostgresSourceBuilder.PostgresIncrementalSource.<Change>builder()
+                .hostname(source.host())
+                .port(source.port())
+                .database(source.name())
+                .username(source.user())
+                .password(source.password())
+                .schemaList(tables.stream().map(t -> t.substring(0, t.indexOf('.'))).distinct().toArray(String[]::new))
+                .tableList(tables.stream().map(WalSource::exactly).toArray(String[]::new))
+                .slotName(Setup.SLOT)
+                .decodingPluginName("pgoutput")
+                // the first start reads from the slot; later starts from the checkpoint or savepoint
+                .startupOptions(StartupOptions.committed())
+                .debeziumProperties(debeziumProperties())
+                .deserializer(new ChangeDeserializer());
+        PostgresSourceConfigFactory config = builder.getConfigFactory();
+        // build() hard-codes the stock dialect, which drops context messages
+        return new PostgresIncrementalSource<>(
+                config, new ChangeDeserializer(), new PostgresOffsetFactory(), new ContextMessageDialect(config.create(0)));
+    }
+
+    private static Properties debeziumProperties() {
+        Properties p = new Properties();
+        p.setProperty("publication.name", Setup.PUBLICATION);
+        // setup owns the publication's table list
+        p.setProperty("publication.autocreate.mode", "disabled");
+        p.setProperty("slot.drop.on.stop", "false");
+        p.setProperty("decimal.handling.mode", "precise");
+        p.setProperty("interval.handling.mode", "string");
+        p.setProperty("binary.handling.mode", "bytes");
+        p.setProperty("hstore.handling.mode", "json");
+        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        p.setProperty("include.unknown.datatypes", "true");
+        p.setProperty("message.prefix.include.list", ChangeDeserializer.CONTEXT_PREFIX);
+        return p;
+    }
+
+    /** A Debezium table filter matching exactly one {@code schema.table}. */
+    private static String exactly(String table) {
+        return Pattern.quote(table);
+    }
+}

@@ -1,0 +1,102 @@
+-- Destination schema: the changes table, its daily partitions and their retention.
+-- Safe to run again: every statement checks what is there first.
+
+CREATE TABLE IF NOT EXISTS changes (
+  "id" uuid NOT NULL,
+  "database" varchar(255) NOT NULL,
+  "schema" varchar(255) NOT NULL,
+  "table" varchar(255) NOT NULL,
+  "primary_key" varchar(255),
+  "operation" text NOT NULL CHECK ("operation" IN ('CREATE', 'UPDATE', 'DELETE', 'TRUNCATE')),
+  "before" jsonb NOT NULL DEFAULT '{}',
+  "after" jsonb NOT NULL DEFAULT '{}',
+  "context" jsonb NOT NULL DEFAULT '{}',
+  "committed_at" timestamptz NOT NULL,
+  "queued_at" timestamptz NOT NULL,
+  "created_at" timestamptz NOT NULL DEFAULT clock_timestamp(),
+  "transaction_id" bigint NOT NULL,
+  "position" bigint NOT NULL,
+  PRIMARY KEY ("id", "committed_at")
+) PARTITION BY RANGE ("committed_at");
+
+-- the job recognizes its own destination by this comment and never tracks it
+COMMENT ON TABLE changes IS 'audit-trail destination: row changes captured from the WAL';
+
+-- a change whose day has no partition yet lands here, so a write never fails for want of one
+CREATE TABLE IF NOT EXISTS changes_default PARTITION OF changes DEFAULT;
+
+CREATE INDEX IF NOT EXISTS changes_before_idx ON changes USING gin ("before" jsonb_path_ops);
+CREATE INDEX IF NOT EXISTS changes_after_idx ON changes USING gin ("after" jsonb_path_ops);
+CREATE INDEX IF NOT EXISTS changes_context_idx ON changes USING gin ("context" jsonb_path_ops);
+-- the history of one record: database, schema, table, primary key, then time
+CREATE INDEX IF NOT EXISTS changes_record_idx
+  ON changes ("primary_key", "table", "schema", "database", "committed_at");
+CREATE INDEX IF NOT EXISTS changes_committed_at_idx ON changes ("committed_at");
+
+-- Creates the daily partitions (UTC days) from the oldest day waiting in changes_default up to
+-- days_ahead days from now, moving the waiting rows into them. Returns how many it created.
+CREATE OR REPLACE FUNCTION changes_create_partitions(days_ahead integer DEFAULT 7) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  first_day date;
+  last_day date := (now() AT TIME ZONE 'UTC')::date + days_ahead;
+  day date;
+  partition_name text;
+  lower_bound timestamptz;
+  upper_bound timestamptz;
+  created integer := 0;
+BEGIN
+  SELECT LEAST(min(("committed_at" AT TIME ZONE 'UTC')::date), (now() AT TIME ZONE 'UTC')::date)
+    INTO first_day FROM changes_default;
+  day := first_day;
+  WHILE day <= last_day LOOP
+    partition_name := 'changes_' || to_char(day, 'YYYYMMDD');
+    lower_bound := day::timestamp AT TIME ZONE 'UTC';
+    upper_bound := (day + 1)::timestamp AT TIME ZONE 'UTC';
+    IF to_regclass(quote_ident(partition_name)) IS NULL THEN
+      IF EXISTS (SELECT 1 FROM changes_default WHERE "committed_at" >= lower_bound AND "committed_at" < upper_bound) THEN
+        EXECUTE format('CREATE TABLE %I (LIKE changes INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', partition_name);
+        EXECUTE format('WITH moved AS (DELETE FROM changes_default WHERE "committed_at" >= %L AND "committed_at" < %L RETURNING *) '
+                       'INSERT INTO %I SELECT * FROM moved', lower_bound, upper_bound, partition_name);
+        EXECUTE format('ALTER TABLE changes ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+                       partition_name, lower_bound, upper_bound);
+      ELSE
+        EXECUTE format('CREATE TABLE %I PARTITION OF changes FOR VALUES FROM (%L) TO (%L)',
+                       partition_name, lower_bound, upper_bound);
+      END IF;
+      created := created + 1;
+    END IF;
+    day := day + 1;
+  END LOOP;
+  RETURN created;
+END
+$$;
+
+-- Drops the daily partitions wholly older than keep_days days, and such rows of changes_default.
+-- Returns how many partitions it dropped. NULL or 0 keeps everything.
+CREATE OR REPLACE FUNCTION changes_apply_retention(keep_days integer) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  cutoff date;
+  partition_name text;
+  dropped integer := 0;
+BEGIN
+  IF keep_days IS NULL OR keep_days <= 0 THEN
+    RETURN 0;
+  END IF;
+  cutoff := (now() AT TIME ZONE 'UTC')::date - keep_days;
+  FOR partition_name IN
+    SELECT c.relname FROM pg_inherits i
+      JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'changes'::regclass AND c.relname ~ '^changes_[0-9]{8}$'
+       AND to_date(substring(c.relname from 9), 'YYYYMMDD') < cutoff
+  LOOP
+    EXECUTE format('DROP TABLE %I', partition_name);
+    dropped := dropped + 1;
+  END LOOP;
+  DELETE FROM changes_default WHERE "committed_at" < cutoff::timestamp AT TIME ZONE 'UTC';
+  RETURN dropped;
+END
+$$;
+
+SELECT changes_create_partitions(7);

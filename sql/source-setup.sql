@@ -1,0 +1,72 @@
+-- Source setup: what the job needs in the database it reads. Safe to run again.
+-- Run as a role that may create publications, replication slots and event triggers.
+
+-- 1. Logical decoding must be on.
+DO $$
+BEGIN
+  IF current_setting('wal_level') <> 'logical' THEN
+    RAISE EXCEPTION 'wal_level is %, but logical replication needs logical', current_setting('wal_level')
+      USING HINT = 'Run ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL.';
+  END IF;
+END
+$$;
+
+-- 2. The replication slot the job reads from; it keeps the WAL until the job has stored it.
+--    First, before this transaction writes: a slot cannot be created after a write.
+SELECT pg_create_logical_replication_slot('bemi', 'pgoutput')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = 'bemi');
+
+-- 3. REPLICA IDENTITY FULL, so updates and deletes carry the whole previous row,
+--    on every table of schema public now and on those created later.
+CREATE OR REPLACE PROCEDURE _bemi_set_replica_identity() AS $$
+DECLARE
+  tracked regclass;
+BEGIN
+  FOR tracked IN
+    SELECT c.oid::regclass FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relreplident <> 'f'
+       -- never the audit trail's own destination (marked by its comment) or its partitions
+       AND coalesce(obj_description(coalesce(pg_partition_root(c.oid), c.oid), 'pg_class'), '')
+           NOT LIKE 'audit-trail destination%'
+  LOOP
+    EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', tracked);
+  END LOOP;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION _bemi_set_replica_identity_func() RETURNS event_trigger AS $$
+BEGIN
+  CALL _bemi_set_replica_identity();
+END
+$$ LANGUAGE plpgsql;
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '_bemi_set_replica_identity_trigger') THEN
+    CREATE EVENT TRIGGER _bemi_set_replica_identity_trigger ON ddl_command_end
+      WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS')
+      EXECUTE FUNCTION _bemi_set_replica_identity_func();
+  END IF;
+EXCEPTION WHEN insufficient_privilege THEN
+  RAISE NOTICE 'Not allowed to create event triggers: after creating a table, run CALL _bemi_set_replica_identity();';
+END
+$$;
+
+CALL _bemi_set_replica_identity();
+
+-- 4. The publication of the tracked tables: every table of schema public but the destination.
+--    The job keeps its table list in step with its configuration at every start.
+DO $$
+DECLARE
+  tables text;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'bemi') THEN
+    SELECT string_agg(c.oid::regclass::text, ', ') INTO tables
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+       AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'audit-trail destination%';
+    EXECUTE 'CREATE PUBLICATION bemi' || coalesce(' FOR TABLE ' || tables, '');
+  END IF;
+END
+$$;

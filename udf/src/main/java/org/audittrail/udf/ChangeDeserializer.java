@@ -1,0 +1,144 @@
+package org.audittrail.udf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/** Maps a Debezium record of the WAL to a {@link Change}: row changes, and {@code _bemi} context messages. */
+public class ChangeDeserializer implements DebeziumDeserializationSchema<Change> {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Prefix of the logical decoding messages that carry application context. */
+    public static final String CONTEXT_PREFIX = "_bemi";
+
+    /** Longest text stored in {@code changes.primary_key}, a varchar(255). */
+    static final int PRIMARY_KEY_LENGTH = 255;
+
+    @Override
+    public void deserialize(SourceRecord record, Collector<Change> out) {
+        Struct value = (Struct) record.value();
+        if (value == null || value.schema().field("op") == null) {
+            return; // tombstones, heartbeats and schema events carry no change
+        }
+        Change change = switch (value.getString("op")) {
+            case "c" -> row(record, value, Operation.CREATE);
+            case "u" -> row(record, value, Operation.UPDATE);
+            case "d" -> row(record, value, Operation.DELETE);
+            case "t" -> row(record, value, Operation.TRUNCATE);
+            case "m" -> message(value);
+            default -> null; // "r": snapshot reads; the job streams only
+        };
+        if (change != null) {
+            out.collect(change);
+        }
+    }
+
+    private static Change row(SourceRecord record, Struct value, Operation operation) {
+        Change change = positioned(value, operation);
+        ObjectNode before = RowImage.of(struct(value, "before"));
+        ObjectNode after = RowImage.of(struct(value, "after"));
+        if (operation == Operation.UPDATE) {
+            RowImage.fillUnavailable(after, before);
+        }
+        change.before = Json.write(operation == Operation.CREATE ? Json.object() : before);
+        change.after = Json.write(operation == Operation.DELETE ? Json.object() : after);
+        change.primaryKey = primaryKey((Struct) record.key());
+        change.context = Json.EMPTY_OBJECT;
+        return change;
+    }
+
+    private static Change message(Struct value) {
+        Struct message = value.getStruct("message");
+        if (!CONTEXT_PREFIX.equals(message.getString("prefix"))) {
+            return null;
+        }
+        Change change = positioned(value, Operation.MESSAGE);
+        change.before = Json.EMPTY_OBJECT;
+        change.after = Json.EMPTY_OBJECT;
+        change.context = Context.parse(text(message.get("content")));
+        return change;
+    }
+
+    private static Change positioned(Struct value, Operation operation) {
+        Struct source = value.getStruct("source");
+        Change change = new Change();
+        change.operation = operation;
+        change.database = source.getString("db");
+        change.schema = source.getString("schema");
+        change.table = source.getString("table");
+        change.position = orZero(source.getInt64("lsn"));
+        change.transactionId = orZero(source.getInt64("txId"));
+        change.committedAt = orZero(source.getInt64("ts_ms")) * 1_000L;
+        change.queuedAt = nowMicros();
+        return change;
+    }
+
+    /** Text form of the primary key: the value of a one-column key, a JSON array of the values of a composite one. */
+    static String primaryKey(Struct key) {
+        if (key == null || key.schema().fields().isEmpty()) {
+            return null;
+        }
+        String text;
+        if (key.schema().fields().size() == 1) {
+            Field field = key.schema().fields().get(0);
+            text = scalarText(RowImage.value(field.schema(), key.get(field)));
+        } else {
+            ArrayNode values = Json.MAPPER.createArrayNode();
+            for (Field field : key.schema().fields()) {
+                values.add(RowImage.value(field.schema(), key.get(field)));
+            }
+            text = Json.write(values);
+        }
+        // the column is varchar(255): a longer key is cut rather than failing the write; the id keeps it whole
+        return text.length() > PRIMARY_KEY_LENGTH ? text.substring(0, PRIMARY_KEY_LENGTH) : text;
+    }
+
+    private static String scalarText(JsonNode node) {
+        return node.isValueNode() && !node.isNull() ? node.asText() : Json.write(node);
+    }
+
+    private static Struct struct(Struct value, String name) {
+        return value.schema().field(name) == null ? null : value.getStruct(name);
+    }
+
+    private static String text(Object content) {
+        if (content == null) {
+            return "";
+        }
+        if (content instanceof ByteBuffer) {
+            ByteBuffer buffer = ((ByteBuffer) content).duplicate();
+            byte[] bytes = new byte[buffer.remaining()];
+            buffer.get(bytes);
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+        if (content instanceof byte[]) {
+            return new String((byte[]) content, StandardCharsets.UTF_8);
+        }
+        return content.toString();
+    }
+
+    private static long orZero(Long value) {
+        return value == null ? 0L : value;
+    }
+
+    private static long nowMicros() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000L;
+    }
+
+    @Override
+    public TypeInformation<Change> getProducedType() {
+        return TypeInformation.of(Change.class);
+    }
+}

@@ -1,0 +1,206 @@
+package org.audittrail.udf;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.debezium.data.VariableScaleDecimal;
+import org.apache.kafka.connect.data.Decimal;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a Debezium row image into the JSON stored in {@code before} and {@code after}: numeric with
+ * every digit, temporal values as ISO-8601, arrays as arrays, json/jsonb nested, bytea as PostgreSQL's
+ * hex text ({@code \x0a0b}).
+ */
+public final class RowImage {
+
+    /** What Debezium sends for a TOASTed value it could not read; never stored. */
+    static final String UNAVAILABLE = "__debezium_unavailable_value";
+
+    private static final JsonNodeFactory NODES = Json.MAPPER.getNodeFactory();
+
+    private RowImage() {}
+
+    /** The JSON object of a row image; {@code {}} for a missing one. */
+    public static ObjectNode of(Struct row) {
+        ObjectNode node = Json.object();
+        if (row == null) {
+            return node;
+        }
+        for (Field field : row.schema().fields()) {
+            node.set(field.name(), value(field.schema(), row.get(field)));
+        }
+        return node;
+    }
+
+    /** Replaces values Debezium could not read (unchanged TOASTed columns) with their value in {@code before}. */
+    public static void fillUnavailable(ObjectNode after, ObjectNode before) {
+        after.fieldNames().forEachRemaining(name -> {
+            if (isUnavailable(after.get(name)) && before.has(name) && !isUnavailable(before.get(name))) {
+                after.set(name, before.get(name));
+            }
+        });
+    }
+
+    /** Whether any value of the image is Debezium's placeholder for an unreadable TOASTed value. */
+    public static boolean hasUnavailable(ObjectNode image) {
+        for (JsonNode v : (Iterable<JsonNode>) image::elements) {
+            if (isUnavailable(v)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isUnavailable(JsonNode v) {
+        if (v == null) {
+            return false;
+        }
+        if (v.isTextual() && (UNAVAILABLE.equals(v.textValue()) || HEX_UNAVAILABLE.equals(v.textValue()))) {
+            return true;
+        }
+        if (v.isArray() && v.size() == 1) {
+            return isUnavailable(v.get(0));
+        }
+        return false;
+    }
+
+    private static final String HEX_UNAVAILABLE = hex(UNAVAILABLE.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    static JsonNode value(Schema schema, Object value) {
+        if (value == null) {
+            return NODES.nullNode();
+        }
+        String logical = schema.name();
+        if (logical != null) {
+            JsonNode converted = logicalValue(logical, schema, value);
+            if (converted != null) {
+                return converted;
+            }
+        }
+        switch (schema.type()) {
+            case INT8:
+            case INT16:
+            case INT32:
+            case INT64:
+                return NODES.numberNode(((Number) value).longValue());
+            case FLOAT32:
+                return floating(((Number) value).floatValue());
+            case FLOAT64:
+                return floating(((Number) value).doubleValue());
+            case BOOLEAN:
+                return NODES.booleanNode((Boolean) value);
+            case STRING:
+                return NODES.textNode((String) value);
+            case BYTES:
+                return NODES.textNode(hex(bytes(value)));
+            case ARRAY: {
+                ArrayNode array = NODES.arrayNode();
+                for (Object element : (List<?>) value) {
+                    array.add(value(schema.valueSchema(), element));
+                }
+                return array;
+            }
+            case MAP: {
+                ObjectNode object = NODES.objectNode();
+                for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
+                    object.set(String.valueOf(e.getKey()), value(schema.valueSchema(), e.getValue()));
+                }
+                return object;
+            }
+            case STRUCT:
+                return of((Struct) value);
+            default:
+                return NODES.textNode(String.valueOf(value));
+        }
+    }
+
+    /** Debezium's logical types; null where the plain type's mapping is right. */
+    private static JsonNode logicalValue(String logical, Schema schema, Object value) {
+        switch (logical) {
+            case Decimal.LOGICAL_NAME:
+                return NODES.numberNode((BigDecimal) value);
+            case VariableScaleDecimal.LOGICAL_NAME: {
+                Struct s = (Struct) value;
+                // NaN and infinities of numeric arrive without digits
+                return s.get(VariableScaleDecimal.VALUE_FIELD) == null
+                        ? NODES.textNode("NaN")
+                        : NODES.numberNode(VariableScaleDecimal.toLogical(s).getDecimalValue().orElseThrow());
+            }
+            case io.debezium.data.Json.LOGICAL_NAME:
+                return nestedJson((String) value);
+            case io.debezium.time.Date.SCHEMA_NAME:
+                return NODES.textNode(LocalDate.ofEpochDay(((Number) value).longValue()).toString());
+            case io.debezium.time.Time.SCHEMA_NAME:
+                return NODES.textNode(time(((Number) value).longValue() * 1_000_000L));
+            case io.debezium.time.MicroTime.SCHEMA_NAME:
+                return NODES.textNode(time(((Number) value).longValue() * 1_000L));
+            case io.debezium.time.NanoTime.SCHEMA_NAME:
+                return NODES.textNode(time(((Number) value).longValue()));
+            case io.debezium.time.Timestamp.SCHEMA_NAME:
+                return NODES.textNode(localDateTime(((Number) value).longValue() * 1_000_000L));
+            case io.debezium.time.MicroTimestamp.SCHEMA_NAME:
+                return NODES.textNode(localDateTime(((Number) value).longValue() * 1_000L));
+            case io.debezium.time.NanoTimestamp.SCHEMA_NAME:
+                return NODES.textNode(localDateTime(((Number) value).longValue()));
+            default:
+                return null;
+        }
+    }
+
+    private static JsonNode nestedJson(String text) {
+        try {
+            return Json.parse(text);
+        } catch (JsonProcessingException e) {
+            // PostgreSQL validated it already; keep the text rather than lose the value
+            return NODES.textNode(text);
+        }
+    }
+
+    private static JsonNode floating(double d) {
+        // JSON has no NaN or Infinity: keep PostgreSQL's text for them, as to_jsonb does
+        return Double.isFinite(d) ? NODES.numberNode(d) : NODES.textNode(Double.toString(d));
+    }
+
+    private static String localDateTime(long epochNanos) {
+        Instant instant = Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L), Math.floorMod(epochNanos, 1_000_000_000L));
+        return DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(LocalDateTime.ofInstant(instant, ZoneOffset.UTC));
+    }
+
+    private static String time(long nanoOfDay) {
+        return DateTimeFormatter.ISO_LOCAL_TIME.format(LocalTime.ofNanoOfDay(nanoOfDay));
+    }
+
+    private static byte[] bytes(Object value) {
+        if (value instanceof ByteBuffer) {
+            ByteBuffer buffer = ((ByteBuffer) value).duplicate();
+            byte[] out = new byte[buffer.remaining()];
+            buffer.get(out);
+            return out;
+        }
+        return (byte[]) value;
+    }
+
+    private static String hex(byte[] bytes) {
+        StringBuilder sb = new StringBuilder(2 + bytes.length * 2).append("\\x");
+        for (byte b : bytes) {
+            sb.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+        }
+        return sb.toString();
+    }
+}
