@@ -4,7 +4,6 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -86,12 +85,19 @@ public class AuditTrailJob implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        start(StreamExecutionEnvironment.getExecutionEnvironment()).getJobExecutionResult().get();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        build(env);
+        env.execute(jobName());
         return 0;
     }
 
-    /** Prepares the databases (unless told not to) and submits the job to {@code env}; returns at once. */
-    public JobClient start(StreamExecutionEnvironment env) throws Exception {
+    /** The job's name in the web UI; it names the source database, never its password. */
+    public String jobName() {
+        return "audit-trail " + databases.source();
+    }
+
+    /** Prepares the databases (unless told not to) and builds the pipeline in {@code env}. */
+    public void build(StreamExecutionEnvironment env) {
         Database source = databases.source();
         Database destination = databases.destination();
         if (!skipSetup) {
@@ -104,7 +110,6 @@ public class AuditTrailJob implements Callable<Integer> {
                 WalSource.create(source, tables),
                 ChangesSink.create(destination, batchSize, flushIntervalMs),
                 new PartitionMaintenance(destination, retentionDays));
-        return env.executeAsync("audit-trail " + source);
     }
 
     /** Checkpointing exactly-once, kept on cancel so a stopped job can be restored; no Kryo fallback. */

@@ -1,0 +1,143 @@
+package org.audittrail.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.audittrail.job.TestDatabase.Transaction;
+import org.audittrail.udf.Change;
+import org.audittrail.udf.ChangeId;
+import org.audittrail.udf.Json;
+import org.audittrail.udf.Operation;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** From SQL written to the source to the exact rows of {@code changes}, all 14 columns. */
+class ChangesITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = TestJob.cluster();
+
+    static TestDatabase db;
+    TestJob job;
+
+    @BeforeAll
+    static void startDatabase() {
+        db = TestDatabase.start();
+        db.executeFixture("fixtures/changes-schema.sql");
+    }
+
+    @AfterAll
+    static void stopDatabase() throws Exception {
+        db.close();
+    }
+
+    @AfterEach
+    void cancel() throws Exception {
+        job.cancel();
+    }
+
+    @Test
+    void everyRowChangeLandsOnceWithAllColumns(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        job = new TestJob(cluster).submit(db.args());
+        List<Expected> expected = new ArrayList<>();
+
+        Transaction single = db.transaction("INSERT INTO todo (task) VALUES ('Sleep')");
+        expected.add(new Expected("todo", "1", Operation.CREATE, "{}", "{\"id\":1,\"task\":\"Sleep\",\"is_completed\":false}", single));
+
+        Transaction multi = db.transaction("INSERT INTO todo (task) VALUES ('Eat'), ('Repeat')");
+        expected.add(new Expected("todo", "2", Operation.CREATE, "{}", "{\"id\":2,\"task\":\"Eat\",\"is_completed\":false}", multi));
+        expected.add(new Expected("todo", "3", Operation.CREATE, "{}", "{\"id\":3,\"task\":\"Repeat\",\"is_completed\":false}", multi));
+
+        Transaction update = db.transaction("UPDATE todo SET is_completed = true WHERE id IN (1, 3)");
+        expected.add(new Expected("todo", "1", Operation.UPDATE, "{\"id\":1,\"task\":\"Sleep\",\"is_completed\":false}",
+                "{\"id\":1,\"task\":\"Sleep\",\"is_completed\":true}", update));
+        expected.add(new Expected("todo", "3", Operation.UPDATE, "{\"id\":3,\"task\":\"Repeat\",\"is_completed\":false}",
+                "{\"id\":3,\"task\":\"Repeat\",\"is_completed\":true}", update));
+
+        Transaction tables = db.transaction(
+                "DELETE FROM todo WHERE id = 2",
+                "INSERT INTO todo_tags (todo_id, tag, note) VALUES (1, 'home', 'first')",
+                "INSERT INTO events (name, payload) VALUES ('signup', 7)");
+        expected.add(new Expected("todo", "2", Operation.DELETE, "{\"id\":2,\"task\":\"Eat\",\"is_completed\":false}", "{}", tables));
+        expected.add(new Expected("todo_tags", "[\"home\",1]", Operation.CREATE, "{}",
+                "{\"todo_id\":1,\"tag\":\"home\",\"note\":\"first\"}", tables));
+        expected.add(new Expected("events", null, Operation.CREATE, "{}", "{\"name\":\"signup\",\"payload\":7}", tables));
+
+        Transaction keyless = db.transaction(
+                "UPDATE todo_tags SET note = 'second'",
+                "UPDATE events SET payload = 8",
+                "DELETE FROM events");
+        expected.add(new Expected("todo_tags", "[\"home\",1]", Operation.UPDATE, "{\"todo_id\":1,\"tag\":\"home\",\"note\":\"first\"}",
+                "{\"todo_id\":1,\"tag\":\"home\",\"note\":\"second\"}", keyless));
+        expected.add(new Expected("events", null, Operation.UPDATE, "{\"name\":\"signup\",\"payload\":7}",
+                "{\"name\":\"signup\",\"payload\":8}", keyless));
+        expected.add(new Expected("events", null, Operation.DELETE, "{\"name\":\"signup\",\"payload\":8}", "{}", keyless));
+
+        db.awaitChanges(expected.size());
+        List<Map<String, Object>> rows = db.query("SELECT *, pg_xact_commit_timestamp(transaction_id::text::xid) AS real_commit"
+                + " FROM changes ORDER BY position");
+        assertThat(rows).hasSize(expected.size());
+        for (int i = 0; i < rows.size(); i++) {
+            expected.get(i).assertMatches(rows.get(i));
+        }
+        assertThat(db.value("SELECT count(DISTINCT position) FROM changes")).isEqualTo((long) expected.size());
+    }
+
+    /** One expected row of changes, and the transaction that made it. */
+    record Expected(String table, String primaryKey, Operation operation, String before, String after, Transaction tx) {
+
+        void assertMatches(Map<String, Object> row) throws Exception {
+            String what = operation + " " + table + " " + primaryKey;
+            assertThat(row.get("database")).as(what).isEqualTo("postgres");
+            assertThat(row.get("schema")).as(what).isEqualTo("public");
+            assertThat(row.get("table")).as(what).isEqualTo(table);
+            assertThat(row.get("primary_key")).as(what).isEqualTo(primaryKey);
+            assertThat(row.get("operation")).as(what).isEqualTo(operation.name());
+            assertThat(json(row.get("before"))).as(what + " before").isEqualTo(Json.parse(before));
+            assertThat(json(row.get("after"))).as(what + " after").isEqualTo(Json.parse(after));
+            assertThat(json(row.get("context"))).as(what + " context").isEqualTo(Json.parse("{}"));
+            assertThat(row.get("transaction_id")).as(what).isEqualTo(tx.xid());
+            long position = (Long) row.get("position");
+            assertThat(position).as(what + " position").isGreaterThanOrEqualTo(tx.lsnBefore()).isLessThan(tx.lsnAfter());
+
+            Timestamp committedAt = (Timestamp) row.get("committed_at");
+            Timestamp realCommit = (Timestamp) row.get("real_commit");
+            Timestamp queuedAt = (Timestamp) row.get("queued_at");
+            Timestamp createdAt = (Timestamp) row.get("created_at");
+            // Debezium gives the commit time in milliseconds
+            assertThat(Duration.between(committedAt.toInstant(), realCommit.toInstant()).abs())
+                    .as(what + " committed_at").isLessThan(Duration.ofMillis(1));
+            assertThat(queuedAt).as(what + " queued_at").isAfterOrEqualTo(committedAt);
+            assertThat(createdAt).as(what + " created_at").isAfterOrEqualTo(queuedAt);
+            assertThat(Duration.between(committedAt.toInstant(), createdAt.toInstant())).isLessThan(Duration.ofMinutes(1));
+
+            Change change = new Change();
+            change.database = "postgres";
+            change.schema = "public";
+            change.table = table;
+            change.primaryKey = primaryKey;
+            change.operation = operation;
+            change.transactionId = tx.xid();
+            change.position = position;
+            assertThat(row.get("id")).as(what + " id").isEqualTo(ChangeId.of(change));
+            assertThat(row.get("id")).isInstanceOf(UUID.class);
+        }
+
+        private static JsonNode json(Object jsonb) throws Exception {
+            return Json.parse(jsonb.toString());
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package org.audittrail.job;
+
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Runs the real job on a Flink MiniCluster: submit, checkpoint, cancel, restore. */
+final class TestJob {
+
+    /** A MiniCluster for an ITCase: one TaskManager, checkpoints kept under target/. */
+    static MiniClusterExtension cluster() {
+        Configuration config = new Configuration();
+        config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Path.of("target", "checkpoints").toAbsolutePath().toUri().toString());
+        return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+                .setNumberTaskManagers(1)
+                .setNumberSlotsPerTaskManager(4)
+                .setConfiguration(config)
+                .build());
+    }
+
+    private final MiniCluster cluster;
+    private JobID id;
+
+    TestJob(MiniCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    /** Parses the command line as {@code flink run} would, builds the job and submits it. */
+    TestJob submit(String[] args) throws Exception {
+        return submit(args, null);
+    }
+
+    /** As {@link #submit(String[])}, restoring from a checkpoint or savepoint when {@code restorePath} is given. */
+    TestJob submit(String[] args, String restorePath) throws Exception {
+        AuditTrailJob job = parse(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        job.build(env);
+        JobGraph graph = env.getStreamGraph().getJobGraph();
+        if (restorePath != null) {
+            graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(restorePath));
+        }
+        id = cluster.submitJob(graph).get().getJobID();
+        awaitStatus(JobStatus.RUNNING);
+        return this;
+    }
+
+    static AuditTrailJob parse(String... args) {
+        var commandLine = AuditTrailJob.commandLine();
+        commandLine.parseArgs(args);
+        return commandLine.getCommand();
+    }
+
+    /** Takes a checkpoint now and returns its path. */
+    String checkpoint() throws Exception {
+        return cluster.triggerCheckpoint(id).get();
+    }
+
+    /** Cancels the job and waits until it is gone. */
+    void cancel() throws Exception {
+        if (id != null && !cluster.getJobStatus(id).get().isGloballyTerminalState()) {
+            cluster.cancelJob(id).get();
+            awaitStatus(JobStatus.CANCELED);
+        }
+        id = null;
+    }
+
+    JobStatus status() throws Exception {
+        return cluster.getJobStatus(id).get();
+    }
+
+    private void awaitStatus(JobStatus expected) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        JobStatus status = cluster.getJobStatus(id).get();
+        while (status != expected) {
+            if (status.isGloballyTerminalState() || System.nanoTime() > deadline) {
+                throw new AssertionError("Job " + id + " is " + status + ", expected " + expected
+                        + (status == JobStatus.FAILED ? ": " + cluster.requestJobResult(id).get().getSerializedThrowable()
+                                .map(t -> t.getFullStringifiedStackTrace()).orElse("") : ""));
+            }
+            Thread.sleep(50); // polling interval of a deadline-bounded wait
+            status = cluster.getJobStatus(id).get();
+        }
+    }
+}
