@@ -99,8 +99,11 @@ public final class RowImage {
             case INT32:
             case INT64:
                 return NODES.numberNode(((Number) value).longValue());
-            case FLOAT32:
-                return floating(((Number) value).floatValue());
+            case FLOAT32: {
+                // through its shortest decimal text, or real 0.1 would be stored as 0.10000000149011612
+                float f = ((Number) value).floatValue();
+                return Float.isFinite(f) ? NODES.numberNode(new BigDecimal(Float.toString(f))) : floating(f);
+            }
             case FLOAT64:
                 return floating(((Number) value).doubleValue());
             case BOOLEAN:

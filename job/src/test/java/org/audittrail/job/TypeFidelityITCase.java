@@ -1,0 +1,118 @@
+package org.audittrail.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.audittrail.udf.Json;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Values keep their type and every digit in {@code before} and {@code after}, TOASTed ones included. */
+class TypeFidelityITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = TestJob.cluster();
+
+    static TestDatabase db;
+    TestJob job;
+
+    /** The row inserted, as stored in after: numbers as exact JSON numbers, times ISO-8601, json nested. */
+    static final String EXPECTED = """
+            {
+              "id": 1,
+              "n": 12345678901234567890.123456789012345678,
+              "n_fixed": 1.5000000000,
+              "n_big": 1234567890123456789012345678901234567890,
+              "i2": -32768,
+              "i4": 2147483647,
+              "i8": 9223372036854775807,
+              "r": 0.1,
+              "d": 3.141592653589793,
+              "cash": 12.34,
+              "flag": true,
+              "t": "text with \\"quotes\\" and \\\\ and ünïcode",
+              "vc": "short",
+              "ch": "ab ",
+              "ts": "2024-01-02T03:04:05.123456",
+              "ts3": "2024-01-02T03:04:05.123",
+              "tstz": "2024-01-02T03:04:05.123456Z",
+              "dt": "2024-01-02",
+              "tm": "13:14:15.5",
+              "tmtz": "13:14:15.5Z",
+              "iv": "P1Y2M3DT4H5M6.5S",
+              "j": {"a": [1, 2.50, {"b": null}], "s": "x"},
+              "jb": {"a": [1, 2.50, {"b": null}], "s": "x"},
+              "ba": "\\\\xdeadbeef",
+              "u": "b7267340-5011-40f4-ab9a-902b68fc5b25",
+              "m": "happy",
+              "int_arr": [1, 2, 3],
+              "text_arr": ["a", "b c", null],
+              "num_arr": [1.10, 2],
+              "ip": "192.168.0.1/24",
+              "nothing": null
+            }""";
+
+    @BeforeAll
+    static void startDatabase() {
+        db = TestDatabase.start();
+        db.executeFixture("fixtures/types-schema.sql");
+    }
+
+    @AfterAll
+    static void stopDatabase() throws Exception {
+        db.close();
+    }
+
+    @AfterEach
+    void cancel() throws Exception {
+        job.cancel();
+    }
+
+    @Test
+    void valuesKeepTheirTypesAndDigits(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        job = new TestJob(cluster).submit(db.args());
+        db.execute("""
+                INSERT INTO typed VALUES (1, 12345678901234567890.123456789012345678, 1.5, 1234567890123456789012345678901234567890,
+                  -32768, 2147483647, 9223372036854775807, 0.1, 3.141592653589793, 12.34, true,
+                  'text with "quotes" and \\ and ünïcode', 'short', 'ab',
+                  '2024-01-02 03:04:05.123456', '2024-01-02 03:04:05.123', '2024-01-02 03:04:05.123456+00', '2024-01-02',
+                  '13:14:15.5', '13:14:15.5+00', '1 year 2 months 3 days 04:05:06.5',
+                  '{"a": [1, 2.50, {"b": null}], "s": "x"}', '{"a": [1, 2.50, {"b": null}], "s": "x"}',
+                  '\\xdeadbeef', 'b7267340-5011-40f4-ab9a-902b68fc5b25', 'happy',
+                  '{1,2,3}', '{"a","b c",NULL}', '{1.10,2}', '192.168.0.1/24', NULL,
+                  (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 1000) i))""",
+                "UPDATE typed SET flag = false WHERE id = 1");
+
+        List<Map<String, Object>> rows = db.awaitChanges(2);
+        String large = (String) db.value("SELECT large FROM typed");
+        assertThat(large).hasSize(32_000);
+        assertThat(db.value("SELECT pg_column_size(large) < 32000 OR pg_relation_size(reltoastrelid) > 0"
+                + " FROM typed, pg_class WHERE relname = 'typed'")).as("large is TOASTed").isEqualTo(true);
+
+        ObjectNode inserted = (ObjectNode) Json.parse(rows.get(0).get("after").toString());
+        assertThat(inserted.remove("large").textValue()).isEqualTo(large);
+        assertThat(inserted).isEqualTo(Json.parse(EXPECTED));
+
+        // an UPDATE that leaves the TOASTed column alone still stores its real value, before and after
+        JsonNode before = Json.parse(rows.get(1).get("before").toString());
+        JsonNode after = Json.parse(rows.get(1).get("after").toString());
+        assertThat(before.get("large").textValue()).isEqualTo(large);
+        assertThat(after.get("large").textValue()).isEqualTo(large);
+        assertThat(after.get("flag").booleanValue()).isFalse();
+
+        // jsonb itself keeps every digit: compared in PostgreSQL, not only after Jackson read it
+        assertThat(db.value("SELECT after->'n' = '12345678901234567890.123456789012345678'::jsonb"
+                + " AND after->'n_big' = '1234567890123456789012345678901234567890'::jsonb FROM changes WHERE operation = 'CREATE'"))
+                .isEqualTo(true);
+    }
+}
