@@ -77,7 +77,7 @@ public class AuditTrailJob implements Callable<Integer> {
 
     /** The command line, with errors printed as one clear line rather than a stack trace. */
     public static CommandLine commandLine() {
-        return new CommandLine(new AuditTrailJob()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+        return new CommandLine(new AuditTrailJob()).setOverwrittenOptionsAllowed(true).setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("audit-trail: " + e.getMessage());
             return 1;
         });

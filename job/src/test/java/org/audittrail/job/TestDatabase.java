@@ -31,8 +31,13 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Starts a new server with logical decoding on and synchronous commits. */
     public static TestDatabase start() {
+        return start(Map.of());
+    }
+
+    /** Starts a new server, {@code settings} overriding the defaults of {@link #start()}. */
+    public static TestDatabase start(Map<String, String> settings) {
         try {
-            return new TestDatabase(EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setServerConfig("wal_level", "logical")
                     .setServerConfig("max_replication_slots", "10")
                     .setServerConfig("max_wal_senders", "10")
@@ -40,8 +45,9 @@ public final class TestDatabase implements AutoCloseable {
                     .setServerConfig("synchronous_commit", "on")
                     .setServerConfig("timezone", "UTC")
                     // lets tests compare committed_at with the real commit time
-                    .setServerConfig("track_commit_timestamp", "on")
-                    .start());
+                    .setServerConfig("track_commit_timestamp", "on");
+            settings.forEach(builder::setServerConfig);
+            return new TestDatabase(builder.start());
         } catch (IOException e) {
             throw new IllegalStateException("Cannot start embedded PostgreSQL", e);
         }

@@ -1,0 +1,123 @@
+package org.audittrail.job;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The setup and disconnect commands against real PostgreSQL: idempotent, clear when they cannot proceed. */
+class SetupITCase {
+
+    /** What setup leaves in a database, read from the catalogs. */
+    static final String CATALOG = """
+            SELECT 'event trigger ' || evtname || ' ' || evtevent || ' ' || evtfoid::regproc FROM pg_event_trigger
+            UNION ALL SELECT 'routine ' || oid::regprocedure FROM pg_proc WHERE proname LIKE '\\_bemi%' OR proname LIKE 'changes\\_%'
+            UNION ALL SELECT 'slot ' || slot_name || ' ' || plugin FROM pg_replication_slots
+            UNION ALL SELECT 'publication ' || pubname || ' ' || puballtables FROM pg_publication
+            UNION ALL SELECT 'published ' || schemaname || '.' || tablename FROM pg_publication_tables
+            UNION ALL SELECT 'table ' || c.oid::regclass || ' ' || c.relkind::text || ' identity ' || c.relreplident::text
+              FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+            UNION ALL SELECT 'index ' || indexrelid::regclass FROM pg_index WHERE indrelid = 'changes'::regclass
+            ORDER BY 1""";
+
+    static TestDatabase db;
+
+    @BeforeAll
+    static void startDatabase() {
+        db = TestDatabase.start();
+        db.executeFixture("fixtures/todo-schema.sql");
+    }
+
+    @AfterAll
+    static void stopDatabase() throws Exception {
+        db.close();
+    }
+
+    @Test
+    void setupTwiceChangesNothingAndDisconnectRemovesWhatSeed000Lists() {
+        assertThat(run(db.args("setup")).exit).isZero();
+        List<Object> first = column(db.query(CATALOG));
+        assertThat(first).contains(
+                "event trigger _bemi_set_replica_identity_trigger ddl_command_end _bemi_set_replica_identity_func",
+                "routine _bemi_set_replica_identity()",
+                "slot bemi pgoutput",
+                "publication bemi false",
+                "published public.todo",
+                "table todo r identity f",
+                "table changes p identity d");
+        assertThat(first).noneMatch(line -> line.toString().startsWith("published public.changes"));
+
+        assertThat(run(db.args("setup")).exit).isZero();
+        assertThat(column(db.query(CATALOG))).isEqualTo(first);
+
+        // a table created later gets REPLICA IDENTITY FULL from the event trigger
+        db.execute("CREATE TABLE later (id int PRIMARY KEY)");
+        assertThat(db.value("SELECT relreplident FROM pg_class WHERE relname = 'later'")).isEqualTo("f");
+
+        assertThat(run(db.args("disconnect")).exit).isZero();
+        assertThat(column(db.query(CATALOG))).noneMatch(line -> line.toString().matches(
+                "(event trigger|routine _bemi|slot|publication|published).*"));
+        // disconnecting again is harmless
+        assertThat(run(db.args("disconnect")).exit).isZero();
+    }
+
+    @Test
+    void wrongWalLevelFailsWithTheExactFix() throws Exception {
+        try (TestDatabase replica = TestDatabase.start(Map.of("wal_level", "replica"))) {
+            Result result = run(replica.args("setup"));
+            assertThat(result.exit).isEqualTo(1);
+            assertThat(result.err)
+                    .contains("wal_level is replica")
+                    .contains("ALTER SYSTEM SET wal_level = logical;")
+                    .contains("restart");
+        }
+    }
+
+    @Test
+    void missingPrivilegeSaysWhatIsNeeded() {
+        db.execute("DROP ROLE IF EXISTS limited", "CREATE ROLE limited LOGIN");
+        String[] args = db.args("setup", "--db-user", "limited");
+        Result result = run(args);
+        assertThat(result.exit).as(result.err).isEqualTo(1);
+        assertThat(result.err).contains("lacks a privilege").doesNotContain(TestDatabase.PASSWORD);
+    }
+
+    @Test
+    void unreachableDatabaseFailsClearlyWithoutThePassword() {
+        Result result = run(new String[] {"setup", "--db-host", "127.0.0.1", "--db-port", "1", "--db-password", TestDatabase.PASSWORD});
+        assertThat(result.exit).isEqualTo(1);
+        assertThat(result.err).contains("Cannot connect to postgres@127.0.0.1:1/postgres").doesNotContain(TestDatabase.PASSWORD);
+    }
+
+    record Result(int exit, String err) {}
+
+    static Result run(String[] args) {
+        StringWriter err = new StringWriter();
+        var commandLine = AuditTrailJob.commandLine();
+        commandLine.setErr(new PrintWriter(err, true));
+        // picocli takes the subcommand first: move it before the options
+        String[] ordered = moveSubcommandFirst(args);
+        int exit = commandLine.execute(ordered);
+        return new Result(exit, err.toString());
+    }
+
+    private static String[] moveSubcommandFirst(String[] args) {
+        List<String> list = new java.util.ArrayList<>(List.of(args));
+        for (String sub : List.of("setup", "disconnect")) {
+            if (list.remove(sub)) {
+                list.add(0, sub);
+            }
+        }
+        return list.toArray(new String[0]);
+    }
+
+    private static List<Object> column(List<Map<String, Object>> rows) {
+        return rows.stream().map(r -> r.values().iterator().next()).toList();
+    }
+}
