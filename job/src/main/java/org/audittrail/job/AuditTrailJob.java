@@ -140,8 +140,9 @@ public class AuditTrailJob implements Callable<Integer> {
     }
 
     static void setup(Database source, Database destination) {
-        Setup.prepareDestination(destination);
+        // the source first: a wrong wal_level stops setup before it creates anything
         Setup.prepareSource(source, Setup.trackedTables(source));
+        Setup.prepareDestination(destination);
     }
 
     /** {@code setup}: prepares source and destination; running it again changes nothing. */

@@ -5,11 +5,20 @@ import org.apache.flink.cdc.connectors.base.source.reader.external.JdbcSourceFet
 import org.apache.flink.cdc.connectors.postgres.source.PostgresDialect;
 import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfig;
 import org.apache.flink.cdc.connectors.postgres.source.fetch.PostgresSourceFetchTaskContext;
+import org.apache.flink.cdc.connectors.base.relational.connection.JdbcConnectionPoolFactory;
+import org.apache.flink.cdc.connectors.postgres.source.PostgresConnectionPoolFactory;
 import org.apache.kafka.connect.source.SourceRecord;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import java.io.IOException;
+import java.io.ObjectInputStream;
+
 /**
- * The Postgres dialect, letting logical decoding messages through: the stock stream fetcher drops them
- * once a table filter is set, taking them for changes of a table it does not track.
+ * The Postgres dialect, letting logical decoding messages through (the stock stream fetcher drops them
+ * once a table filter is set, taking them for changes of a table it does not track) and keeping the password
+ * out of the connector configuration that Flink CDC logs (see {@link SourcePassword}).
  */
 public class ContextMessageDialect extends PostgresDialect {
 
@@ -17,8 +26,42 @@ public class ContextMessageDialect extends PostgresDialect {
 
     private static final String MESSAGE_VALUE_SCHEMA = "io.debezium.connector.postgresql.MessageValue";
 
-    public ContextMessageDialect(PostgresSourceConfig sourceConfig) {
+    private final String passwordReference;
+    private final String password;
+
+    /** {@code sourceConfig} holds {@code passwordReference} as its password; {@code password} is the real one. */
+    public ContextMessageDialect(PostgresSourceConfig sourceConfig, String passwordReference, String password) {
         super(sourceConfig);
+        this.passwordReference = passwordReference;
+        this.password = password;
+        SourcePassword.register(passwordReference, password);
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        // every JVM that runs the source (JobManager's enumerator, TaskManagers' readers) gets its copy here
+        SourcePassword.register(passwordReference, password);
+    }
+
+    @Override
+    public JdbcConnectionPoolFactory getPooledDataSourceFactory() {
+        return new PostgresConnectionPoolFactory() {
+            @Override
+            public HikariDataSource createPooledDataSource(JdbcSourceConfig sourceConfig) {
+                // the stock pool, plus the plugin that resolves the password reference
+                HikariConfig config = new HikariConfig();
+                config.setPoolName(CONNECTION_POOL_PREFIX + sourceConfig.getHostname() + ":" + sourceConfig.getPort());
+                config.setJdbcUrl(getJdbcUrl(sourceConfig));
+                config.setUsername(sourceConfig.getUsername());
+                config.setPassword(sourceConfig.getPassword());
+                config.setMinimumIdle(MINIMUM_POOL_SIZE);
+                config.setMaximumPoolSize(sourceConfig.getConnectionPoolSize());
+                config.setConnectionTimeout(sourceConfig.getConnectTimeout().toMillis());
+                config.setDriverClassName(sourceConfig.getDriverClassName());
+                config.addDataSourceProperty(SourcePassword.PLUGIN_PROPERTY, SourcePassword.class.getName());
+                return new HikariDataSource(config);
+            }
+        };
     }
 
     @Override

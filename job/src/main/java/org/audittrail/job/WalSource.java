@@ -19,12 +19,13 @@ public final class WalSource {
 
     /** A source of the changes of {@code tables} ({@code schema.table}) and of the context messages. */
     public static PostgresIncrementalSource<Change> create(Database source, List<String> tables) {
+        String passwordReference = SourcePassword.newReference();
         PostgresSourceBuilder<Change> builder = PostgresSourceBuilder.PostgresIncrementalSource.<Change>builder()
                 .hostname(source.host())
                 .port(source.port())
                 .database(source.name())
                 .username(source.user())
-                .password(source.password())
+                .password(passwordReference)
                 .schemaList(tables.stream().map(t -> t.substring(0, t.indexOf('.'))).distinct().toArray(String[]::new))
                 .tableList(tables.stream().map(WalSource::exactly).toArray(String[]::new))
                 .slotName(Setup.SLOT)
@@ -36,12 +37,13 @@ public final class WalSource {
         PostgresSourceConfigFactory config = builder.getConfigFactory();
         // build() hard-codes the stock dialect, which drops context messages
         return new PostgresIncrementalSource<>(
-                config, new ChangeDeserializer(), new PostgresOffsetFactory(), new ContextMessageDialect(config.create(0)));
+                config, new ChangeDeserializer(), new PostgresOffsetFactory(), new ContextMessageDialect(config.create(0), passwordReference, source.password()));
     }
 
     private static Properties debeziumProperties() {
         Properties p = new Properties();
         p.setProperty("publication.name", Setup.PUBLICATION);
+        p.setProperty("database." + SourcePassword.PLUGIN_PROPERTY, SourcePassword.class.getName());
         // setup owns the publication's table list
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("slot.drop.on.stop", "false");

@@ -75,6 +75,10 @@ final class TestJob {
         id = null;
     }
 
+    JobID id() {
+        return id;
+    }
+
     JobStatus status() throws Exception {
         return cluster.getJobStatus(id).get();
     }

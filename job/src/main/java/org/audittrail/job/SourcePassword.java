@@ -1,0 +1,51 @@
+package org.audittrail.job;
+
+import org.postgresql.plugin.AuthenticationPlugin;
+import org.postgresql.plugin.AuthenticationRequestType;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.PSQLState;
+
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Hands the source password to pgjdbc out of band: Flink CDC logs its whole connector configuration, so that
+ * configuration holds only a reference, which this plugin resolves in the JVM that connects.
+ */
+public final class SourcePassword implements AuthenticationPlugin {
+
+    /** The pgjdbc property naming this plugin. */
+    static final String PLUGIN_PROPERTY = "authenticationPluginClassName";
+
+    private static final String PREFIX = "audit-trail-password-ref:";
+    private static final Map<String, String> PASSWORDS = new ConcurrentHashMap<>();
+
+    private final String reference;
+
+    /** Called by pgjdbc with the connection's properties, whose password is the reference. */
+    public SourcePassword(Properties info) {
+        this.reference = info.getProperty("password", "");
+    }
+
+    /** A new reference that stands for {@code password} in configurations that may be logged. */
+    static String newReference() {
+        return PREFIX + UUID.randomUUID();
+    }
+
+    /** Makes {@code reference} resolve to {@code password} in this JVM. */
+    static void register(String reference, String password) {
+        PASSWORDS.put(reference, password);
+    }
+
+    @Override
+    public char[] getPassword(AuthenticationRequestType type) throws PSQLException {
+        String password = PASSWORDS.get(reference);
+        if (password == null) {
+            throw new PSQLException("The source password was not handed to this JVM: pgjdbc and the job must be"
+                    + " loaded by the same class loader (keep pgjdbc out of Flink's lib/)", PSQLState.CONNECTION_REJECTED);
+        }
+        return password.toCharArray();
+    }
+}
