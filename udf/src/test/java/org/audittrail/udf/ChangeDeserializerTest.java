@@ -1,0 +1,154 @@
+package org.audittrail.udf;
+
+import io.debezium.data.VariableScaleDecimal;
+import io.debezium.time.MicroTimestamp;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.connect.data.Decimal;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Debezium records, built as Debezium 1.9 builds them for pgoutput, mapped to changes. */
+class ChangeDeserializerTest {
+
+    static final Schema SOURCE = SchemaBuilder.struct().name("io.debezium.connector.postgresql.Source")
+            .field("db", Schema.STRING_SCHEMA).field("schema", Schema.STRING_SCHEMA).field("table", Schema.STRING_SCHEMA)
+            .field("lsn", Schema.OPTIONAL_INT64_SCHEMA).field("txId", Schema.OPTIONAL_INT64_SCHEMA)
+            .field("ts_ms", Schema.INT64_SCHEMA).build();
+
+    static final Schema ROW = SchemaBuilder.struct().optional()
+            .field("id", Schema.INT32_SCHEMA)
+            .field("price", Decimal.builder(2).optional().build())
+            .field("ratio", VariableScaleDecimal.optionalSchema())
+            .field("at", MicroTimestamp.builder().optional().build())
+            .field("body", Schema.OPTIONAL_STRING_SCHEMA)
+            .build();
+
+    static final Schema ENVELOPE = SchemaBuilder.struct()
+            .field("before", ROW).field("after", ROW).field("source", SOURCE).field("op", Schema.STRING_SCHEMA)
+            .build();
+
+    static Struct source() {
+        return new Struct(SOURCE).put("db", "postgres").put("schema", "public").put("table", "items")
+                .put("lsn", 4242L).put("txId", 77L).put("ts_ms", 1_700_000_000_123L);
+    }
+
+    static Struct row(int id, String body) {
+        return new Struct(ROW).put("id", id).put("price", new BigDecimal("19.90"))
+                .put("ratio", VariableScaleDecimal.fromLogical(VariableScaleDecimal.optionalSchema(),
+                        new BigDecimal("12345678901234567890.000000000000000001")))
+                .put("at", 1_700_000_000_123_456L).put("body", body);
+    }
+
+    static SourceRecord record(String op, Struct before, Struct after, Struct key) {
+        Struct value = new Struct(ENVELOPE).put("op", op).put("source", source()).put("before", before).put("after", after);
+        return new SourceRecord(Map.of(), Map.of(), "t", key == null ? null : key.schema(), key, ENVELOPE, value);
+    }
+
+    static Struct key(int id) {
+        Schema schema = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
+        return new Struct(schema).put("id", id);
+    }
+
+    static List<Change> deserialize(SourceRecord record) {
+        List<Change> out = new ArrayList<>();
+        new ChangeDeserializer().deserialize(record, new Collector<>() {
+            @Override
+            public void collect(Change change) {
+                out.add(change);
+            }
+
+            @Override
+            public void close() {}
+        });
+        return out;
+    }
+
+    @Test
+    void createHasAnEmptyBeforeAndExactValues() throws Exception {
+        Change c = deserialize(record("c", null, row(1, "x"), key(1))).get(0);
+        assertThat(c.operation).isEqualTo(Operation.CREATE);
+        assertThat(c.database).isEqualTo("postgres");
+        assertThat(c.schema).isEqualTo("public");
+        assertThat(c.table).isEqualTo("items");
+        assertThat(c.primaryKey).isEqualTo("1");
+        assertThat(c.position).isEqualTo(4242L);
+        assertThat(c.transactionId).isEqualTo(77L);
+        assertThat(c.committedAt).isEqualTo(1_700_000_000_123_000L);
+        assertThat(c.queuedAt).isGreaterThan(c.committedAt);
+        assertThat(c.before).isEqualTo("{}");
+        assertThat(c.context).isEqualTo("{}");
+        assertThat(c.after).isEqualTo("{\"id\":1,\"price\":19.90,\"ratio\":12345678901234567890.000000000000000001,"
+                + "\"at\":\"2023-11-14T22:13:20.123456\",\"body\":\"x\"}");
+    }
+
+    @Test
+    void deleteHasAnEmptyAfter() {
+        Change c = deserialize(record("d", row(1, "x"), null, key(1))).get(0);
+        assertThat(c.operation).isEqualTo(Operation.DELETE);
+        assertThat(c.after).isEqualTo("{}");
+        assertThat(c.before).contains("\"id\":1");
+    }
+
+    @Test
+    void updateFillsAnUnreadableToastedValueFromBefore() {
+        Change c = deserialize(record("u", row(1, "large text"), row(1, RowImage.UNAVAILABLE), key(1))).get(0);
+        assertThat(c.operation).isEqualTo(Operation.UPDATE);
+        assertThat(c.after).contains("\"body\":\"large text\"").doesNotContain(RowImage.UNAVAILABLE);
+    }
+
+    @Test
+    void primaryKeyTextForNoneOneAndManyColumns() {
+        assertThat(ChangeDeserializer.primaryKey(null)).isNull();
+        assertThat(ChangeDeserializer.primaryKey(key(26))).isEqualTo("26");
+        Schema composite = SchemaBuilder.struct().field("tag", Schema.STRING_SCHEMA).field("todo_id", Schema.INT64_SCHEMA).build();
+        assertThat(ChangeDeserializer.primaryKey(new Struct(composite).put("tag", "a,\"b\"").put("todo_id", 7L)))
+                .isEqualTo("[\"a,\\\"b\\\"\",7]");
+        Schema text = SchemaBuilder.struct().field("code", Schema.STRING_SCHEMA).build();
+        assertThat(ChangeDeserializer.primaryKey(new Struct(text).put("code", "k".repeat(300)))).hasSize(255);
+    }
+
+    @Test
+    void bemiMessagesBecomeContextMessagesAndOtherPrefixesAreIgnored() {
+        assertThat(deserialize(message("_bemi", "{\"user_id\":187234,\"SQL\":\"INSERT ...\"}")))
+                .singleElement()
+                .satisfies(m -> {
+                    assertThat(m.operation).isEqualTo(Operation.MESSAGE);
+                    assertThat(m.context).isEqualTo("{\"user_id\":187234,\"SQL\":\"INSERT ...\"}");
+                    assertThat(m.transactionId).isEqualTo(77L);
+                    assertThat(m.position).isEqualTo(4242L);
+                });
+        assertThat(deserialize(message("other", "{}"))).isEmpty();
+    }
+
+    @Test
+    void snapshotReadsAndHeartbeatsAreSkipped() {
+        assertThat(deserialize(record("r", null, row(1, "x"), key(1)))).isEmpty();
+        Schema heartbeat = SchemaBuilder.struct().field("ts_ms", Schema.INT64_SCHEMA).build();
+        assertThat(deserialize(new SourceRecord(Map.of(), Map.of(), "h", null, null, heartbeat,
+                new Struct(heartbeat).put("ts_ms", 1L)))).isEmpty();
+    }
+
+    static SourceRecord message(String prefix, String content) {
+        Schema block = SchemaBuilder.struct().field("prefix", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("content", Schema.OPTIONAL_BYTES_SCHEMA).build();
+        Schema value = SchemaBuilder.struct().name("io.debezium.connector.postgresql.MessageValue")
+                .field("op", Schema.STRING_SCHEMA).field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
+                .field("source", SOURCE).field("message", block).build();
+        Struct struct = new Struct(value).put("op", "m").put("source", source())
+                .put("message", new Struct(block).put("prefix", prefix)
+                        .put("content", ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8))));
+        return new SourceRecord(Map.of(), Map.of(), "m", null, null, value, struct);
+    }
+}
