@@ -2,8 +2,6 @@ package org.audittrail.job;
 
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,10 +17,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** Prepares the source (slot, publication, replica identity) and the destination (changes table), and disconnects; every step is idempotent. */
+/**
+ * Prepares the source (slot, publication, replica identity) and the destination (changes table), and disconnects;
+ * every step is idempotent. It logs nothing itself but returns its notices, so it runs without Flink or a logger.
+ */
 public final class Setup {
-
-    private static final Logger LOG = LoggerFactory.getLogger(Setup.class);
 
     /** Name of both the replication slot and the publication, as Bemi names them. */
     public static final String SLOT = "bemi";
@@ -30,20 +29,24 @@ public final class Setup {
 
     private Setup() {}
 
-    /** Runs {@code sql/source-setup.sql} and makes the publication list exactly {@code tables}. */
-    public static void prepareSource(Database source, List<String> tables) {
+    /** Runs {@code sql/source-setup.sql} and makes the publication list exactly {@code tables}; returns its notices. */
+    public static List<String> prepareSource(Database source, List<String> tables) {
+        List<String> notices = new ArrayList<>();
         try (Connection c = source.connect()) {
-            runScript(c, "source-setup.sql");
-            syncPublication(c, tables);
+            runScript(c, "source-setup.sql", notices);
+            syncPublication(c, tables, notices);
+            return notices;
         } catch (SQLException e) {
             throw failure("Setting up the source database " + source, e);
         }
     }
 
-    /** Runs {@code sql/destination.sql}: the partitioned changes table, its indexes and routines. */
-    public static void prepareDestination(Database destination) {
+    /** Runs {@code sql/destination.sql}: the partitioned changes table, its indexes and routines; returns its notices. */
+    public static List<String> prepareDestination(Database destination) {
+        List<String> notices = new ArrayList<>();
         try (Connection c = destination.connect()) {
-            runScript(c, "destination.sql");
+            runScript(c, "destination.sql", notices);
+            return notices;
         } catch (SQLException e) {
             throw failure("Setting up the destination database " + destination, e);
         }
@@ -52,7 +55,7 @@ public final class Setup {
     /** Runs {@code sql/source-disconnect.sql}: triggers, slot and publication are gone afterwards. */
     public static void disconnect(Database source) {
         try (Connection c = source.connect()) {
-            runScript(c, "source-disconnect.sql");
+            runScript(c, "source-disconnect.sql", new ArrayList<>());
         } catch (SQLException e) {
             throw failure("Disconnecting the source database " + source, e);
         }
@@ -75,7 +78,7 @@ public final class Setup {
         return tables;
     }
 
-    private static void syncPublication(Connection c, List<String> tables) throws SQLException {
+    private static void syncPublication(Connection c, List<String> tables, List<String> notices) throws SQLException {
         Set<String> published = new LinkedHashSet<>();
         try (PreparedStatement s = c.prepareStatement(
                 "SELECT p.puballtables, t.schemaname, t.tablename FROM pg_publication p"
@@ -84,7 +87,7 @@ public final class Setup {
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     if (rs.getBoolean(1)) {
-                        LOG.warn("Publication {} is FOR ALL TABLES: the job filters the tracked tables itself", PUBLICATION);
+                        notices.add("Publication " + PUBLICATION + " is FOR ALL TABLES: the job filters the tracked tables itself");
                         return;
                     }
                     if (rs.getString(2) != null) {
@@ -97,12 +100,12 @@ public final class Setup {
             for (String table : tables) {
                 if (!published.remove(table)) {
                     s.execute("ALTER PUBLICATION " + PUBLICATION + " ADD TABLE " + quoted(table));
-                    LOG.info("Tracking {}", table);
+                    notices.add("Tracking " + table);
                 }
             }
             for (String table : published) {
                 s.execute("ALTER PUBLICATION " + PUBLICATION + " DROP TABLE " + quoted(table));
-                LOG.info("No longer tracking {}", table);
+                notices.add("No longer tracking " + table);
             }
         }
     }
@@ -117,11 +120,14 @@ public final class Setup {
         return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
-    private static void runScript(Connection c, String name) throws SQLException {
+    private static void runScript(Connection c, String name, List<String> notices) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute(script(name));
             for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
-                LOG.warn("{}: {}", name, w.getMessage());
+                // "already exists, skipping" is what a second run says of everything: not news
+                if (!w.getMessage().contains("already exists, skipping")) {
+                    notices.add(name + ": " + w.getMessage());
+                }
             }
         }
     }

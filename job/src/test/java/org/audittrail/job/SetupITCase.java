@@ -99,7 +99,7 @@ class SetupITCase {
 
     static Result run(String[] args) {
         StringWriter err = new StringWriter();
-        var commandLine = AuditTrailJob.commandLine();
+        var commandLine = Main.commandLine();
         commandLine.setErr(new PrintWriter(err, true));
         // picocli takes the subcommand first: move it before the options
         String[] ordered = moveSubcommandFirst(args);

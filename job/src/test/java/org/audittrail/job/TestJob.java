@@ -43,9 +43,8 @@ final class TestJob {
 
     /** As {@link #submit(String[])}, restoring from a checkpoint or savepoint when {@code restorePath} is given. */
     TestJob submit(String[] args, String restorePath) throws Exception {
-        AuditTrailJob job = parse(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        job.build(env);
+        AuditTrailJob.build(env, parse(args));
         JobGraph graph = env.getStreamGraph().getJobGraph();
         if (restorePath != null) {
             graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(restorePath));
@@ -55,10 +54,11 @@ final class TestJob {
         return this;
     }
 
-    static AuditTrailJob parse(String... args) {
-        var commandLine = AuditTrailJob.commandLine();
+    /** The options of {@code run}, parsed as the jar's command line parses them. */
+    static JobOptions parse(String... args) {
+        var commandLine = Main.commandLine();
         commandLine.parseArgs(args);
-        return commandLine.getCommand();
+        return ((Main) commandLine.getCommand()).options;
     }
 
     /** Takes a checkpoint now and returns its path. */

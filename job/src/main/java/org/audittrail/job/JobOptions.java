@@ -1,0 +1,39 @@
+package org.audittrail.job;
+
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The options of {@code run}: databases, checkpoints, batching, retention. */
+public class JobOptions {
+
+    @Mixin
+    DatabaseOptions databases = new DatabaseOptions();
+
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "10000", description = "Checkpoint interval; the slot advances at each (default 10000).")
+    long checkpointIntervalMs;
+
+    @Option(names = "--batch-size", defaultValue = "500", description = "Changes per insert batch (default 500).")
+    int batchSize;
+
+    @Option(names = "--flush-interval-ms", defaultValue = "200", description = "Longest wait before a batch is written (default 200).")
+    long flushIntervalMs;
+
+    @Option(names = "--retention-days", defaultValue = "${env:RETENTION_DAYS:-0}", description = "Days of changes kept, 0 for ever (RETENTION_DAYS, default 0).")
+    int retentionDays;
+
+    @Option(names = "--skip-setup", description = "Do not run setup before starting (for a role without setup's privileges).")
+    boolean skipSetup;
+
+    public Database source() {
+        return databases.source();
+    }
+
+    public Database destination() {
+        return databases.destination();
+    }
+
+    /** The job's name in the web UI; it names the source database, never its password. */
+    public String jobName() {
+        return "audit-trail " + source();
+    }
+}

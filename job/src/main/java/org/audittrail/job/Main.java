@@ -1,0 +1,84 @@
+package org.audittrail.job;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * The command line of the jar: {@code run} (the default, the Flink job), {@code setup} and {@code disconnect}.
+ * It names no Flink type, so the admin commands also work with plain {@code java -jar}, without Flink.
+ */
+@Command(name = "audit-trail", mixinStandardHelpOptions = true, version = "audit-trail 0.1.0",
+        description = "Captures every row change of a PostgreSQL database into a changes table. Without a command: runs the job.",
+        subcommands = {Main.SetupCommand.class, Main.DisconnectCommand.class})
+public class Main implements Callable<Integer> {
+
+    @Mixin
+    JobOptions options = new JobOptions();
+
+    public static void main(String[] args) {
+        int exit = commandLine().execute(args);
+        if (exit != 0) {
+            System.exit(exit);
+        }
+    }
+
+    /** The command line, with errors printed as one clear line rather than a stack trace. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main()).setOverwrittenOptionsAllowed(true).setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("audit-trail: " + e.getMessage());
+            return 1;
+        });
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        try {
+            AuditTrailJob.run(options);
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException("Flink is not on the class path: submit the job with 'flink run'", e);
+        }
+        return 0;
+    }
+
+    /** Runs setup: source first, as a wrong wal_level must stop it before it creates anything; returns its notices. */
+    static List<String> setup(Database source, Database destination) {
+        List<String> notices = new ArrayList<>(Setup.prepareSource(source, Setup.trackedTables(source)));
+        notices.addAll(Setup.prepareDestination(destination));
+        return notices;
+    }
+
+    /** {@code setup}: prepares source and destination; running it again changes nothing. */
+    @Command(name = "setup", mixinStandardHelpOptions = true,
+            description = "Checks wal_level, creates slot, publication, replica-identity triggers and the changes table.")
+    static class SetupCommand implements Callable<Integer> {
+        @Mixin
+        DatabaseOptions databases;
+
+        @Override
+        public Integer call() {
+            setup(databases.source(), databases.destination()).forEach(System.out::println);
+            System.out.println("Setup done: source " + databases.source() + ", destination " + databases.destination());
+            return 0;
+        }
+    }
+
+    /** {@code disconnect}: removes triggers, slot and publication from the source, as seed 000 lists them. */
+    @Command(name = "disconnect", mixinStandardHelpOptions = true,
+            description = "Removes the triggers, the replication slot and the publication from the source database.")
+    static class DisconnectCommand implements Callable<Integer> {
+        @Mixin
+        DatabaseOptions databases;
+
+        @Override
+        public Integer call() {
+            Setup.disconnect(databases.source());
+            System.out.println("Disconnected " + databases.source() + ": changes made from now on are not captured.");
+            return 0;
+        }
+    }
+}
