@@ -1,19 +1,13 @@
 package org.audittrail.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.audittrail.job.TestDatabase.Transaction;
 import org.audittrail.udf.Change;
 import org.audittrail.udf.ChangeId;
 import org.audittrail.udf.Json;
 import org.audittrail.udf.Operation;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -25,33 +19,16 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** From SQL written to the source to the exact rows of {@code changes}, all 14 columns. */
-class ChangesITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = TestJob.cluster();
-
-    static TestDatabase db;
-    TestJob job;
+class ChangesITCase extends JobTestBase {
 
     @BeforeAll
-    static void startDatabase() {
-        db = TestDatabase.start();
+    static void createSchema() {
         db.executeFixture("fixtures/changes-schema.sql");
     }
 
-    @AfterAll
-    static void stopDatabase() throws Exception {
-        db.close();
-    }
-
-    @AfterEach
-    void cancel() throws Exception {
-        job.cancel();
-    }
-
     @Test
-    void everyRowChangeLandsOnceWithAllColumns(@InjectMiniCluster MiniCluster cluster) throws Exception {
-        job = new TestJob(cluster).submit(db.args());
+    void everyRowChangeLandsOnceWithAllColumns() throws Exception {
+        job.submit(db.args());
         List<Expected> expected = new ArrayList<>();
 
         Transaction single = db.transaction("INSERT INTO todo (task) VALUES ('Sleep')");

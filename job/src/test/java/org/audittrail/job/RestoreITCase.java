@@ -1,13 +1,7 @@
 package org.audittrail.job;
 
-import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -16,36 +10,19 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Checkpoint, stop, write while stopped, restore: every change is in {@code changes} exactly once. */
-class RestoreITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = TestJob.cluster();
+class RestoreITCase extends JobTestBase {
 
     /** Only the checkpoints the test takes. */
     static final String[] NO_PERIODIC_CHECKPOINTS = {"--checkpoint-interval-ms", "3600000"};
 
-    static TestDatabase db;
-    TestJob job;
-
     @BeforeAll
-    static void startDatabase() {
-        db = TestDatabase.start();
+    static void createSchema() {
         db.executeFixture("fixtures/todo-schema.sql");
     }
 
-    @AfterAll
-    static void stopDatabase() throws Exception {
-        db.close();
-    }
-
-    @AfterEach
-    void cancel() throws Exception {
-        job.cancel();
-    }
-
     @Test
-    void restoreFromCheckpointLosesAndRepeatsNothing(@InjectMiniCluster MiniCluster cluster) throws Exception {
-        job = new TestJob(cluster).submit(db.args(NO_PERIODIC_CHECKPOINTS));
+    void restoreFromCheckpointLosesAndRepeatsNothing() throws Exception {
+        job.submit(db.args(NO_PERIODIC_CHECKPOINTS));
         db.execute("INSERT INTO todo (task) VALUES ('a1')", "INSERT INTO todo (task) VALUES ('a2')",
                 "UPDATE todo SET is_completed = true WHERE task = 'a1'");
         db.awaitChanges(3);

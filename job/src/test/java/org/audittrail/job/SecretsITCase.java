@@ -1,13 +1,7 @@
 package org.audittrail.job;
 
-import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,17 +14,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The database password appears nowhere: not in the logs, not in what the web UI shows of the job. */
-class SecretsITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = TestJob.cluster();
-
-    static TestDatabase db;
-    TestJob job;
+class SecretsITCase extends JobTestBase {
 
     @BeforeAll
-    static void startDatabase() throws Exception {
-        db = TestDatabase.start();
+    static void createSchema() throws Exception {
         db.executeFixture("fixtures/todo-schema.sql");
         // a real password check, so every connection of the job must present the password it was given
         db.execute("ALTER USER postgres PASSWORD '" + TestDatabase.PASSWORD + "'");
@@ -44,24 +31,14 @@ class SecretsITCase {
         db.value("SELECT pg_reload_conf()");
     }
 
-    @AfterAll
-    static void stopDatabase() throws Exception {
-        db.close();
-    }
-
-    @AfterEach
-    void cancel() throws Exception {
-        job.cancel();
-    }
-
     @Test
-    void passwordIsNeitherLoggedNorShown(@InjectMiniCluster MiniCluster cluster) throws Exception {
+    void passwordIsNeitherLoggedNorShown() throws Exception {
         assertThat(SetupITCase.run(db.args("setup", "--db-password", "wrong")).err()).contains("password authentication failed");
-        job = new TestJob(cluster).submit(db.args());
+        job.submit(db.args());
         db.execute("INSERT INTO todo (task) VALUES ('secret-free')");
         db.awaitChanges(1);
 
-        URI rest = cluster.getRestAddress().get();
+        URI rest = job.restAddress();
         HttpClient http = HttpClient.newHttpClient();
         for (String path : List.of("/jobs/" + job.id(), "/jobs/" + job.id() + "/config", "/jobs/" + job.id() + "/plan",
                 "/jobs/" + job.id() + "/exceptions", "/jobmanager/config", "/jobs/overview")) {

@@ -75,6 +75,11 @@ final class TestJob {
         id = null;
     }
 
+    /** Where the cluster's REST API, the web UI's backend, listens. */
+    java.net.URI restAddress() throws Exception {
+        return cluster.getRestAddress().get();
+    }
+
     JobID id() {
         return id;
     }

@@ -2,15 +2,9 @@ package org.audittrail.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.audittrail.udf.Json;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.Map;
@@ -18,13 +12,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Values keep their type and every digit in {@code before} and {@code after}, TOASTed ones included. */
-class TypeFidelityITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = TestJob.cluster();
-
-    static TestDatabase db;
-    TestJob job;
+class TypeFidelityITCase extends JobTestBase {
 
     /** The row inserted, as stored in after: numbers as exact JSON numbers, times ISO-8601, json nested. */
     static final String EXPECTED = """
@@ -63,24 +51,13 @@ class TypeFidelityITCase {
             }""";
 
     @BeforeAll
-    static void startDatabase() {
-        db = TestDatabase.start();
+    static void createSchema() {
         db.executeFixture("fixtures/types-schema.sql");
     }
 
-    @AfterAll
-    static void stopDatabase() throws Exception {
-        db.close();
-    }
-
-    @AfterEach
-    void cancel() throws Exception {
-        job.cancel();
-    }
-
     @Test
-    void valuesKeepTheirTypesAndDigits(@InjectMiniCluster MiniCluster cluster) throws Exception {
-        job = new TestJob(cluster).submit(db.args());
+    void valuesKeepTheirTypesAndDigits() throws Exception {
+        job.submit(db.args());
         db.execute("""
                 INSERT INTO typed VALUES (1, 12345678901234567890.123456789012345678, 1.5, 1234567890123456789012345678901234567890,
                   -32768, 2147483647, 9223372036854775807, 0.1, 3.141592653589793, 12.34, true,
