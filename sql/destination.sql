@@ -33,23 +33,24 @@ CREATE INDEX IF NOT EXISTS changes_record_idx
   ON changes ("primary_key", "table", "schema", "database", "committed_at");
 CREATE INDEX IF NOT EXISTS changes_committed_at_idx ON changes ("committed_at");
 
--- Creates the daily partitions (UTC days) from the oldest day waiting in changes_default up to
--- days_ahead days from now, moving the waiting rows into them. Returns how many it created.
+-- Creates the daily partitions (UTC days) from today to days_ahead days ahead, and those of the past days
+-- that have rows waiting in changes_default, moving the rows into them. Returns how many it created.
 CREATE OR REPLACE FUNCTION changes_create_partitions(days_ahead integer DEFAULT 7) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-  first_day date;
-  last_day date := (now() AT TIME ZONE 'UTC')::date + days_ahead;
+  today date := (now() AT TIME ZONE 'UTC')::date;
   day date;
   partition_name text;
   lower_bound timestamptz;
   upper_bound timestamptz;
   created integer := 0;
 BEGIN
-  SELECT LEAST(min(("committed_at" AT TIME ZONE 'UTC')::date), (now() AT TIME ZONE 'UTC')::date)
-    INTO first_day FROM changes_default;
-  day := first_day;
-  WHILE day <= last_day LOOP
+  FOR day IN
+    SELECT generate_series(today, today + days_ahead, interval '1 day')::date
+    UNION
+    SELECT DISTINCT ("committed_at" AT TIME ZONE 'UTC')::date FROM changes_default
+    ORDER BY 1
+  LOOP
     partition_name := 'changes_' || to_char(day, 'YYYYMMDD');
     lower_bound := day::timestamp AT TIME ZONE 'UTC';
     upper_bound := (day + 1)::timestamp AT TIME ZONE 'UTC';
@@ -66,7 +67,6 @@ BEGIN
       END IF;
       created := created + 1;
     END IF;
-    day := day + 1;
   END LOOP;
   RETURN created;
 END
