@@ -55,7 +55,70 @@ $$;
 
 CALL _bemi_set_replica_identity();
 
--- 4. The publication of the tracked tables: every table of schema public but the destination.
+-- 4. Application context, as Bemi's ORM packages pass it: a row trigger on every tracked table copies the
+--    /*Bemi {json} Bemi*/ comment of the statement into the WAL, as a _bemi message just before the row's change.
+--    Where a Bemi package's migration created these objects already, they are left as they are.
+DO $$
+BEGIN
+  IF to_regprocedure('_bemi_row_trigger_func()') IS NULL THEN
+    CREATE FUNCTION _bemi_row_trigger_func() RETURNS trigger AS $body$
+    DECLARE
+      _bemi_metadata text;
+    BEGIN
+      SELECT split_part(split_part(current_query(), '/*Bemi ', 2), ' Bemi*/', 1) INTO _bemi_metadata;
+      IF _bemi_metadata <> '' THEN
+        PERFORM pg_logical_emit_message(true, '_bemi', _bemi_metadata);
+      END IF;
+      IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+      END IF;
+      RETURN NEW;
+    END
+    $body$ LANGUAGE plpgsql;
+  END IF;
+
+  IF to_regprocedure('_bemi_create_triggers()') IS NULL THEN
+    CREATE PROCEDURE _bemi_create_triggers() AS $body$
+    DECLARE
+      tracked record;
+    BEGIN
+      FOR tracked IN
+        SELECT c.oid::regclass AS name, c.relname FROM pg_class c
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+           AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'audit-trail destination%'
+           AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = '_bemi_row_trigger_' || c.relname)
+      LOOP
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION _bemi_row_trigger_func()',
+                       '_bemi_row_trigger_' || tracked.relname, tracked.name);
+      END LOOP;
+    END
+    $body$ LANGUAGE plpgsql;
+  END IF;
+
+  IF to_regprocedure('_bemi_create_table_trigger_func()') IS NULL THEN
+    CREATE FUNCTION _bemi_create_table_trigger_func() RETURNS event_trigger AS $body$
+    BEGIN
+      CALL _bemi_create_triggers();
+    END
+    $body$ LANGUAGE plpgsql;
+  END IF;
+END
+$$;
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '_bemi_create_table_trigger') THEN
+    CREATE EVENT TRIGGER _bemi_create_table_trigger ON ddl_command_end
+      WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION _bemi_create_table_trigger_func();
+  END IF;
+EXCEPTION WHEN insufficient_privilege THEN
+  RAISE NOTICE 'Not allowed to create event triggers: after creating a table, run CALL _bemi_create_triggers();';
+END
+$$;
+
+CALL _bemi_create_triggers();
+
+-- 5. The publication of the tracked tables: every table of schema public but the destination.
 --    The job keeps its table list in step with its configuration at every start.
 DO $$
 DECLARE

@@ -1,6 +1,5 @@
 package org.audittrail.job;
 
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -8,6 +7,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.udf.Change;
+import org.audittrail.udf.ContextStitcher;
+import org.audittrail.udf.WalSequence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,16 +75,17 @@ public final class AuditTrailJob {
         env.getConfig().disableGenericTypes();
     }
 
-    /** The pipeline: WAL source, row changes, partition upkeep, changes sink. */
+    /** The pipeline: WAL source, context stitched per transaction, partition upkeep, changes sink. */
     static void pipeline(StreamExecutionEnvironment env, Source<Change, ?, ?> source, Sink<Change> sink,
                          PartitionMaintenance maintenance) {
-        DataStream<Change> wal = env.fromSource(source, WatermarkStrategy.noWatermarks(), "WAL")
+        DataStream<Change> wal = env.fromSource(source, new WalSequence(), "WAL")
                 .uid(UID_PREFIX + "wal")
                 .setParallelism(1);
         DataStream<Change> changes = wal
-                .filter(change -> change.operation.isRowChange())
-                .name("Row changes")
-                .uid(UID_PREFIX + "row-changes");
+                .keyBy(change -> change.transactionId)
+                .process(new ContextStitcher())
+                .name("Context")
+                .uid(UID_PREFIX + "context");
         changes.map(maintenance)
                 .name("Partition maintenance")
                 .uid(UID_PREFIX + "partition-maintenance")

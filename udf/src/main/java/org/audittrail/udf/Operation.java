@@ -6,10 +6,5 @@ public enum Operation {
     UPDATE,
     DELETE,
     TRUNCATE,
-    MESSAGE;
-
-    /** Whether this is a row change that is stored, as opposed to a context message. */
-    public boolean isRowChange() {
-        return this != MESSAGE;
-    }
+    MESSAGE
 }

@@ -1,0 +1,194 @@
+package org.audittrail.udf;
+
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every stitching case of issue 3, on the operator itself, restore from its snapshot included. */
+class ContextStitcherTest {
+
+    KeyedOneInputStreamOperatorTestHarness<Long, Change, Change> harness;
+    long sequence;
+
+    @BeforeEach
+    void open() throws Exception {
+        harness = newHarness();
+        harness.open();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        harness.close();
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<Long, Change, Change> newHarness() throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new ContextStitcher()), change -> change.transactionId, Types.LONG);
+    }
+
+    @Test
+    void multiRowStatementGivesEachRowItsOwnMessage() throws Exception {
+        send(message(1, 100, "{\"a\":1}"), row(1, 100), message(1, 200, "{\"a\":1}"), row(1, 200));
+        assertThat(contexts()).containsExactly("{\"a\":1}", "{\"a\":1}");
+    }
+
+    @Test
+    void statementsOfOneTransactionKeepTheirOwnContexts() throws Exception {
+        send(message(1, 100, "{\"s\":1}"), row(1, 100), message(1, 200, "{\"s\":2}"), row(1, 200), row(1, 300));
+        assertThat(contexts()).containsExactly("{\"s\":1}", "{\"s\":2}", "{}");
+    }
+
+    @Test
+    void statementWithoutContextAfterOneWithContextGetsNone() throws Exception {
+        send(message(1, 100, "{\"s\":1}"), row(1, 100), row(1, 200), row(1, 300));
+        assertThat(contexts()).containsExactly("{\"s\":1}", "{}", "{}");
+    }
+
+    @Test
+    void cascadedRowsGetTheirOwnMessages() throws Exception {
+        // DELETE of a parent with context: its row, then the child rows its foreign key deletes
+        send(message(1, 100, "{\"c\":1}"), row(1, 100), message(1, 150, "{\"c\":1}"), row(1, 150),
+                message(1, 160, "{\"c\":1}"), row(1, 160));
+        assertThat(contexts()).containsExactly("{\"c\":1}", "{\"c\":1}", "{\"c\":1}");
+    }
+
+    @Test
+    void interleavedTransactionsDoNotSeeEachOthersContext() throws Exception {
+        send(message(1, 100, "{\"t\":1}"), message(2, 101, "{\"t\":2}"), row(2, 101), row(1, 100), row(2, 102));
+        assertThat(output()).extracting(c -> c.transactionId + " " + c.context)
+                .containsExactly("2 {\"t\":2}", "1 {\"t\":1}", "2 {}");
+    }
+
+    @Test
+    void bothHalvesOfAPrimaryKeyUpdateGetTheContext() throws Exception {
+        Change delete = row(1, 100);
+        delete.operation = Operation.DELETE;
+        Change create = row(1, 100);
+        send(message(1, 100, "{\"k\":1}"), delete, create, row(1, 200));
+        assertThat(contexts()).containsExactly("{\"k\":1}", "{\"k\":1}", "{}");
+    }
+
+    @Test
+    void messageWithNoChangeAfterItAttachesToNothingAndIsClearedWhenTheTransactionEnds() throws Exception {
+        send(message(1, 100, "{\"lost\":1}"));
+        assertThat(harness.numKeyedStateEntries()).isPositive();
+        send(row(2, 200)); // the next transaction: the first one has ended
+        harness.processWatermark(new Watermark(sequence));
+        assertThat(contexts()).containsExactly("{}");
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
+    void stateIsClearedWhenTheTransactionEnds() throws Exception {
+        send(message(1, 100, "{\"a\":1}"), row(1, 100));
+        harness.processWatermark(new Watermark(sequence - 1));
+        assertThat(harness.numKeyedStateEntries()).as("still in the transaction").isPositive();
+        harness.processWatermark(new Watermark(sequence + 1));
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void messageRepeatedAfterRestoreAttachesOnlyToItsOwnRow() throws Exception {
+        // checkpoint after the row: the repeated message must not reach the next row, written without context
+        send(message(1, 100, "{\"a\":1}"), row(1, 100));
+        OperatorSubtaskState snapshot = harness.snapshot(1, 1);
+        restore(snapshot);
+        send(message(1, 100, "{\"a\":1}"), row(1, 200));
+        assertThat(contexts()).containsExactly("{}");
+    }
+
+    @Test
+    void messageRepeatedAfterRestoreBetweenMessageAndRowStillReachesTheRow() throws Exception {
+        send(message(1, 100, "{\"a\":1}"));
+        OperatorSubtaskState snapshot = harness.snapshot(1, 1);
+        restore(snapshot);
+        send(message(1, 100, "{\"a\":1}"), row(1, 100));
+        assertThat(contexts()).containsExactly("{\"a\":1}");
+    }
+
+    @Test
+    void restoredPendingMessageReachesItsRowWithoutRepeat() throws Exception {
+        send(message(1, 100, "{\"a\":1}"));
+        restore(harness.snapshot(1, 1));
+        send(row(1, 100));
+        assertThat(contexts()).containsExactly("{\"a\":1}");
+    }
+
+    @Test
+    void millionRowTransactionHoldsOneMessageAtATime() throws Exception {
+        int rows = 1_000_000;
+        int maxEntries = 0;
+        long withContext = 0;
+        for (int i = 0; i < rows; i++) {
+            if (i % 2 == 0) {
+                send(message(7, i, "{\"i\":" + i + "}"));
+            }
+            send(row(7, i));
+            maxEntries = Math.max(maxEntries, harness.numKeyedStateEntries());
+            for (StreamRecord<? extends Change> r : harness.extractOutputStreamRecords()) {
+                Change c = r.getValue();
+                assertThat(c.context).isEqualTo(c.position % 2 == 0 ? "{\"i\":" + c.position + "}" : "{}");
+                withContext += c.position % 2 == 0 ? 1 : 0;
+            }
+            harness.getOutput().clear();
+        }
+        assertThat(withContext).isEqualTo(rows / 2);
+        // one pending message and one timer at the most: the rows themselves are never held
+        assertThat(maxEntries).isLessThanOrEqualTo(2);
+    }
+
+    private void restore(OperatorSubtaskState snapshot) throws Exception {
+        harness.close();
+        harness = newHarness();
+        harness.initializeState(snapshot);
+        harness.open();
+    }
+
+    private void send(Change... events) throws Exception {
+        for (Change event : events) {
+            harness.processElement(event, ++sequence);
+        }
+    }
+
+    private List<Change> output() {
+        return harness.extractOutputStreamRecords().stream().map(StreamRecord::getValue).collect(Collectors.toList());
+    }
+
+    private List<String> contexts() {
+        return output().stream().map(c -> c.context).collect(Collectors.toList());
+    }
+
+    static Change message(long transaction, long position, String context) {
+        Change c = row(transaction, position);
+        c.operation = Operation.MESSAGE;
+        c.table = null;
+        c.context = context;
+        return c;
+    }
+
+    static Change row(long transaction, long position) {
+        Change c = new Change();
+        c.database = "postgres";
+        c.schema = "public";
+        c.table = "todo";
+        c.operation = Operation.CREATE;
+        c.before = "{}";
+        c.after = "{}";
+        c.context = "{}";
+        c.transactionId = transaction;
+        c.position = position;
+        return c;
+    }
+}
