@@ -9,7 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** An embedded PostgreSQL per test class and a Flink MiniCluster to run the real job on; subclasses add their schema in a {@code @BeforeAll}. */
+/** An embedded PostgreSQL per test class and a Flink MiniCluster to run the real job on; subclasses add their schema in a {@code @BeforeAll}; each test starts with a new slot and an empty changes table. */
 abstract class JobTestBase {
 
     @RegisterExtension
@@ -33,8 +33,12 @@ abstract class JobTestBase {
         job = new TestJob(cluster);
     }
 
+    /** Cancels the job, then drops the slot and empties changes, so the next test replays nothing of this one. */
     @AfterEach
     void cancelJob() throws Exception {
         job.cancel();
+        db.awaitSlotInactive();
+        db.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'bemi'",
+                "DO $$ BEGIN IF to_regclass('changes') IS NOT NULL THEN TRUNCATE changes; END IF; END $$");
     }
 }

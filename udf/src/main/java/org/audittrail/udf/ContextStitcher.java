@@ -12,60 +12,56 @@ import org.apache.flink.util.Collector;
 /**
  * Gives each row change the context of the {@code _bemi} message that belongs to its own row; keyed by transaction.
  *
- * <p>Bemi's trigger emits the message just before its row, and the two share a WAL position. So a change takes
- * the pending message of its transaction only when their positions match: a row written without context gets
- * {@code {}} even after one with context, a message repeated after a restore attaches to nothing, and both
- * halves of a primary-key update (DELETE and CREATE at one position) get it. Only one message per transaction
- * is held, never its rows; the state is cleared once the transaction has ended (see {@link WalSequence}).
+ * <p>Bemi's row trigger emits the message just before its row's change, so within a transaction a message
+ * belongs to the change that comes next: a row written without context after one with context gets {@code {}},
+ * and both halves of a primary-key update (a DELETE and a CREATE at one position) get it. A message at or before
+ * a position the transaction has already passed is one replayed after a restore, and attaches to nothing.
+ * Only the last message of a transaction is held, never its rows; the state is cleared once the transaction
+ * has ended (see {@link WalSequence}).
  */
 public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> {
 
     private static final long serialVersionUID = 1L;
 
-    private transient ValueState<PendingContext> pending;
+    private transient ValueState<PendingContext> transaction;
     private transient ValueState<Long> cleanupTimer;
     private transient Counter stitched;
-    private transient Counter unmatched;
+    private transient Counter unattached;
 
     @Override
     public void open(OpenContext openContext) {
-        pending = getRuntimeContext().getState(new ValueStateDescriptor<>("pending-context", TypeInformation.of(PendingContext.class)));
+        transaction = getRuntimeContext().getState(new ValueStateDescriptor<>("transaction", TypeInformation.of(PendingContext.class)));
         cleanupTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("cleanup-timer", Types.LONG));
         stitched = getRuntimeContext().getMetricGroup().counter("changesWithContext");
-        unmatched = getRuntimeContext().getMetricGroup().counter("contextMessagesWithoutChange");
+        unattached = getRuntimeContext().getMetricGroup().counter("contextMessagesWithoutChange");
     }
 
     @Override
     public void processElement(Change event, Context ctx, Collector<Change> out) throws Exception {
-        PendingContext message = pending.value();
-        if (event.operation == Operation.MESSAGE) {
-            if (message != null && message.position == event.position) {
-                message.context = event.context; // the same message again, as after a restore
-                pending.update(message);
-            } else {
-                if (message != null && !message.attached) {
-                    unmatched.inc();
-                }
-                pending.update(new PendingContext(event.position, event.context));
-            }
-        } else if (message != null && message.position == event.position) {
-            event.context = message.context;
-            stitched.inc();
-            out.collect(event);
-            if (!message.attached) {
-                message.attached = true;
-                pending.update(message);
-            }
-        } else {
-            if (message != null) {
-                if (!message.attached) {
-                    unmatched.inc(); // a trigger fired for a row not captured, e.g. of an untracked table
-                }
-                clear(ctx);
-            }
-            out.collect(event);
-            return;
+        PendingContext state = transaction.value();
+        if (state == null) {
+            state = new PendingContext();
         }
+        if (event.operation == Operation.MESSAGE) {
+            if (event.position <= state.lastChange) {
+                return; // replayed after a restore: its change has been stitched already
+            }
+            countIfUnattached(state);
+            state.context = event.context;
+            state.attachedAt = -1;
+        } else {
+            if (state.context != null && (state.attachedAt == -1 || state.attachedAt == event.position)) {
+                event.context = state.context;
+                state.attachedAt = event.position;
+                stitched.inc();
+            } else {
+                countIfUnattached(state);
+                state.context = null;
+            }
+            state.lastChange = event.position;
+            out.collect(event);
+        }
+        transaction.update(state);
         // the transaction is over once the watermark passes this event: a later event of it moves the timer
         Long timer = cleanupTimer.value();
         if (timer != null) {
@@ -78,20 +74,18 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Change> out) throws Exception {
-        PendingContext message = pending.value();
-        if (message != null && !message.attached) {
-            unmatched.inc();
+        PendingContext state = transaction.value();
+        if (state != null) {
+            countIfUnattached(state);
         }
-        pending.clear();
+        transaction.clear();
         cleanupTimer.clear();
     }
 
-    private void clear(Context ctx) throws Exception {
-        Long timer = cleanupTimer.value();
-        if (timer != null) {
-            ctx.timerService().deleteEventTimeTimer(timer);
+    /** A message no change took: its row was not captured (cancelled by a trigger, or of an untracked table). */
+    private void countIfUnattached(PendingContext state) {
+        if (state.context != null && state.attachedAt == -1) {
+            unattached.inc();
         }
-        pending.clear();
-        cleanupTimer.clear();
     }
 }

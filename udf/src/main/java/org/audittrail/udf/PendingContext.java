@@ -1,18 +1,13 @@
 package org.audittrail.udf;
 
-/** The last context message of a transaction, waiting for the change at its position; a Flink POJO. */
+/** What the stitcher keeps of a transaction while it lasts: its last context message and its last change; a Flink POJO. */
 public class PendingContext {
-    /** WAL position of the message, which is that of the change it belongs to. */
-    public long position;
-    /** The context, a JSON object. */
+    /** The last context message's JSON, or null. */
     public String context;
-    /** Whether a change has taken it already. */
-    public boolean attached;
+    /** Where the last context message was taken by a change: that change's position, or -1 while none has. */
+    public long attachedAt = -1;
+    /** WAL position of the last change of the transaction, or -1 before its first. */
+    public long lastChange = -1;
 
     public PendingContext() {}
-
-    PendingContext(long position, String context) {
-        this.position = position;
-        this.context = context;
-    }
 }

@@ -71,6 +71,13 @@ class ContextStitcherTest {
     }
 
     @Test
+    void walRecordsOfOtherTransactionsBetweenMessageAndRowChangeNothing() throws Exception {
+        // concurrent writers: the message ends at 100, other transactions write, its row starts at 180
+        send(message(1, 100, "{\"a\":1}"), row(1, 180), row(1, 260));
+        assertThat(contexts()).containsExactly("{\"a\":1}", "{}");
+    }
+
+    @Test
     void bothHalvesOfAPrimaryKeyUpdateGetTheContext() throws Exception {
         Change delete = row(1, 100);
         delete.operation = Operation.DELETE;
@@ -81,11 +88,13 @@ class ContextStitcherTest {
 
     @Test
     void messageWithNoChangeAfterItAttachesToNothingAndIsClearedWhenTheTransactionEnds() throws Exception {
-        send(message(1, 100, "{\"lost\":1}"));
+        send(row(1, 50), message(1, 100, "{\"lost\":1}"));
         assertThat(harness.numKeyedStateEntries()).isPositive();
         send(row(2, 200)); // the next transaction: the first one has ended
         harness.processWatermark(new Watermark(sequence));
-        assertThat(contexts()).containsExactly("{}");
+        assertThat(contexts()).containsExactly("{}", "{}");
+        assertThat(harness.numKeyedStateEntries()).as("transaction 1 cleared, 2 still open").isEqualTo(2);
+        harness.processWatermark(new Watermark(sequence + 1));
         assertThat(harness.numKeyedStateEntries()).isZero();
     }
 
@@ -145,7 +154,7 @@ class ContextStitcherTest {
             harness.getOutput().clear();
         }
         assertThat(withContext).isEqualTo(rows / 2);
-        // one pending message and one timer at the most: the rows themselves are never held
+        // one state entry and one timer: the rows themselves are never held
         assertThat(maxEntries).isLessThanOrEqualTo(2);
     }
 
