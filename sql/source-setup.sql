@@ -13,6 +13,19 @@ $$;
 
 -- 2. The replication slot the job reads from; it keeps the WAL until the job has stored it.
 --    First, before this transaction writes: a slot cannot be created after a write.
+DO $$
+DECLARE
+  slot record;
+BEGIN
+  SELECT database, plugin INTO slot FROM pg_replication_slots WHERE slot_name = 'bemi';
+  IF FOUND AND (slot.database IS DISTINCT FROM current_database() OR slot.plugin <> 'pgoutput') THEN
+    RAISE EXCEPTION 'Replication slot bemi already exists for database % with plugin %, not for % with pgoutput',
+      slot.database, slot.plugin, current_database()
+      USING HINT = 'Slot names are unique per server: run SELECT pg_drop_replication_slot(''bemi''); in database '
+        || coalesce(slot.database, '?') || ' if it is no longer used.';
+  END IF;
+END
+$$;
 SELECT pg_create_logical_replication_slot('bemi', 'pgoutput')
  WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = 'bemi');
 

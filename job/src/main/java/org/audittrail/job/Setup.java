@@ -124,8 +124,8 @@ public final class Setup {
         try (Statement s = c.createStatement()) {
             s.execute(script(name));
             for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
-                // "already exists, skipping" is what a second run says of everything: not news
-                if (!w.getMessage().contains("already exists, skipping")) {
+                // "already exists, skipping" and the like are what a second run says of everything: not news
+                if (!w.getMessage().endsWith(", skipping")) {
                     notices.add(name + ": " + w.getMessage());
                 }
             }

@@ -121,6 +121,36 @@ class ContextITCase extends JobTestBase {
     }
 
     @Test
+    void djangoQuotedContextComesBackAsTheApplicationWroteIt() throws Exception {
+        job.submit(db.args());
+        // Bemi's Django package URL-quotes its JSON, breaks up "--" and doubles "%"; psycopg halves the
+        // percents again when the statement has parameters
+        String withParameters = "{\"user_id\": 7, \"note\": \"50% off%3B a%2Ab - - d\", \"SQL\": \"INSERT INTO todo (task) VALUES (%s)\"}";
+        String withoutParameters = withParameters.replace("%", "%%");
+        try (Connection c = db.connect()) {
+            try (PreparedStatement s = c.prepareStatement(withContext("INSERT INTO todo (task) VALUES (?)", withParameters))) {
+                s.setString(1, "django");
+                s.executeUpdate();
+            }
+            try (var s = c.createStatement()) {
+                s.execute(withContext("INSERT INTO todo (task) VALUES ('django raw')", withoutParameters));
+            }
+        }
+        List<Map<String, Object>> rows = db.awaitChanges(2);
+        JsonNode expected = Json.parse("{\"user_id\": 7, \"note\": \"50% off; a*b -- d\", \"SQL\": \"INSERT INTO todo (task) VALUES (%s)\"}");
+        assertThat(rows).allSatisfy(row -> assertThat(json(row, "context")).isEqualTo(expected));
+    }
+
+    @Test
+    void invalidContextNeverLosesTheChange() throws Exception {
+        job.submit(db.args());
+        db.execute(withContext("INSERT INTO todo (task) VALUES ('broken')", "{\"user_id\": 1, oops"));
+        List<Map<String, Object>> rows = db.awaitChanges(1);
+        assertThat(json(rows.get(0), "after").get("task").asText()).isEqualTo("broken");
+        assertThat(json(rows.get(0), "context").get("_unparsed").asText()).isEqualTo("{\"user_id\": 1, oops");
+    }
+
+    @Test
     void concurrentTransactionsKeepTheirOwnContexts() throws Exception {
         job.submit(db.args());
         int writers = 4;

@@ -57,12 +57,17 @@ public final class LocalRunner {
         if (embedded) {
             System.out.println("Embedded PostgreSQL on localhost:" + db.port() + " (user postgres, database postgres)."
                     + " Try: psql -h localhost -p " + db.port() + " -U postgres -c 'SELECT * FROM changes'");
+            // written as Bemi's ORM packages write: the context in a comment at the end of each statement
+            String post = " /*Bemi {\"user_id\": 187234, \"endpoint\": \"/todo\", \"method\": \"POST\"} Bemi*/";
             db.execute(
-                    "INSERT INTO todo (task) VALUES ('Sleep')",
-                    "INSERT INTO todo (task) VALUES ('Eat')",
-                    "INSERT INTO todo (task) VALUES ('Repeat')",
-                    "UPDATE todo SET is_completed = true WHERE task = 'Sleep'",
-                    "DELETE FROM todo WHERE task = 'Eat'");
+                    "INSERT INTO todo (task) VALUES ('Sleep')" + post,
+                    "INSERT INTO todo (task) VALUES ('Eat')" + post,
+                    "INSERT INTO todo (task) VALUES ('Repeat')" + post,
+                    "UPDATE todo SET is_completed = true WHERE task = 'Sleep'"
+                            + " /*Bemi {\"user_id\": 187234, \"endpoint\": \"/todo/complete\", \"method\": \"PUT\"} Bemi*/",
+                    "DELETE FROM todo WHERE task = 'Eat'"
+                            + " /*Bemi {\"user_id\": 187234, \"endpoint\": \"/todo/2\", \"method\": \"DELETE\"} Bemi*/",
+                    "INSERT INTO todo (task) VALUES ('Written without context')");
             printChanges(db, stopped);
         }
         stopped.await();

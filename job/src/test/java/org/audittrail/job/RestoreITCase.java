@@ -23,20 +23,22 @@ class RestoreITCase extends JobTestBase {
     @Test
     void restoreFromCheckpointLosesAndRepeatsNothing() throws Exception {
         job.submit(db.args(NO_PERIODIC_CHECKPOINTS));
-        db.execute("INSERT INTO todo (task) VALUES ('a1')", "INSERT INTO todo (task) VALUES ('a2')",
-                "UPDATE todo SET is_completed = true WHERE task = 'a1'");
+        db.execute(ContextITCase.withContext("INSERT INTO todo (task) VALUES ('a1')", "{\"n\": \"a1\"}"),
+                "INSERT INTO todo (task) VALUES ('a2')",
+                ContextITCase.withContext("UPDATE todo SET is_completed = true WHERE task = 'a1'", "{\"n\": \"a1 done\"}"));
         db.awaitChanges(3);
         String checkpoint = job.checkpoint();
 
         // written after the checkpoint: replayed on restore, and must not be stored twice
-        db.execute("INSERT INTO todo (task) VALUES ('b1'), ('b2')");
+        db.execute(ContextITCase.withContext("INSERT INTO todo (task) VALUES ('b1'), ('b2')", "{\"n\": \"b\"}"));
         db.awaitChanges(5);
         job.cancel();
         db.awaitSlotInactive();
 
         // written while the job is down
-        db.execute("INSERT INTO todo (task) VALUES ('c1')", "DELETE FROM todo WHERE task = 'a2'",
-                "UPDATE todo SET task = 'b1!' WHERE task = 'b1'");
+        db.transaction(ContextITCase.withContext("INSERT INTO todo (task) VALUES ('c1')", "{\"n\": \"c1\"}"),
+                "DELETE FROM todo WHERE task = 'a2'",
+                ContextITCase.withContext("UPDATE todo SET task = 'b1!' WHERE task = 'b1'", "{\"n\": \"b1!\"}"));
         job.submit(db.args(NO_PERIODIC_CHECKPOINTS), checkpoint);
         db.execute("INSERT INTO todo (task) VALUES ('d1')");
 
@@ -45,10 +47,12 @@ class RestoreITCase extends JobTestBase {
         // the sink's subtasks may still be writing replays: the count must settle at exactly nine
         db.await("SELECT count(*) AS n FROM changes", r -> ((Long) r.get(0).get("n")) >= 9, Duration.ofSeconds(30));
         job.checkpoint(); // flushes every subtask of the sink
-        rows = db.query("SELECT \"operation\", \"after\"->>'task' AS task, \"before\"->>'task' AS old_task FROM changes ORDER BY position");
-        assertThat(rows).extracting(r -> r.get("operation") + " " + (r.get("task") == null ? r.get("old_task") : r.get("task")))
-                .containsExactly("CREATE a1", "CREATE a2", "UPDATE a1", "CREATE b1", "CREATE b2",
-                        "CREATE c1", "DELETE a2", "UPDATE b1!", "CREATE d1");
+        rows = db.query("SELECT \"operation\", \"after\"->>'task' AS task, \"before\"->>'task' AS old_task,"
+                + " coalesce(context->>'n', '-') AS context FROM changes ORDER BY position");
+        assertThat(rows).extracting(r -> r.get("operation") + " " + (r.get("task") == null ? r.get("old_task") : r.get("task"))
+                        + " " + r.get("context"))
+                .containsExactly("CREATE a1 a1", "CREATE a2 -", "UPDATE a1 a1 done", "CREATE b1 b", "CREATE b2 b",
+                        "CREATE c1 c1", "DELETE a2 -", "UPDATE b1! b1!", "CREATE d1 -");
         assertThat(db.value("SELECT count(DISTINCT id) FROM changes")).isEqualTo(9L);
     }
 }

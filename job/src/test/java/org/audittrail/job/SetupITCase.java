@@ -24,6 +24,8 @@ class SetupITCase {
             UNION ALL SELECT 'table ' || c.oid::regclass || ' ' || c.relkind::text || ' identity ' || c.relreplident::text
               FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
             UNION ALL SELECT 'index ' || indexrelid::regclass FROM pg_index WHERE indrelid = 'changes'::regclass
+            UNION ALL SELECT 'trigger ' || tgname || ' on ' || tgrelid::regclass FROM pg_trigger WHERE tgname LIKE '\\_bemi%'
+            UNION ALL SELECT 'body of ' || proname || ': ' || md5(prosrc) FROM pg_proc WHERE proname LIKE '\\_bemi%'
             ORDER BY 1""";
 
     static TestDatabase db;
@@ -50,21 +52,76 @@ class SetupITCase {
                 "publication bemi false",
                 "published public.todo",
                 "table todo r identity f",
-                "table changes p identity d");
+                "table changes p identity d",
+                "event trigger _bemi_create_table_trigger ddl_command_end _bemi_create_table_trigger_func",
+                "routine _bemi_row_trigger_func()",
+                "routine _bemi_create_triggers()",
+                "trigger _bemi_row_trigger_todo on todo");
+        assertThat(first).noneMatch(line -> line.toString().startsWith("trigger _bemi_row_trigger_changes"));
         assertThat(first).noneMatch(line -> line.toString().startsWith("published public.changes"));
 
         assertThat(run(db.args("setup")).exit).isZero();
         assertThat(column(db.query(CATALOG))).isEqualTo(first);
 
-        // a table created later gets REPLICA IDENTITY FULL from the event trigger
+        // a table created later gets REPLICA IDENTITY FULL and the context trigger from the event triggers
         db.execute("CREATE TABLE later (id int PRIMARY KEY)");
         assertThat(db.value("SELECT relreplident FROM pg_class WHERE relname = 'later'")).isEqualTo("f");
+        assertThat(db.value("SELECT count(*) FROM pg_trigger WHERE tgname = '_bemi_row_trigger_later'")).isEqualTo(1L);
 
         assertThat(run(db.args("disconnect")).exit).isZero();
         assertThat(column(db.query(CATALOG))).noneMatch(line -> line.toString().matches(
                 "(event trigger|routine _bemi|slot|publication|published).*"));
         // disconnecting again is harmless
         assertThat(run(db.args("disconnect")).exit).isZero();
+    }
+
+    @Test
+    void databasePreparedByABemiPackageIsLeftAsItIs() throws Exception {
+        try (TestDatabase prepared = TestDatabase.start()) {
+            prepared.executeFixture("fixtures/bemi-prepared.sql");
+            String bodies = "SELECT proname || ' ' || prosrc AS body FROM pg_proc WHERE proname LIKE '\\_bemi%' ORDER BY 1";
+            List<Object> before = column(prepared.query(bodies));
+            assertThat(run(prepared.args("setup")).exit).isZero();
+            List<Object> after = column(prepared.query(bodies));
+            assertThat(after).containsAll(before);
+            assertThat(after).filteredOn(b -> b.toString().startsWith("_bemi_row_trigger_func")).singleElement()
+                    .asString().contains("prepared by the package");
+            assertThat(prepared.value("SELECT count(*) FROM pg_trigger WHERE tgname = '_bemi_row_trigger_notes'")).isEqualTo(1L);
+        }
+    }
+
+    @Test
+    void roleWithoutEventTriggerPrivilegeIsToldWhatToRunByHand() throws Exception {
+        try (TestDatabase server = TestDatabase.start()) {
+            server.execute("CREATE ROLE app LOGIN REPLICATION", "CREATE DATABASE appdb OWNER app");
+            Database app = new Database("localhost", server.port(), "appdb", "app", "");
+            try (var c = app.connect(); var s = c.createStatement()) {
+                s.execute("CREATE TABLE todo (id int PRIMARY KEY, task text)");
+            }
+            String[] args = {"setup", "--db-port", String.valueOf(server.port()), "--db-name", "appdb", "--db-user", "app"};
+            StringWriter out = new StringWriter();
+            var commandLine = Main.commandLine();
+            commandLine.setOut(new PrintWriter(out, true));
+            java.io.PrintStream stdout = System.out;
+            java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+            System.setOut(new java.io.PrintStream(printed, true));
+            int exit;
+            try {
+                exit = commandLine.execute(args);
+            } finally {
+                System.setOut(stdout);
+            }
+            assertThat(exit).isZero();
+            assertThat(printed.toString())
+                    .contains("CALL _bemi_set_replica_identity();")
+                    .contains("CALL _bemi_create_triggers();")
+                    .contains("Setup done");
+            try (var c = app.connect(); var s = c.createStatement();
+                 var rs = s.executeQuery("SELECT count(*) FROM pg_trigger WHERE tgname = '_bemi_row_trigger_todo'")) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("existing tables get their trigger all the same").isEqualTo(1L);
+            }
+        }
     }
 
     @Test

@@ -4,29 +4,123 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** Turns the text of a {@code _bemi} message into the JSON object stored in {@code changes.context}. */
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+
+/**
+ * Turns the text of a {@code _bemi} message into the JSON object stored in {@code changes.context}.
+ *
+ * <p>Most of Bemi's packages send plain JSON. The Django package URL-quotes its JSON (keeping
+ * {@code {},[]:"'\-/_=()%} and spaces), breaks up {@code --} as {@code - -}, and doubles every {@code %},
+ * which its driver halves again only when the statement has parameters; such text is decoded back.
+ * Text that is no JSON object is kept as text under {@value #UNPARSED_KEY}; a context over
+ * {@value #MAX_BYTES} bytes (the packages' own cap) is cut, flagged with {@value #TRUNCATED_KEY}.
+ */
 public final class Context {
 
     /** Key under which a context that is not a JSON object is kept, as text. */
     public static final String UNPARSED_KEY = "_unparsed";
+    /** Key set to true where the context was cut. */
+    public static final String TRUNCATED_KEY = "_truncated";
+    /** Longest context kept whole, in bytes of UTF-8. */
+    public static final int MAX_BYTES = 1_000_000;
+
+    /** All Django's quoting leaves: ASCII letters and digits, _.-~ and its safe characters. */
+    private static final Pattern DJANGO_ALPHABET = Pattern.compile("[A-Za-z0-9_.~{},\\[\\]:\"'\\\\\\-/=()% ]*");
+    private static final Pattern PERCENT_ESCAPE = Pattern.compile("%[0-9A-Fa-f]{2}");
 
     private Context() {}
 
-    /** The context as a JSON object; text that is not one is kept under {@value #UNPARSED_KEY}, never dropped. */
+    /** The context as a JSON object; never throws, never drops the text. */
     public static String parse(String text) {
         if (text == null || text.isBlank()) {
             return Json.EMPTY_OBJECT;
         }
-        try {
-            JsonNode node = Json.parse(text);
-            if (node != null && node.isObject()) {
-                return Json.write(node);
+        if (text.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
+            ObjectNode kept = Json.object();
+            kept.put(UNPARSED_KEY, cut(text));
+            kept.put(TRUNCATED_KEY, true);
+            return Json.write(kept);
+        }
+        if (looksDjangoQuoted(text)) {
+            ObjectNode decoded = object(djangoUnquote(text));
+            if (decoded != null) {
+                return Json.write(decoded);
             }
-        } catch (JsonProcessingException e) {
-            // not JSON: kept as text below
+        }
+        ObjectNode plain = object(text);
+        if (plain != null) {
+            return Json.write(plain);
         }
         ObjectNode kept = Json.object();
         kept.put(UNPARSED_KEY, text);
         return Json.write(kept);
+    }
+
+    static boolean looksDjangoQuoted(String text) {
+        return (PERCENT_ESCAPE.matcher(text).find() || text.contains("- -")) && DJANGO_ALPHABET.matcher(text).matches();
+    }
+
+    /** Undoes the Django package's quoting: halves doubled percents, decodes %XX, joins {@code - -}. */
+    static String djangoUnquote(String text) {
+        String s = text;
+        if (s.contains("%%") && allPercentsDoubled(s)) {
+            s = s.replace("%%", "%"); // sent without parameters: the driver did not halve them
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' && isHex(s, i + 1) && isHex(s, i + 2)) {
+                bytes.write(Integer.parseInt(s.substring(i + 1, i + 3), 16));
+                i += 2;
+            } else {
+                bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8).replace("- -", "--");
+    }
+
+    private static boolean allPercentsDoubled(String s) {
+        int run = 0;
+        for (int i = 0; i <= s.length(); i++) {
+            if (i < s.length() && s.charAt(i) == '%') {
+                run++;
+            } else if (run % 2 == 1) {
+                return false;
+            } else {
+                run = 0;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isHex(String s, int i) {
+        return i < s.length() && Character.digit(s.charAt(i), 16) >= 0;
+    }
+
+    private static ObjectNode object(String text) {
+        try {
+            JsonNode node = Json.parse(text);
+            return node != null && node.isObject() ? (ObjectNode) node : null;
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    /** The longest prefix of at most MAX_BYTES bytes that does not split a character. */
+    private static String cut(String text) {
+        int bytes = 0;
+        int end = 0;
+        while (end < text.length()) {
+            int codePoint = text.codePointAt(end);
+            int size = new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8).length;
+            if (bytes + size > MAX_BYTES) {
+                break;
+            }
+            bytes += size;
+            end += Character.charCount(codePoint);
+        }
+        return text.substring(0, end);
     }
 }
