@@ -131,8 +131,8 @@ $$;
 
 CALL _bemi_create_triggers();
 
--- 5. The publication of the tracked tables: every table of schema public but the destination.
---    The job keeps its table list in step with its configuration at every start.
+-- 5. The publication of the tracked tables: by default every table of schema public but the destination.
+--    Setup and the job bring its table list in step with --tables and --exclude-tables at every start.
 DO $$
 DECLARE
   tables text;
@@ -142,7 +142,8 @@ BEGIN
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
        AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'audit-trail destination%';
-    EXECUTE 'CREATE PUBLICATION bemi' || coalesce(' FOR TABLE ' || tables, '');
+    -- a partitioned table's changes are published under its own name, not its partitions'
+    EXECUTE 'CREATE PUBLICATION bemi' || coalesce(' FOR TABLE ' || tables, '') || ' WITH (publish_via_partition_root = true)';
   END IF;
 END
 $$;

@@ -8,11 +8,13 @@ import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.udf.Change;
 import org.audittrail.udf.ContextStitcher;
+import org.audittrail.udf.IgnoredColumns;
+import org.audittrail.udf.IgnoredColumnsFilter;
+import org.audittrail.udf.TableSelection;
+import org.audittrail.udf.TrackedTablesFilter;
 import org.audittrail.udf.WalSequence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.List;
 
 /**
  * The audit-trail job: every row change of a PostgreSQL database, read from its WAL, stored in {@code changes}.
@@ -25,6 +27,10 @@ import java.util.List;
  *   <li>{@code --destination-db-host}, {@code --destination-db-port}, {@code --destination-db-name},
  *       {@code --destination-db-user}, {@code --destination-db-password} (DESTINATION_DB_*): where {@code changes}
  *       lives; each defaults to the source's setting.</li>
+ *   <li>{@code --tables} (TRACK_TABLES, public.*) and {@code --exclude-tables} (EXCLUDE_TABLES): the tracked tables,
+ *       comma-separated {@code schema.table} patterns with {@code *} wildcards.</li>
+ *   <li>{@code --ignore-columns} (IGNORE_COLUMNS): ignore-change columns, {@code schema.table.column},
+ *       {@code table.column} or {@code column} patterns; an UPDATE of only these is not stored.</li>
  *   <li>{@code --checkpoint-interval-ms} (10000): how often a checkpoint is taken; the slot advances at each.</li>
  *   <li>{@code --batch-size} (500) and {@code --flush-interval-ms} (200): the sink writes when either is reached.</li>
  *   <li>{@code --retention-days} (RETENTION_DAYS, 0 = keep forever): daily partitions older than this are dropped.</li>
@@ -55,14 +61,19 @@ public final class AuditTrailJob {
     public static void build(StreamExecutionEnvironment env, JobOptions options) {
         Database source = options.source();
         Database destination = options.destination();
+        TableSelection tables = options.tracking.tables();
+        IgnoredColumns ignoredColumns = options.tracking.ignoredColumns();
         if (!options.skipSetup) {
-            Main.setup(source, destination).forEach(notice -> LOG.info("Setup: {}", notice));
+            Main.setup(source, destination, tables).forEach(notice -> LOG.info("Setup: {}", notice));
         }
-        List<String> tables = Setup.trackedTables(source);
-        LOG.info("Capturing {} into {} from {} tables: {}", source, destination, tables.size(), tables);
+        Setup.Capture capture = Setup.capture(source, tables);
+        LOG.info("Capturing {} into {}: tracking {}, reading {} for their context only; ignore-change columns {}",
+                source, destination, capture.tracked(), capture.contextOnly(), ignoredColumns);
         configure(env, options.checkpointIntervalMs);
         pipeline(env,
-                WalSource.create(source, tables),
+                WalSource.create(source, capture.read()),
+                new TrackedTablesFilter(tables),
+                new IgnoredColumnsFilter(ignoredColumns),
                 ChangesSink.create(destination, options.batchSize, options.flushIntervalMs),
                 new PartitionMaintenance(destination, options.retentionDays));
     }
@@ -75,9 +86,9 @@ public final class AuditTrailJob {
         env.getConfig().disableGenericTypes();
     }
 
-    /** The pipeline: WAL source, context stitched per transaction, partition upkeep, changes sink. */
-    static void pipeline(StreamExecutionEnvironment env, Source<Change, ?, ?> source, Sink<Change> sink,
-                         PartitionMaintenance maintenance) {
+    /** The pipeline: WAL source, context stitched per transaction, tracked tables, ignore-change columns, partition upkeep, changes sink. */
+    static void pipeline(StreamExecutionEnvironment env, Source<Change, ?, ?> source, TrackedTablesFilter trackedTables,
+                         IgnoredColumnsFilter ignoredColumns, Sink<Change> sink, PartitionMaintenance maintenance) {
         DataStream<Change> wal = env.fromSource(source, new WalSequence(), "WAL")
                 .uid(UID_PREFIX + "wal")
                 .setParallelism(1);
@@ -85,7 +96,13 @@ public final class AuditTrailJob {
                 .keyBy(change -> change.transactionId)
                 .process(new ContextStitcher())
                 .name("Context")
-                .uid(UID_PREFIX + "context");
+                .uid(UID_PREFIX + "context")
+                .filter(trackedTables)
+                .name("Tracked tables")
+                .uid(UID_PREFIX + "tracked-tables")
+                .filter(ignoredColumns)
+                .name("Ignore-change columns")
+                .uid(UID_PREFIX + "ignored-columns");
         changes.map(maintenance)
                 .name("Partition maintenance")
                 .uid(UID_PREFIX + "partition-maintenance")

@@ -3,11 +3,14 @@ package org.audittrail.job;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The options of {@code run}: databases, checkpoints, batching, retention. */
+/** The options of {@code run}: databases, tracking, checkpoints, batching, retention. */
 public class JobOptions {
 
     @Mixin
     DatabaseOptions databases = new DatabaseOptions();
+
+    @Mixin
+    TrackingOptions tracking = new TrackingOptions();
 
     @Option(names = "--checkpoint-interval-ms", defaultValue = "10000", description = "Checkpoint interval; the slot advances at each (default 10000).")
     long checkpointIntervalMs;

@@ -1,5 +1,6 @@
 package org.audittrail.job;
 
+import org.audittrail.udf.TableSelection;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,8 +47,8 @@ public class Main implements Callable<Integer> {
     }
 
     /** Runs setup: source first, as a wrong wal_level must stop it before it creates anything; returns its notices. */
-    static List<String> setup(Database source, Database destination) {
-        List<String> notices = new ArrayList<>(Setup.prepareSource(source, Setup.trackedTables(source)));
+    static List<String> setup(Database source, Database destination, TableSelection tables) {
+        List<String> notices = new ArrayList<>(Setup.prepareSource(source, tables));
         notices.addAll(Setup.prepareDestination(destination));
         return notices;
     }
@@ -59,9 +60,13 @@ public class Main implements Callable<Integer> {
         @Mixin
         DatabaseOptions databases;
 
+        @Mixin
+        TrackingOptions tracking;
+
         @Override
         public Integer call() {
-            setup(databases.source(), databases.destination()).forEach(System.out::println);
+            tracking.ignoredColumns(); // invalid rules fail here, as they would at the job's start
+            setup(databases.source(), databases.destination(), tracking.tables()).forEach(System.out::println);
             System.out.println("Setup done: source " + databases.source() + ", destination " + databases.destination());
             return 0;
         }

@@ -17,6 +17,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import org.audittrail.udf.TableSelection;
+
 /**
  * Prepares the source (slot, publication, replica identity) and the destination (changes table), and disconnects;
  * every step is idempotent. It logs nothing itself but returns its notices, so it runs without Flink or a logger.
@@ -29,12 +31,20 @@ public final class Setup {
 
     private Setup() {}
 
-    /** Runs {@code sql/source-setup.sql} and makes the publication list exactly {@code tables}; returns its notices. */
-    public static List<String> prepareSource(Database source, List<String> tables) {
+    /**
+     * Runs {@code sql/source-setup.sql}, gives every tracked table REPLICA IDENTITY FULL and the context trigger
+     * (those of schema public have them from the script already), and makes the publication list exactly the
+     * tables the job reads; returns its notices.
+     */
+    public static List<String> prepareSource(Database source, TableSelection tables) {
         List<String> notices = new ArrayList<>();
         try (Connection c = source.connect()) {
             runScript(c, "source-setup.sql", notices);
-            syncPublication(c, tables, notices);
+            Capture capture = capture(c, tables);
+            for (String table : capture.tracked()) {
+                prepareTracked(c, table);
+            }
+            syncPublication(c, capture.read(), notices);
             return notices;
         } catch (SQLException e) {
             throw failure("Setting up the source database " + source, e);
@@ -61,21 +71,89 @@ public final class Setup {
         }
     }
 
-    /** The tracked tables as {@code schema.table}: every table of schema public but the destination's own. */
-    public static List<String> trackedTables(Database source) {
-        String sql = "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
-                + " AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'audit-trail destination%'"
-                + " ORDER BY 1, 2";
-        List<String> tables = new ArrayList<>();
-        try (Connection c = source.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            while (rs.next()) {
-                tables.add(rs.getString(1) + "." + rs.getString(2));
-            }
+    /** The tables the job reads, each {@code schema.table}: the tracked ones, and those read for their context only. */
+    public record Capture(List<String> tracked, List<String> contextOnly) {
+        /** Every table whose changes the source reads. */
+        public List<String> read() {
+            List<String> all = new ArrayList<>(tracked);
+            all.addAll(contextOnly);
+            return all;
+        }
+    }
+
+    /**
+     * The tracked tables of {@code source}, never the destination's own, and the untracked ones that carry Bemi's
+     * row trigger: their context messages must be read with their changes, or they would reach the next tracked
+     * row. Fails where a table named in the selection without wildcard does not exist.
+     */
+    public static Capture capture(Database source, TableSelection tables) {
+        try (Connection c = source.connect()) {
+            return capture(c, tables);
         } catch (SQLException e) {
             throw failure("Listing the tables of " + source, e);
         }
-        return tables;
+    }
+
+    private static Capture capture(Connection c, TableSelection tables) throws SQLException {
+        String sql = "SELECT n.nspname, c.relname, EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid"
+                + "   AND t.tgname LIKE '\\_bemi\\_row\\_trigger\\_%') AS has_context_trigger"
+                + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition"
+                + " AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'"
+                + " AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'audit-trail destination%'"
+                + " ORDER BY 1, 2";
+        List<String> tracked = new ArrayList<>();
+        List<String> contextOnly = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                String table = rs.getString(1) + "." + rs.getString(2);
+                if (tables.isTracked(rs.getString(1), rs.getString(2))) {
+                    tracked.add(table);
+                } else if (rs.getBoolean(3)) {
+                    contextOnly.add(table);
+                }
+            }
+        }
+        List<String> missing = tables.namedTables().stream().filter(t -> !tracked.contains(t)).toList();
+        if (!missing.isEmpty()) {
+            throw new SetupException("--tables names " + String.join(", ", missing) + ", which "
+                    + (missing.size() == 1 ? "does" : "do") + " not exist (or " + (missing.size() == 1 ? "is" : "are")
+                    + " excluded) in database " + c.getCatalog() + ": create " + (missing.size() == 1 ? "it" : "them")
+                    + " or correct the name (schema.table, case-sensitive)", null);
+        }
+        return new Capture(tracked, contextOnly);
+    }
+
+    /** REPLICA IDENTITY FULL on the table (on each partition of a partitioned one) and Bemi's row trigger. */
+    private static void prepareTracked(Connection c, String table) throws SQLException {
+        String relation = quoted(table);
+        List<String> alter = new ArrayList<>();
+        try (PreparedStatement leaves = c.prepareStatement("SELECT k.oid::regclass::text FROM pg_class k"
+                + " WHERE k.relkind = 'r' AND k.relreplident <> 'f' AND (k.oid = ?::regclass"
+                + " OR k.oid IN (SELECT relid FROM pg_partition_tree(?::regclass) WHERE isleaf))")) {
+            leaves.setString(1, relation);
+            leaves.setString(2, relation);
+            try (ResultSet rs = leaves.executeQuery()) {
+                while (rs.next()) {
+                    alter.add("ALTER TABLE " + rs.getString(1) + " REPLICA IDENTITY FULL");
+                }
+            }
+        }
+        try (PreparedStatement trigger = c.prepareStatement("SELECT c.relname FROM pg_class c WHERE c.oid = ?::regclass"
+                + " AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = '_bemi_row_trigger_' || c.relname)")) {
+            trigger.setString(1, relation);
+            try (ResultSet rs = trigger.executeQuery()) {
+                if (rs.next()) {
+                    alter.add("CREATE TRIGGER " + ident("_bemi_row_trigger_" + rs.getString(1)) + " BEFORE INSERT OR UPDATE OR DELETE ON "
+                            + relation + " FOR EACH ROW EXECUTE FUNCTION _bemi_row_trigger_func()");
+                }
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            for (String sql : alter) {
+                s.execute(sql);
+            }
+        }
     }
 
     private static void syncPublication(Connection c, List<String> tables, List<String> notices) throws SQLException {

@@ -95,7 +95,8 @@ class ContextITCase extends JobTestBase {
                 withContext("UPDATE items SET name = upper(name) WHERE list_id = 1", "{\"step\": \"multi\"}"),
                 // another statement of the same transaction, another context
                 withContext("UPDATE items SET name = 'C' WHERE id = 20", "{\"step\": \"second\"}"),
-                // a statement without context after them: nothing leaks into it
+                // a statement without context after them: nothing leaks into it, nor from a message of another prefix
+                "SELECT pg_logical_emit_message(true, 'other', '{\"not\": \"bemi\"}')",
                 "UPDATE lists SET name = 'Work' WHERE id = 2",
                 // a cascade: the children deleted by the foreign key get the parent's statement's context
                 withContext("DELETE FROM lists WHERE id = 1", "{\"step\": \"cascade\"}"),

@@ -9,6 +9,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.util.List;
+import java.util.Map;
+
 /** An embedded PostgreSQL per test class and a Flink MiniCluster to run the real job on; subclasses add their schema in a {@code @BeforeAll}; each test starts with a new slot and an empty changes table. */
 abstract class JobTestBase {
 
@@ -31,6 +34,16 @@ abstract class JobTestBase {
     @BeforeEach
     void newJob(@InjectMiniCluster MiniCluster cluster) {
         job = new TestJob(cluster);
+    }
+
+    /**
+     * The rows of changes, by position, once there are at least {@code count} and the sink has flushed: its
+     * subtasks write independently, so one row landing says nothing of the others.
+     */
+    List<Map<String, Object>> settledChanges(int count) throws Exception {
+        db.awaitChanges(count);
+        job.checkpoint();
+        return db.query("SELECT * FROM changes ORDER BY position, operation");
     }
 
     /** Cancels the job, then drops the slot and empties changes, so the next test replays nothing of this one. */

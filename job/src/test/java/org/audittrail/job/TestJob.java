@@ -12,7 +12,15 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.core.execution.SavepointFormatType;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 
 /** Runs the real job on a Flink MiniCluster: submit, checkpoint, cancel, restore. */
@@ -64,6 +72,43 @@ final class TestJob {
     /** Takes a checkpoint now and returns its path. */
     String checkpoint() throws Exception {
         return cluster.triggerCheckpoint(id).get();
+    }
+
+    /** Stops the job with a savepoint, as {@code flink stop} does, and returns the savepoint's path. */
+    String stopWithSavepoint() throws Exception {
+        String path = cluster.stopWithSavepoint(id, Path.of("target", "savepoints").toAbsolutePath().toUri().toString(),
+                false, SavepointFormatType.CANONICAL).get();
+        awaitStatus(JobStatus.FINISHED);
+        id = null;
+        return path;
+    }
+
+    /** The sum over subtasks of an operator metric, read from the REST API as the web UI does; 0 until reported. */
+    long metric(String name) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        JsonNode job = get(http, "/jobs/" + id);
+        long sum = 0;
+        for (JsonNode vertex : job.get("vertices")) {
+            String base = "/jobs/" + id + "/vertices/" + vertex.get("id").asText() + "/metrics";
+            List<String> names = new ArrayList<>();
+            for (JsonNode m : get(http, base)) {
+                if (m.get("id").asText().endsWith("." + name)) {
+                    names.add(m.get("id").asText());
+                }
+            }
+            if (!names.isEmpty()) {
+                for (JsonNode m : get(http, base + "?get=" + String.join(",", names))) {
+                    sum += (long) Double.parseDouble(m.get("value").asText());
+                }
+            }
+        }
+        return sum;
+    }
+
+    private JsonNode get(HttpClient http, String path) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(restAddress().resolve(path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return org.audittrail.udf.Json.parse(response.body());
     }
 
     /** Cancels the job and waits until it is gone. */
