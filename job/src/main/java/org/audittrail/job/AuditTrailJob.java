@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code --batch-size} (500) and {@code --flush-interval-ms} (200): the sink writes when either is reached.</li>
  *   <li>{@code --retention-days} (RETENTION_DAYS, 0 = keep forever): daily partitions older than this are dropped.</li>
  *   <li>{@code --skip-setup}: do not run setup before starting (for a role without setup's privileges).</li>
+ *   <li>{@code --allow-restore-behind-slot}: start even from a checkpoint older than the slot's position.</li>
  * </ul>
  */
 public final class AuditTrailJob {
@@ -71,7 +72,7 @@ public final class AuditTrailJob {
                 source, destination, capture.tracked(), capture.contextOnly(), ignoredColumns);
         configure(env, options.checkpointIntervalMs);
         pipeline(env,
-                WalSource.create(source, capture.read()),
+                WalSource.create(source, capture.read(), options.allowRestoreBehindSlot),
                 new TrackedTablesFilter(tables),
                 new IgnoredColumnsFilter(ignoredColumns),
                 ChangesSink.create(destination, options.batchSize, options.flushIntervalMs),

@@ -7,13 +7,21 @@ import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConf
 import org.apache.flink.cdc.connectors.postgres.source.fetch.PostgresSourceFetchTaskContext;
 import org.apache.flink.cdc.connectors.base.relational.connection.JdbcConnectionPoolFactory;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresConnectionPoolFactory;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
+import org.apache.flink.cdc.connectors.base.source.reader.external.FetchTask;
+import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffset;
+import org.apache.flink.util.FlinkRuntimeException;
 import org.apache.kafka.connect.source.SourceRecord;
+
+import io.debezium.connector.postgresql.connection.Lsn;
+import io.debezium.connector.postgresql.connection.PostgresConnection;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import java.io.IOException;
 import java.io.ObjectInputStream;
+import java.sql.SQLException;
 
 /**
  * The Postgres dialect, letting logical decoding messages through (the stock stream fetcher drops them
@@ -28,13 +36,47 @@ public class ContextMessageDialect extends PostgresDialect {
 
     private final String passwordReference;
     private final String password;
+    private final boolean allowRestoreBehindSlot;
 
-    /** {@code sourceConfig} holds {@code passwordReference} as its password; {@code password} is the real one. */
-    public ContextMessageDialect(PostgresSourceConfig sourceConfig, String passwordReference, String password) {
+    /**
+     * {@code sourceConfig} holds {@code passwordReference} as its password; {@code password} is the real one.
+     * Unless {@code allowRestoreBehindSlot}, reading refuses to start behind the slot (see {@link #createFetchTask}).
+     */
+    public ContextMessageDialect(PostgresSourceConfig sourceConfig, String passwordReference, String password,
+                                 boolean allowRestoreBehindSlot) {
         super(sourceConfig);
         this.passwordReference = passwordReference;
         this.password = password;
+        this.allowRestoreBehindSlot = allowRestoreBehindSlot;
         SourcePassword.register(passwordReference, password);
+    }
+
+    /**
+     * Refuses to stream from a position behind the slot's: the server would silently start at the slot's
+     * position instead, skipping every change in between, as when an older checkpoint or savepoint is restored.
+     */
+    @Override
+    public FetchTask<SourceSplitBase> createFetchTask(SourceSplitBase split) {
+        if (split.isStreamSplit() && !allowRestoreBehindSlot) {
+            Lsn start = ((PostgresOffset) split.asStreamSplit().getStartingOffset()).getLsn();
+            Lsn slot = confirmedFlushLsn();
+            if (slot != null && start.isValid() && start.compareTo(slot) < 0) {
+                throw new FlinkRuntimeException("Restored position " + start + " is behind the position " + slot
+                        + " the replication slot " + getSlotName() + " has confirmed: the changes between the two are no"
+                        + " longer in the slot and would be skipped. Restore the latest checkpoint or savepoint instead,"
+                        + " or start with --allow-restore-behind-slot to accept the gap.");
+            }
+        }
+        return super.createFetchTask(split);
+    }
+
+    private Lsn confirmedFlushLsn() {
+        try (PostgresConnection jdbc = openJdbcConnection()) {
+            return jdbc.queryAndMap("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '"
+                    + getSlotName().replace("'", "''") + "'", rs -> rs.next() && rs.getString(1) != null ? Lsn.valueOf(rs.getString(1)) : null);
+        } catch (SQLException e) {
+            throw new FlinkRuntimeException("Cannot read the position of replication slot " + getSlotName(), e);
+        }
     }
 
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {

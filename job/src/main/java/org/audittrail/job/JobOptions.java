@@ -24,6 +24,10 @@ public class JobOptions {
     @Option(names = "--retention-days", defaultValue = "${env:RETENTION_DAYS:-0}", description = "Days of changes kept, 0 for ever (RETENTION_DAYS, default 0).")
     int retentionDays;
 
+    @Option(names = "--allow-restore-behind-slot",
+            description = "Start even from a checkpoint or savepoint older than the slot's position, skipping the changes in between.")
+    boolean allowRestoreBehindSlot;
+
     @Option(names = "--skip-setup", description = "Do not run setup before starting (for a role without setup's privileges).")
     boolean skipSetup;
 

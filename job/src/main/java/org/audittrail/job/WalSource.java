@@ -17,8 +17,8 @@ public final class WalSource {
 
     private WalSource() {}
 
-    /** A source of the changes of {@code tables} ({@code schema.table}) and of the context messages. */
-    public static PostgresIncrementalSource<Change> create(Database source, List<String> tables) {
+    /** A source of the changes of {@code tables} ({@code schema.table}) and of the context messages; see {@link ContextMessageDialect}. */
+    public static PostgresIncrementalSource<Change> create(Database source, List<String> tables, boolean allowRestoreBehindSlot) {
         String passwordReference = SourcePassword.newReference();
         PostgresSourceBuilder<Change> builder = PostgresSourceBuilder.PostgresIncrementalSource.<Change>builder()
                 .hostname(source.host())
@@ -37,7 +37,7 @@ public final class WalSource {
         PostgresSourceConfigFactory config = builder.getConfigFactory();
         // build() hard-codes the stock dialect, which drops context messages
         return new PostgresIncrementalSource<>(
-                config, new ChangeDeserializer(), new PostgresOffsetFactory(), new ContextMessageDialect(config.create(0), passwordReference, source.password()));
+                config, new ChangeDeserializer(), new PostgresOffsetFactory(), new ContextMessageDialect(config.create(0), passwordReference, source.password(), allowRestoreBehindSlot));
     }
 
     private static Properties debeziumProperties() {

@@ -55,4 +55,28 @@ class RestoreITCase extends JobTestBase {
                         "CREATE c1 c1", "DELETE a2 -", "UPDATE b1! b1!", "CREATE d1 -");
         assertThat(db.value("SELECT count(DISTINCT id) FROM changes")).isEqualTo(9L);
     }
+
+    @Test
+    void restoringACheckpointOlderThanTheSlotIsRefused() throws Exception {
+        job.submit(db.args(NO_PERIODIC_CHECKPOINTS));
+        db.execute("INSERT INTO todo (task) VALUES ('x1')");
+        db.awaitChanges(1);
+        String older = job.checkpoint();
+        db.execute("INSERT INTO todo (task) VALUES ('x2')");
+        db.awaitChanges(2);
+        job.checkpoint(); // the slot moves past the older checkpoint
+        job.cancel();
+        db.awaitSlotInactive();
+
+        job.submit(db.args(NO_PERIODIC_CHECKPOINTS), older);
+        assertThat(job.awaitException("is behind the position")).contains("--allow-restore-behind-slot");
+        job.cancel();
+        db.awaitSlotInactive();
+
+        // told to, it starts from the slot: nothing is stored twice, and what comes after is captured
+        job.submit(db.args("--checkpoint-interval-ms", "3600000", "--allow-restore-behind-slot"), older);
+        db.execute("INSERT INTO todo (task) VALUES ('x3')");
+        assertThat(settledChanges(3)).extracting(r -> ContextITCase.json(r, "after").get("task").asText())
+                .containsExactly("x1", "x2", "x3");
+    }
 }

@@ -30,6 +30,7 @@ final class TestJob {
     static MiniClusterExtension cluster() {
         Configuration config = new Configuration();
         config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Path.of("target", "checkpoints").toAbsolutePath().toUri().toString());
+        config.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 3); // so a test can restore an older one
         return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
                 .setNumberTaskManagers(1)
                 .setNumberSlotsPerTaskManager(4)
@@ -109,6 +110,20 @@ final class TestJob {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(restAddress().resolve(path)).build(),
                 HttpResponse.BodyHandlers.ofString());
         return org.audittrail.udf.Json.parse(response.body());
+    }
+
+    /** Waits until the job has failed (and is restarting or failed) with {@code text} in its exception history. */
+    String awaitException(String text) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            String exceptions = get(http, "/jobs/" + id + "/exceptions").toString();
+            if (exceptions.contains(text)) {
+                return exceptions;
+            }
+            Thread.sleep(100); // polling interval of a deadline-bounded wait
+        }
+        throw new AssertionError("Job " + id + " did not fail with: " + text);
     }
 
     /** Cancels the job and waits until it is gone. */
