@@ -16,8 +16,8 @@ import org.apache.flink.util.Collector;
  * belongs to the change that comes next: a row written without context after one with context gets {@code {}},
  * and both halves of a primary-key update (a DELETE and a CREATE at one position) get it. A message at or before
  * a position the transaction has already passed is one replayed after a restore, and attaches to nothing.
- * Only the last message of a transaction is held, never its rows; the state is cleared once the transaction
- * has ended (see {@link WalSequence}).
+ * Only the last message of a transaction is held, never its rows, and only from its first message on; the state
+ * is cleared once the transaction has ended (see {@link WalSequence}).
  */
 public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> {
 
@@ -40,6 +40,10 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
     public void processElement(Change event, Context ctx, Collector<Change> out) throws Exception {
         PendingContext state = transaction.value();
         if (state == null) {
+            if (event.operation != Operation.MESSAGE) {
+                out.collect(event); // a transaction that sent no context yet: nothing to keep
+                return;
+            }
             state = new PendingContext();
         }
         if (event.operation == Operation.MESSAGE) {

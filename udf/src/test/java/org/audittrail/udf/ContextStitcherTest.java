@@ -93,9 +93,16 @@ class ContextStitcherTest {
         send(row(2, 200)); // the next transaction: the first one has ended
         harness.processWatermark(new Watermark(sequence));
         assertThat(contexts()).containsExactly("{}", "{}");
-        assertThat(harness.numKeyedStateEntries()).as("transaction 1 cleared, 2 still open").isEqualTo(2);
-        harness.processWatermark(new Watermark(sequence + 1));
+        assertThat(harness.numKeyedStateEntries()).as("transaction 1 cleared; 2 sent no context, so holds nothing").isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void transactionWithoutContextHoldsNoState() throws Exception {
+        send(row(1, 100), row(1, 200));
+        assertThat(contexts()).containsExactly("{}", "{}");
         assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
     }
 
     @Test
