@@ -28,6 +28,13 @@ public class Main implements Callable<Integer> {
         }
     }
 
+    /** The options of {@code run}, parsed from {@code args} as the jar's command line parses them. */
+    public static JobOptions options(String... args) {
+        CommandLine commandLine = commandLine();
+        commandLine.parseArgs(args);
+        return ((Main) commandLine.getCommand()).options;
+    }
+
     /** The command line, with errors printed as one clear line rather than a stack trace. */
     public static CommandLine commandLine() {
         return new CommandLine(new Main()).setOverwrittenOptionsAllowed(true).setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -35,7 +35,7 @@ public final class LocalRunner {
         config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY,
                 Path.of("target", "local-checkpoints").toAbsolutePath().toUri().toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(config);
-        JobOptions options = TestJob.parse(jobArgs);
+        JobOptions options = Main.options(jobArgs);
         AuditTrailJob.build(env, options);
         JobClient client = env.executeAsync(options.jobName());
         System.out.println("Job running, web UI on http://localhost:8081 . Ctrl-C stops it.");

@@ -53,7 +53,7 @@ final class TestJob {
     /** As {@link #submit(String[])}, restoring from a checkpoint or savepoint when {@code restorePath} is given. */
     TestJob submit(String[] args, String restorePath) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        AuditTrailJob.build(env, parse(args));
+        AuditTrailJob.build(env, Main.options(args));
         JobGraph graph = env.getStreamGraph().getJobGraph();
         if (restorePath != null) {
             graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(restorePath));
@@ -61,13 +61,6 @@ final class TestJob {
         id = cluster.submitJob(graph).get().getJobID();
         awaitStatus(JobStatus.RUNNING);
         return this;
-    }
-
-    /** The options of {@code run}, parsed as the jar's command line parses them. */
-    static JobOptions parse(String... args) {
-        var commandLine = Main.commandLine();
-        commandLine.parseArgs(args);
-        return ((Main) commandLine.getCommand()).options;
     }
 
     /** Takes a checkpoint now and returns its path. */
