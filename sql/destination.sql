@@ -47,6 +47,8 @@ DECLARE
   upper_bound timestamptz;
   created integer := 0;
 BEGIN
+  -- every subtask of the job runs this: one at a time
+  PERFORM pg_advisory_xact_lock(hashtext('changes_create_partitions'));
   FOR day IN
     SELECT generate_series(today, today + days_ahead, interval '1 day')::date
     UNION
@@ -86,6 +88,7 @@ BEGIN
   IF keep_days IS NULL OR keep_days <= 0 THEN
     RETURN 0;
   END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('changes_create_partitions'));
   cutoff := (now() AT TIME ZONE 'UTC')::date - keep_days;
   FOR partition_name IN
     SELECT c.relname FROM pg_inherits i

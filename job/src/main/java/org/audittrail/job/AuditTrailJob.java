@@ -109,7 +109,6 @@ public final class AuditTrailJob {
         changes.map(maintenance)
                 .name("Partition maintenance")
                 .uid(UID_PREFIX + "partition-maintenance")
-                .setParallelism(1)
                 .sinkTo(sink)
                 .name("changes")
                 .uid(UID_PREFIX + "changes-sink");

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Passes changes through unchanged and, every hour, creates the coming days' partitions of {@code changes}
  * and applies the retention; a failure is logged and retried, as changes_default takes every row meanwhile.
+ * Each subtask does it; the routines are idempotent and take a lock.
  */
 public class PartitionMaintenance extends RichMapFunction<Change, Change> {
 

@@ -6,6 +6,7 @@ import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** The deterministic change id: stable, and different for each part of a change's identity. */
 class ChangeIdTest {
 
     static Change change() {

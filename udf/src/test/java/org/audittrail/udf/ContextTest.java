@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** Context text to stored JSON: plain JSON, Django's quoting, invalid and huge contexts. */
 class ContextTest {
 
     /** What Bemi's Django package puts in its comment, emulated: Python's quote() with its safe set, then its replaces. */

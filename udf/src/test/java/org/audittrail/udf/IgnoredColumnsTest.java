@@ -7,6 +7,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+/** Ignore-change column rules: matching with wildcards, and changed compared by value. */
 class IgnoredColumnsTest {
 
     @Test
