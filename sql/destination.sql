@@ -21,8 +21,16 @@ CREATE TABLE IF NOT EXISTS changes (
 
 -- the job recognizes its own destination by this comment and never tracks it
 COMMENT ON TABLE changes IS 'audit-trail destination: row changes captured from the WAL';
--- where the destination is the source, the context event trigger saw this table before its comment
+-- where the destination is the source, the event triggers saw this table before its comment
 DROP TRIGGER IF EXISTS _bemi_row_trigger_changes ON changes;
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_publication_rel r JOIN pg_publication p ON p.oid = r.prpubid
+              WHERE p.pubname = 'bemi' AND r.prrelid = 'changes'::regclass) THEN
+    ALTER PUBLICATION bemi DROP TABLE changes;
+  END IF;
+END
+$$;
 
 -- a change whose day has no partition yet lands here, so a write never fails for want of one
 CREATE TABLE IF NOT EXISTS changes_default PARTITION OF changes DEFAULT;

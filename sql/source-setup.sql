@@ -48,9 +48,27 @@ BEGIN
 END
 $$ LANGUAGE plpgsql;
 
+-- For a table created later it also adds the table to publication bemi, so the running job reads it at once;
+-- the job drops the changes of tables it does not track. Never does it make the CREATE TABLE fail.
 CREATE OR REPLACE FUNCTION _bemi_set_replica_identity_func() RETURNS event_trigger AS $$
+DECLARE
+  created regclass;
 BEGIN
   CALL _bemi_set_replica_identity();
+  IF EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'bemi' AND NOT puballtables) THEN
+    FOR created IN
+      SELECT c.oid::regclass FROM pg_class c
+       WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+         AND c.relname <> 'changes'
+         AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'audit-trail destination%'
+         AND NOT EXISTS (SELECT 1 FROM pg_publication_tables t
+                          WHERE t.pubname = 'bemi' AND t.schemaname = 'public' AND t.tablename = c.relname)
+    LOOP
+      EXECUTE format('ALTER PUBLICATION bemi ADD TABLE %s', created);
+    END LOOP;
+  END IF;
+EXCEPTION WHEN OTHERS THEN
+  RAISE NOTICE 'Could not add the new table to publication bemi (%): it is tracked from the job''s next start.', SQLERRM;
 END
 $$ LANGUAGE plpgsql;
 

@@ -16,6 +16,9 @@ import org.audittrail.udf.WalSequence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashSet;
+import java.util.Set;
+
 /**
  * The audit-trail job: every row change of a PostgreSQL database, read from its WAL, stored in {@code changes}.
  * Started through {@link Main} ({@code flink run audit-trail-job.jar [options]}).
@@ -68,12 +71,16 @@ public final class AuditTrailJob {
             Main.setup(source, destination, tables).forEach(notice -> LOG.info("Setup: {}", notice));
         }
         Setup.Capture capture = Setup.capture(source, tables);
+        Set<String> destinationTables = new HashSet<>(capture.destination());
+        if (destination.sameAs(source)) {
+            destinationTables.add("public.changes"); // never read back what the job writes, even before setup marked it
+        }
         LOG.info("Capturing {} into {}: tracking {}, reading {} for their context only; ignore-change columns {}",
                 source, destination, capture.tracked(), capture.contextOnly(), ignoredColumns);
         configure(env, options.checkpointIntervalMs);
         pipeline(env,
                 WalSource.create(source, capture.read(), options.allowRestoreBehindSlot),
-                new TrackedTablesFilter(tables),
+                new TrackedTablesFilter(tables, destinationTables),
                 new IgnoredColumnsFilter(ignoredColumns),
                 ChangesSink.create(destination, options.batchSize, options.flushIntervalMs),
                 new PartitionMaintenance(destination, options.retentionDays));

@@ -71,8 +71,11 @@ public final class Setup {
         }
     }
 
-    /** The tables the job reads, each {@code schema.table}: the tracked ones, and those read for their context only. */
-    public record Capture(List<String> tracked, List<String> contextOnly) {
+    /**
+     * The tables the job reads, each {@code schema.table}: the tracked ones, and those read for their context only;
+     * and the destination's own tables found in the source, never to be tracked.
+     */
+    public record Capture(List<String> tracked, List<String> contextOnly, List<String> destination) {
         /** Every table whose changes the source reads. */
         public List<String> read() {
             List<String> all = new ArrayList<>(tracked);
@@ -96,18 +99,21 @@ public final class Setup {
 
     private static Capture capture(Connection c, TableSelection tables) throws SQLException {
         String sql = "SELECT n.nspname, c.relname, EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid"
-                + "   AND t.tgname LIKE '\\_bemi\\_row\\_trigger\\_%') AS has_context_trigger"
+                + "   AND t.tgname LIKE '\\_bemi\\_row\\_trigger\\_%') AS has_context_trigger,"
+                + " coalesce(obj_description(c.oid, 'pg_class'), '') LIKE 'audit-trail destination%' AS is_destination"
                 + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                 + " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition"
                 + " AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'"
-                + " AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'audit-trail destination%'"
                 + " ORDER BY 1, 2";
         List<String> tracked = new ArrayList<>();
         List<String> contextOnly = new ArrayList<>();
+        List<String> destination = new ArrayList<>();
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
                 String table = rs.getString(1) + "." + rs.getString(2);
-                if (tables.isTracked(rs.getString(1), rs.getString(2))) {
+                if (rs.getBoolean(4)) {
+                    destination.add(table);
+                } else if (tables.isTracked(rs.getString(1), rs.getString(2))) {
                     tracked.add(table);
                 } else if (rs.getBoolean(3)) {
                     contextOnly.add(table);
@@ -121,7 +127,7 @@ public final class Setup {
                     + " excluded) in database " + c.getCatalog() + ": create " + (missing.size() == 1 ? "it" : "them")
                     + " or correct the name (schema.table, case-sensitive)", null);
         }
-        return new Capture(tracked, contextOnly);
+        return new Capture(tracked, contextOnly, destination);
     }
 
     /** REPLICA IDENTITY FULL on the table (on each partition of a partitioned one) and Bemi's row trigger. */

@@ -10,6 +10,8 @@ import org.audittrail.udf.ChangeDeserializer;
 
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /** The Flink CDC incremental source over slot and publication {@code bemi}, with pgoutput, streaming only. */
@@ -17,8 +19,14 @@ public final class WalSource {
 
     private WalSource() {}
 
-    /** A source of the changes of {@code tables} ({@code schema.table}) and of the context messages; see {@link ContextMessageDialect}. */
+    /**
+     * A source of the changes of the tables of publication {@code bemi} in the schemas of {@code tables}
+     * ({@code schema.table}) and in public, and of the context messages; see {@link ContextMessageDialect}.
+     * The publication is the table filter, so a table that setup's event trigger adds to it is read at once.
+     */
     public static PostgresIncrementalSource<Change> create(Database source, List<String> tables, boolean allowRestoreBehindSlot) {
+        Set<String> schemas = new TreeSet<>(Set.of("public"));
+        tables.forEach(t -> schemas.add(t.substring(0, t.indexOf('.'))));
         String passwordReference = SourcePassword.newReference();
         PostgresSourceBuilder<Change> builder = PostgresSourceBuilder.PostgresIncrementalSource.<Change>builder()
                 .hostname(source.host())
@@ -26,8 +34,8 @@ public final class WalSource {
                 .database(source.name())
                 .username(source.user())
                 .password(passwordReference)
-                .schemaList(tables.stream().map(t -> t.substring(0, t.indexOf('.'))).distinct().toArray(String[]::new))
-                .tableList(tables.stream().map(WalSource::exactly).toArray(String[]::new))
+                .schemaList(schemas.toArray(String[]::new))
+                .tableList(schemas.stream().map(schema -> Pattern.quote(schema) + "\\..*").toArray(String[]::new))
                 .slotName(Setup.SLOT)
                 .decodingPluginName("pgoutput")
                 // the first start reads from the slot; later starts from the checkpoint or savepoint
@@ -57,10 +65,5 @@ public final class WalSource {
         // Debezium's default 500 ms pause when the WAL is idle adds up to that much latency to every quiet change
         p.setProperty("poll.interval.ms", "50");
         return p;
-    }
-
-    /** A Debezium table filter matching exactly one {@code schema.table}. */
-    private static String exactly(String table) {
-        return Pattern.quote(table);
     }
 }

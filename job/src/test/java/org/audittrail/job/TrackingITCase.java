@@ -43,7 +43,24 @@ class TrackingITCase extends JobTestBase {
         assertThat(rows.get(2).get("before").toString()).isEqualTo("{\"id\": 1, \"total\": 9.90}");
         assertThat(db.query("SELECT tablename FROM pg_publication_tables WHERE pubname = 'bemi' ORDER BY 1"))
                 .extracting(r -> r.get("tablename"))
-                .containsExactly("orders", "other", "tmp_import", "todo");
+                .contains("orders", "other", "tmp_import", "todo")
+                .doesNotContain("secrets");
+    }
+
+    @Test
+    void aTableCreatedWhileTheJobRunsIsTrackedAtOnce() throws Exception {
+        job.submit(db.args());
+        db.execute("CREATE TABLE created_later (id int PRIMARY KEY, v text)",
+                ContextITCase.withContext("INSERT INTO created_later VALUES (1, 'a')", "{\"new\": true}"),
+                "UPDATE created_later SET v = 'b'");
+        List<Map<String, Object>> rows = settledChanges(2);
+        assertThat(rows).extracting(r -> r.get("table") + " " + r.get("operation") + " " + r.get("before") + " "
+                        + r.get("context"))
+                .containsExactly("created_later CREATE {} {\"new\": true}",
+                        "created_later UPDATE {\"v\": \"a\", \"id\": 1} {}");
+        // the job never reads back what it writes
+        assertThat(db.value("SELECT count(*) FROM changes WHERE \"table\" LIKE 'changes%'")).isEqualTo(0L);
+        assertThat(db.value("SELECT count(*) FROM pg_publication_tables WHERE tablename LIKE 'changes%'")).isEqualTo(0L);
     }
 
     @Test
