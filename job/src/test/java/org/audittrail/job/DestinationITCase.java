@@ -37,6 +37,37 @@ class DestinationITCase extends JobTestBase {
     }
 
     @Test
+    void aDestinationThatIsDownLosesNothing() throws Exception {
+        Database audit = new Database("localhost", db.port(), "audit", "postgres", TestDatabase.PASSWORD);
+        job.submit(db.args("--destination-db-name", "audit", "--checkpoint-interval-ms", "500"));
+        db.execute("INSERT INTO todo (task) VALUES ('before the outage')");
+        awaitCount(audit, "SELECT count(*) FROM changes WHERE after->>'task' = 'before the outage'", 1);
+
+        // the destination goes away: no new connection, the job's own ones cut
+        db.execute("ALTER DATABASE audit ALLOW_CONNECTIONS false",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'audit'");
+        db.execute("INSERT INTO todo (task) VALUES ('during the outage 1')", "INSERT INTO todo (task) VALUES ('during the outage 2')");
+        assertThat(job.awaitException("audit")).contains("not currently accepting connections");
+
+        db.execute("ALTER DATABASE audit ALLOW_CONNECTIONS true");
+        db.execute("INSERT INTO todo (task) VALUES ('after the outage')");
+        awaitCount(audit, "SELECT count(*) FROM changes WHERE after->>'task' = 'after the outage'", 1);
+        job.checkpoint();
+        assertThat(count(audit, "SELECT count(*) FROM changes WHERE after->>'task' LIKE 'during the outage%'")).isEqualTo(2);
+        assertThat(count(audit, "SELECT count(*) FROM changes WHERE after->>'task' LIKE '%the outage%'")).isEqualTo(4);
+    }
+
+    private static void awaitCount(Database database, String sql, long expected) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (count(database, sql) < expected) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Timed out waiting for " + expected + " from " + sql);
+            }
+            Thread.sleep(100); // polling interval of a deadline-bounded wait
+        }
+    }
+
+    @Test
     void aDayWithoutPartitionNeverFailsAWriteAndRetentionDropsWholeDays() throws Exception {
         Setup.prepareDestination(db.database());
         Instant now = Instant.now();

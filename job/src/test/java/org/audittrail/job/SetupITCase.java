@@ -5,6 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.io.StringWriter;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +122,31 @@ class SetupITCase {
                 rs.next();
                 assertThat(rs.getLong(1)).as("existing tables get their trigger all the same").isEqualTo(1L);
             }
+        }
+    }
+
+    @Test
+    void bemisEnvironmentVariablesWorkUnchanged() throws Exception {
+        db.execute("CREATE DATABASE envdest");
+        ProcessBuilder process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "setup").redirectErrorStream(true);
+        Map<String, String> env = process.environment();
+        env.put("DB_HOST", "localhost");
+        env.put("DB_PORT", String.valueOf(db.port()));
+        env.put("DB_NAME", "postgres");
+        env.put("DB_USER", "postgres");
+        env.put("DB_PASSWORD", TestDatabase.PASSWORD);
+        env.put("DESTINATION_DB_NAME", "envdest"); // the other DESTINATION_DB_* default to the DB_* values
+        Process setup = process.start();
+        assertThat(setup.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        String output = new String(setup.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(setup.exitValue()).as(output).isZero();
+        assertThat(output).contains("Setup done: source postgres@localhost:" + db.port() + "/postgres, destination postgres@localhost:"
+                + db.port() + "/envdest").doesNotContain(TestDatabase.PASSWORD);
+        Database envdest = new Database("localhost", db.port(), "envdest", "postgres", TestDatabase.PASSWORD);
+        try (var c = envdest.connect(); var s = c.createStatement(); var rs = s.executeQuery("SELECT to_regclass('changes') IS NOT NULL")) {
+            rs.next();
+            assertThat(rs.getBoolean(1)).isTrue();
         }
     }
 
