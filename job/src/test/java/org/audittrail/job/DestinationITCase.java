@@ -26,13 +26,8 @@ class DestinationITCase extends JobTestBase {
         db.execute("INSERT INTO todo (task) VALUES ('elsewhere')");
 
         Database audit = new Database("localhost", db.port(), "audit", "postgres", TestDatabase.PASSWORD);
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        long count = 0;
-        while (count == 0 && System.nanoTime() < deadline) {
-            count = count(audit, "SELECT count(*) FROM changes WHERE after->>'task' = 'elsewhere'");
-            Thread.sleep(100); // polling interval of a deadline-bounded wait
-        }
-        assertThat(count).isEqualTo(1);
+        awaitCount(audit, "SELECT count(*) FROM changes WHERE after->>'task' = 'elsewhere'", 1);
+        assertThat(count(audit, "SELECT count(*) FROM changes WHERE after->>'task' = 'elsewhere'")).isEqualTo(1);
         assertThat(db.value("SELECT to_regclass('changes') IS NULL")).as("no changes table in the source").isEqualTo(true);
     }
 
@@ -57,14 +52,8 @@ class DestinationITCase extends JobTestBase {
         assertThat(count(audit, "SELECT count(*) FROM changes WHERE after->>'task' LIKE '%the outage%'")).isEqualTo(4);
     }
 
-    private static void awaitCount(Database database, String sql, long expected) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (count(database, sql) < expected) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("Timed out waiting for " + expected + " from " + sql);
-            }
-            Thread.sleep(100); // polling interval of a deadline-bounded wait
-        }
+    private static void awaitCount(Database database, String sql, long expected) {
+        TestDatabase.poll(() -> count(database, sql) >= expected, Duration.ofSeconds(90), expected + " from " + sql);
     }
 
     @Test
@@ -97,7 +86,7 @@ class DestinationITCase extends JobTestBase {
                 + " VALUES (gen_random_uuid(), 'postgres', 'public', 'todo', 'CREATE', '" + committedAt + "', now(), 1, 1)");
     }
 
-    private static long count(Database database, String sql) throws Exception {
+    private static long count(Database database, String sql) {
         try (Connection c = database.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);

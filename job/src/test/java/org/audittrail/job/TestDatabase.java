@@ -173,6 +173,17 @@ public final class TestDatabase implements AutoCloseable {
         return await("SELECT * FROM changes ORDER BY position, operation", rows -> rows.size() >= count, Duration.ofSeconds(60));
     }
 
+    /** Polls {@code done} until true, or fails after {@code timeout} saying what it waited for. */
+    public static void poll(java.util.function.BooleanSupplier done, Duration timeout, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Timed out after " + timeout + " waiting for " + what);
+            }
+            pause();
+        }
+    }
+
     /** Waits until no process reads the slot, so it can be dropped or read by a new job. */
     public void awaitSlotInactive() {
         await("SELECT active FROM pg_replication_slots WHERE slot_name = 'bemi'",

@@ -108,15 +108,16 @@ final class TestJob {
     /** Waits until the job has failed (and is restarting or failed) with {@code text} in its exception history. */
     String awaitException(String text) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            String exceptions = get(http, "/jobs/" + id + "/exceptions").toString();
-            if (exceptions.contains(text)) {
-                return exceptions;
+        String[] exceptions = {""};
+        TestDatabase.poll(() -> {
+            try {
+                exceptions[0] = get(http, "/jobs/" + id + "/exceptions").toString();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
-            Thread.sleep(100); // polling interval of a deadline-bounded wait
-        }
-        throw new AssertionError("Job " + id + " did not fail with: " + text);
+            return exceptions[0].contains(text);
+        }, Duration.ofSeconds(60), "job " + id + " to fail with: " + text);
+        return exceptions[0];
     }
 
     /** Cancels the job and waits until it is gone. */
@@ -135,10 +136,6 @@ final class TestJob {
 
     JobID id() {
         return id;
-    }
-
-    JobStatus status() throws Exception {
-        return cluster.getJobStatus(id).get();
     }
 
     private void awaitStatus(JobStatus expected) throws Exception {

@@ -36,23 +36,6 @@ public class Change {
 
     public Change() {}
 
-    public Change copy() {
-        Change c = new Change();
-        c.database = database;
-        c.schema = schema;
-        c.table = table;
-        c.primaryKey = primaryKey;
-        c.operation = operation;
-        c.before = before;
-        c.after = after;
-        c.context = context;
-        c.committedAt = committedAt;
-        c.queuedAt = queuedAt;
-        c.transactionId = transactionId;
-        c.position = position;
-        return c;
-    }
-
     @Override
     public boolean equals(Object o) {
         if (this == o) {

@@ -60,10 +60,6 @@ public final class IgnoredColumns implements Serializable {
         return new IgnoredColumns(List.of());
     }
 
-    public boolean isEmpty() {
-        return rules.isEmpty();
-    }
-
     /** Whether the column's changes alone are ignored. */
     public boolean isIgnored(String schema, String table, String column) {
         for (Pattern[] rule : patterns()) {

@@ -57,16 +57,6 @@ public final class RowImage {
         });
     }
 
-    /** Whether any value of the image is Debezium's placeholder for an unreadable TOASTed value. */
-    public static boolean hasUnavailable(ObjectNode image) {
-        for (JsonNode v : (Iterable<JsonNode>) image::elements) {
-            if (isUnavailable(v)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private static boolean isUnavailable(JsonNode v) {
         if (v == null) {
             return false;

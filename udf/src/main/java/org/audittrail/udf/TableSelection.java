@@ -60,14 +60,6 @@ public final class TableSelection implements Serializable {
         return includes.stream().filter(i -> !i.contains("*")).toList();
     }
 
-    public List<String> includes() {
-        return includes;
-    }
-
-    public List<String> excludes() {
-        return excludes;
-    }
-
     private List<Pattern> includePatterns() {
         if (includePatterns == null) {
             includePatterns = includes.stream().map(Wildcard::compile).toList();
