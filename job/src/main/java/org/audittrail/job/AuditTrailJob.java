@@ -38,7 +38,10 @@ import java.util.Set;
  *   <li>{@code --batch-size} (500) and {@code --flush-interval-ms} (200): the sink writes when either is reached.</li>
  *   <li>{@code --retention-days} (RETENTION_DAYS, 0 = keep forever): daily partitions older than this are dropped.</li>
  *   <li>{@code --skip-setup}: do not run setup before starting (for a role without setup's privileges).</li>
- *   <li>{@code --allow-restore-behind-slot}: start even from a checkpoint older than the slot's position.</li>
+ *   <li>{@code --allow-restore-behind-slot}: start although changes may have been lost (restored position behind the
+ *       slot's, or the slot gone).</li>
+ *   <li>{@code --heartbeat-interval-ms} (10000): how often a heartbeat message moves the position on while no tracked
+ *       table changes.</li>
  * </ul>
  */
 public final class AuditTrailJob {
@@ -79,7 +82,7 @@ public final class AuditTrailJob {
                 source, destination, capture.tracked(), capture.contextOnly(), ignoredColumns);
         configure(env, options.checkpointIntervalMs);
         pipeline(env,
-                WalSource.create(source, capture.read(), options.allowRestoreBehindSlot),
+                WalSource.create(source, destination, capture.read(), options.allowRestoreBehindSlot, options.heartbeatIntervalMs),
                 new TrackedTablesFilter(tables, destinationTables),
                 new IgnoredColumnsFilter(ignoredColumns),
                 ChangesSink.create(destination, options.batchSize, options.flushIntervalMs),

@@ -19,12 +19,20 @@ import io.debezium.connector.postgresql.connection.PostgresConnection;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
+import io.debezium.connector.postgresql.connection.MessageDecoderContext;
+import io.debezium.connector.postgresql.connection.PostgresReplicationConnection;
+
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.io.ObjectInputStream;
 import java.sql.SQLException;
 
 /**
- * The Postgres dialect, letting logical decoding messages through (the stock stream fetcher drops them
+ * The Postgres dialect: refuses to start where changes may have been lost, decodes with {@link PgOutputDecoder},
+ * lets logical decoding messages through (the stock stream fetcher drops them
  * once a table filter is set, taking them for changes of a table it does not track) and keeping the password
  * out of the connector configuration that Flink CDC logs (see {@link SourcePassword}).
  */
@@ -36,46 +44,109 @@ public class ContextMessageDialect extends PostgresDialect {
 
     private final String passwordReference;
     private final String password;
-    private final boolean allowRestoreBehindSlot;
+    private final Database destination;
+    private final String database;
+    private final boolean acceptLostChanges;
 
     /**
      * {@code sourceConfig} holds {@code passwordReference} as its password; {@code password} is the real one.
-     * Unless {@code allowRestoreBehindSlot}, reading refuses to start behind the slot (see {@link #createFetchTask}).
+     * {@code destination} is where the job stores changes, consulted to tell why a restore is refused; unless
+     * {@code acceptLostChanges}, reading refuses to start where changes may have been lost (see {@link #createFetchTask}).
      */
     public ContextMessageDialect(PostgresSourceConfig sourceConfig, String passwordReference, String password,
-                                 boolean allowRestoreBehindSlot) {
+                                 Database destination, boolean acceptLostChanges) {
         super(sourceConfig);
         this.passwordReference = passwordReference;
         this.password = password;
-        this.allowRestoreBehindSlot = allowRestoreBehindSlot;
+        this.destination = destination;
+        this.database = sourceConfig.getDatabaseList().get(0);
+        this.acceptLostChanges = acceptLostChanges;
         SourcePassword.register(passwordReference, password);
     }
 
     /**
-     * Refuses to stream from a position behind the slot's: the server would silently start at the slot's
-     * position instead, skipping every change in between, as when an older checkpoint or savepoint is restored.
+     * Before streaming: refuses a slot that another process reads (retried: it may be this job's previous connection,
+     * not yet noticed gone), and, where state was restored, a missing slot or one ahead of the restored position. The
+     * slot moves only to positions the job confirmed at a completed checkpoint (see {@link PgOutputDecoder}), so ahead
+     * means PostgreSQL would start past changes the restored state never read; both fail the job for good.
      */
     @Override
     public FetchTask<SourceSplitBase> createFetchTask(SourceSplitBase split) {
-        if (split.isStreamSplit() && !allowRestoreBehindSlot) {
-            Lsn start = ((PostgresOffset) split.asStreamSplit().getStartingOffset()).getLsn();
-            Lsn slot = confirmedFlushLsn();
-            if (slot != null && start.isValid() && start.compareTo(slot) < 0) {
-                throw new FlinkRuntimeException("Restored position " + start + " is behind the position " + slot
-                        + " the replication slot " + getSlotName() + " has confirmed: the changes between the two are no"
-                        + " longer in the slot and would be skipped. Restore the latest checkpoint or savepoint instead,"
-                        + " or start with --allow-restore-behind-slot to accept the gap.");
+        if (split.isStreamSplit()) {
+            PostgresOffset restored = (PostgresOffset) split.asStreamSplit().getStartingOffset();
+            Slot slot = slot();
+            if (slot != null && slot.activePid() != null) {
+                throw new FlinkRuntimeException("Replication slot \"" + getSlotName() + "\" is active for PID " + slot.activePid()
+                        + ": another job reads this database's changes (only one may), or this job's previous connection"
+                        + " has not closed yet. Stop the other job; the start is retried.");
+            }
+            if (restored.getLsn().isValid() && !acceptLostChanges) {
+                if (slot == null) {
+                    throw new CaptureRefusedException("Replication slot " + getSlotName() + " no longer exists, though this job"
+                            + " restored position " + restored.getLsn() + " from a checkpoint or savepoint: it was dropped (by"
+                            + " disconnect, by hand, or by a failover to a server without it), and every change made since then"
+                            + " may have been lost. The slot is not recreated silently: run setup to create it at the current"
+                            + " position and start with " + ACCEPT_OPTION + " to capture from now on.");
+                }
+                if (slot.confirmed().compareTo(restored.getLsn()) > 0) {
+                    throw new CaptureRefusedException(behindSlot(restored, slot.confirmed()));
+                }
             }
         }
         return super.createFetchTask(split);
     }
 
-    private Lsn confirmedFlushLsn() {
-        try (PostgresConnection jdbc = openJdbcConnection()) {
-            return jdbc.queryAndMap("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '"
-                    + getSlotName().replace("'", "''") + "'", rs -> rs.next() && rs.getString(1) != null ? Lsn.valueOf(rs.getString(1)) : null);
+    /** The option that starts the job although changes may have been lost. */
+    static final String ACCEPT_OPTION = "--allow-restore-behind-slot";
+
+    private String behindSlot(PostgresOffset restored, Lsn confirmed) {
+        String gap = " Changes between " + restored.getLsn() + " and " + confirmed + " would be skipped: PostgreSQL streams"
+                + " from the slot's position, whatever the job asks for.";
+        Boolean stored = storedBetween(restored, confirmed);
+        if (Boolean.TRUE.equals(stored)) {
+            return "Restored position " + restored.getLsn() + " is behind the position " + confirmed + " the replication slot "
+                    + getSlotName() + " has confirmed, and " + destination + " already holds changes stored after it: this"
+                    + " is an older checkpoint or savepoint than the newest one." + gap + " Restore the newest checkpoint or"
+                    + " savepoint instead, or start with " + ACCEPT_OPTION + " to accept the gap.";
+        }
+        return "Restored position " + restored.getLsn() + " is behind the position " + confirmed + " the replication slot "
+                + getSlotName() + " has confirmed, and " + (stored == null ? "" : destination + " holds no change stored after"
+                + " it: ") + "the slot was moved by something other than this job (pg_replication_slot_advance, a slot"
+                + " dropped and created again, another consumer), past changes this job never stored." + gap
+                + " Start with " + ACCEPT_OPTION + " to capture from the slot's position on.";
+    }
+
+    /** Whether the destination holds a change of this database stored after {@code restored}; null if it cannot tell. */
+    private Boolean storedBetween(PostgresOffset restored, Lsn confirmed) {
+        Long committedMicros = restored.getLastCommitTs();
+        try (Connection c = destination.connect(); PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM changes"
+                + " WHERE \"database\" = ? AND \"position\" > ? AND \"position\" <= ?"
+                // later transactions commit later: the time bound lets the partitions and the index narrow the search
+                + " AND \"committed_at\" >= to_timestamp(? / 1e6) - interval '1 minute')")) {
+            s.setString(1, database);
+            s.setLong(2, restored.getLsn().asLong());
+            s.setLong(3, confirmed.asLong());
+            s.setLong(4, committedMicros == null ? 0L : committedMicros);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
         } catch (SQLException e) {
-            throw new FlinkRuntimeException("Cannot read the position of replication slot " + getSlotName(), e);
+            return null;
+        }
+    }
+
+    private record Slot(Integer activePid, Lsn confirmed) {}
+
+    /** The slot of this database, or null where there is none. */
+    private Slot slot() {
+        try (PostgresConnection jdbc = openJdbcConnection()) {
+            return jdbc.queryAndMap("SELECT active_pid, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '"
+                    + getSlotName().replace("'", "''") + "' AND database = current_database()", rs -> rs.next()
+                    ? new Slot((Integer) rs.getObject(1), rs.getString(2) == null ? Lsn.INVALID_LSN : Lsn.valueOf(rs.getString(2)))
+                    : null);
+        } catch (SQLException e) {
+            throw new FlinkRuntimeException("Cannot read replication slot " + getSlotName() + ": " + e.getMessage(), e);
         }
     }
 
@@ -110,10 +181,31 @@ public class ContextMessageDialect extends PostgresDialect {
     public JdbcSourceFetchTaskContext createFetchTaskContext(JdbcSourceConfig taskSourceConfig) {
         return new PostgresSourceFetchTaskContext(taskSourceConfig, this) {
             @Override
+            public void configure(SourceSplitBase split) {
+                super.configure(split);
+                installDecoder(this);
+            }
+
+            @Override
             public boolean isDataChangeRecord(SourceRecord record) {
                 return !isMessage(record) && super.isDataChangeRecord(record);
             }
         };
+    }
+
+    /** Puts {@link PgOutputDecoder} in place of Debezium's, which the replication connection builds from an enum. */
+    private static void installDecoder(PostgresSourceFetchTaskContext context) {
+        try {
+            Field decoder = PostgresReplicationConnection.class.getDeclaredField("messageDecoder");
+            decoder.setAccessible(true);
+            Object connection = context.getReplicationConnection();
+            if (!(decoder.get(connection) instanceof PgOutputDecoder)) {
+                decoder.set(connection, new PgOutputDecoder(
+                        new MessageDecoderContext(context.getDbzConnectorConfig(), context.getDatabaseSchema()), context.getConnection()));
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Debezium's replication connection changed: its message decoder cannot be replaced", e);
+        }
     }
 
     static boolean isMessage(SourceRecord record) {

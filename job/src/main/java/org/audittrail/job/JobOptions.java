@@ -25,8 +25,14 @@ public class JobOptions {
     int retentionDays;
 
     @Option(names = "--allow-restore-behind-slot",
-            description = "Start even from a checkpoint or savepoint older than the slot's position, skipping the changes in between.")
+            description = "Start although changes may have been lost: from a checkpoint or savepoint behind the slot's position"
+                    + " (skipping the changes in between), or without the slot the restored state read from (created anew at the current position).")
     boolean allowRestoreBehindSlot;
+
+    @Option(names = "--heartbeat-interval-ms", defaultValue = "10000",
+            description = "How often the job writes a heartbeat message into the source's WAL, so its position, and the slot's,"
+                    + " advance while no tracked table changes (default 10000).")
+    long heartbeatIntervalMs;
 
     @Option(names = "--skip-setup", description = "Do not run setup before starting (for a role without setup's privileges).")
     boolean skipSetup;

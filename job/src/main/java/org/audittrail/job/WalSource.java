@@ -1,30 +1,60 @@
 package org.audittrail.job;
 
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.api.connector.source.ReaderOutput;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.connector.source.SourceEvent;
+import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.cdc.connectors.base.options.StartupOptions;
+import org.apache.flink.cdc.connectors.base.source.assigner.state.PendingSplitsState;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder.PostgresIncrementalSource;
 import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfigFactory;
 import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffsetFactory;
+import org.apache.flink.core.io.InputStatus;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.util.ExceptionUtils;
 import org.audittrail.udf.Change;
 import org.audittrail.udf.ChangeDeserializer;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
-/** The Flink CDC incremental source over slot and publication {@code bemi}, with pgoutput, streaming only. */
-public final class WalSource {
+/**
+ * The Flink CDC incremental source over slot and publication {@code bemi}, with pgoutput, streaming only; a refused
+ * start ({@link CaptureRefusedException}) surfaces as the job's root exception rather than three causes deep.
+ */
+public final class WalSource implements Source<Change, SourceSplitBase, PendingSplitsState>, ResultTypeQueryable<Change> {
 
-    private WalSource() {}
+    private static final long serialVersionUID = 1L;
+
+    /** Prefix of the logical messages the heartbeat writes, so an idle position still advances and the WAL is freed. */
+    static final String HEARTBEAT_PREFIX = "audit-trail-heartbeat";
+
+    private final PostgresIncrementalSource<Change> source;
+
+    private WalSource(PostgresIncrementalSource<Change> source) {
+        this.source = source;
+    }
 
     /**
      * A source of the changes of the tables of publication {@code bemi} in the schemas of {@code tables}
      * ({@code schema.table}) and in public, and of the context messages; see {@link ContextMessageDialect}.
      * The publication is the table filter, so a table that setup's event trigger adds to it is read at once.
      */
-    public static PostgresIncrementalSource<Change> create(Database source, List<String> tables, boolean allowRestoreBehindSlot) {
+    public static WalSource create(Database source, Database destination, List<String> tables, boolean acceptLostChanges,
+                                   long heartbeatIntervalMs) {
         Set<String> schemas = new TreeSet<>(Set.of("public"));
         tables.forEach(t -> schemas.add(t.substring(0, t.indexOf('.'))));
         String passwordReference = SourcePassword.newReference();
@@ -40,30 +70,139 @@ public final class WalSource {
                 .decodingPluginName("pgoutput")
                 // the first start reads from the slot; later starts from the checkpoint or savepoint
                 .startupOptions(StartupOptions.committed())
-                .debeziumProperties(debeziumProperties())
+                .debeziumProperties(debeziumProperties(heartbeatIntervalMs))
                 .deserializer(new ChangeDeserializer());
         PostgresSourceConfigFactory config = builder.getConfigFactory();
         // build() hard-codes the stock dialect, which drops context messages
-        return new PostgresIncrementalSource<>(
-                config, new ChangeDeserializer(), new PostgresOffsetFactory(), new ContextMessageDialect(config.create(0), passwordReference, source.password(), allowRestoreBehindSlot));
+        return new WalSource(new PostgresIncrementalSource<>(config, new ChangeDeserializer(), new PostgresOffsetFactory(),
+                new ContextMessageDialect(config.create(0), passwordReference, source.password(), destination, acceptLostChanges)));
     }
 
-    private static Properties debeziumProperties() {
+    private static Properties debeziumProperties(long heartbeatIntervalMs) {
         Properties p = new Properties();
         p.setProperty("publication.name", Setup.PUBLICATION);
         p.setProperty("database." + SourcePassword.PLUGIN_PROPERTY, SourcePassword.class.getName());
         // setup owns the publication's table list
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("slot.drop.on.stop", "false");
-        p.setProperty("decimal.handling.mode", "precise");
+        // numeric's NaN and infinities exist only as text; RowImage turns the digits into JSON numbers
+        p.setProperty("decimal.handling.mode", "string");
+        p.setProperty("column.propagate.source.type", ".*");
         p.setProperty("interval.handling.mode", "string");
         p.setProperty("binary.handling.mode", "bytes");
         p.setProperty("hstore.handling.mode", "json");
         p.setProperty("time.precision.mode", "adaptive_time_microseconds");
         p.setProperty("include.unknown.datatypes", "true");
-        p.setProperty("message.prefix.include.list", ChangeDeserializer.CONTEXT_PREFIX);
+        p.setProperty("message.prefix.include.list", ChangeDeserializer.CONTEXT_PREFIX + "," + HEARTBEAT_PREFIX);
+        // a WAL position of the job's own while no tracked table changes: the checkpoint moves on, and the slot with it
+        p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatIntervalMs));
+        p.setProperty("heartbeat.action.query", "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', '')");
         // Debezium's default 500 ms pause when the WAL is idle adds up to that much latency to every quiet change
         p.setProperty("poll.interval.ms", "50");
         return p;
+    }
+
+    @Override
+    public Boundedness getBoundedness() {
+        return source.getBoundedness();
+    }
+
+    @Override
+    public SourceReader<Change, SourceSplitBase> createReader(SourceReaderContext context) throws Exception {
+        return new Reader(source.createReader(context));
+    }
+
+    @Override
+    public SplitEnumerator<SourceSplitBase, PendingSplitsState> createEnumerator(SplitEnumeratorContext<SourceSplitBase> context) {
+        return source.createEnumerator(context);
+    }
+
+    @Override
+    public SplitEnumerator<SourceSplitBase, PendingSplitsState> restoreEnumerator(
+            SplitEnumeratorContext<SourceSplitBase> context, PendingSplitsState checkpoint) {
+        return source.restoreEnumerator(context, checkpoint);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<SourceSplitBase> getSplitSerializer() {
+        return source.getSplitSerializer();
+    }
+
+    @Override
+    public SimpleVersionedSerializer<PendingSplitsState> getEnumeratorCheckpointSerializer() {
+        return source.getEnumeratorCheckpointSerializer();
+    }
+
+    @Override
+    public TypeInformation<Change> getProducedType() {
+        return source.getProducedType();
+    }
+
+    /** The CDC reader, rethrowing a refused start itself instead of the fetcher failure that wraps it. */
+    private static final class Reader implements SourceReader<Change, SourceSplitBase> {
+        private final SourceReader<Change, SourceSplitBase> reader;
+
+        Reader(SourceReader<Change, SourceSplitBase> reader) {
+            this.reader = reader;
+        }
+
+        @Override
+        public InputStatus pollNext(ReaderOutput<Change> output) throws Exception {
+            try {
+                return reader.pollNext(output);
+            } catch (RuntimeException e) {
+                throw ExceptionUtils.findThrowable(e, CaptureRefusedException.class).map(RuntimeException.class::cast).orElse(e);
+            }
+        }
+
+        @Override
+        public void start() {
+            reader.start();
+        }
+
+        @Override
+        public List<SourceSplitBase> snapshotState(long checkpointId) {
+            return reader.snapshotState(checkpointId);
+        }
+
+        @Override
+        public CompletableFuture<Void> isAvailable() {
+            return reader.isAvailable();
+        }
+
+        @Override
+        public void addSplits(List<SourceSplitBase> splits) {
+            reader.addSplits(splits);
+        }
+
+        @Override
+        public void notifyNoMoreSplits() {
+            reader.notifyNoMoreSplits();
+        }
+
+        @Override
+        public void handleSourceEvents(SourceEvent event) {
+            reader.handleSourceEvents(event);
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) throws Exception {
+            reader.notifyCheckpointComplete(checkpointId);
+        }
+
+        @Override
+        public void notifyCheckpointAborted(long checkpointId) throws Exception {
+            reader.notifyCheckpointAborted(checkpointId);
+        }
+
+        @Override
+        public void pauseOrResumeSplits(Collection<String> toPause, Collection<String> toResume) {
+            reader.pauseOrResumeSplits(toPause, toResume);
+        }
+
+        @Override
+        public void close() throws Exception {
+            reader.close();
+        }
     }
 }

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.debezium.data.VariableScaleDecimal;
-import org.apache.kafka.connect.data.Decimal;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
@@ -99,13 +97,14 @@ public final class RowImage {
             case BOOLEAN:
                 return NODES.booleanNode((Boolean) value);
             case STRING:
-                return NODES.textNode((String) value);
+                return isNumeric(schema) ? numeric((String) value) : NODES.textNode((String) value);
             case BYTES:
                 return NODES.textNode(hex(bytes(value)));
             case ARRAY: {
                 ArrayNode array = NODES.arrayNode();
+                boolean numeric = isNumeric(schema);
                 for (Object element : (List<?>) value) {
-                    array.add(value(schema.valueSchema(), element));
+                    array.add(numeric && element != null ? numeric(element.toString()) : value(schema.valueSchema(), element));
                 }
                 return array;
             }
@@ -126,15 +125,6 @@ public final class RowImage {
     /** Debezium's logical types; null where the plain type's mapping is right. */
     private static JsonNode logicalValue(String logical, Schema schema, Object value) {
         switch (logical) {
-            case Decimal.LOGICAL_NAME:
-                return NODES.numberNode((BigDecimal) value);
-            case VariableScaleDecimal.LOGICAL_NAME: {
-                Struct s = (Struct) value;
-                // NaN and infinities of numeric arrive without digits
-                return s.get(VariableScaleDecimal.VALUE_FIELD) == null
-                        ? NODES.textNode("NaN")
-                        : NODES.numberNode(VariableScaleDecimal.toLogical(s).getDecimalValue().orElseThrow());
-            }
             case io.debezium.data.Json.LOGICAL_NAME:
                 return nestedJson((String) value);
             case io.debezium.time.Date.SCHEMA_NAME:
@@ -153,6 +143,36 @@ public final class RowImage {
                 return NODES.textNode(localDateTime(((Number) value).longValue()));
             default:
                 return null;
+        }
+    }
+
+    /** Debezium's parameter naming a column's PostgreSQL type (column.propagate.source.type). */
+    static final String SOURCE_TYPE = "__debezium.source.column.type";
+
+    /** Whether a string holds a numeric's text (Debezium's string decimal mode): numeric, decimal, money, or arrays of them. */
+    private static boolean isNumeric(Schema schema) {
+        String type = schema.parameters() == null ? null : schema.parameters().get(SOURCE_TYPE);
+        if (type == null) {
+            return false;
+        }
+        String element = type.startsWith("_") ? type.substring(1) : type;
+        return element.equals("NUMERIC") || element.equals("DECIMAL") || element.equals("MONEY");
+    }
+
+    /** A numeric's text as a JSON number with every digit; NaN and the infinities as strings, as to_jsonb has them. */
+    private static JsonNode numeric(String text) {
+        switch (text) {
+            case "NOT_A_NUMBER":
+            case "NaN":
+                return NODES.textNode("NaN");
+            case "POSITIVE_INFINITY":
+            case "Infinity":
+                return NODES.textNode("Infinity");
+            case "NEGATIVE_INFINITY":
+            case "-Infinity":
+                return NODES.textNode("-Infinity");
+            default:
+                return NODES.numberNode(new BigDecimal(text));
         }
     }
 
