@@ -76,17 +76,13 @@ public class ContextMessageDialect extends PostgresDialect {
             PostgresOffset restored = (PostgresOffset) split.asStreamSplit().getStartingOffset();
             Slot slot = slot();
             if (slot != null && slot.activePid() != null) {
-                throw new FlinkRuntimeException("Replication slot \"" + getSlotName() + "\" is active for PID " + slot.activePid()
+                throw new SlotInUseException("Replication slot \"" + getSlotName() + "\" is active for PID " + slot.activePid()
                         + ": another job reads this database's changes (only one may), or this job's previous connection"
                         + " has not closed yet. Stop the other job; the start is retried.");
             }
             if (restored.getLsn().isValid() && !acceptLostChanges) {
                 if (slot == null) {
-                    throw new CaptureRefusedException("Replication slot " + getSlotName() + " no longer exists, though this job"
-                            + " restored position " + restored.getLsn() + " from a checkpoint or savepoint: it was dropped (by"
-                            + " disconnect, by hand, or by a failover to a server without it), and every change made since then"
-                            + " may have been lost. The slot is not recreated silently: run setup to create it at the current"
-                            + " position and start with " + ACCEPT_OPTION + " to capture from now on.");
+                    throw slotLost("position " + restored.getLsn());
                 }
                 if (slot.confirmed().compareTo(restored.getLsn()) > 0) {
                     throw new CaptureRefusedException(behindSlot(restored, slot.confirmed()));
@@ -94,6 +90,24 @@ public class ContextMessageDialect extends PostgresDialect {
             }
         }
         return super.createFetchTask(split);
+    }
+
+    /**
+     * Before the enumerator of restored state runs (it would create a missing slot at the current position): refuses a
+     * missing slot, as {@link #createFetchTask} does when the readers restart.
+     */
+    void refuseLostSlot() {
+        if (!acceptLostChanges && slot() == null) {
+            throw slotLost("its position");
+        }
+    }
+
+    private CaptureRefusedException slotLost(String position) {
+        return new CaptureRefusedException("Replication slot " + getSlotName() + " no longer exists, though this job"
+                + " restored " + position + " from a checkpoint or savepoint: it was dropped (by disconnect, by hand, or by"
+                + " a failover to a server without it), and every change made since then may have been lost. The slot is"
+                + " not recreated silently: start with " + ACCEPT_OPTION + " to create it at the current position and"
+                + " capture from now on.");
     }
 
     /** The option that starts the job although changes may have been lost. */

@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
 
 /**
  * The Flink CDC incremental source over slot and publication {@code bemi}, with pgoutput, streaming only; a refused
- * start ({@link CaptureRefusedException}) surfaces as the job's root exception rather than three causes deep.
+ * start ({@link CaptureRefusedException}, {@link SlotInUseException}) surfaces as the task's failure rather than three
+ * causes deep.
  */
 public final class WalSource implements Source<Change, SourceSplitBase, PendingSplitsState>, ResultTypeQueryable<Change> {
 
@@ -43,9 +44,11 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
     static final String HEARTBEAT_PREFIX = "audit-trail-heartbeat";
 
     private final PostgresIncrementalSource<Change> source;
+    private final ContextMessageDialect dialect;
 
-    private WalSource(PostgresIncrementalSource<Change> source) {
+    private WalSource(PostgresIncrementalSource<Change> source, ContextMessageDialect dialect) {
         this.source = source;
+        this.dialect = dialect;
     }
 
     /**
@@ -74,8 +77,9 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
                 .deserializer(new ChangeDeserializer());
         PostgresSourceConfigFactory config = builder.getConfigFactory();
         // build() hard-codes the stock dialect, which drops context messages
-        return new WalSource(new PostgresIncrementalSource<>(config, new ChangeDeserializer(), new PostgresOffsetFactory(),
-                new ContextMessageDialect(config.create(0), passwordReference, source.password(), destination, acceptLostChanges)));
+        ContextMessageDialect dialect = new ContextMessageDialect(
+                config.create(0), passwordReference, source.password(), destination, acceptLostChanges);
+        return new WalSource(new PostgresIncrementalSource<>(config, new ChangeDeserializer(), new PostgresOffsetFactory(), dialect), dialect);
     }
 
     private static Properties debeziumProperties(long heartbeatIntervalMs) {
@@ -120,6 +124,7 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
     @Override
     public SplitEnumerator<SourceSplitBase, PendingSplitsState> restoreEnumerator(
             SplitEnumeratorContext<SourceSplitBase> context, PendingSplitsState checkpoint) {
+        dialect.refuseLostSlot();
         return source.restoreEnumerator(context, checkpoint);
     }
 
@@ -151,7 +156,8 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
             try {
                 return reader.pollNext(output);
             } catch (RuntimeException e) {
-                throw ExceptionUtils.findThrowable(e, CaptureRefusedException.class).map(RuntimeException.class::cast).orElse(e);
+                throw ExceptionUtils.findThrowable(e, t -> t instanceof CaptureRefusedException || t instanceof SlotInUseException)
+                        .map(RuntimeException.class::cast).orElse(e);
             }
         }
 

@@ -20,6 +20,7 @@ abstract class JobTestBase {
 
     static TestDatabase db;
     TestJob job;
+    MiniCluster cluster;
 
     @BeforeAll
     static void startDatabase() {
@@ -33,6 +34,7 @@ abstract class JobTestBase {
 
     @BeforeEach
     void newJob(@InjectMiniCluster MiniCluster cluster) {
+        this.cluster = cluster;
         job = new TestJob(cluster);
     }
 

@@ -53,6 +53,7 @@ final class TestJob {
     /** As {@link #submit(String[])}, restoring from a checkpoint or savepoint when {@code restorePath} is given. */
     TestJob submit(String[] args, String restorePath) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2); // two jobs fit the cluster's four slots, as a second job on one database must be tried
         AuditTrailJob.build(env, Main.options(args));
         JobGraph graph = env.getStreamGraph().getJobGraph();
         if (restorePath != null) {
@@ -118,6 +119,32 @@ final class TestJob {
             return exceptions[0].contains(text);
         }, Duration.ofSeconds(60), "job " + id + " to fail with: " + text);
         return exceptions[0];
+    }
+
+    /**
+     * Waits until the job has failed for good (no restart) and returns the reason: the first line of the cause of its
+     * root exception, whose own first line is always Flink's {@code JobException: The failure is not recoverable}.
+     */
+    String awaitFailedForGood() throws Exception {
+        TestDatabase.poll(() -> {
+            try {
+                return cluster.getJobStatus(id).get() == JobStatus.FAILED;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, Duration.ofSeconds(60), "job " + id + " to fail for good");
+        String root = get(HttpClient.newHttpClient(), "/jobs/" + id + "/exceptions").get("root-exception").asText();
+        return root.lines().filter(line -> line.startsWith("Caused by: ")).findFirst()
+                .map(line -> line.substring("Caused by: ".length())).orElse(root);
+    }
+
+    /** The first lines of the exceptions of every failed attempt of the job, newest first. */
+    List<String> failures() throws Exception {
+        List<String> failures = new ArrayList<>();
+        for (JsonNode entry : get(HttpClient.newHttpClient(), "/jobs/" + id + "/exceptions").get("exceptionHistory").get("entries")) {
+            failures.add(entry.get("stacktrace").asText().lines().findFirst().orElse(""));
+        }
+        return failures;
     }
 
     /** Cancels the job and waits until it is gone. */
