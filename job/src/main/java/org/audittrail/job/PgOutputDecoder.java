@@ -44,7 +44,8 @@ import java.util.function.Function;
  *   <li>Relation names are read as UTF-8 (Debezium reads one char per byte, mangling non-ASCII names).</li>
  *   <li>A relation's columns and key are read by its OID; Debezium looks them up by name as a LIKE pattern, so
  *       {@code x_y} also matched {@code "x y"} and failed with {@code Duplicate key}.</li>
- *   <li>numeric {@code Infinity} and {@code -Infinity} become special values (Debezium failed on them).</li>
+ *   <li>numeric {@code Infinity} and {@code -Infinity}, and numeric arrays holding them or NaN, become special values
+ *       (Debezium failed on them).</li>
  *   <li>The replication stream never confirms a position by itself (pgjdbc's automatic flush confirms the
  *       server's WAL end on keepalives): the slot moves only to positions the job confirmed at a completed
  *       checkpoint, so a slot ahead of a restored position always means changes the restored state does not know.</li>
@@ -227,6 +228,8 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
                             if (special != null) {
                                 return special;
                             }
+                        } else if (type.getOid() == NUMERIC_ARRAY_OID && text.startsWith("{") && text.indexOf('{', 1) < 0) {
+                            return numericArray(text);
                         }
                         return PgOutputReplicationMessage.getValue(name, type, expression, text, connection, includeUnknownDatatypes, types);
                     }
@@ -246,6 +249,21 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
     }
 
     private static final int NUMERIC_OID = 1700;
+    private static final int NUMERIC_ARRAY_OID = 1231;
+
+    /** A one-dimensional numeric[]'s text as its elements (Debezium's array path fails on NaN and the infinities). */
+    private static List<Object> numericArray(String text) {
+        List<Object> elements = new ArrayList<>();
+        String inner = text.substring(1, text.length() - 1);
+        if (inner.isEmpty()) {
+            return elements;
+        }
+        for (String element : inner.split(",")) {
+            elements.add(element.equals("NULL") ? null : PostgresValueConverter.toSpecialValue(element)
+                    .orElseGet(() -> new io.debezium.data.SpecialValueDecimal(new java.math.BigDecimal(element))));
+        }
+        return elements;
+    }
 
     /** A NUL-terminated UTF-8 string of the protocol. */
     private static String string(ByteBuffer buffer) {

@@ -162,7 +162,7 @@ public final class RowImage {
     /** A numeric's text as a JSON number with every digit; NaN and the infinities as strings, as to_jsonb has them. */
     private static JsonNode numeric(String text) {
         switch (text) {
-            case "NOT_A_NUMBER":
+            case "NAN":
             case "NaN":
                 return NODES.textNode("NaN");
             case "POSITIVE_INFINITY":
@@ -172,7 +172,11 @@ public final class RowImage {
             case "-Infinity":
                 return NODES.textNode("-Infinity");
             default:
-                return NODES.numberNode(new BigDecimal(text));
+                try {
+                    return NODES.numberNode(new BigDecimal(text));
+                } catch (NumberFormatException e) {
+                    return NODES.textNode(text); // not digits after all: keep the text rather than stop capture
+                }
         }
     }
 
