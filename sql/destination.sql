@@ -22,13 +22,16 @@ CREATE TABLE IF NOT EXISTS changes (
 -- the job recognizes its own destination by this comment and never tracks it
 COMMENT ON TABLE changes IS 'audit-trail destination: row changes captured from the WAL';
 -- where the destination is the source, the event triggers saw this table before its comment
-DROP TRIGGER IF EXISTS _bemi_row_trigger_changes ON changes;
 DO $$
+DECLARE
+  published regclass;
 BEGIN
-  IF EXISTS (SELECT 1 FROM pg_publication_rel r JOIN pg_publication p ON p.oid = r.prpubid
-              WHERE p.pubname = 'bemi' AND r.prrelid = 'changes'::regclass) THEN
-    ALTER PUBLICATION bemi DROP TABLE changes;
-  END IF;
+  FOR published IN
+    SELECT r.prrelid::regclass FROM pg_publication_rel r JOIN pg_publication p ON p.oid = r.prpubid
+     WHERE p.pubname = 'bemi' AND r.prrelid IN (SELECT relid FROM pg_partition_tree('changes'))
+  LOOP
+    EXECUTE format('ALTER PUBLICATION bemi DROP TABLE %s', published);
+  END LOOP;
 END
 $$;
 
@@ -45,40 +48,49 @@ CREATE INDEX IF NOT EXISTS changes_committed_at_idx ON changes ("committed_at");
 
 -- Creates the daily partitions (UTC days) from today to days_ahead days ahead, and those of the past days
 -- that have rows waiting in changes_default, moving the rows into them. Returns how many it created.
+-- A partition is only ever created as one (never a table attached later), so the source's event triggers never
+-- track it; a Bemi package's own _bemi_create_triggers, which knows nothing of the destination, may add its row
+-- trigger all the same: it is dropped here.
 CREATE OR REPLACE FUNCTION changes_create_partitions(days_ahead integer DEFAULT 7) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
   today date := (now() AT TIME ZONE 'UTC')::date;
   day date;
-  partition_name text;
-  lower_bound timestamptz;
-  upper_bound timestamptz;
+  waiting boolean;
   created integer := 0;
+  context_trigger record;
 BEGIN
   -- every subtask of the job runs this: one at a time
   PERFORM pg_advisory_xact_lock(hashtext('changes_create_partitions'));
+  -- a partition cannot be created while the default partition holds rows of its range: the default steps aside,
+  -- in this transaction, which keeps writers waiting until it is back
+  waiting := EXISTS (SELECT 1 FROM changes_default);
+  IF waiting THEN
+    ALTER TABLE changes DETACH PARTITION changes_default;
+  END IF;
   FOR day IN
     SELECT generate_series(today, today + days_ahead, interval '1 day')::date
     UNION
     SELECT DISTINCT ("committed_at" AT TIME ZONE 'UTC')::date FROM changes_default
     ORDER BY 1
   LOOP
-    partition_name := 'changes_' || to_char(day, 'YYYYMMDD');
-    lower_bound := day::timestamp AT TIME ZONE 'UTC';
-    upper_bound := (day + 1)::timestamp AT TIME ZONE 'UTC';
-    IF to_regclass(quote_ident(partition_name)) IS NULL THEN
-      IF EXISTS (SELECT 1 FROM changes_default WHERE "committed_at" >= lower_bound AND "committed_at" < upper_bound) THEN
-        EXECUTE format('CREATE TABLE %I (LIKE changes INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', partition_name);
-        EXECUTE format('WITH moved AS (DELETE FROM changes_default WHERE "committed_at" >= %L AND "committed_at" < %L RETURNING *) '
-                       'INSERT INTO %I SELECT * FROM moved', lower_bound, upper_bound, partition_name);
-        EXECUTE format('ALTER TABLE changes ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
-                       partition_name, lower_bound, upper_bound);
-      ELSE
-        EXECUTE format('CREATE TABLE %I PARTITION OF changes FOR VALUES FROM (%L) TO (%L)',
-                       partition_name, lower_bound, upper_bound);
-      END IF;
+    IF to_regclass(quote_ident('changes_' || to_char(day, 'YYYYMMDD'))) IS NULL THEN
+      EXECUTE format('CREATE TABLE %I PARTITION OF changes FOR VALUES FROM (%L) TO (%L)', 'changes_' || to_char(day, 'YYYYMMDD'),
+                     day::timestamp AT TIME ZONE 'UTC', (day + 1)::timestamp AT TIME ZONE 'UTC');
       created := created + 1;
     END IF;
+  END LOOP;
+  IF waiting THEN
+    -- every waiting row's day has its partition now
+    WITH moved AS (DELETE FROM changes_default RETURNING *) INSERT INTO changes SELECT * FROM moved;
+    ALTER TABLE changes ATTACH PARTITION changes_default DEFAULT;
+  END IF;
+  FOR context_trigger IN
+    SELECT t.tgname, t.tgrelid::regclass AS relation FROM pg_trigger t
+     WHERE t.tgrelid IN (SELECT relid FROM pg_partition_tree('changes')) AND t.tgparentid = 0
+       AND (t.tgname LIKE '\_bemi\_row\_trigger\_%' OR t.tgfoid IN (SELECT oid FROM pg_proc WHERE proname = '_bemi_row_trigger_func'))
+  LOOP
+    EXECUTE format('DROP TRIGGER %I ON %s', context_trigger.tgname, context_trigger.relation);
   END LOOP;
   RETURN created;
 END
@@ -91,6 +103,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
   cutoff date;
   partition_name text;
+  day date;
   dropped integer := 0;
 BEGIN
   IF keep_days IS NULL OR keep_days <= 0 THEN
@@ -102,10 +115,16 @@ BEGIN
     SELECT c.relname FROM pg_inherits i
       JOIN pg_class c ON c.oid = i.inhrelid
      WHERE i.inhparent = 'changes'::regclass AND c.relname ~ '^changes_[0-9]{8}$'
-       AND to_date(substring(c.relname from 9), 'YYYYMMDD') < cutoff
   LOOP
-    EXECUTE format('DROP TABLE %I', partition_name);
-    dropped := dropped + 1;
+    BEGIN
+      day := to_date(substring(partition_name from 9), 'YYYYMMDD');
+    EXCEPTION WHEN datetime_field_overflow THEN
+      CONTINUE; -- not a date, as in changes_99999999: not a daily partition
+    END;
+    IF day < cutoff AND partition_name = 'changes_' || to_char(day, 'YYYYMMDD') THEN
+      EXECUTE format('DROP TABLE %I', partition_name);
+      dropped := dropped + 1;
+    END IF;
   END LOOP;
   DELETE FROM changes_default WHERE "committed_at" < cutoff::timestamp AT TIME ZONE 'UTC';
   RETURN dropped;

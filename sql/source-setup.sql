@@ -31,14 +31,15 @@ SELECT pg_create_logical_replication_slot('bemi', 'pgoutput')
 
 -- 3. REPLICA IDENTITY FULL, so updates and deletes carry the whole previous row,
 --    on every table of schema public now and on those created later.
+--    Only permanent tables: the changes of an UNLOGGED or temporary table are not in the WAL, and a foreign
+--    table's rows live in another database; setup and the event trigger skip them, saying so once.
 CREATE OR REPLACE PROCEDURE _bemi_set_replica_identity() AS $$
 DECLARE
   tracked regclass;
 BEGIN
   FOR tracked IN
     SELECT c.oid::regclass FROM pg_class c
-      JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relreplident <> 'f'
+     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND c.relpersistence = 'p' AND c.relreplident <> 'f'
        -- never the audit trail's own destination (marked by its comment) or its partitions
        AND coalesce(obj_description(coalesce(pg_partition_root(c.oid), c.oid), 'pg_class'), '')
            NOT LIKE 'audit-trail destination%'
@@ -48,35 +49,69 @@ BEGIN
 END
 $$ LANGUAGE plpgsql;
 
--- For a table created later it also adds the table to publication bemi, so the running job reads it at once;
--- the job drops the changes of tables it does not track. Never does it make the CREATE TABLE fail.
+-- For each table just created: REPLICA IDENTITY FULL, and publication bemi, so the running job reads it at once
+-- (the job drops the changes of tables it does not track); a table that cannot be tracked gets one notice.
+-- It never makes the application's statement fail: what it cannot do, it says in a warning.
 CREATE OR REPLACE FUNCTION _bemi_set_replica_identity_func() RETURNS event_trigger AS $$
 DECLARE
-  created regclass;
+  created record;
 BEGIN
-  CALL _bemi_set_replica_identity();
-  IF EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'bemi' AND NOT puballtables) THEN
-    FOR created IN
-      SELECT c.oid::regclass FROM pg_class c
-       WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-         AND c.relname <> 'changes'
-         AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'audit-trail destination%'
-         AND NOT EXISTS (SELECT 1 FROM pg_publication_tables t
-                          WHERE t.pubname = 'bemi' AND t.schemaname = 'public' AND t.tablename = c.relname)
-    LOOP
-      EXECUTE format('ALTER PUBLICATION bemi ADD TABLE %s', created);
-    END LOOP;
-  END IF;
+  FOR created IN
+    SELECT c.oid::regclass AS relation, format('%I.%I', n.nspname, c.relname) AS qualified,
+           c.relkind, c.relpersistence, c.relreplident, c.relispartition,
+           CASE WHEN c.relpersistence = 't' THEN 'pg_temp' ELSE n.nspname END || '.' || c.relname
+             || coalesce(', a partition of ' || (SELECT rn.nspname || '.' || r.relname FROM pg_class r
+                  JOIN pg_namespace rn ON rn.oid = r.relnamespace WHERE c.relispartition AND r.oid = pg_partition_root(c.oid)), '') AS name,
+           c.relnamespace = 'public'::regnamespace AND c.relname <> 'changes' -- the destination, before its comment
+             AND coalesce(obj_description(coalesce(pg_partition_root(c.oid), c.oid), 'pg_class'), '')
+                 NOT LIKE 'audit-trail destination%' AS in_public
+      FROM pg_event_trigger_ddl_commands() d
+      JOIN pg_class c ON c.oid = d.objid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE d.classid = 'pg_class'::regclass AND c.relkind IN ('r', 'p', 'f')
+  LOOP
+    IF created.relpersistence = 'u' THEN
+      RAISE NOTICE 'Not tracking %: an UNLOGGED table''s changes are not in the WAL (ALTER TABLE % SET LOGGED; makes it trackable)',
+        created.name, created.qualified;
+    ELSIF created.relpersistence = 't' THEN
+      RAISE NOTICE 'Not tracking %: a temporary table''s changes are not in the WAL', created.name;
+    ELSIF created.relkind = 'f' THEN
+      RAISE NOTICE 'Not tracking %: a foreign table''s rows are stored in another database (track them there)', created.name;
+    ELSIF created.in_public THEN
+      IF created.relkind = 'r' AND created.relreplident <> 'f' THEN
+        BEGIN
+          EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', created.relation);
+        EXCEPTION WHEN OTHERS THEN
+          RAISE WARNING 'Could not set REPLICA IDENTITY FULL on % (%): its updates and deletes are captured without the previous row until its owner runs ALTER TABLE % REPLICA IDENTITY FULL;',
+            created.name, SQLERRM, created.qualified;
+        END;
+      END IF;
+      IF NOT created.relispartition
+         AND EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'bemi' AND NOT puballtables) THEN
+        BEGIN
+          EXECUTE format('ALTER PUBLICATION bemi ADD TABLE %s', created.relation);
+        EXCEPTION WHEN OTHERS THEN
+          RAISE WARNING 'Could not add % to publication bemi (%): its changes are not captured until setup adds it (the job runs setup at each start unless --skip-setup) or the publication''s owner runs ALTER PUBLICATION bemi ADD TABLE %;',
+            created.name, SQLERRM, created.qualified;
+        END;
+      END IF;
+    END IF;
+  END LOOP;
 EXCEPTION WHEN OTHERS THEN
-  RAISE NOTICE 'Could not add the new table to publication bemi (%): it is tracked from the job''s next start.', SQLERRM;
+  RAISE WARNING 'Could not prepare the new table for the audit trail (%): run setup again to track it', SQLERRM;
 END
 $$ LANGUAGE plpgsql;
 
 DO $$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '_bemi_set_replica_identity_trigger') THEN
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger
+                  WHERE evtname = '_bemi_set_replica_identity_trigger' AND evttags @> ARRAY['CREATE FOREIGN TABLE']) THEN
+    -- an older setup's event trigger lacks CREATE FOREIGN TABLE
+    IF EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '_bemi_set_replica_identity_trigger') THEN
+      DROP EVENT TRIGGER _bemi_set_replica_identity_trigger;
+    END IF;
     CREATE EVENT TRIGGER _bemi_set_replica_identity_trigger ON ddl_command_end
-      WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS')
+      WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'CREATE FOREIGN TABLE')
       EXECUTE FUNCTION _bemi_set_replica_identity_func();
   END IF;
 EXCEPTION WHEN insufficient_privilege THEN
@@ -88,16 +123,23 @@ CALL _bemi_set_replica_identity();
 
 -- 4. Application context, as Bemi's ORM packages pass it: a row trigger on every tracked table copies the
 --    /*Bemi {json} Bemi*/ comment of the statement into the WAL, as a _bemi message just before the row's change.
---    Where a Bemi package's migration created these objects already, they are left as they are.
+--    Where a Bemi package's migration created these objects already, they are left as they are; ours (commented
+--    'audit-trail', or by an older setup: its _bemi_create_triggers knows the destination) are brought up to date.
 DO $$
+DECLARE
+  ours boolean := EXISTS (SELECT 1 FROM pg_proc WHERE oid = to_regprocedure('_bemi_create_triggers()')
+                   AND (coalesce(obj_description(oid, 'pg_proc'), '') LIKE 'audit-trail%' OR prosrc LIKE '%audit-trail destination%'));
 BEGIN
-  IF to_regprocedure('_bemi_row_trigger_func()') IS NULL THEN
-    CREATE FUNCTION _bemi_row_trigger_func() RETURNS trigger AS $body$
+  IF ours OR to_regprocedure('_bemi_row_trigger_func()') IS NULL
+     OR coalesce(obj_description(to_regprocedure('_bemi_row_trigger_func()'), 'pg_proc'), '') LIKE 'audit-trail%' THEN
+    CREATE OR REPLACE FUNCTION _bemi_row_trigger_func() RETURNS trigger AS $body$
     DECLARE
       _bemi_metadata text;
     BEGIN
       SELECT split_part(split_part(current_query(), '/*Bemi ', 2), ' Bemi*/', 1) INTO _bemi_metadata;
-      IF _bemi_metadata <> '' THEN
+      -- the row of an UNLOGGED or foreign partition never reaches the WAL: its message would go to the next row
+      IF _bemi_metadata <> ''
+         AND EXISTS (SELECT 1 FROM pg_class WHERE oid = TG_RELID AND relkind = 'r' AND relpersistence = 'p') THEN
         PERFORM pg_logical_emit_message(true, '_bemi', _bemi_metadata);
       END IF;
       IF TG_OP = 'DELETE' THEN
@@ -106,27 +148,60 @@ BEGIN
       RETURN NEW;
     END
     $body$ LANGUAGE plpgsql;
+    COMMENT ON FUNCTION _bemi_row_trigger_func() IS 'audit-trail: copies the statement''s Bemi context into the WAL';
   END IF;
 
-  IF to_regprocedure('_bemi_create_triggers()') IS NULL THEN
-    CREATE PROCEDURE _bemi_create_triggers() AS $body$
+  IF ours OR to_regprocedure('_bemi_create_triggers()') IS NULL THEN
+    -- Bemi's row trigger on every permanent table of public that lacks it (by whatever name: a long table name
+    -- cuts the trigger's name at 63 bytes), its partitions having it from their parent.
+    CREATE OR REPLACE PROCEDURE _bemi_create_triggers() AS $body$
     DECLARE
       tracked record;
     BEGIN
       FOR tracked IN
         SELECT c.oid::regclass AS name, c.relname FROM pg_class c
-         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relpersistence = 'p'
+           AND NOT c.relispartition
            AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'audit-trail destination%'
-           AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = '_bemi_row_trigger_' || c.relname)
+           AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid
+                            AND (t.tgname LIKE '\_bemi\_row\_trigger\_%'
+                                 OR t.tgfoid IN (SELECT oid FROM pg_proc WHERE proname = '_bemi_row_trigger_func')))
       LOOP
         EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION _bemi_row_trigger_func()',
-                       '_bemi_row_trigger_' || tracked.relname, tracked.name);
+                       ('_bemi_row_trigger_' || tracked.relname)::name, tracked.name);
       END LOOP;
     END
     $body$ LANGUAGE plpgsql;
-  END IF;
+    COMMENT ON PROCEDURE _bemi_create_triggers() IS 'audit-trail: adds Bemi''s row trigger to the tables of public';
 
-  IF to_regprocedure('_bemi_create_table_trigger_func()') IS NULL THEN
+    -- Bemi's row trigger on each permanent table just created in public; never makes the statement fail.
+    CREATE OR REPLACE FUNCTION _bemi_create_table_trigger_func() RETURNS event_trigger AS $body$
+    DECLARE
+      created record;
+    BEGIN
+      FOR created IN
+        SELECT c.oid::regclass AS relation, c.relname FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid
+         WHERE d.classid = 'pg_class'::regclass AND c.relnamespace = 'public'::regnamespace
+           AND c.relkind IN ('r', 'p') AND c.relpersistence = 'p' AND NOT c.relispartition
+           AND c.relname <> 'changes' -- the destination, before its comment
+           AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid
+                            AND (t.tgname LIKE '\_bemi\_row\_trigger\_%'
+                                 OR t.tgfoid IN (SELECT oid FROM pg_proc WHERE proname = '_bemi_row_trigger_func')))
+      LOOP
+        BEGIN
+          EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION _bemi_row_trigger_func()',
+                         ('_bemi_row_trigger_' || created.relname)::name, created.relation);
+        EXCEPTION WHEN OTHERS THEN
+          RAISE WARNING 'Could not add Bemi''s context trigger to public.% (%): its changes are captured without application context until its owner runs CALL _bemi_create_triggers();',
+            created.relname, SQLERRM;
+        END;
+      END LOOP;
+    EXCEPTION WHEN OTHERS THEN
+      RAISE WARNING 'Could not add Bemi''s context trigger to the new table (%): run CALL _bemi_create_triggers(); as its owner', SQLERRM;
+    END
+    $body$ LANGUAGE plpgsql;
+    COMMENT ON FUNCTION _bemi_create_table_trigger_func() IS 'audit-trail: adds Bemi''s row trigger to a table created in public';
+  ELSIF to_regprocedure('_bemi_create_table_trigger_func()') IS NULL THEN
     CREATE FUNCTION _bemi_create_table_trigger_func() RETURNS event_trigger AS $body$
     BEGIN
       CALL _bemi_create_triggers();
@@ -149,19 +224,36 @@ $$;
 
 CALL _bemi_create_triggers();
 
--- 5. The publication of the tracked tables: by default every table of schema public but the destination.
+-- 5. The publication of the tracked tables: by default every permanent table of schema public but the destination.
 --    Setup and the job bring its table list in step with --tables and --exclude-tables at every start.
 DO $$
 DECLARE
   tables text;
+  skipped record;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'bemi') THEN
     SELECT string_agg(c.oid::regclass::text, ', ') INTO tables
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      FROM pg_class c
+     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relpersistence = 'p'
+       AND NOT c.relispartition
        AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'audit-trail destination%';
     -- a partitioned table's changes are published under its own name, not its partitions'
     EXECUTE 'CREATE PUBLICATION bemi' || coalesce(' FOR TABLE ' || tables, '') || ' WITH (publish_via_partition_root = true)';
   END IF;
+  FOR skipped IN
+    SELECT format('public.%I', c.relname) AS qualified, c.relkind,
+           'public.' || c.relname || coalesce(', a partition of ' || (SELECT n.nspname || '.' || r.relname
+              FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE c.relispartition AND r.oid = pg_partition_root(c.oid)), '') AS name
+      FROM pg_class c
+     WHERE c.relnamespace = 'public'::regnamespace AND (c.relkind = 'f' OR c.relkind IN ('r', 'p') AND c.relpersistence <> 'p')
+     ORDER BY c.relname
+  LOOP
+    IF skipped.relkind = 'f' THEN
+      RAISE NOTICE 'Not tracking %: a foreign table''s rows are stored in another database (track them there)', skipped.name;
+    ELSE
+      RAISE NOTICE 'Not tracking %: an UNLOGGED table''s changes are not in the WAL (ALTER TABLE % SET LOGGED; makes it trackable)',
+        skipped.name, skipped.qualified;
+    END IF;
+  END LOOP;
 END
 $$;

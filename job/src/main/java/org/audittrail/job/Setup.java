@@ -34,13 +34,15 @@ public final class Setup {
     /**
      * Runs {@code sql/source-setup.sql}, gives every tracked table REPLICA IDENTITY FULL and the context trigger
      * (those of schema public have them from the script already), and makes the publication list exactly the
-     * tables the job reads; returns its notices.
+     * tables the job reads; returns its notices, one for each table that cannot be tracked.
      */
     public static List<String> prepareSource(Database source, TableSelection tables) {
         List<String> notices = new ArrayList<>();
         try (Connection c = source.connect()) {
             runScript(c, "source-setup.sql", notices);
             Capture capture = capture(c, tables);
+            // the script has said it of the tables of public
+            capture.untrackable().stream().filter(notice -> !notice.startsWith("Not tracking public.")).forEach(notices::add);
             for (String table : capture.tracked()) {
                 prepareTracked(c, table);
             }
@@ -73,9 +75,10 @@ public final class Setup {
 
     /**
      * The tables the job reads, each {@code schema.table}: the tracked ones, and those read for their context only;
-     * and the destination's own tables found in the source, never to be tracked.
+     * the destination's own tables found in the source, never to be tracked; and a notice for each selected table
+     * that cannot be tracked (UNLOGGED, foreign, or such a partition of a selected table).
      */
-    public record Capture(List<String> tracked, List<String> contextOnly, List<String> destination) {
+    public record Capture(List<String> tracked, List<String> contextOnly, List<String> destination, List<String> untrackable) {
         /** Every table whose changes the source reads. */
         public List<String> read() {
             List<String> all = new ArrayList<>(tracked);
@@ -84,10 +87,16 @@ public final class Setup {
         }
     }
 
+    /** Whether a table carries Bemi's row trigger, under whatever name (a long table name cuts it at 63 bytes). */
+    private static final String HAS_CONTEXT_TRIGGER = "EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid"
+            + " AND (t.tgname LIKE '\\_bemi\\_row\\_trigger\\_%'"
+            + " OR t.tgfoid IN (SELECT oid FROM pg_proc WHERE proname = '_bemi_row_trigger_func')))";
+
     /**
      * The tracked tables of {@code source}, never the destination's own, and the untracked ones that carry Bemi's
      * row trigger: their context messages must be read with their changes, or they would reach the next tracked
-     * row. Fails where a table named in the selection without wildcard does not exist.
+     * row. Only permanent tables: the changes of an UNLOGGED one are not in the WAL. Fails where a table named in
+     * the selection without wildcard does not exist.
      */
     public static Capture capture(Database source, TableSelection tables) {
         try (Connection c = source.connect()) {
@@ -98,44 +107,61 @@ public final class Setup {
     }
 
     private static Capture capture(Connection c, TableSelection tables) throws SQLException {
-        String sql = "SELECT n.nspname, c.relname, EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid"
-                + "   AND t.tgname LIKE '\\_bemi\\_row\\_trigger\\_%') AS has_context_trigger,"
-                + " coalesce(obj_description(c.oid, 'pg_class'), '') LIKE 'audit-trail destination%' AS is_destination"
+        String sql = "SELECT n.nspname, c.relname, c.relkind = 'f' OR c.relpersistence <> 'p' AS untrackable, c.relkind = 'f' AS foreign_table,"
+                + " " + HAS_CONTEXT_TRIGGER + " AS has_context_trigger,"
+                + " coalesce(obj_description(c.oid, 'pg_class'), '') LIKE 'audit-trail destination%' AS is_destination,"
+                + " format('%I.%I', n.nspname, c.relname) AS qualified, rn.nspname AS root_schema, r.relname AS root"
                 + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition"
+                // a partition is read through its root: only an untrackable one is of interest
+                + " LEFT JOIN pg_class r ON c.relispartition AND r.oid = pg_partition_root(c.oid)"
+                + " LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace"
+                + " WHERE c.relkind IN ('r', 'p', 'f') AND (NOT c.relispartition OR c.relkind = 'f' OR c.relpersistence <> 'p')"
                 + " AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'"
                 + " ORDER BY 1, 2";
         List<String> tracked = new ArrayList<>();
         List<String> contextOnly = new ArrayList<>();
         List<String> destination = new ArrayList<>();
+        List<String> untrackable = new ArrayList<>();
+        Set<String> skipped = new LinkedHashSet<>();
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
-                String table = rs.getString(1) + "." + rs.getString(2);
-                if (rs.getBoolean(4)) {
+                String schema = rs.getString("nspname");
+                String table = schema + "." + rs.getString("relname");
+                String root = rs.getString("root") == null ? null : rs.getString("root_schema") + "." + rs.getString("root");
+                if (rs.getBoolean("untrackable")) {
+                    if (root == null ? tables.isTracked(schema, rs.getString("relname"))
+                            : tables.isTracked(rs.getString("root_schema"), rs.getString("root"))) {
+                        skipped.add(table);
+                        untrackable.add("Not tracking " + table + (root == null ? "" : ", a partition of " + root) + ": "
+                                + (rs.getBoolean("foreign_table") ? "a foreign table's rows are stored in another database (track them there)"
+                                : "an UNLOGGED table's changes are not in the WAL (ALTER TABLE " + rs.getString("qualified")
+                                        + " SET LOGGED; makes it trackable)"));
+                    }
+                } else if (rs.getBoolean("is_destination")) {
                     destination.add(table);
-                } else if (tables.isTracked(rs.getString(1), rs.getString(2))) {
+                } else if (tables.isTracked(schema, rs.getString("relname"))) {
                     tracked.add(table);
-                } else if (rs.getBoolean(3)) {
+                } else if (rs.getBoolean("has_context_trigger")) {
                     contextOnly.add(table);
                 }
             }
         }
-        List<String> missing = tables.namedTables().stream().filter(t -> !tracked.contains(t)).toList();
+        List<String> missing = tables.namedTables().stream().filter(t -> !tracked.contains(t) && !skipped.contains(t)).toList();
         if (!missing.isEmpty()) {
             throw new SetupException("--tables names " + String.join(", ", missing) + ", which "
                     + (missing.size() == 1 ? "does" : "do") + " not exist (or " + (missing.size() == 1 ? "is" : "are")
                     + " excluded) in database " + c.getCatalog() + ": create " + (missing.size() == 1 ? "it" : "them")
                     + " or correct the name (schema.table, case-sensitive)", null);
         }
-        return new Capture(tracked, contextOnly, destination);
+        return new Capture(tracked, contextOnly, destination, untrackable);
     }
 
-    /** REPLICA IDENTITY FULL on the table (on each partition of a partitioned one) and Bemi's row trigger. */
+    /** REPLICA IDENTITY FULL on the table (on each permanent partition of a partitioned one) and Bemi's row trigger. */
     private static void prepareTracked(Connection c, String table) throws SQLException {
         String relation = quoted(table);
         List<String> alter = new ArrayList<>();
         try (PreparedStatement leaves = c.prepareStatement("SELECT k.oid::regclass::text FROM pg_class k"
-                + " WHERE k.relkind = 'r' AND k.relreplident <> 'f' AND (k.oid = ?::regclass"
+                + " WHERE k.relkind = 'r' AND k.relpersistence = 'p' AND k.relreplident <> 'f' AND (k.oid = ?::regclass"
                 + " OR k.oid IN (SELECT relid FROM pg_partition_tree(?::regclass) WHERE isleaf))")) {
             leaves.setString(1, relation);
             leaves.setString(2, relation);
@@ -145,13 +171,14 @@ public final class Setup {
                 }
             }
         }
-        try (PreparedStatement trigger = c.prepareStatement("SELECT c.relname FROM pg_class c WHERE c.oid = ?::regclass"
-                + " AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = '_bemi_row_trigger_' || c.relname)")) {
+        // the trigger's name cut at 63 bytes, on a character boundary, as PostgreSQL would cut it
+        try (PreparedStatement trigger = c.prepareStatement("SELECT format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s"
+                + " FOR EACH ROW EXECUTE FUNCTION _bemi_row_trigger_func()', ('_bemi_row_trigger_' || c.relname)::name, c.oid::regclass)"
+                + " FROM pg_class c WHERE c.oid = ?::regclass AND NOT " + HAS_CONTEXT_TRIGGER)) {
             trigger.setString(1, relation);
             try (ResultSet rs = trigger.executeQuery()) {
                 if (rs.next()) {
-                    alter.add("CREATE TRIGGER " + ident("_bemi_row_trigger_" + rs.getString(1)) + " BEFORE INSERT OR UPDATE OR DELETE ON "
-                            + relation + " FOR EACH ROW EXECUTE FUNCTION _bemi_row_trigger_func()");
+                    alter.add(rs.getString(1));
                 }
             }
         }

@@ -1,5 +1,6 @@
 package org.audittrail.job;
 
+import org.audittrail.udf.TableSelection;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -64,8 +65,7 @@ class DestinationITCase extends JobTestBase {
         assertThat(db.value("SELECT count(*) FROM pg_inherits WHERE inhparent = 'changes'::regclass")).isEqualTo(9L);
 
         // a change committed on a day without partition lands in changes_default...
-        insertChange(monthAgo);
-        insertChange(now);
+        db.execute(insertChange(monthAgo), insertChange(now));
         assertThat(db.value("SELECT count(*) FROM changes_default")).isEqualTo(1L);
         // ...and is moved into its own day's partition by the next maintenance run
         assertThat(db.value("SELECT changes_create_partitions(7)")).isEqualTo(1);
@@ -81,9 +81,76 @@ class DestinationITCase extends JobTestBase {
         assertThat(db.value("SELECT count(*) FROM changes")).isEqualTo(1L);
     }
 
-    private static void insertChange(Instant committedAt) {
-        db.execute("INSERT INTO changes (id, database, schema, \"table\", operation, committed_at, queued_at, transaction_id, position)"
-                + " VALUES (gen_random_uuid(), 'postgres', 'public', 'todo', 'CREATE', '" + committedAt + "', now(), 1, 1)");
+    @Test
+    void aBacklogMovedIntoNewPartitionsIsNeverCaptured() throws Exception {
+        db.execute("CREATE DATABASE shop");
+        Database shop = new Database("localhost", db.port(), "shop", "postgres", TestDatabase.PASSWORD);
+        execute(shop, "CREATE TABLE todo (id serial PRIMARY KEY, task text)");
+        job.submit(db.args("--db-name", "shop")); // changes in the source, as by default
+        // rows waiting in changes_default for days that have no partition, as after maintenance could not run
+        Instant old = Instant.now().minus(Duration.ofDays(40));
+        execute(shop, insertChange(old), insertChange(old.minus(Duration.ofDays(1))));
+        assertThat(value(shop, "SELECT count(*) FROM changes_default")).isEqualTo(2L);
+
+        assertThat(value(shop, "SELECT changes_create_partitions()")).isEqualTo(2);
+        execute(shop, "INSERT INTO todo (task) VALUES ('after the move')");
+        awaitCount(shop, "SELECT count(*) FROM changes WHERE after->>'task' = 'after the move'", 1);
+        job.checkpoint(); // every change read before the marker is stored
+        assertThat(value(shop, "SELECT count(*) FROM changes WHERE \"table\" LIKE 'changes%'")).isEqualTo(0L);
+        assertThat(value(shop, "SELECT count(*) FROM changes WHERE committed_at < now() - interval '39 days'")).isEqualTo(2L);
+        assertThat(value(shop, "SELECT count(*) FROM changes_default")).isEqualTo(0L);
+        assertThat(value(shop, "SELECT count(*) FROM pg_trigger WHERE tgfoid = '_bemi_row_trigger_func()'::regprocedure"
+                + " AND tgrelid IN (SELECT relid FROM pg_partition_tree('changes'))")).isEqualTo(0L);
+        assertThat(value(shop, "SELECT string_agg(prrelid::regclass::text, ', ') FROM pg_publication_rel")).isEqualTo("todo");
+    }
+
+    @Test
+    void aBemiPackagesTriggersNeverStayOnTheDestination() throws Exception {
+        try (TestDatabase server = TestDatabase.start()) {
+            server.executeFixture("fixtures/bemi-package-scan.sql");
+            Main.setup(server.database(), server.database(), TableSelection.defaults());
+            server.execute(insertChange(Instant.now().minus(Duration.ofDays(40))));
+            assertThat(server.value("SELECT changes_create_partitions()")).isEqualTo(1);
+            // the package's procedure, which setup leaves as it is, put its trigger on every new partition
+            assertThat(server.query("SELECT tgname || ' on ' || tgrelid::regclass AS t FROM pg_trigger"
+                    + " WHERE tgfoid = '_bemi_row_trigger_func()'::regprocedure"))
+                    .extracting(r -> r.get("t")).containsExactly("_bemi_row_trigger_notes on notes");
+            assertThat(server.value("SELECT string_agg(prrelid::regclass::text, ', ') FROM pg_publication_rel")).isEqualTo("notes");
+        }
+    }
+
+    @Test
+    void retentionCountsOnlyPartitionsNamedByADate() throws Exception {
+        Database audit = new Database("localhost", db.port(), "audit", "postgres", TestDatabase.PASSWORD);
+        Setup.prepareDestination(audit);
+        execute(audit, "CREATE TABLE changes_99999999 PARTITION OF changes FOR VALUES FROM ('2999-01-01') TO ('2999-01-02')");
+        try {
+            assertThat(value(audit, "SELECT changes_apply_retention(15)")).isEqualTo(0);
+            assertThat(value(audit, "SELECT to_regclass('changes_99999999') IS NOT NULL")).isEqualTo(true);
+        } finally {
+            execute(audit, "DROP TABLE changes_99999999");
+        }
+    }
+
+    private static String insertChange(Instant committedAt) {
+        return "INSERT INTO changes (id, database, schema, \"table\", operation, committed_at, queued_at, transaction_id, position)"
+                + " VALUES (gen_random_uuid(), 'postgres', 'public', 'todo', 'CREATE', '" + committedAt + "', now(), 1, 1)";
+    }
+
+    private static void execute(Database database, String... statements) throws java.sql.SQLException {
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+        }
+    }
+
+    /** The one value of {@code sql}; unlike {@link #count}, an error fails the test. */
+    private static Object value(Database database, String sql) throws java.sql.SQLException {
+        try (Connection c = database.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getObject(1);
+        }
     }
 
     private static long count(Database database, String sql) {

@@ -1,16 +1,25 @@
 package org.audittrail.job;
 
+import org.audittrail.udf.TableSelection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.io.StringWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The setup and disconnect commands against real PostgreSQL: idempotent, clear when they cannot proceed. */
 class SetupITCase {
@@ -176,6 +185,180 @@ class SetupITCase {
         Result result = run(new String[] {"setup", "--db-host", "127.0.0.1", "--db-port", "1", "--db-password", TestDatabase.PASSWORD});
         assertThat(result.exit).isEqualTo(1);
         assertThat(result.err).contains("Cannot connect to postgres@127.0.0.1:1/postgres").doesNotContain(TestDatabase.PASSWORD);
+    }
+
+    @Test
+    void namesOf63BytesNeitherBreakSetupNorALaterCreateTable() throws Exception {
+        try (TestDatabase server = TestDatabase.start()) {
+            // 63 bytes each, PostgreSQL's limit; two by two they share their first 50 bytes, so the names of their
+            // triggers, cut at 63 bytes (at 62 for the two-byte letters, on a character boundary), are the same
+            List<String> existing = List.of("a".repeat(50) + "_first_tables", "a".repeat(50) + "_other_tables",
+                    "ü".repeat(25) + "_first_tables", "ü".repeat(25) + "_other_tables");
+            List<String> later = List.of("b".repeat(50) + "_first_tables", "b".repeat(50) + "_other_tables",
+                    "ö".repeat(25) + "_first_tables", "ö".repeat(25) + "_other_tables");
+            assertThat(Stream.concat(existing.stream(), later.stream())).allMatch(n -> n.getBytes(StandardCharsets.UTF_8).length == 63);
+            existing.forEach(name -> server.execute("CREATE TABLE \"" + name + "\" (id int PRIMARY KEY)"));
+
+            Result first = run(server.args("setup"));
+            assertThat(first.exit).as(first.err).isZero();
+            Result second = run(server.args("setup"));
+            assertThat(second.exit).as(second.err).isZero();
+            // the application goes on creating tables once the event triggers are in place
+            later.forEach(name -> server.execute("CREATE TABLE \"" + name + "\" (id int PRIMARY KEY)"));
+            server.execute("CREATE TABLE plain (id int PRIMARY KEY)",
+                    ContextITCase.withContext("INSERT INTO \"" + later.get(3) + "\" VALUES (1)", "{\"long\": true}"));
+
+            List<String> expected = new ArrayList<>();
+            Stream.of(existing, later, List.of("plain")).flatMap(List::stream).forEach(name -> expected.add(name + " f 1 true"));
+            assertThat(server.query("SELECT c.relname || ' ' || c.relreplident::text || ' '"
+                    + " || (SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgfoid = '_bemi_row_trigger_func()'::regprocedure)"
+                    + " || ' ' || EXISTS (SELECT 1 FROM pg_publication_tables p WHERE p.pubname = 'bemi' AND p.tablename = c.relname) AS state"
+                    + " FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND NOT c.relispartition"))
+                    .extracting(r -> r.get("state")).containsExactlyInAnyOrderElementsOf(expected);
+        }
+    }
+
+    @Test
+    void anOlderSetupsTriggersAreBroughtUpToDate() throws Exception {
+        try (TestDatabase server = TestDatabase.start()) {
+            server.executeFixture("fixtures/older-setup.sql");
+            String longName = "c".repeat(63);
+            server.execute("CREATE TABLE " + longName + " (id int PRIMARY KEY)");
+            Result setup = run(server.args("setup"));
+            assertThat(setup.exit).as(setup.err).isZero();
+            // the older event trigger would find the long-named table without its trigger, and fail to add it again
+            server.execute("CREATE TABLE later (id int PRIMARY KEY)");
+            assertThat(server.value("SELECT count(*) FROM pg_proc WHERE proname LIKE '\\_bemi%'"
+                    + " AND coalesce(obj_description(oid, 'pg_proc'), '') NOT LIKE 'audit-trail%' AND proname NOT LIKE '%replica%'"))
+                    .as("every context routine is setup's own, up to date").isEqualTo(0L);
+        }
+    }
+
+    @Test
+    void tablesThatCannotBeTrackedAreSkippedWithOneNoticeAtSetupAndAtCreation() throws Exception {
+        try (TestDatabase server = TestDatabase.start()) {
+            server.execute("CREATE TABLE todo (id int PRIMARY KEY)",
+                    "CREATE UNLOGGED TABLE unl (id int PRIMARY KEY)",
+                    "CREATE TABLE events (id int, day date) PARTITION BY RANGE (day)",
+                    "CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+                    "CREATE UNLOGGED TABLE events_scratch PARTITION OF events FOR VALUES FROM ('2000-01-01') TO ('2001-01-01')",
+                    "CREATE SCHEMA sales",
+                    "CREATE UNLOGGED TABLE sales.unl (id int PRIMARY KEY)");
+            TableSelection selection = TableSelection.of(List.of("public.*", "sales.*"), List.of());
+            List<String> atSetup = List.of(
+                    "source-setup.sql: Not tracking public.events_scratch, a partition of public.events: " + unlogged("public.events_scratch"),
+                    "source-setup.sql: Not tracking public.unl: " + unlogged("public.unl"),
+                    "Not tracking sales.unl: " + unlogged("sales.unl"));
+            assertThat(Main.setup(server.database(), server.database(), selection))
+                    .filteredOn(n -> n.contains("Not tracking")).containsExactlyElementsOf(atSetup);
+            // at every start, once each
+            assertThat(Main.setup(server.database(), server.database(), selection))
+                    .filteredOn(n -> n.contains("Not tracking")).containsExactlyElementsOf(atSetup);
+            assertThat(Setup.capture(server.database(), selection).read()).containsExactly("public.events", "public.todo");
+
+            server.execute("SELECT pg_create_logical_replication_slot('peek', 'test_decoding')");
+            assertThat(noticesOf(server.database(),
+                    "CREATE UNLOGGED TABLE unl_later (id int PRIMARY KEY)",
+                    "CREATE TEMP TABLE scratch (id int)",
+                    "CREATE UNLOGGED TABLE events_scratch_later PARTITION OF events FOR VALUES FROM ('2001-01-01') TO ('2002-01-01')",
+                    "CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+                    "CREATE UNLOGGED TABLE sales.unl_later (id int)",
+                    "CREATE TABLE later (id int)",
+                    "INSERT INTO unl_later VALUES (1)",
+                    "INSERT INTO scratch VALUES (1)",
+                    ContextITCase.withContext("INSERT INTO events VALUES (1, '2000-06-01'), (2, '2001-06-01')", "{\"lost\": true}"),
+                    ContextITCase.withContext("INSERT INTO events VALUES (3, '2025-06-01')", "{\"kept\": true}")))
+                    .containsExactly(
+                            "Not tracking public.unl_later: " + unlogged("public.unl_later"),
+                            "Not tracking pg_temp.scratch: a temporary table's changes are not in the WAL",
+                            "Not tracking public.events_scratch_later, a partition of public.events: " + unlogged("public.events_scratch_later"),
+                            "Not tracking sales.unl_later: " + unlogged("sales.unl_later"));
+            // a row of an UNLOGGED partition, not in the WAL, leaves no context message to go to the next row
+            assertThat(server.query("SELECT data FROM pg_logical_slot_get_changes('peek', NULL, NULL) WHERE data LIKE 'message:%'"))
+                    .extracting(r -> r.get("data").toString()).singleElement().asString().endsWith("content:{\"kept\": true}");
+
+            assertThat(server.query("SELECT schemaname || '.' || tablename AS t FROM pg_publication_tables WHERE pubname = 'bemi' ORDER BY 1"))
+                    .extracting(r -> r.get("t")).containsExactly("public.events", "public.later", "public.todo");
+            assertThat(server.query("SELECT tgrelid::regclass::text AS t FROM pg_trigger WHERE tgname LIKE '\\_bemi%' AND tgparentid = 0 ORDER BY 1"))
+                    .extracting(r -> r.get("t")).containsExactly("events", "later", "todo");
+            assertThat(server.value("SELECT relreplident FROM pg_class WHERE relname = 'events_2025'")).isEqualTo("f");
+        }
+    }
+
+    @Test
+    void foreignTablesAreSkippedWithOneNoticeAtSetupAndAtCreation() throws Exception {
+        try (TestDatabase server = TestDatabase.start()) {
+            assumeTrue(Long.valueOf(1).equals(server.value("SELECT count(*) FROM pg_available_extensions WHERE name = 'file_fdw'")),
+                    "file_fdw is not among the embedded PostgreSQL's extensions: foreign tables are not tested");
+            String files = "SERVER files OPTIONS (filename '/dev/null')";
+            server.execute("CREATE EXTENSION file_fdw", "CREATE SERVER files FOREIGN DATA WRAPPER file_fdw",
+                    "CREATE TABLE todo (id int PRIMARY KEY)",
+                    "CREATE FOREIGN TABLE imported (id int) " + files,
+                    "CREATE TABLE events (id int, day date) PARTITION BY RANGE (day)",
+                    "CREATE FOREIGN TABLE events_archive PARTITION OF events FOR VALUES FROM ('1990-01-01') TO ('1991-01-01') " + files);
+            String foreign = ": a foreign table's rows are stored in another database (track them there)";
+            assertThat(Main.setup(server.database(), server.database(), TableSelection.defaults()))
+                    .filteredOn(n -> n.contains("Not tracking")).containsExactly(
+                            "source-setup.sql: Not tracking public.events_archive, a partition of public.events" + foreign,
+                            "source-setup.sql: Not tracking public.imported" + foreign);
+
+            assertThat(noticesOf(server.database(),
+                    "CREATE FOREIGN TABLE imported_later (id int) " + files,
+                    "CREATE FOREIGN TABLE events_archive_later PARTITION OF events FOR VALUES FROM ('1991-01-01') TO ('1992-01-01') " + files))
+                    .containsExactly("Not tracking public.imported_later" + foreign,
+                            "Not tracking public.events_archive_later, a partition of public.events" + foreign);
+            assertThat(server.query("SELECT tablename FROM pg_publication_tables WHERE pubname = 'bemi' ORDER BY 1"))
+                    .extracting(r -> r.get("tablename")).containsExactly("events", "todo");
+            assertThat(Setup.capture(server.database(), TableSelection.defaults()).read()).containsExactly("public.events", "public.todo");
+        }
+    }
+
+    @Test
+    void anApplicationRoleThatOwnsFewTablesNeverHasACreateTableFail() throws Exception {
+        try (TestDatabase server = TestDatabase.start()) {
+            server.execute("CREATE TABLE todo (id int PRIMARY KEY)");
+            Main.setup(server.database(), server.database(), TableSelection.defaults());
+            // the administrator's table that lacks Bemi's trigger (CREATE TABLE AS does not fire that event trigger)
+            server.execute("CREATE TABLE report AS SELECT 1 AS id", "CREATE ROLE app LOGIN", "GRANT CREATE ON SCHEMA public TO app");
+            Database app = new Database("localhost", server.port(), "postgres", "app", "");
+
+            String table = "t".repeat(63);
+            List<String> notices = noticesOf(app,
+                    "CREATE TABLE " + table + " (id int PRIMARY KEY)",
+                    "CREATE UNLOGGED TABLE scratch (id int)",
+                    ContextITCase.withContext("INSERT INTO " + table + " VALUES (1)", "{\"by\": \"app\"}"));
+            assertThat(notices).containsExactly(
+                    "Could not add public." + table + " to publication bemi (must be owner of publication bemi): its changes are not"
+                            + " captured until setup adds it (the job runs setup at each start unless --skip-setup) or the"
+                            + " publication's owner runs ALTER PUBLICATION bemi ADD TABLE public." + table + ";",
+                    "Not tracking public.scratch: " + unlogged("public.scratch"));
+            assertThat(server.value("SELECT relreplident FROM pg_class WHERE relname = '" + table + "'")).isEqualTo("f");
+            assertThat(server.value("SELECT count(*) FROM pg_trigger WHERE tgrelid = '" + table + "'::regclass")).isEqualTo(1L);
+
+            // as the warning says: the next setup publishes it
+            Main.setup(server.database(), server.database(), TableSelection.defaults());
+            assertThat(server.query("SELECT tablename FROM pg_publication_tables WHERE pubname = 'bemi' ORDER BY 1"))
+                    .extracting(r -> r.get("tablename")).containsExactlyInAnyOrder("report", table, "todo");
+        }
+    }
+
+    private static String unlogged(String table) {
+        return "an UNLOGGED table's changes are not in the WAL (ALTER TABLE " + table + " SET LOGGED; makes it trackable)";
+    }
+
+    /** Runs each statement as the user of {@code database}, in its own transaction; returns their notices and warnings. */
+    static List<String> noticesOf(Database database, String... statements) throws SQLException {
+        List<String> notices = new ArrayList<>();
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+                for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
+                    notices.add(w.getMessage());
+                }
+                s.clearWarnings();
+            }
+        }
+        return notices;
     }
 
     record Result(int exit, String err) {}
