@@ -147,7 +147,7 @@ public final class RowImage {
     }
 
     /** Debezium's parameter naming a column's PostgreSQL type (column.propagate.source.type). */
-    static final String SOURCE_TYPE = "__debezium.source.column.type";
+    public static final String SOURCE_TYPE = "__debezium.source.column.type";
 
     /** Whether a string holds a numeric's text (Debezium's string decimal mode): numeric, decimal, money, or arrays of them. */
     private static boolean isNumeric(Schema schema) {
