@@ -8,6 +8,7 @@ import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.udf.Change;
 import org.audittrail.udf.ContextStitcher;
+import org.audittrail.udf.FallbackValues;
 import org.audittrail.udf.IgnoredColumns;
 import org.audittrail.udf.IgnoredColumnsFilter;
 import org.audittrail.udf.TableSelection;
@@ -115,7 +116,10 @@ public final class AuditTrailJob {
                 .uid(UID_PREFIX + "tracked-tables")
                 .filter(ignoredColumns)
                 .name("Ignore-change columns")
-                .uid(UID_PREFIX + "ignored-columns");
+                .uid(UID_PREFIX + "ignored-columns")
+                .map(new FallbackValues())
+                .name("Fallback values")
+                .uid(UID_PREFIX + "fallback-values");
         changes.map(maintenance)
                 .name("Partition maintenance")
                 .uid(UID_PREFIX + "partition-maintenance")

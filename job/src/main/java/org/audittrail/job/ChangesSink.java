@@ -4,16 +4,35 @@ import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.JdbcStatementBuilder;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
+import org.apache.flink.connector.jdbc.datasource.connections.JdbcConnectionProvider;
+import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
 import org.audittrail.udf.Change;
 import org.audittrail.udf.ChangeId;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
 
-/** The JDBC sink writing into {@code changes}: batched, and idempotent on the deterministic change id. */
+/**
+ * The JDBC sink writing into {@code changes}: batched, and idempotent on the deterministic change id.
+ *
+ * <p>Row data never reaches a log line or an exception: pgjdbc's {@code logServerErrorDetail=false} keeps parameter
+ * values out of its batch errors and the server's DETAIL and WHERE (which quote the row) out of its messages, and a
+ * failed batch is reported as the server's primary message and the table, WAL position and id of its changes.
+ */
 public final class ChangesSink {
 
     /** A replayed change has the same id and commit time, so its second insert is ignored. */
@@ -24,6 +43,9 @@ public final class ChangesSink {
 
     private ChangesSink() {}
 
+    /** Most changes a failed batch's error names; the rest are counted. */
+    static final int NAMED_IN_ERROR = 10;
+
     /** Flushes every {@code batchSize} changes or {@code flushIntervalMs}, whichever comes first, and at each checkpoint. */
     public static JdbcSink<Change> create(Database destination, int batchSize, long flushIntervalMs) {
         return JdbcSink.<Change>builder()
@@ -33,15 +55,23 @@ public final class ChangesSink {
                         .withBatchIntervalMs(flushIntervalMs)
                         .withMaxRetries(5)
                         .build())
-                .buildAtLeastOnce(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                        .withUrl(destination.jdbcUrl())
-                        .withDriverName("org.postgresql.Driver")
-                        .withUsername(destination.user())
-                        .withPassword(destination.password())
-                        .withProperty("ApplicationName", "audit-trail")
-                        // one multi-row INSERT per batch rather than one round trip per change
-                        .withProperty("reWriteBatchedInserts", "true")
-                        .build());
+                .buildAtLeastOnce(new NamingConnections(new SimpleJdbcConnectionProvider(
+                        new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
+                                .withUrl(destination.jdbcUrl())
+                                .withDriverName("org.postgresql.Driver")
+                                .withUsername(destination.user())
+                                .withPassword(destination.password())
+                                .withProperty("ApplicationName", "audit-trail")
+                                // one multi-row INSERT per batch rather than one round trip per change
+                                .withProperty("reWriteBatchedInserts", "true")
+                                // row values stay out of pgjdbc's exceptions, so out of logs and the web UI
+                                .withProperty(Database.LOG_SERVER_ERROR_DETAIL, "false")
+                                .build())));
+    }
+
+    /** What the sink's statements are, besides a {@link PreparedStatement}: told which change each batch entry is. */
+    interface NamedBatch {
+        void name(Change change, UUID id);
     }
 
     /** Binds a change to {@link #INSERT}. */
@@ -50,7 +80,11 @@ public final class ChangesSink {
 
         @Override
         public void accept(PreparedStatement s, Change change) throws SQLException {
-            s.setObject(1, ChangeId.of(change));
+            UUID id = ChangeId.of(change);
+            if (s instanceof NamedBatch batch) {
+                batch.name(change, id);
+            }
+            s.setObject(1, id);
             s.setString(2, change.database);
             s.setString(3, change.schema);
             s.setString(4, change.table);
@@ -69,6 +103,150 @@ public final class ChangesSink {
             Instant instant = Instant.ofEpochSecond(Math.floorDiv(epochMicros, 1_000_000L),
                     Math.floorMod(epochMicros, 1_000_000L) * 1_000L);
             return instant.atOffset(ZoneOffset.UTC);
+        }
+    }
+
+    /** The sink's connections, whose statements fail naming their batch's changes and never their values. */
+    static final class NamingConnections implements JdbcConnectionProvider {
+        private static final long serialVersionUID = 1L;
+
+        private final JdbcConnectionProvider connections;
+        private transient Connection connection;
+        private transient Connection naming;
+
+        NamingConnections(JdbcConnectionProvider connections) {
+            this.connections = connections;
+        }
+
+        @Override
+        public Connection getConnection() {
+            return naming(connections.getConnection());
+        }
+
+        @Override
+        public Properties getProperties() {
+            return connections.getProperties();
+        }
+
+        @Override
+        public boolean isConnectionValid() throws SQLException {
+            return connections.isConnectionValid();
+        }
+
+        @Override
+        public Connection getOrEstablishConnection() throws SQLException, ClassNotFoundException {
+            return naming(connections.getOrEstablishConnection());
+        }
+
+        @Override
+        public void closeConnection() {
+            connections.closeConnection();
+            connection = null;
+            naming = null;
+        }
+
+        @Override
+        public Connection reestablishConnection() throws SQLException, ClassNotFoundException {
+            return naming(connections.reestablishConnection());
+        }
+
+        private Connection naming(Connection c) {
+            if (c == null) {
+                return null;
+            }
+            if (c != connection) {
+                connection = c;
+                naming = (Connection) Proxy.newProxyInstance(ChangesSink.class.getClassLoader(), new Class<?>[] {Connection.class},
+                        (proxy, method, args) -> {
+                            Object result = call(c, method, args);
+                            return result instanceof PreparedStatement statement && method.getName().equals("prepareStatement")
+                                    ? namingStatement(statement) : result;
+                        });
+            }
+            return naming;
+        }
+    }
+
+    static PreparedStatement namingStatement(PreparedStatement statement) {
+        return (PreparedStatement) Proxy.newProxyInstance(ChangesSink.class.getClassLoader(),
+                new Class<?>[] {PreparedStatement.class, NamedBatch.class}, new NamingStatement(statement));
+    }
+
+    /** Remembers which change each batch entry is; a failed batch throws an error naming them, without the driver's. */
+    static final class NamingStatement implements InvocationHandler {
+        private final PreparedStatement statement;
+        private final List<Change> changes = new ArrayList<>();
+        private final List<UUID> ids = new ArrayList<>();
+
+        NamingStatement(PreparedStatement statement) {
+            this.statement = statement;
+        }
+
+        @Override
+        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+            if (method.getDeclaringClass() == NamedBatch.class) {
+                changes.add((Change) args[0]);
+                ids.add((UUID) args[1]);
+                return null;
+            }
+            switch (method.getName()) {
+                case "executeBatch":
+                case "executeLargeBatch":
+                    try {
+                        return call(statement, method, args);
+                    } catch (SQLException e) {
+                        throw failed(e);
+                    } finally {
+                        changes.clear();
+                        ids.clear();
+                    }
+                case "clearBatch":
+                    changes.clear();
+                    ids.clear();
+                    return call(statement, method, args);
+                default:
+                    return call(statement, method, args);
+            }
+        }
+
+        /** The error of a failed batch: what the server said, without its detail, and which changes the batch held. */
+        private SQLException failed(SQLException e) {
+            StringBuilder message = new StringBuilder("Storing ").append(changes.size()).append(" change")
+                    .append(changes.size() == 1 ? "" : "s").append(" failed: ").append(primaryMessage(e))
+                    .append(". The batch held (table, WAL position, id):");
+            for (int i = 0; i < Math.min(changes.size(), NAMED_IN_ERROR); i++) {
+                Change c = changes.get(i);
+                message.append(i == 0 ? " " : "; ").append(c.schema).append('.').append(c.table).append(' ')
+                        .append(Change.lsn(c.position)).append(' ').append(ids.get(i));
+            }
+            if (changes.size() > NAMED_IN_ERROR) {
+                message.append("; and ").append(changes.size() - NAMED_IN_ERROR).append(" more");
+            }
+            // no cause: the driver's exceptions carry the statement and the server's message parts, values included
+            return new SQLException(message.toString(), e.getSQLState());
+        }
+
+        /** Severity and message of the server's error, never its DETAIL or WHERE; else the driver's own innermost message. */
+        static String primaryMessage(SQLException e) {
+            Throwable root = e;
+            for (Throwable t = e; t != null; t = t.getCause() != null ? t.getCause()
+                    : t instanceof SQLException sql ? sql.getNextException() : null) {
+                if (t instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
+                    ServerErrorMessage server = psql.getServerErrorMessage();
+                    return server.getSeverity() + ": " + server.getMessage() + " (SQLState " + server.getSQLState() + ")";
+                }
+                root = t;
+            }
+            // a driver-side error (connection closed, I/O), whose messages name no values
+            return root.getClass().getSimpleName() + ": " + root.getMessage();
+        }
+    }
+
+    private static Object call(Object target, Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
         }
     }
 }

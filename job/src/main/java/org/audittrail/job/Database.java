@@ -11,6 +11,9 @@ public final class Database implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /** pgjdbc's switch for putting parameter values and the server's DETAIL and WHERE into its exception messages. */
+    static final String LOG_SERVER_ERROR_DETAIL = "logServerErrorDetail";
+
     private final String host;
     private final int port;
     private final String name;
@@ -57,6 +60,8 @@ public final class Database implements Serializable {
         properties.setProperty("user", user);
         properties.setProperty("password", password);
         properties.setProperty("ApplicationName", "audit-trail");
+        // row data never in exceptions: the server's DETAIL ("Failing row contains ...") and WHERE quote values
+        properties.setProperty(LOG_SERVER_ERROR_DETAIL, "false");
         try {
             return DriverManager.getConnection(jdbcUrl(), properties);
         } catch (SQLException e) {

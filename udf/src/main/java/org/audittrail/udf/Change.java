@@ -1,5 +1,6 @@
 package org.audittrail.udf;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -33,8 +34,31 @@ public class Change {
     public long transactionId;
     /** WAL position (LSN) of the change. */
     public long position;
+    /**
+     * The columns whose value is stored in a fallback form (README, "Values in before/after"), {@link #CONTEXT_COLUMN}
+     * for the context; null when none, so the common case costs one null check.
+     */
+    public String[] fallbackColumns;
+
+    /** The entry of {@link #fallbackColumns} that stands for the context. */
+    public static final String CONTEXT_COLUMN = "(context)";
 
     public Change() {}
+
+    /** Notes that {@code column}'s value is stored in a fallback form. */
+    public void markFallback(String column) {
+        if (fallbackColumns == null) {
+            fallbackColumns = new String[] {column};
+        } else if (!Arrays.asList(fallbackColumns).contains(column)) {
+            fallbackColumns = Arrays.copyOf(fallbackColumns, fallbackColumns.length + 1);
+            fallbackColumns[fallbackColumns.length - 1] = column;
+        }
+    }
+
+    /** A WAL position as PostgreSQL writes an LSN ({@code 16/B374D848}). */
+    public static String lsn(long position) {
+        return Long.toHexString(position >>> 32).toUpperCase() + "/" + Long.toHexString(position & 0xFFFFFFFFL).toUpperCase();
+    }
 
     @Override
     public boolean equals(Object o) {
@@ -56,7 +80,8 @@ public class Change {
                 && operation == c.operation
                 && Objects.equals(before, c.before)
                 && Objects.equals(after, c.after)
-                && Objects.equals(context, c.context);
+                && Objects.equals(context, c.context)
+                && Arrays.equals(fallbackColumns, c.fallbackColumns);
     }
 
     @Override

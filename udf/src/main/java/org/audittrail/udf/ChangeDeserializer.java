@@ -46,8 +46,8 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
 
     private static Change row(SourceRecord record, Struct value, Operation operation) {
         Change change = positioned(value, operation);
-        ObjectNode before = RowImage.of(struct(value, "before"));
-        ObjectNode after = RowImage.of(struct(value, "after"));
+        ObjectNode before = RowImage.of(struct(value, "before"), change);
+        ObjectNode after = RowImage.of(struct(value, "after"), change);
         if (operation == Operation.UPDATE) {
             RowImage.fillUnavailable(after, before);
         }
@@ -66,7 +66,11 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         Change change = positioned(value, Operation.MESSAGE);
         change.before = Json.EMPTY_OBJECT;
         change.after = Json.EMPTY_OBJECT;
-        change.context = Context.parse(text(message.get("content")));
+        Context.Stored context = Context.read(text(message.get("content")));
+        change.context = context.json();
+        if (context.fallback()) {
+            change.markFallback(Change.CONTEXT_COLUMN);
+        }
         return change;
     }
 
@@ -92,20 +96,35 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         String text;
         if (key.schema().fields().size() == 1) {
             Field field = key.schema().fields().get(0);
-            text = scalarText(RowImage.value(field.schema(), key.get(field)));
+            text = scalarText(keyValue(field, key));
         } else {
             ArrayNode values = Json.MAPPER.createArrayNode();
             for (Field field : key.schema().fields()) {
-                values.add(RowImage.value(field.schema(), key.get(field)));
+                values.add(keyValue(field, key));
             }
             text = Json.write(values);
         }
         // the column is varchar(255): a longer key is cut rather than failing the write; the id keeps it whole
-        return text.length() > PRIMARY_KEY_LENGTH ? text.substring(0, PRIMARY_KEY_LENGTH) : text;
+        if (text.length() <= PRIMARY_KEY_LENGTH) {
+            return text;
+        }
+        // never half a surrogate pair, which would reach PostgreSQL as '?'
+        int end = Character.isHighSurrogate(text.charAt(PRIMARY_KEY_LENGTH - 1)) ? PRIMARY_KEY_LENGTH - 1 : PRIMARY_KEY_LENGTH;
+        return text.substring(0, end);
+    }
+
+    private static JsonNode keyValue(Field field, Struct key) {
+        try {
+            return RowImage.value(field.schema(), key.get(field));
+        } catch (RuntimeException e) {
+            // a key value of a shape not foreseen: its text rather than stopping the job; the row keeps it in full
+            return Json.MAPPER.getNodeFactory().textNode(String.valueOf(key.get(field)));
+        }
     }
 
     private static String scalarText(JsonNode node) {
-        return node.isValueNode() && !node.isNull() ? node.asText() : Json.write(node);
+        // a number beyond Jackson's plain scale is a raw value: its JSON is its text
+        return node.isValueNode() && !node.isNull() && !node.isPojo() ? node.asText() : Json.write(node);
     }
 
     private static Struct struct(Struct value, String name) {

@@ -14,8 +14,10 @@ import java.util.regex.Pattern;
  * <p>Most of Bemi's packages send plain JSON. The Django package URL-quotes its JSON (keeping
  * {@code {},[]:"'\-/_=()%} and spaces), breaks up {@code --} as {@code - -}, and doubles every {@code %},
  * which its driver halves again only when the statement has parameters; such text is decoded back.
- * Text that is no JSON object is kept as text under {@value #UNPARSED_KEY}; a context over
- * {@value #MAX_BYTES} bytes (the packages' own cap) is cut, flagged with {@value #TRUNCATED_KEY}.
+ * Text that is no JSON object, or one that PostgreSQL's jsonb cannot hold (U+0000 or an unpaired surrogate in a
+ * string or key, a number beyond numeric's range), is kept as text under {@value #UNPARSED_KEY}; a context over
+ * {@value #MAX_BYTES} bytes (the packages' own cap) is cut, flagged with {@value #TRUNCATED_KEY}. Each of these
+ * is a fallback form ({@link Stored#fallback()}).
  */
 public final class Context {
 
@@ -32,30 +34,43 @@ public final class Context {
 
     private Context() {}
 
+    /** A context as stored: its JSON object, and whether that is a fallback form rather than the object sent. */
+    public record Stored(String json, boolean fallback) {}
+
     /** The context as a JSON object; never throws, never drops the text. */
     public static String parse(String text) {
+        return read(text).json();
+    }
+
+    /** The context as stored, and whether in a fallback form; never throws, never drops the text. */
+    public static Stored read(String text) {
         if (text == null || text.isBlank()) {
-            return Json.EMPTY_OBJECT;
+            return new Stored(Json.EMPTY_OBJECT, false);
         }
         if (text.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
             ObjectNode kept = Json.object();
-            kept.put(UNPARSED_KEY, cut(text));
+            kept.put(UNPARSED_KEY, storableText(cut(text)));
             kept.put(TRUNCATED_KEY, true);
-            return Json.write(kept);
+            return new Stored(Json.write(kept), true);
         }
         if (looksDjangoQuoted(text)) {
             ObjectNode decoded = object(djangoUnquote(text));
             if (decoded != null) {
-                return Json.write(decoded);
+                return new Stored(Json.write(decoded), false);
             }
         }
         ObjectNode plain = object(text);
         if (plain != null) {
-            return Json.write(plain);
+            return new Stored(Json.write(plain), false);
         }
         ObjectNode kept = Json.object();
-        kept.put(UNPARSED_KEY, text);
-        return Json.write(kept);
+        kept.put(UNPARSED_KEY, storableText(text));
+        return new Stored(Json.write(kept), true);
+    }
+
+    /** The text itself; a raw U+0000, which no message of Bemi's trigger holds (it sends text), cannot be stored. */
+    private static String storableText(String text) {
+        return text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD');
     }
 
     static boolean looksDjangoQuoted(String text) {
@@ -99,13 +114,15 @@ public final class Context {
         return i < s.length() && Character.digit(s.charAt(i), 16) >= 0;
     }
 
+    /** The JSON object of the text where it is one that jsonb can hold, else null. */
     private static ObjectNode object(String text) {
+        JsonNode node;
         try {
-            JsonNode node = Json.parse(text);
-            return node != null && node.isObject() ? (ObjectNode) node : null;
-        } catch (JsonProcessingException e) {
-            return null;
+            node = Json.parse(text);
+        } catch (JsonProcessingException | RuntimeException e) {
+            return null; // not JSON, or beyond Jackson's limits (nesting, number length, exponent)
         }
+        return node != null && node.isObject() ? (ObjectNode) Jsonb.storable(node) : null;
     }
 
     /** The longest prefix of at most MAX_BYTES bytes that does not split a character. */

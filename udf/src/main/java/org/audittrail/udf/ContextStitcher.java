@@ -52,10 +52,14 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
             }
             countIfUnattached(state);
             state.context = event.context;
+            state.contextInFallbackForm = event.fallbackColumns != null;
             state.attachedAt = -1;
         } else {
             if (state.context != null && (state.attachedAt == -1 || state.attachedAt == event.position)) {
                 event.context = state.context;
+                if (state.contextInFallbackForm) {
+                    event.markFallback(Change.CONTEXT_COLUMN);
+                }
                 state.attachedAt = event.position;
                 stitched.inc();
             } else {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.debezium.connector.postgresql.PostgresValueConverter;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
@@ -36,12 +37,30 @@ public final class RowImage {
 
     /** The JSON object of a row image; {@code {}} for a missing one. */
     public static ObjectNode of(Struct row) {
+        return of(row, null, null);
+    }
+
+    /** As {@link #of(Struct)}, naming the columns stored in a fallback form in {@code change} (when not null). */
+    public static ObjectNode of(Struct row, Change change) {
+        return of(row, change, null);
+    }
+
+    private static ObjectNode of(Struct row, Change change, String column) {
         ObjectNode node = Json.object();
         if (row == null) {
             return node;
         }
         for (Field field : row.schema().fields()) {
-            node.set(field.name(), value(field.schema(), row.get(field)));
+            String name = column == null ? field.name() : column;
+            Object raw = row.get(field);
+            JsonNode value;
+            try {
+                value = value(field.schema(), raw, change, name);
+            } catch (RuntimeException e) {
+                // a value Debezium delivered in a shape not foreseen: kept as text rather than stopping the job
+                value = fallback(String.valueOf(raw), change, name);
+            }
+            node.set(field.name(), value);
         }
         return node;
     }
@@ -70,13 +89,18 @@ public final class RowImage {
 
     private static final String HEX_UNAVAILABLE = hex(UNAVAILABLE.getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
+    /** The JSON of one value, where no column can be named for a fallback (a primary key). */
     static JsonNode value(Schema schema, Object value) {
+        return value(schema, value, null, null);
+    }
+
+    private static JsonNode value(Schema schema, Object value, Change change, String column) {
         if (value == null) {
             return NODES.nullNode();
         }
         String logical = schema.name();
         if (logical != null) {
-            JsonNode converted = logicalValue(logical, schema, value);
+            JsonNode converted = logicalValue(logical, schema, value, change, column);
             if (converted != null) {
                 return converted;
             }
@@ -104,31 +128,31 @@ public final class RowImage {
                 ArrayNode array = NODES.arrayNode();
                 boolean numeric = isNumeric(schema);
                 for (Object element : (List<?>) value) {
-                    array.add(numeric && element != null ? numeric(element.toString()) : value(schema.valueSchema(), element));
+                    array.add(numeric && element != null ? numeric(element.toString()) : value(schema.valueSchema(), element, change, column));
                 }
                 return array;
             }
             case MAP: {
                 ObjectNode object = NODES.objectNode();
                 for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
-                    object.set(String.valueOf(e.getKey()), value(schema.valueSchema(), e.getValue()));
+                    object.set(String.valueOf(e.getKey()), value(schema.valueSchema(), e.getValue(), change, column));
                 }
                 return object;
             }
             case STRUCT:
-                return of((Struct) value);
+                return of((Struct) value, change, column);
             default:
                 return NODES.textNode(String.valueOf(value));
         }
     }
 
     /** Debezium's logical types; null where the plain type's mapping is right. */
-    private static JsonNode logicalValue(String logical, Schema schema, Object value) {
+    private static JsonNode logicalValue(String logical, Schema schema, Object value, Change change, String column) {
         switch (logical) {
             case io.debezium.data.Json.LOGICAL_NAME:
-                return nestedJson((String) value);
+                return nestedJson((String) value, change, column);
             case io.debezium.time.Date.SCHEMA_NAME:
-                return NODES.textNode(LocalDate.ofEpochDay(((Number) value).longValue()).toString());
+                return NODES.textNode(date(((Number) value).longValue()));
             case io.debezium.time.Time.SCHEMA_NAME:
                 return NODES.textNode(time(((Number) value).longValue() * 1_000_000L));
             case io.debezium.time.MicroTime.SCHEMA_NAME:
@@ -136,11 +160,17 @@ public final class RowImage {
             case io.debezium.time.NanoTime.SCHEMA_NAME:
                 return NODES.textNode(time(((Number) value).longValue()));
             case io.debezium.time.Timestamp.SCHEMA_NAME:
-                return NODES.textNode(localDateTime(((Number) value).longValue() * 1_000_000L));
-            case io.debezium.time.MicroTimestamp.SCHEMA_NAME:
-                return NODES.textNode(localDateTime(((Number) value).longValue() * 1_000L));
-            case io.debezium.time.NanoTimestamp.SCHEMA_NAME:
-                return NODES.textNode(localDateTime(((Number) value).longValue()));
+                return NODES.textNode(timestamp(Instant.ofEpochMilli(((Number) value).longValue())));
+            case io.debezium.time.MicroTimestamp.SCHEMA_NAME: {
+                long micros = ((Number) value).longValue();
+                return NODES.textNode(timestamp(Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+                        Math.floorMod(micros, 1_000_000L) * 1_000L)));
+            }
+            case io.debezium.time.NanoTimestamp.SCHEMA_NAME: {
+                long nanos = ((Number) value).longValue();
+                return NODES.textNode(timestamp(Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L),
+                        Math.floorMod(nanos, 1_000_000_000L))));
+            }
             default:
                 return null;
         }
@@ -173,20 +203,32 @@ public final class RowImage {
                 return NODES.textNode("-Infinity");
             default:
                 try {
-                    return NODES.numberNode(new BigDecimal(text));
+                    return Jsonb.number(new BigDecimal(text));
                 } catch (NumberFormatException e) {
                     return NODES.textNode(text); // not digits after all: keep the text rather than stop capture
                 }
         }
     }
 
-    private static JsonNode nestedJson(String text) {
+    private static JsonNode nestedJson(String text, Change change, String column) {
+        JsonNode parsed;
         try {
-            return Json.parse(text);
-        } catch (JsonProcessingException e) {
-            // PostgreSQL validated it already; keep the text rather than lose the value
-            return NODES.textNode(text);
+            parsed = Json.parse(text);
+        } catch (JsonProcessingException | RuntimeException e) {
+            // PostgreSQL validated it already: beyond Jackson's limits (nesting, number length, exponent)
+            return fallback(text, change, column);
         }
+        JsonNode storable = Jsonb.storable(parsed);
+        return storable == null ? fallback(text, change, column) : storable;
+    }
+
+    /** The fallback form of a value: a JSON string of its text. */
+    private static JsonNode fallback(String text, Change change, String column) {
+        if (change != null && column != null) {
+            change.markFallback(column);
+        }
+        // the text of a json value holds U+0000 only as an escape; a raw one could never be stored
+        return NODES.textNode(text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD'));
     }
 
     private static JsonNode floating(double d) {
@@ -194,13 +236,33 @@ public final class RowImage {
         return Double.isFinite(d) ? NODES.numberNode(d) : NODES.textNode(Double.toString(d));
     }
 
-    private static String localDateTime(long epochNanos) {
-        Instant instant = Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L), Math.floorMod(epochNanos, 1_000_000_000L));
+    /** What Debezium sends for date 'infinity' and '-infinity': dates before PostgreSQL's first, so never a real one. */
+    private static final long INFINITY_DATE = PostgresValueConverter.POSITIVE_INFINITY_LOCAL_DATE.toEpochDay();
+    private static final long MINUS_INFINITY_DATE = PostgresValueConverter.NEGATIVE_INFINITY_LOCAL_DATE.toEpochDay();
+    private static final long DAY_NANOS = 86_400_000_000_000L;
+
+    private static String date(long epochDay) {
+        if (epochDay == INFINITY_DATE) {
+            return "infinity";
+        }
+        return epochDay == MINUS_INFINITY_DATE ? "-infinity" : LocalDate.ofEpochDay(epochDay).toString();
+    }
+
+    /** ISO-8601, or 'infinity' and '-infinity' as to_jsonb writes them. */
+    private static String timestamp(Instant instant) {
+        // Debezium's markers for timestamp 'infinity' and '-infinity'; the first is also 294247-01-10T04:00:25.2
+        if (instant.equals(PostgresValueConverter.POSITIVE_INFINITY_INSTANT)) {
+            return "infinity";
+        }
+        if (instant.equals(PostgresValueConverter.NEGATIVE_INFINITY_INSTANT)) {
+            return "-infinity";
+        }
         return DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(LocalDateTime.ofInstant(instant, ZoneOffset.UTC));
     }
 
     private static String time(long nanoOfDay) {
-        return DateTimeFormatter.ISO_LOCAL_TIME.format(LocalTime.ofNanoOfDay(nanoOfDay));
+        // PostgreSQL's time goes up to 24:00:00 inclusive ('23:59:59.9999999' rounds to it); to_jsonb writes it so
+        return nanoOfDay == DAY_NANOS ? "24:00:00" : DateTimeFormatter.ISO_LOCAL_TIME.format(LocalTime.ofNanoOfDay(nanoOfDay));
     }
 
     private static byte[] bytes(Object value) {

@@ -106,6 +106,34 @@ class ChangeDeserializerTest {
     }
 
     @Test
+    void rowsAndMessagesNameTheirValuesInFallbackForm() {
+        assertThat(deserialize(record("c", null, row(1, "x"), key(1))).get(0).fallbackColumns).isNull();
+        assertThat(deserialize(message("_bemi", "{\"a\":1}")).get(0).fallbackColumns).isNull();
+        Change unparsed = deserialize(message("_bemi", "{\"a\":\"\\u0000\"}")).get(0);
+        assertThat(unparsed.fallbackColumns).containsExactly(Change.CONTEXT_COLUMN);
+        assertThat(unparsed.context).isEqualTo("{\"_unparsed\":\"{\\\"a\\\":\\\"\\\\u0000\\\"}\"}");
+
+        Schema documents = SchemaBuilder.struct().optional().field("id", Schema.INT32_SCHEMA)
+                .field("j", io.debezium.data.Json.builder().optional().build()).build();
+        Schema envelope = SchemaBuilder.struct().field("before", documents).field("after", documents)
+                .field("source", SOURCE).field("op", Schema.STRING_SCHEMA).build();
+        Struct before = new Struct(documents).put("id", 1).put("j", "{\"k\\u0000\": 1}");
+        Struct after = new Struct(documents).put("id", 1).put("j", "{\"k\": \"\\u0000\"}");
+        Struct value = new Struct(envelope).put("op", "u").put("source", source()).put("before", before).put("after", after);
+        Change update = deserialize(new SourceRecord(Map.of(), Map.of(), "t", key(1).schema(), key(1), envelope, value)).get(0);
+        assertThat(update.fallbackColumns).as("once, though in before and after").containsExactly("j");
+        assertThat(update.before).isEqualTo("{\"id\":1,\"j\":\"{\\\"k\\\\u0000\\\": 1}\"}");
+        assertThat(update.after).isEqualTo("{\"id\":1,\"j\":\"{\\\"k\\\": \\\"\\\\u0000\\\"}\"}");
+    }
+
+    @Test
+    void primaryKeyIsNeverCutInsideACharacter() {
+        Schema text = SchemaBuilder.struct().field("code", Schema.STRING_SCHEMA).build();
+        String key = "k".repeat(254) + "\uD83D\uDE00" + "k";
+        assertThat(ChangeDeserializer.primaryKey(new Struct(text).put("code", key))).isEqualTo("k".repeat(254));
+    }
+
+    @Test
     void primaryKeyTextForNoneOneAndManyColumns() {
         assertThat(ChangeDeserializer.primaryKey(null)).isNull();
         assertThat(ChangeDeserializer.primaryKey(key(26))).isEqualTo("26");

@@ -143,6 +143,25 @@ class ContextStitcherTest {
     }
 
     @Test
+    void aContextInFallbackFormMarksOnlyTheRowItReaches() throws Exception {
+        Change unparsed = message(1, 100, "{\"_unparsed\":\"{\\\"a\\\":\\\"\\\\u0000\\\"}\"}");
+        unparsed.markFallback(Change.CONTEXT_COLUMN);
+        send(unparsed, row(1, 100), message(1, 200, "{\"a\":1}"), row(1, 200), row(1, 300));
+        assertThat(output()).extracting(c -> c.fallbackColumns == null ? "none" : String.join(",", c.fallbackColumns))
+                .containsExactly(Change.CONTEXT_COLUMN, "none", "none");
+    }
+
+    @Test
+    void aContextInFallbackFormIsStillMarkedAfterARestore() throws Exception {
+        Change unparsed = message(1, 100, "{\"_unparsed\":\"x\"}");
+        unparsed.markFallback(Change.CONTEXT_COLUMN);
+        send(unparsed);
+        restore(harness.snapshot(1, 1));
+        send(row(1, 100));
+        assertThat(output()).singleElement().satisfies(c -> assertThat(c.fallbackColumns).containsExactly(Change.CONTEXT_COLUMN));
+    }
+
+    @Test
     void millionRowTransactionHoldsOneMessageAtATime() throws Exception {
         int rows = 1_000_000;
         int maxEntries = 0;

@@ -54,6 +54,29 @@ class ContextTest {
     }
 
     @Test
+    void contextThatJsonbCannotHoldIsKeptAsTheTextSent() throws Exception {
+        for (String sent : new String[] {
+                "{\"a\":\"\\u0000\"}",                       // U+0000 in a value: valid JSON, no jsonb
+                "{\"a\\u0000b\": 1}",                          // in a key
+                "{\"user\": {\"tags\": [\"x\\u0000\"]}}",   // nested
+                "{\"a\":\"\\udc00\"}",                       // an unpaired surrogate
+                "{\"n\": 1e-20000}"}) {                        // beyond numeric's scale
+            Context.Stored stored = Context.read(sent);
+            assertThat(stored.fallback()).as(sent).isTrue();
+            assertThat(Json.parse(stored.json()).get("_unparsed").textValue()).as(sent).isEqualTo(sent);
+            assertThat(Json.parse(stored.json()).size()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void onlyContextsNotStoredAsSentAreFallbacks() {
+        assertThat(Context.read("{\"user_id\": 1, \"n\": 1e-16000}")).isEqualTo(new Context.Stored("{\"user_id\":1,\"n\":1E-16000}", false));
+        assertThat(Context.read("")).isEqualTo(new Context.Stored("{}", false));
+        assertThat(Context.read("{\"user_id\": 1").fallback()).isTrue();
+        assertThat(Context.read("{\"blob\": \"" + "x".repeat(Context.MAX_BYTES) + "\"}").fallback()).isTrue();
+    }
+
+    @Test
     void hugeContextIsCutAndFlagged() throws Exception {
         String huge = "{\"blob\": \"" + "é".repeat(600_000) + "\"}";
         var node = Json.parse(Context.parse(huge));
