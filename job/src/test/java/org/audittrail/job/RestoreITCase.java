@@ -113,7 +113,7 @@ class RestoreITCase extends JobTestBase {
         job.cancel();
         db.awaitSlotInactive();
 
-        job.submit(db.args(NO_PERIODIC_CHECKPOINTS), older);
+        job.start(db.args(NO_PERIODIC_CHECKPOINTS), older);
         assertThat(job.awaitFailedForGood()).startsWith(CaptureRefusedException.class.getName() + ": Restored position")
                 .contains("older checkpoint or savepoint", ContextMessageDialect.ACCEPT_OPTION);
         db.awaitSlotInactive();
@@ -136,7 +136,7 @@ class RestoreITCase extends JobTestBase {
         db.execute("INSERT INTO todo (task) VALUES ('lost unless refused')",
                 "SELECT pg_replication_slot_advance('bemi', pg_current_wal_lsn())");
 
-        job.submit(db.args(NO_PERIODIC_CHECKPOINTS), checkpoint);
+        job.start(db.args(NO_PERIODIC_CHECKPOINTS), checkpoint);
         assertThat(job.awaitFailedForGood()).startsWith(CaptureRefusedException.class.getName())
                 .contains("moved by something other than this job", ContextMessageDialect.ACCEPT_OPTION);
     }
@@ -152,7 +152,7 @@ class RestoreITCase extends JobTestBase {
         // as a failover to a server without the slot, or a disconnect, leaves it; setup is not run by a restart
         db.execute("SELECT pg_drop_replication_slot('bemi')", "INSERT INTO todo (task) VALUES ('z2')");
 
-        job.submit(db.args("--checkpoint-interval-ms", "3600000", "--skip-setup"), checkpoint);
+        job.start(db.args("--checkpoint-interval-ms", "3600000", "--skip-setup"), checkpoint);
         assertThat(job.awaitFailedForGood()).startsWith(CaptureRefusedException.class.getName())
                 .contains("no longer exists", "may have been lost", ContextMessageDialect.ACCEPT_OPTION);
         assertThat(db.query("SELECT * FROM pg_replication_slots")).isEmpty();
