@@ -140,7 +140,8 @@ final class TestJob {
             }
         }, Duration.ofSeconds(60), "job " + id + " to fail for good");
         String root = get(HttpClient.newHttpClient(), "/jobs/" + id + "/exceptions").get("root-exception").asText();
-        return root.lines().filter(line -> line.startsWith("Caused by: ")).findFirst()
+        // the refusal is the wrapper's cause, or, where the enumerator refused, one cause further down
+        return root.lines().filter(line -> line.startsWith("Caused by: org.audittrail.")).findFirst()
                 .map(line -> line.substring("Caused by: ".length())).orElse(root);
     }
 
