@@ -1,6 +1,9 @@
 -- Destination schema: the changes table, its daily partitions and their retention.
 -- Safe to run again: every statement checks what is there first.
 
+-- the source's event triggers must not track the table being created (where the destination is the source); an
+-- application's own table named changes in a source elsewhere is tracked as any other
+SELECT set_config('audit_trail.creating_destination', 'on', false);
 CREATE TABLE IF NOT EXISTS changes (
   "id" uuid NOT NULL,
   "database" varchar(255) NOT NULL,
@@ -21,6 +24,7 @@ CREATE TABLE IF NOT EXISTS changes (
 
 -- the job recognizes its own destination by this comment and never tracks it
 COMMENT ON TABLE changes IS 'audit-trail destination: row changes captured from the WAL';
+SELECT set_config('audit_trail.creating_destination', 'off', false);
 -- where the destination is the source, the event triggers saw this table before its comment
 DO $$
 DECLARE

@@ -46,6 +46,25 @@ BEGIN
   LOOP
     EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', tracked);
   END LOOP;
+  -- and into publication bemi, as the event trigger does for a new table, so a role that creates tables without it
+  -- gets them captured by calling this procedure (the job drops the changes of tables it does not track)
+  IF EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'bemi' AND NOT puballtables) THEN
+    FOR tracked IN
+      SELECT c.oid::regclass FROM pg_class c
+       WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relpersistence = 'p'
+         AND NOT c.relispartition
+         AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'audit-trail destination%'
+         AND c.oid NOT IN (SELECT r.prrelid FROM pg_publication_rel r JOIN pg_publication p ON p.oid = r.prpubid
+                            WHERE p.pubname = 'bemi')
+    LOOP
+      BEGIN
+        EXECUTE format('ALTER PUBLICATION bemi ADD TABLE %s', tracked);
+      EXCEPTION WHEN insufficient_privilege THEN
+        RAISE WARNING 'Could not add % to publication bemi (%): its changes are not captured until setup adds it or the publication''s owner runs ALTER PUBLICATION bemi ADD TABLE %;',
+          tracked, SQLERRM, tracked;
+      END;
+    END LOOP;
+  END IF;
 END
 $$ LANGUAGE plpgsql;
 
@@ -62,7 +81,9 @@ BEGIN
            CASE WHEN c.relpersistence = 't' THEN 'pg_temp' ELSE n.nspname END || '.' || c.relname
              || coalesce(', a partition of ' || (SELECT rn.nspname || '.' || r.relname FROM pg_class r
                   JOIN pg_namespace rn ON rn.oid = r.relnamespace WHERE c.relispartition AND r.oid = pg_partition_root(c.oid)), '') AS name,
-           c.relnamespace = 'public'::regnamespace AND c.relname <> 'changes' -- the destination, before its comment
+           c.relnamespace = 'public'::regnamespace
+             -- the destination being created, before its comment (an application's own table changes is tracked)
+             AND current_setting('audit_trail.creating_destination', true) IS DISTINCT FROM 'on'
              AND coalesce(obj_description(coalesce(pg_partition_root(c.oid), c.oid), 'pg_class'), '')
                  NOT LIKE 'audit-trail destination%' AS in_public
       FROM pg_event_trigger_ddl_commands() d
@@ -123,33 +144,52 @@ CALL _bemi_set_replica_identity();
 
 -- 4. Application context, as Bemi's ORM packages pass it: a row trigger on every tracked table copies the
 --    /*Bemi {json} Bemi*/ comment of the statement into the WAL, as a _bemi message just before the row's change.
---    Where a Bemi package's migration created these objects already, they are left as they are; ours (commented
+--    The row trigger function is always this one, under Bemi's name and with Bemi's _bemi message: it also writes an
+--    audit-trail-row message naming the row's operation and table (a partition's as its root, as the WAL names it),
+--    so the job never gives a context to a row its statement did not write (one skipped by ON CONFLICT DO NOTHING,
+--    cancelled by another trigger, or of a table not published). Once a transaction has sent a context, its rows
+--    without one are named too. A Bemi package's migration that replaces it is undone here, with a warning.
+--    The other objects, where a Bemi package's migration created them, are left as they are; ours (commented
 --    'audit-trail', or by an older setup: its _bemi_create_triggers knows the destination) are brought up to date.
 DO $$
 DECLARE
   ours boolean := EXISTS (SELECT 1 FROM pg_proc WHERE oid = to_regprocedure('_bemi_create_triggers()')
                    AND (coalesce(obj_description(oid, 'pg_proc'), '') LIKE 'audit-trail%' OR prosrc LIKE '%audit-trail destination%'));
 BEGIN
-  IF ours OR to_regprocedure('_bemi_row_trigger_func()') IS NULL
-     OR coalesce(obj_description(to_regprocedure('_bemi_row_trigger_func()'), 'pg_proc'), '') LIKE 'audit-trail%' THEN
-    CREATE OR REPLACE FUNCTION _bemi_row_trigger_func() RETURNS trigger AS $body$
-    DECLARE
-      _bemi_metadata text;
-    BEGIN
-      SELECT split_part(split_part(current_query(), '/*Bemi ', 2), ' Bemi*/', 1) INTO _bemi_metadata;
-      -- the row of an UNLOGGED or foreign partition never reaches the WAL: its message would go to the next row
-      IF _bemi_metadata <> ''
-         AND EXISTS (SELECT 1 FROM pg_class WHERE oid = TG_RELID AND relkind = 'r' AND relpersistence = 'p') THEN
-        PERFORM pg_logical_emit_message(true, '_bemi', _bemi_metadata);
-      END IF;
-      IF TG_OP = 'DELETE' THEN
-        RETURN OLD;
-      END IF;
-      RETURN NEW;
-    END
-    $body$ LANGUAGE plpgsql;
-    COMMENT ON FUNCTION _bemi_row_trigger_func() IS 'audit-trail: copies the statement''s Bemi context into the WAL';
+  IF to_regprocedure('_bemi_row_trigger_func()') IS NOT NULL
+     AND coalesce(obj_description(to_regprocedure('_bemi_row_trigger_func()'), 'pg_proc'), '') NOT LIKE 'audit-trail: names each row%' THEN
+    RAISE WARNING 'Function _bemi_row_trigger_func() was not the audit trail''s (a Bemi package''s migration or an older setup created it): replaced it with the audit trail''s, which sends the same _bemi messages and names each row, so no context reaches a row its statement did not write';
   END IF;
+  CREATE OR REPLACE FUNCTION _bemi_row_trigger_func() RETURNS trigger AS $body$
+  DECLARE
+    _bemi_metadata text := split_part(split_part(current_query(), '/*Bemi ', 2), ' Bemi*/', 1);
+    _bemi_row text;
+  BEGIN
+    IF _bemi_metadata <> '' OR current_setting('audit_trail.context_sent', true) = 'on' THEN
+      -- only a row of a permanent table reaches the WAL; named as the WAL names it, a partition's under its root
+      SELECT json_build_array(TG_OP, n.nspname, r.relname)::text INTO _bemi_row
+        FROM pg_class c
+        JOIN pg_class r ON r.oid = CASE WHEN c.relispartition THEN pg_partition_root(c.oid) ELSE c.oid END
+        JOIN pg_namespace n ON n.oid = r.relnamespace
+       WHERE c.oid = TG_RELID AND c.relkind = 'r' AND c.relpersistence = 'p';
+      IF _bemi_row IS NOT NULL THEN
+        PERFORM pg_logical_emit_message(true, 'audit-trail-row', _bemi_row);
+        IF _bemi_metadata <> '' THEN
+          PERFORM pg_logical_emit_message(true, '_bemi', _bemi_metadata);
+          IF current_setting('audit_trail.context_sent', true) IS DISTINCT FROM 'on' THEN
+            -- from now on this transaction's rows without context are named too, so none takes this one's
+            PERFORM set_config('audit_trail.context_sent', 'on', true);
+          END IF;
+        END IF;
+      END IF;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+      RETURN OLD;
+    END IF;
+    RETURN NEW;
+  END
+  $body$ LANGUAGE plpgsql;
+  COMMENT ON FUNCTION _bemi_row_trigger_func() IS 'audit-trail: names each row and copies the statement''s Bemi context into the WAL';
 
   IF ours OR to_regprocedure('_bemi_create_triggers()') IS NULL THEN
     -- Bemi's row trigger on every permanent table of public that lacks it (by whatever name: a long table name
@@ -183,7 +223,7 @@ BEGIN
         SELECT c.oid::regclass AS relation, c.relname FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid
          WHERE d.classid = 'pg_class'::regclass AND c.relnamespace = 'public'::regnamespace
            AND c.relkind IN ('r', 'p') AND c.relpersistence = 'p' AND NOT c.relispartition
-           AND c.relname <> 'changes' -- the destination, before its comment
+           AND current_setting('audit_trail.creating_destination', true) IS DISTINCT FROM 'on' -- the destination, before its comment
            AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid
                             AND (t.tgname LIKE '\_bemi\_row\_trigger\_%'
                                  OR t.tgfoid IN (SELECT oid FROM pg_proc WHERE proname = '_bemi_row_trigger_func')))

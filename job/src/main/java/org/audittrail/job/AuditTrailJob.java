@@ -43,6 +43,8 @@ import java.util.Set;
  *       slot's, or the slot gone).</li>
  *   <li>{@code --heartbeat-interval-ms} (10000): how often a heartbeat message moves the position on while no tracked
  *       table changes.</li>
+ *   <li>{@code --publication-check-interval-ms} (60000): how often the job checks that every tracked table is still in
+ *       publication {@code bemi}, warning of one dropped from it by hand.</li>
  * </ul>
  */
 public final class AuditTrailJob {
@@ -72,7 +74,16 @@ public final class AuditTrailJob {
         TableSelection tables = options.tracking.tables();
         IgnoredColumns ignoredColumns = options.tracking.ignoredColumns();
         if (!options.skipSetup) {
-            Main.setup(source, destination, tables).forEach(notice -> LOG.info("Setup: {}", notice));
+            for (String notice : Main.setup(source, destination, tables)) {
+                if (notice.startsWith(Setup.WARNING)) {
+                    LOG.warn("Setup: {}", notice.substring(Setup.WARNING.length()));
+                } else {
+                    LOG.info("Setup: {}", notice);
+                }
+            }
+        } else if (Setup.rowTriggerReplaced(source)) {
+            LOG.warn("Function _bemi_row_trigger_func() is not the audit trail's (did a Bemi package's migration replace it?):"
+                    + " a context may reach a row its statement did not write. Run setup (or start without --skip-setup) to reinstall it.");
         }
         Setup.Capture capture = Setup.capture(source, tables);
         Set<String> destinationTables = new HashSet<>(capture.destination());
@@ -83,7 +94,8 @@ public final class AuditTrailJob {
                 source, destination, capture.tracked(), capture.contextOnly(), ignoredColumns);
         configure(env, options.checkpointIntervalMs);
         pipeline(env,
-                WalSource.create(source, destination, capture.read(), options.allowRestoreBehindSlot, options.heartbeatIntervalMs),
+                WalSource.create(source, destination, capture.read(), tables, options.allowRestoreBehindSlot,
+                        options.heartbeatIntervalMs, options.publicationCheckIntervalMs),
                 new TrackedTablesFilter(tables, destinationTables),
                 new IgnoredColumnsFilter(ignoredColumns),
                 ChangesSink.create(destination, options.batchSize, options.flushIntervalMs),

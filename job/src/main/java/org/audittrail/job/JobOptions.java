@@ -34,6 +34,11 @@ public class JobOptions {
                     + " advance while no tracked table changes (default 10000).")
     long heartbeatIntervalMs;
 
+    @Option(names = "--publication-check-interval-ms", defaultValue = "60000",
+            description = "How often the job checks that every tracked table is still in publication bemi, warning of one"
+                    + " dropped from it by hand (default 60000).")
+    long publicationCheckIntervalMs;
+
     @Option(names = "--skip-setup", description = "Do not run setup before starting (for a role without setup's privileges).")
     boolean skipSetup;
 

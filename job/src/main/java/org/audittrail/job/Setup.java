@@ -29,7 +29,24 @@ public final class Setup {
     public static final String SLOT = "bemi";
     public static final String PUBLICATION = "bemi";
 
+    /** How a notice that is a warning begins. */
+    public static final String WARNING = "WARNING: ";
+
     private Setup() {}
+
+    /**
+     * Whether {@code _bemi_row_trigger_func()} is not setup's (a Bemi package's migration replaced it): contexts may
+     * then reach rows their statement did not write, until setup runs again.
+     */
+    public static boolean rowTriggerReplaced(Database source) {
+        try (Connection c = source.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT coalesce(obj_description(to_regprocedure('_bemi_row_trigger_func()'), 'pg_proc'), '')"
+                        + " NOT LIKE 'audit-trail: names each row%' AND to_regprocedure('_bemi_row_trigger_func()') IS NOT NULL")) {
+            return rs.next() && rs.getBoolean(1);
+        } catch (SQLException e) {
+            throw failure("Reading the context trigger of " + source, e);
+        }
+    }
 
     /**
      * Runs {@code sql/source-setup.sql}, gives every tracked table REPLICA IDENTITY FULL and the context trigger
@@ -237,7 +254,8 @@ public final class Setup {
             for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
                 // "already exists, skipping" and the like are what a second run says of everything: not news
                 if (!w.getMessage().endsWith(", skipping")) {
-                    notices.add(name + ": " + w.getMessage());
+                    // a RAISE WARNING (SQLSTATE 01xxx) says something went wrong or was repaired, a NOTICE only informs
+                    notices.add((w.getSQLState() != null && w.getSQLState().startsWith("01") ? WARNING : "") + name + ": " + w.getMessage());
                 }
             }
         }

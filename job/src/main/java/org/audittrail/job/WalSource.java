@@ -22,6 +22,7 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.util.ExceptionUtils;
 import org.audittrail.udf.Change;
 import org.audittrail.udf.ChangeDeserializer;
+import org.audittrail.udf.TableSelection;
 
 import java.util.Collection;
 import java.util.List;
@@ -45,19 +46,27 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
 
     private final PostgresIncrementalSource<Change> source;
     private final ContextMessageDialect dialect;
+    private final Database database;
+    private final TableSelection tracked;
+    private final long publicationCheckIntervalMs;
 
-    private WalSource(PostgresIncrementalSource<Change> source, ContextMessageDialect dialect) {
+    private WalSource(PostgresIncrementalSource<Change> source, ContextMessageDialect dialect, Database database,
+                      TableSelection tracked, long publicationCheckIntervalMs) {
         this.source = source;
         this.dialect = dialect;
+        this.database = database;
+        this.tracked = tracked;
+        this.publicationCheckIntervalMs = publicationCheckIntervalMs;
     }
 
     /**
      * A source of the changes of the tables of publication {@code bemi} in the schemas of {@code tables}
      * ({@code schema.table}) and in public, and of the context messages; see {@link ContextMessageDialect}.
-     * The publication is the table filter, so a table that setup's event trigger adds to it is read at once.
+     * The publication is the table filter, so a table that setup's event trigger adds to it is read at once; every
+     * {@code publicationCheckIntervalMs} a {@link PublicationWatch} checks that the tables {@code tracked} selects are in it.
      */
-    public static WalSource create(Database source, Database destination, List<String> tables, boolean acceptLostChanges,
-                                   long heartbeatIntervalMs) {
+    public static WalSource create(Database source, Database destination, List<String> tables, TableSelection tracked,
+                                   boolean acceptLostChanges, long heartbeatIntervalMs, long publicationCheckIntervalMs) {
         Set<String> schemas = new TreeSet<>(Set.of("public"));
         tables.forEach(t -> schemas.add(t.substring(0, t.indexOf('.'))));
         String passwordReference = SourcePassword.newReference();
@@ -79,7 +88,8 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
         // build() hard-codes the stock dialect, which drops context messages
         ContextMessageDialect dialect = new ContextMessageDialect(
                 config.create(0), passwordReference, source.password(), destination, acceptLostChanges);
-        return new WalSource(new PostgresIncrementalSource<>(config, new ChangeDeserializer(), new PostgresOffsetFactory(), dialect), dialect);
+        return new WalSource(new PostgresIncrementalSource<>(config, new ChangeDeserializer(), new PostgresOffsetFactory(), dialect), dialect,
+                source, tracked, publicationCheckIntervalMs);
     }
 
     private static Properties debeziumProperties(long heartbeatIntervalMs) {
@@ -97,7 +107,7 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
         p.setProperty("hstore.handling.mode", "json");
         p.setProperty("time.precision.mode", "adaptive_time_microseconds");
         p.setProperty("include.unknown.datatypes", "true");
-        p.setProperty("message.prefix.include.list", ChangeDeserializer.CONTEXT_PREFIX + "," + HEARTBEAT_PREFIX);
+        p.setProperty("message.prefix.include.list", ChangeDeserializer.CONTEXT_PREFIX + "," + ChangeDeserializer.ROW_PREFIX + "," + HEARTBEAT_PREFIX);
         // a WAL position of the job's own while no tracked table changes: the checkpoint moves on, and the slot with it
         p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatIntervalMs));
         p.setProperty("heartbeat.action.query", "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', '')");
@@ -113,7 +123,12 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
 
     @Override
     public SourceReader<Change, SourceSplitBase> createReader(SourceReaderContext context) throws Exception {
-        return new Reader(source.createReader(context));
+        // one watch per job: the WAL is read by one subtask
+        PublicationWatch watch = context.getIndexOfSubtask() == 0 ? new PublicationWatch(database, tracked, publicationCheckIntervalMs) : null;
+        if (watch != null) {
+            watch.start(context.metricGroup());
+        }
+        return new Reader(source.createReader(context), watch);
     }
 
     @Override
@@ -146,9 +161,11 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
     /** The CDC reader, rethrowing a refused start itself instead of the fetcher failure that wraps it. */
     private static final class Reader implements SourceReader<Change, SourceSplitBase> {
         private final SourceReader<Change, SourceSplitBase> reader;
+        private final PublicationWatch watch;
 
-        Reader(SourceReader<Change, SourceSplitBase> reader) {
+        Reader(SourceReader<Change, SourceSplitBase> reader, PublicationWatch watch) {
             this.reader = reader;
+            this.watch = watch;
         }
 
         @Override
@@ -208,6 +225,9 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
 
         @Override
         public void close() throws Exception {
+            if (watch != null) {
+                watch.close();
+            }
             reader.close();
         }
     }

@@ -22,6 +22,9 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
     /** Prefix of the logical decoding messages that carry application context. */
     public static final String CONTEXT_PREFIX = "_bemi";
 
+    /** Prefix of the messages setup's row trigger writes before a row's context: {@code ["INSERT", "schema", "table"]}. */
+    public static final String ROW_PREFIX = "audit-trail-row";
+
     /** Longest text stored in {@code changes.primary_key}, a varchar(255). */
     static final int PRIMARY_KEY_LENGTH = 255;
 
@@ -60,7 +63,11 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
 
     private static Change message(Struct value) {
         Struct message = value.getStruct("message");
-        if (!CONTEXT_PREFIX.equals(message.getString("prefix"))) {
+        String prefix = message.getString("prefix");
+        if (ROW_PREFIX.equals(prefix)) {
+            return rowMessage(value, text(message.get("content")));
+        }
+        if (!CONTEXT_PREFIX.equals(prefix)) {
             return null;
         }
         Change change = positioned(value, Operation.MESSAGE);
@@ -71,6 +78,27 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         if (context.fallback()) {
             change.markFallback(Change.CONTEXT_COLUMN);
         }
+        return change;
+    }
+
+    /** A row message: the operation and table of the row whose change (and context message) comes next; null if malformed. */
+    private static Change rowMessage(Struct value, String content) {
+        JsonNode row;
+        try {
+            row = Json.parse(content);
+        } catch (Exception e) {
+            return null; // not written by setup's trigger: a context then stays unattached rather than going astray
+        }
+        Operation operation = row.isArray() && row.size() == 3 ? Operation.ofTrigger(row.get(0).asText()) : null;
+        if (operation == null) {
+            return null;
+        }
+        Change change = positioned(value, operation);
+        change.schema = row.get(1).asText();
+        change.table = row.get(2).asText();
+        change.before = Json.EMPTY_OBJECT;
+        change.after = Json.EMPTY_OBJECT;
+        change.context = Json.EMPTY_OBJECT;
         return change;
     }
 

@@ -8,25 +8,34 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Gives each row change the context of the {@code _bemi} message that belongs to its own row; keyed by transaction.
  *
- * <p>Bemi's row trigger emits the message just before its row's change, so within a transaction a message
- * belongs to the change that comes next: a row written without context after one with context gets {@code {}},
- * and both halves of a primary-key update (a DELETE and a CREATE at one position) get it. A message at or before
- * a position the transaction has already passed is one replayed after a restore, and attaches to nothing.
- * Only the last message of a transaction is held, never its rows, and only from its first message on; the state
- * is cleared once the transaction has ended (see {@link WalSequence}).
+ * <p>Setup's row trigger writes, just before its row's change, a row message naming the row's operation and table,
+ * then the {@code _bemi} context message; once a transaction has sent a context, its rows without one get a row
+ * message too. A change takes the newest pending message that names it, and the messages after that one are
+ * dropped: their rows never came (skipped by {@code ON CONFLICT DO NOTHING}, cancelled by another trigger, or of a
+ * table not published). Messages before it stay, for the rows of outer statements whose triggers wrote this row. So
+ * a context never reaches a row its statement did not write. Both halves of a primary-key update (a DELETE and a
+ * CREATE at one position) take the one message. A context message without row message (Bemi's own trigger, where
+ * a package's migration replaced setup's) goes to the next change of the transaction, as Bemi's trigger allows; it
+ * is counted and logged once. A message at or before a position the transaction has already passed is one
+ * replayed after a restore, and attaches to nothing. Only messages are held, never rows, and only from a
+ * transaction's first message on; the state is cleared once the transaction has ended (see {@link WalSequence}).
  */
 public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> {
 
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ContextStitcher.class);
 
     private transient ValueState<PendingContext> transaction;
     private transient ValueState<Long> cleanupTimer;
     private transient Counter stitched;
     private transient Counter unattached;
+    private transient Counter withoutRow;
 
     @Override
     public void open(OpenContext openContext) {
@@ -34,39 +43,27 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
         cleanupTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("cleanup-timer", Types.LONG));
         stitched = getRuntimeContext().getMetricGroup().counter("changesWithContext");
         unattached = getRuntimeContext().getMetricGroup().counter("contextMessagesWithoutChange");
+        withoutRow = getRuntimeContext().getMetricGroup().counter("contextMessagesWithoutRow");
     }
 
     @Override
     public void processElement(Change event, Context ctx, Collector<Change> out) throws Exception {
         PendingContext state = transaction.value();
         if (state == null) {
-            if (event.operation != Operation.MESSAGE) {
-                out.collect(event); // a transaction that sent no context yet: nothing to keep
+            if (!event.operation.isMessage()) {
+                out.collect(event); // a transaction that sent no message yet: nothing to keep
                 return;
             }
             state = new PendingContext();
         }
-        if (event.operation == Operation.MESSAGE) {
+        state.upgrade();
+        if (event.operation.isMessage()) {
             if (event.position <= state.lastChange) {
                 return; // replayed after a restore: its change has been stitched already
             }
-            countIfUnattached(state);
-            state.context = event.context;
-            state.contextInFallbackForm = event.fallbackColumns != null;
-            state.attachedAt = -1;
+            message(state, event);
         } else {
-            if (state.context != null && (state.attachedAt == -1 || state.attachedAt == event.position)) {
-                event.context = state.context;
-                if (state.contextInFallbackForm) {
-                    event.markFallback(Change.CONTEXT_COLUMN);
-                }
-                state.attachedAt = event.position;
-                stitched.inc();
-            } else {
-                countIfUnattached(state);
-                state.context = null;
-            }
-            state.lastChange = event.position;
+            change(state, event);
             out.collect(event);
         }
         transaction.update(state);
@@ -80,20 +77,98 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
         cleanupTimer.update(next);
     }
 
+    private void message(PendingContext state, Change event) {
+        boolean fallback = event.fallbackColumns != null;
+        if (event.operation.isRowMessage()) {
+            state.push(PendingContext.rowOf(event.operation, event.schema, event.table), null, false);
+            state.rowOpen = true;
+        } else if (state.rowOpen) {
+            int top = state.size() - 1;
+            state.contexts[top] = event.context;
+            state.fallbacks[top] = fallback;
+            state.rowOpen = false;
+        } else {
+            if (withoutRow.getCount() == 0) {
+                LOG.warn("Context messages arrive without the row message of setup's trigger: _bemi_row_trigger_func()"
+                        + " is not the audit trail's (did a Bemi package's migration replace it?). Until the job's next start"
+                        + " runs setup, which reinstalls it, a context goes to the next row of its transaction, which may be"
+                        + " another statement's (metric contextMessagesWithoutRow).");
+            }
+            withoutRow.inc();
+            int top = state.size() - 1;
+            if (top >= 0 && state.rows[top] == null) {
+                unattached.inc(state.truncate(top)); // Bemi's trigger: only the last message can belong to the next row
+            }
+            state.push(null, event.context, fallback);
+        }
+        if (state.size() > PendingContext.MAX_PENDING) {
+            unattached.inc(state.dropOldest());
+        }
+    }
+
+    private void change(PendingContext state, Change event) {
+        state.rowOpen = false;
+        if (state.attachedAt != event.position) {
+            int taken = taken(state, event);
+            if (taken >= 0) {
+                state.context = state.contexts[taken];
+                state.contextInFallbackForm = state.fallbacks[taken];
+                state.attachedAt = event.position;
+                // the messages after it belong to rows that never came; those before it, to outer rows still to come
+                unattached.inc(state.truncate(taken + 1));
+                state.truncate(taken);
+            } else {
+                state.context = null;
+                state.attachedAt = -1;
+            }
+        }
+        if (state.context != null && state.attachedAt == event.position) {
+            event.context = state.context;
+            if (state.contextInFallbackForm) {
+                event.markFallback(Change.CONTEXT_COLUMN);
+            }
+            stitched.inc();
+        }
+        state.lastChange = event.position;
+    }
+
+    /** The index of the message the change takes: the newest naming its row, or a context sent alone on top; -1 if none. */
+    private static int taken(PendingContext state, Change event) {
+        int top = state.size() - 1;
+        if (top < 0) {
+            return -1;
+        }
+        if (state.rows[top] == null) {
+            return top;
+        }
+        for (int i = top; i >= 0; i--) {
+            String row = state.rows[i];
+            if (row != null && names(row, event)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static final Operation[] ROW_MESSAGES = {Operation.ROW_CREATE, Operation.ROW_UPDATE, Operation.ROW_DELETE};
+
+    private static boolean names(String row, Change event) {
+        for (Operation kind : ROW_MESSAGES) {
+            if (kind.names(event.operation) && row.equals(PendingContext.rowOf(kind, event.schema, event.table))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Change> out) throws Exception {
         PendingContext state = transaction.value();
         if (state != null) {
-            countIfUnattached(state);
+            state.upgrade();
+            unattached.inc(state.contextsFrom(0));
         }
         transaction.clear();
         cleanupTimer.clear();
-    }
-
-    /** A message no change took: its row was not captured (cancelled by a trigger, or of an untracked table). */
-    private void countIfUnattached(PendingContext state) {
-        if (state.context != null && state.attachedAt == -1) {
-            unattached.inc();
-        }
     }
 }

@@ -184,6 +184,77 @@ class ContextStitcherTest {
         assertThat(maxEntries).isLessThanOrEqualTo(2);
     }
 
+    @Test
+    void aSkippedRowsContextNeverReachesTheNextStatementsRow() throws Exception {
+        // INSERT ... ON CONFLICT DO NOTHING /*Bemi*/ skipped its row; the next statement, without context, is named too
+        send(rowMessage(1, 100, Operation.ROW_CREATE, "todo"), message(1, 100, "{\"skipped\":1}"),
+                rowMessage(1, 200, Operation.ROW_CREATE, "todo"), row(1, 200));
+        assertThat(contexts()).containsExactly("{}");
+    }
+
+    @Test
+    void aContextNamingAnotherTableNeverReachesARowWithoutMessage() throws Exception {
+        // a row cancelled by a trigger, or of a table not published; the next row's table has no row trigger
+        send(rowMessage(1, 100, Operation.ROW_UPDATE, "guarded"), message(1, 100, "{\"lost\":1}"), row(1, 200));
+        assertThat(contexts()).containsExactly("{}");
+    }
+
+    @Test
+    void rowsWrittenByTriggersOfAnotherRowTakeTheirOwnMessages() throws Exception {
+        // a BEFORE trigger of orders inserts into log: log's messages and change come between orders' and its change
+        Change log = row(1, 150);
+        log.table = "log";
+        send(rowMessage(1, 100, Operation.ROW_CREATE, "todo"), message(1, 100, "{\"outer\":1}"),
+                rowMessage(1, 120, Operation.ROW_CREATE, "log"), message(1, 120, "{\"inner\":1}"), log, row(1, 200));
+        assertThat(output()).extracting(c -> c.table + " " + c.context)
+                .containsExactly("log {\"inner\":1}", "todo {\"outer\":1}");
+    }
+
+    @Test
+    void namedKeyUpdateGivesBothHalvesTheContext() throws Exception {
+        Change delete = row(1, 100);
+        delete.operation = Operation.DELETE;
+        Change create = row(1, 100);
+        send(rowMessage(1, 90, Operation.ROW_UPDATE, "todo"), message(1, 90, "{\"k\":1}"), delete, create,
+                rowMessage(1, 150, Operation.ROW_UPDATE, "todo"), row(1, 200));
+        assertThat(contexts()).containsExactly("{\"k\":1}", "{\"k\":1}", "{}");
+    }
+
+    @Test
+    void aRowMessageOfAnotherOperationIsNotTaken() throws Exception {
+        Change update = row(1, 200);
+        update.operation = Operation.UPDATE;
+        // the skipped INSERT's row message names a CREATE: an UPDATE of the same table without message is not its row
+        send(rowMessage(1, 100, Operation.ROW_CREATE, "todo"), message(1, 100, "{\"skipped\":1}"), update);
+        assertThat(contexts()).containsExactly("{}");
+    }
+
+    @Test
+    void manyRowsThatNeverCameHoldABoundedState() throws Exception {
+        for (int i = 0; i < 1000; i++) {
+            send(rowMessage(1, 100 + i, Operation.ROW_CREATE, "todo"), message(1, 100 + i, "{\"skipped\":1}"));
+        }
+        send(rowMessage(1, 5000, Operation.ROW_CREATE, "todo"), message(1, 5000, "{\"kept\":1}"), row(1, 5000));
+        assertThat(contexts()).containsExactly("{\"kept\":1}");
+        PendingContext state = pending(1L);
+        assertThat(state.size()).isLessThanOrEqualTo(PendingContext.MAX_PENDING);
+    }
+
+    private PendingContext pending(long transaction) throws Exception {
+        var operator = (org.apache.flink.streaming.api.operators.AbstractStreamOperator<?>) harness.getOperator();
+        operator.setCurrentKey(transaction);
+        return operator.getKeyedStateStore()
+                .getState(new org.apache.flink.api.common.state.ValueStateDescriptor<>("transaction",
+                        org.apache.flink.api.common.typeinfo.TypeInformation.of(PendingContext.class))).value();
+    }
+
+    static Change rowMessage(long transaction, long position, Operation operation, String table) {
+        Change c = row(transaction, position);
+        c.operation = operation;
+        c.table = table;
+        return c;
+    }
+
     private void restore(OperatorSubtaskState snapshot) throws Exception {
         harness.close();
         harness = newHarness();
