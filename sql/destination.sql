@@ -106,6 +106,7 @@ CREATE OR REPLACE FUNCTION changes_apply_retention(keep_days integer) RETURNS in
 LANGUAGE plpgsql AS $$
 DECLARE
   cutoff date;
+  partition regclass;
   partition_name text;
   day date;
   dropped integer := 0;
@@ -115,18 +116,19 @@ BEGIN
   END IF;
   PERFORM pg_advisory_xact_lock(hashtext('changes_create_partitions'));
   cutoff := (now() AT TIME ZONE 'UTC')::date - keep_days;
-  FOR partition_name IN
-    SELECT c.relname FROM pg_inherits i
+  -- only partitions of changes, in whatever schema, dropped by their own oid: never a table of the same name elsewhere
+  FOR partition, partition_name IN
+    SELECT c.oid::regclass, c.relname FROM pg_inherits i
       JOIN pg_class c ON c.oid = i.inhrelid
      WHERE i.inhparent = 'changes'::regclass AND c.relname ~ '^changes_[0-9]{8}$'
   LOOP
     BEGIN
       day := to_date(substring(partition_name from 9), 'YYYYMMDD');
-    EXCEPTION WHEN datetime_field_overflow THEN
-      CONTINUE; -- not a date, as in changes_99999999: not a daily partition
+    EXCEPTION WHEN OTHERS THEN
+      CONTINUE; -- not a date, as in changes_99999999 or changes_20241399: not a daily partition
     END;
     IF day < cutoff AND partition_name = 'changes_' || to_char(day, 'YYYYMMDD') THEN
-      EXECUTE format('DROP TABLE %I', partition_name);
+      EXECUTE format('DROP TABLE %s', partition);
       dropped := dropped + 1;
     END IF;
   END LOOP;

@@ -34,7 +34,8 @@ import java.util.Set;
  *   <li>{@code --tables} (TRACK_TABLES, public.*) and {@code --exclude-tables} (EXCLUDE_TABLES): the tracked tables,
  *       comma-separated {@code schema.table} patterns with {@code *} wildcards.</li>
  *   <li>{@code --ignore-columns} (IGNORE_COLUMNS): ignore-change columns, {@code schema.table.column},
- *       {@code table.column} or {@code column} patterns; an UPDATE of only these is not stored.</li>
+ *       {@code table.column} or {@code column} patterns; an UPDATE of only these is not stored. A rule whose column
+ *       part is {@code *} is refused unless {@code --allow-ignoring-every-column}.</li>
  *   <li>{@code --checkpoint-interval-ms} (10000): how often a checkpoint is taken; the slot advances at each.</li>
  *   <li>{@code --batch-size} (500) and {@code --flush-interval-ms} (200): the sink writes when either is reached.</li>
  *   <li>{@code --retention-days} (RETENTION_DAYS, 0 = keep forever): daily partitions older than this are dropped.</li>

@@ -23,12 +23,16 @@ public class TrackingOptions {
                     + " (IGNORE_COLUMNS; e.g. public.todo.updated_at,*.updated_at,*_cached_count).")
     List<String> ignoreColumns = new ArrayList<>();
 
+    @Option(names = "--allow-ignoring-every-column",
+            description = "Accept an --ignore-columns rule whose column part is * (no UPDATE of the tables it selects is recorded).")
+    boolean allowIgnoringEveryColumn;
+
     public TableSelection tables() {
         return TableSelection.of(nonEmpty(tables), nonEmpty(excludeTables));
     }
 
     public IgnoredColumns ignoredColumns() {
-        return IgnoredColumns.of(nonEmpty(ignoreColumns));
+        return IgnoredColumns.of(nonEmpty(ignoreColumns), allowIgnoringEveryColumn);
     }
 
     private static List<String> nonEmpty(List<String> values) {

@@ -152,6 +152,14 @@ class ContextITCase extends JobTestBase {
     }
 
     @Test
+    void aContextNumberBeyondDoubleIsKeptAsWritten() throws Exception {
+        job.submit(db.args());
+        db.execute(withContext("INSERT INTO todo (task) VALUES ('big')", "{\"n\": 1e400, \"m\": -1e400}"));
+        db.awaitChanges(1);
+        assertThat(db.value("SELECT context = '{\"n\": 1e400, \"m\": -1e400}'::jsonb FROM changes")).isEqualTo(true);
+    }
+
+    @Test
     void concurrentTransactionsKeepTheirOwnContexts() throws Exception {
         job.submit(db.args());
         int writers = 4;

@@ -123,12 +123,24 @@ class DestinationITCase extends JobTestBase {
     void retentionCountsOnlyPartitionsNamedByADate() throws Exception {
         Database audit = new Database("localhost", db.port(), "audit", "postgres", TestDatabase.PASSWORD);
         Setup.prepareDestination(audit);
-        execute(audit, "CREATE TABLE changes_99999999 PARTITION OF changes FOR VALUES FROM ('2999-01-01') TO ('2999-01-02')");
+        // names of 8 digits that are no date, partitions or not, in any schema; and a dated partition in another schema
+        execute(audit, "CREATE TABLE changes_99999999 PARTITION OF changes FOR VALUES FROM ('2999-01-01') TO ('2999-01-02')",
+                "CREATE TABLE changes_20241399 PARTITION OF changes FOR VALUES FROM ('2999-01-02') TO ('2999-01-03')",
+                "CREATE TABLE changes_00000000 PARTITION OF changes FOR VALUES FROM ('2999-01-03') TO ('2999-01-04')",
+                "CREATE TABLE changes_20230230 (id int)",
+                "CREATE SCHEMA archive",
+                "CREATE TABLE archive.changes_20200101 PARTITION OF changes FOR VALUES FROM ('2020-01-01') TO ('2020-01-02')",
+                "CREATE TABLE archive.changes_20241399 PARTITION OF changes FOR VALUES FROM ('2999-01-04') TO ('2999-01-05')",
+                "CREATE TABLE changes_20200101 (id int)");
         try {
-            assertThat(value(audit, "SELECT changes_apply_retention(15)")).isEqualTo(0);
-            assertThat(value(audit, "SELECT to_regclass('changes_99999999') IS NOT NULL")).isEqualTo(true);
+            assertThat(value(audit, "SELECT changes_apply_retention(15)")).isEqualTo(1);
+            assertThat(value(audit, "SELECT string_agg(oid::regclass::text, ', ' ORDER BY oid::regclass::text) FROM pg_class"
+                    + " WHERE relname ~ '^changes_[0-9]{8}$' AND NOT relname BETWEEN 'changes_' || to_char(now() - interval '2 days', 'YYYYMMDD')"
+                    + " AND 'changes_' || to_char(now() + interval '9 days', 'YYYYMMDD')"))
+                    .isEqualTo("archive.changes_20241399, changes_00000000, changes_20200101, changes_20230230, changes_20241399, changes_99999999");
         } finally {
-            execute(audit, "DROP TABLE changes_99999999");
+            execute(audit, "DROP TABLE changes_99999999, changes_20241399, changes_00000000, changes_20230230, changes_20200101",
+                    "DROP SCHEMA archive CASCADE");
         }
     }
 

@@ -45,4 +45,17 @@ class IgnoredColumnsITCase extends JobTestBase {
         assertThat(result.exit()).isEqualTo(1);
         assertThat(result.err()).contains("'public..x' is not column, table.column or schema.table.column");
     }
+
+    @Test
+    void aRuleIgnoringEveryColumnNeedsConfirmation() {
+        for (String rule : new String[] {"*", "*.*", "*.*.*"}) {
+            SetupITCase.Result result = SetupITCase.run(db.args("setup", "--ignore-columns", "*.updated_at," + rule));
+            assertThat(result.exit()).as(rule).isEqualTo(1);
+            assertThat(result.err()).contains("'" + rule + "' matches every column, so no UPDATE of any table would be recorded");
+        }
+        assertThat(SetupITCase.run(db.args("setup", "--ignore-columns", "public.todo.*")).err())
+                .contains("no UPDATE of the tables of 'public.todo.*' would be recorded");
+        assertThat(SetupITCase.run(db.args("setup", "--ignore-columns", "public.todo.*", "--allow-ignoring-every-column")).exit())
+                .isZero();
+    }
 }

@@ -37,8 +37,30 @@ public final class IgnoredColumns implements Serializable {
         this.rules = rules;
     }
 
-    /** Parses the rules; fails with a message naming the bad rule. */
+    /** Parses the rules; fails with a message naming the bad rule, and where a rule matches every column. */
     public static IgnoredColumns of(List<String> rules) {
+        return of(rules, false);
+    }
+
+    /**
+     * Parses the rules; fails with a message naming the bad rule, and, unless {@code everyColumnAllowed}, where a
+     * rule's column part is {@code *}: every UPDATE of the tables it selects would go unrecorded.
+     */
+    public static IgnoredColumns of(List<String> rules, boolean everyColumnAllowed) {
+        IgnoredColumns parsed = parse(rules);
+        for (String rule : parsed.rules) {
+            String column = rule.substring(rule.lastIndexOf('.') + 1);
+            if (!everyColumnAllowed && column.chars().allMatch(c -> c == '*')) {
+                throw new IllegalArgumentException("--ignore-columns: '" + rule + "' matches every column, so no UPDATE of "
+                        + (rule.equals(column) || rule.matches("[*.]+") ? "any table" : "the tables of '" + rule + "'")
+                        + " would be recorded; name the columns (e.g. *.updated_at), or add --allow-ignoring-every-column"
+                        + " if that is what you want");
+            }
+        }
+        return parsed;
+    }
+
+    private static IgnoredColumns parse(List<String> rules) {
         List<String> valid = new ArrayList<>();
         for (String rule : rules) {
             String trimmed = rule.trim();

@@ -1,5 +1,7 @@
 package org.audittrail.udf;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -66,6 +68,17 @@ class ContextTest {
             assertThat(Json.parse(stored.json()).get("_unparsed").textValue()).as(sent).isEqualTo(sent);
             assertThat(Json.parse(stored.json()).size()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void numbersBeyondDoubleAreKeptAsWritten() throws Exception {
+        Context.Stored stored = Context.read("{\"big\": 1e400, \"small\": -1.5e-400, \"exact\": 0.1000000000000000000001}");
+        assertThat(stored.fallback()).isFalse();
+        assertThat(stored.json()).doesNotContain("Infinity");
+        JsonNode json = Json.parse(stored.json());
+        assertThat(json.get("big").decimalValue()).isEqualByComparingTo(new java.math.BigDecimal("1e400"));
+        assertThat(json.get("small").decimalValue()).isEqualByComparingTo(new java.math.BigDecimal("-1.5e-400"));
+        assertThat(json.get("exact").decimalValue()).isEqualTo(new java.math.BigDecimal("0.1000000000000000000001"));
     }
 
     @Test
