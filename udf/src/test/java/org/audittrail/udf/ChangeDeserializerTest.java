@@ -158,6 +158,21 @@ class ChangeDeserializerTest {
     }
 
     @Test
+    void rowMessagesNameTheirRowsOperationAndTable() {
+        assertThat(deserialize(message("audit-trail-row", "[\"UPDATE\", \"sales\", \"ünï \\\"x\\\"\"]")))
+                .singleElement()
+                .satisfies(m -> {
+                    assertThat(m.operation).isEqualTo(Operation.ROW_UPDATE);
+                    assertThat(m.schema).isEqualTo("sales");
+                    assertThat(m.table).isEqualTo("ünï \"x\"");
+                    assertThat(m.transactionId).isEqualTo(77L);
+                });
+        // not written by setup's trigger: dropped, so no context can follow it astray
+        assertThat(deserialize(message("audit-trail-row", "[\"TRUNCATE\", \"public\", \"t\"]"))).isEmpty();
+        assertThat(deserialize(message("audit-trail-row", "not json"))).isEmpty();
+    }
+
+    @Test
     void snapshotReadsAndHeartbeatsAreSkipped() {
         assertThat(deserialize(record("r", null, row(1, "x"), key(1)))).isEmpty();
         Schema heartbeat = SchemaBuilder.struct().field("ts_ms", Schema.INT64_SCHEMA).build();
