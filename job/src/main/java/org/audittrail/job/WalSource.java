@@ -97,6 +97,9 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
         p.setProperty("hstore.handling.mode", "json");
         p.setProperty("time.precision.mode", "adaptive_time_microseconds");
         p.setProperty("include.unknown.datatypes", "true");
+        // every value arrives as the JSON to_jsonb writes (PgOutputDecoder); Debezium passes it on untouched
+        p.setProperty("converters", "jsontext");
+        p.setProperty("jsontext.type", JsonTextConverter.class.getName());
         p.setProperty("message.prefix.include.list", ChangeDeserializer.CONTEXT_PREFIX + "," + HEARTBEAT_PREFIX);
         // a WAL position of the job's own while no tracked table changes: the checkpoint moves on, and the slot with it
         p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatIntervalMs));
