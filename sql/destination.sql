@@ -19,8 +19,12 @@ CREATE TABLE IF NOT EXISTS changes (
   "created_at" timestamptz NOT NULL DEFAULT clock_timestamp(),
   "transaction_id" bigint NOT NULL,
   "position" bigint NOT NULL,
+  "fallback_columns" text[],
   PRIMARY KEY ("id", "committed_at")
 ) PARTITION BY RANGE ("committed_at");
+-- the columns of before/after ("(context)" for the context) stored in fallback form, NULL when none; older
+-- destinations get the column here
+ALTER TABLE changes ADD COLUMN IF NOT EXISTS "fallback_columns" text[];
 
 -- the job recognizes its own destination by this comment and never tracks it
 COMMENT ON TABLE changes IS 'audit-trail destination: row changes captured from the WAL';

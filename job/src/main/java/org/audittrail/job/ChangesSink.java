@@ -38,7 +38,7 @@ public final class ChangesSink {
     /** A replayed change has the same id and commit time, so its second insert is ignored. */
     static final String INSERT = "INSERT INTO changes (\"id\", \"database\", \"schema\", \"table\", \"primary_key\","
             + " \"operation\", \"before\", \"after\", \"context\", \"committed_at\", \"queued_at\", \"transaction_id\","
-            + " \"position\") VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?)"
+            + " \"position\", \"fallback_columns\") VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::text[])"
             + " ON CONFLICT DO NOTHING";
 
     private ChangesSink() {}
@@ -97,6 +97,8 @@ public final class ChangesSink {
             s.setObject(11, timestamp(change.queuedAt));
             s.setLong(12, change.transactionId);
             s.setLong(13, change.position);
+            // the marker of values stored in fallback form: their columns, NULL when every value is exact
+            s.setObject(14, change.fallbackColumns == null ? null : s.getConnection().createArrayOf("text", change.fallbackColumns));
         }
 
         private static OffsetDateTime timestamp(long epochMicros) {

@@ -12,12 +12,13 @@ import io.debezium.connector.postgresql.connection.ReplicationMessage.Operation;
 import io.debezium.connector.postgresql.connection.ReplicationStream.ReplicationMessageProcessor;
 import io.debezium.connector.postgresql.connection.pgoutput.PgOutputMessageDecoder;
 import io.debezium.connector.postgresql.connection.pgoutput.PgOutputReplicationMessage;
-import io.debezium.connector.postgresql.PostgresValueConverter;
 import io.debezium.connector.postgresql.connection.ReplicationMessage.NoopMessage;
 import io.debezium.relational.Column;
 import io.debezium.relational.ColumnEditor;
 import io.debezium.relational.Table;
 import io.debezium.relational.TableId;
+import org.audittrail.udf.PgText;
+import org.audittrail.udf.ValueForm;
 import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
 
 import java.nio.ByteBuffer;
@@ -38,14 +39,16 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Debezium's pgoutput decoder with four faults of Debezium 1.9 worked around; the rest of the protocol is Debezium's.
+ * Debezium's pgoutput decoder with its faults worked around and its value conversions replaced; the rest of the protocol
+ * is Debezium's.
  *
  * <ul>
  *   <li>Relation names are read as UTF-8 (Debezium reads one char per byte, mangling non-ASCII names).</li>
  *   <li>A relation's columns and key are read by its OID; Debezium looks them up by name as a LIKE pattern, so
  *       {@code x_y} also matched {@code "x y"} and failed with {@code Duplicate key}.</li>
- *   <li>numeric {@code Infinity} and {@code -Infinity}, and numeric arrays holding them or NaN, become special values
- *       (Debezium failed on them).</li>
+ *   <li>Every value's text is turned into the JSON {@code to_jsonb} writes for it ({@link PgText}, forms from the
+ *       catalog by {@link ValueForms}); Debezium's conversions lost values (numeric infinities, timestamps beyond
+ *       294247, timetz 24:00, multi-dimensional arrays) and differed from to_jsonb (intervals, money, timestamptz).</li>
  *   <li>The replication stream never confirms a position by itself (pgjdbc's automatic flush confirms the
  *       server's WAL end on keepalives): the slot moves only to positions the job confirmed at a completed
  *       checkpoint, so a slot ahead of a restored position always means changes the restored state does not know.</li>
@@ -55,11 +58,13 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
 
     private static final Instant PG_EPOCH = LocalDate.of(2000, 1, 1).atStartOfDay().toInstant(ZoneOffset.UTC);
 
-    /** Each column: nullability, position in the primary key (else the first unique index, as Debezium falls back), default. */
+    /**
+     * Each column: nullability, position in the primary key (else the first unique index, as Debezium falls back). No
+     * default: the job never uses one, and a converted default would not fit the JSON text schema.
+     */
     private static final String COLUMNS = "SELECT a.attname, a.attnotnull,"
-            + " coalesce(array_position(k.columns, a.attnum) + 1 - array_lower(k.columns, 1), 0) AS key_position,"
-            + " pg_get_expr(d.adbin, d.adrelid) AS default_value"
-            + " FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+            + " coalesce(array_position(k.columns, a.attnum) + 1 - array_lower(k.columns, 1), 0) AS key_position"
+            + " FROM pg_attribute a"
             + " LEFT JOIN LATERAL (SELECT i.indkey::int2[] AS columns FROM pg_index i WHERE i.indrelid = a.attrelid"
             + "   AND (i.indisprimary OR (i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL))"
             + "   ORDER BY i.indisprimary DESC, i.indexrelid LIMIT 1) k ON true"
@@ -67,6 +72,8 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
 
     private final MessageDecoderContext context;
     private final PostgresConnection connection;
+    /** Each relation's column forms, by relation OID, from its latest relation message. */
+    private final Map<Integer, List<ValueForm>> forms = new HashMap<>();
     private Instant commitTimestamp;
     private Long transactionId;
 
@@ -101,24 +108,27 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
             }
             case 'R' -> relation(buffer, types);
             case 'I' -> {
-                Optional<Table> table = table(buffer.getInt());
+                int relationId = buffer.getInt();
+                Optional<Table> table = table(relationId);
                 buffer.get(); // 'N'
-                row(processor, Operation.INSERT, table, null, table.isPresent() ? tuple(buffer, types, table.get()) : null);
+                row(processor, Operation.INSERT, table, null, table.isPresent() ? tuple(buffer, types, table.get(), forms.get(relationId)) : null);
             }
             case 'U' -> {
-                Optional<Table> table = table(buffer.getInt());
+                int relationId = buffer.getInt();
+                Optional<Table> table = table(relationId);
                 List<ReplicationMessage.Column> old = null;
                 char tuple = (char) buffer.get();
                 if (tuple == 'O' || tuple == 'K') {
-                    old = table.isPresent() ? tuple(buffer, types, table.get()) : null;
+                    old = table.isPresent() ? tuple(buffer, types, table.get(), forms.get(relationId)) : null;
                     buffer.get(); // 'N'
                 }
-                row(processor, Operation.UPDATE, table, old, table.isPresent() ? tuple(buffer, types, table.get()) : null);
+                row(processor, Operation.UPDATE, table, old, table.isPresent() ? tuple(buffer, types, table.get(), forms.get(relationId)) : null);
             }
             case 'D' -> {
-                Optional<Table> table = table(buffer.getInt());
+                int relationId = buffer.getInt();
+                Optional<Table> table = table(relationId);
                 buffer.get(); // 'O' or 'K'
-                row(processor, Operation.DELETE, table, table.isPresent() ? tuple(buffer, types, table.get()) : null, null);
+                row(processor, Operation.DELETE, table, table.isPresent() ? tuple(buffer, types, table.get(), forms.get(relationId)) : null, null);
             }
             default -> {
                 buffer.position(start);
@@ -149,20 +159,38 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
         short count = buffer.getShort();
         Map<String, Attribute> attributes = attributes(relationId);
         List<Column> columns = new ArrayList<>(count);
+        List<Integer> typeOids = new ArrayList<>(count);
         Map<Integer, String> key = new java.util.TreeMap<>();
         for (int i = 0; i < count; i++) {
             buffer.get(); // flags: part of the replica identity, which is every column under FULL
             String name = string(buffer);
-            PostgresType type = types.get(buffer.getInt());
+            int typeOid = buffer.getInt();
+            typeOids.add(typeOid);
+            PostgresType type = types.get(typeOid);
             int modifier = buffer.getInt();
-            Attribute attribute = attributes.getOrDefault(name, new Attribute(true, 0, null));
+            Attribute attribute = attributes.getOrDefault(name, new Attribute(true, 0));
             if (attribute.keyPosition() > 0) {
                 key.put(attribute.keyPosition(), name);
             }
             columns.add(column(name, type, modifier, attribute));
         }
         Table table = Table.editor().tableId(id).addColumns(columns).setPrimaryKeyNames(new ArrayList<>(key.values())).create();
+        forms.put(relationId, forms(typeOids));
         context.getSchema().applySchemaChangesForTable(relationId, table);
+    }
+
+    /** How to_jsonb writes each column's values, read from the catalog at each relation message (types may change). */
+    private List<ValueForm> forms(List<Integer> typeOids) throws SQLException {
+        Connection c = connection.connection();
+        Map<Long, ValueForm> cache = new HashMap<>();
+        List<ValueForm> result = new ArrayList<>(typeOids.size());
+        for (int oid : typeOids) {
+            result.add(ValueForms.resolve(c, Integer.toUnsignedLong(oid), cache));
+        }
+        if (!c.getAutoCommit()) {
+            c.commit(); // never hold a snapshot open on the metadata connection
+        }
+        return result;
     }
 
     private static Column column(String name, PostgresType type, int modifier, Attribute attribute) {
@@ -181,13 +209,10 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
                 .type(type.getName(), expression)
                 .length(length)
                 .scale(scale);
-        if (attribute.defaultValue() != null) {
-            editor.defaultValueExpression(attribute.defaultValue());
-        }
         return editor.create();
     }
 
-    private record Attribute(boolean optional, int keyPosition, String defaultValue) {}
+    private record Attribute(boolean optional, int keyPosition) {}
 
     private Map<String, Attribute> attributes(int relationId) throws SQLException {
         Map<String, Attribute> attributes = new HashMap<>();
@@ -196,7 +221,7 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
             s.setLong(1, Integer.toUnsignedLong(relationId));
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    attributes.put(rs.getString(1), new Attribute(!rs.getBoolean(2), rs.getInt(3), rs.getString(4)));
+                    attributes.put(rs.getString(1), new Attribute(!rs.getBoolean(2), rs.getInt(3)));
                 }
             }
         }
@@ -206,8 +231,11 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
         return attributes;
     }
 
-    /** A tuple's columns, in the table's order; numeric specials resolved here, every other value by Debezium. */
-    private static List<ReplicationMessage.Column> tuple(ByteBuffer buffer, TypeRegistry types, Table table) {
+    /**
+     * A tuple's columns, in the table's order, each value already the JSON {@code to_jsonb} writes for it (or its
+     * fallback form), which {@link JsonTextConverter} passes through Debezium untouched.
+     */
+    private static List<ReplicationMessage.Column> tuple(ByteBuffer buffer, TypeRegistry types, Table table, List<ValueForm> forms) {
         short count = buffer.getShort();
         List<ReplicationMessage.Column> columns = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -220,18 +248,12 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
                 byte[] bytes = new byte[buffer.getInt()];
                 buffer.get(bytes);
                 String text = new String(bytes, StandardCharsets.UTF_8);
+                ValueForm form = forms != null && i < forms.size() ? forms.get(i) : ValueForm.UNKNOWN_CAST;
+                String json = PgText.json(form, text);
                 columns.add(new AbstractReplicationMessageColumn(name, type, expression, column.isOptional(), true) {
                     @Override
                     public Object getValue(PgConnectionSupplier connection, boolean includeUnknownDatatypes) {
-                        if (type.getOid() == NUMERIC_OID) {
-                            Object special = PostgresValueConverter.toSpecialValue(text).orElse(null);
-                            if (special != null) {
-                                return special;
-                            }
-                        } else if (type.getOid() == NUMERIC_ARRAY_OID && text.startsWith("{") && text.indexOf('{', 1) < 0) {
-                            return numericArray(text);
-                        }
-                        return PgOutputReplicationMessage.getValue(name, type, expression, text, connection, includeUnknownDatatypes, types);
+                        return json;
                     }
                 });
             } else if (kind == 'u') {
@@ -246,23 +268,6 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
             }
         }
         return columns;
-    }
-
-    private static final int NUMERIC_OID = 1700;
-    private static final int NUMERIC_ARRAY_OID = 1231;
-
-    /** A one-dimensional numeric[]'s text as its elements (Debezium's array path fails on NaN and the infinities). */
-    private static List<Object> numericArray(String text) {
-        List<Object> elements = new ArrayList<>();
-        String inner = text.substring(1, text.length() - 1);
-        if (inner.isEmpty()) {
-            return elements;
-        }
-        for (String element : inner.split(",")) {
-            elements.add(element.equals("NULL") ? null : PostgresValueConverter.toSpecialValue(element)
-                    .orElseGet(() -> new io.debezium.data.SpecialValueDecimal(new java.math.BigDecimal(element))));
-        }
-        return elements;
     }
 
     /** A NUL-terminated UTF-8 string of the protocol. */

@@ -99,14 +99,10 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
         // setup owns the publication's table list
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("slot.drop.on.stop", "false");
-        // numeric's NaN and infinities exist only as text; RowImage turns the digits into JSON numbers
-        p.setProperty("decimal.handling.mode", "string");
-        p.setProperty("column.propagate.source.type", ".*");
-        p.setProperty("interval.handling.mode", "string");
-        p.setProperty("binary.handling.mode", "bytes");
-        p.setProperty("hstore.handling.mode", "json");
-        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
         p.setProperty("include.unknown.datatypes", "true");
+        // every value arrives as the JSON to_jsonb writes (PgOutputDecoder); Debezium passes it on untouched
+        p.setProperty("converters", "jsontext");
+        p.setProperty("jsontext.type", JsonTextConverter.class.getName());
         p.setProperty("message.prefix.include.list", ChangeDeserializer.CONTEXT_PREFIX + "," + ChangeDeserializer.ROW_PREFIX + "," + HEARTBEAT_PREFIX);
         // a WAL position of the job's own while no tracked table changes: the checkpoint moves on, and the slot with it
         p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatIntervalMs));

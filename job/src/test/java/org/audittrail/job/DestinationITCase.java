@@ -53,6 +53,15 @@ class DestinationITCase extends JobTestBase {
         assertThat(count(audit, "SELECT count(*) FROM changes WHERE after->>'task' LIKE '%the outage%'")).isEqualTo(4);
     }
 
+    @Test
+    void aDestinationOfAnOlderVersionGetsTheFallbackMarkerColumn() {
+        Setup.prepareDestination(db.database());
+        db.execute("ALTER TABLE changes DROP COLUMN fallback_columns");
+        Setup.prepareDestination(db.database());
+        assertThat(db.value("SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+                + " WHERE attrelid = 'changes_default'::regclass AND attname = 'fallback_columns'")).isEqualTo("text[]");
+    }
+
     private static void awaitCount(Database database, String sql, long expected) {
         TestDatabase.poll(() -> count(database, sql) >= expected, Duration.ofSeconds(90), expected + " from " + sql);
     }

@@ -41,6 +41,7 @@ class FallbackValuesITCase extends JobTestBase {
         assertThat(db.value("SELECT bool_and(c.after->'t' = to_jsonb(k.t)) FROM changes c JOIN clock k"
                 + " ON (c.after->>'id')::int = k.id WHERE c.\"table\" = 'clock'")).isEqualTo(true);
         assertThat(job.metric(METRIC)).as("stored exactly: no fallback").isZero();
+        assertThat(rows).allSatisfy(r -> assertThat(r.get("fallback_columns")).isNull());
     }
 
     @Test
@@ -78,6 +79,9 @@ class FallbackValuesITCase extends JobTestBase {
         assertThat(json(rows.get(5), "context").get("_unparsed").textValue()).isEqualTo(contexts[1]);
         assertThat(json(rows.get(6), "context").get("fine").booleanValue()).isTrue();
         assertThat(rows.get(7).get("context").toString()).isEqualTo("{}");
+        // the stored marker: which columns of each change are in fallback form, NULL where every value is exact
+        assertThat(rows).extracting(r -> String.valueOf(r.get("fallback_columns")))
+                .containsExactly("{j}", "{j}", "{j}", "null", "{(context)}", "{(context)}", "null", "null");
 
         TestDatabase.poll(() -> metric() == 5, Duration.ofSeconds(30), METRIC + " = 5, is " + metric());
         // said once per table and column, with table, column and position, never the value

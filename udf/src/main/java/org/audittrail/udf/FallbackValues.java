@@ -52,7 +52,8 @@ public class FallbackValues extends RichMapFunction<Change, Change> {
                                 + " only counted in {}", table, Change.lsn(change.position), ChangeId.of(change), METRIC);
             } else {
                 LOG.warn("A value of {} column {} is stored in fallback form, as a JSON string of its text (first at WAL"
-                                + " position {}, change {}): PostgreSQL's jsonb cannot hold it as it is. Further ones of this"
+                                + " position {}, change {}) and named in fallback_columns: the job cannot store it exactly as to_jsonb"
+                                + " writes it (jsonb cannot hold it, or a cast to json the job cannot run). Further ones of this"
                                 + " column are only counted in {}", table, column, Change.lsn(change.position),
                         ChangeId.of(change), METRIC);
             }

@@ -104,8 +104,9 @@ public final class IgnoredColumns implements Serializable {
         ObjectNode before;
         ObjectNode after;
         try {
-            before = (ObjectNode) Json.parse(change.before);
-            after = (ObjectNode) Json.parse(change.after);
+            // as the images were written: numbers as long as numeric's
+            before = (ObjectNode) Json.parseValue(change.before);
+            after = (ObjectNode) Json.parseValue(change.after);
         } catch (Exception e) {
             return false;
         }

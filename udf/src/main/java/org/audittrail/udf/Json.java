@@ -1,10 +1,12 @@
 package org.audittrail.udf;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,6 +30,23 @@ public final class Json {
             .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
             .build();
 
+    /** Longest number text a row value may hold: numeric's digits, point, sign and an exponent's margin. */
+    static final int MAX_NUMBER_LENGTH = 131_072 + 16_383 + 16;
+
+    /**
+     * Reads row values: numbers up to numeric's longest text (131072 digits before the point, 16383 after) and strings
+     * of any length, as PostgreSQL holds them; nesting stays within Jackson's 1000 levels.
+     */
+    private static final ObjectMapper VALUES = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNumberLength(MAX_NUMBER_LENGTH)
+                            .maxStringLength(Integer.MAX_VALUE)
+                            .build())
+                    .build())
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .build();
+
     private Json() {}
 
     public static ObjectNode object() {
@@ -40,7 +59,16 @@ public final class Json {
      * beyond double's range (1e400) into Infinity, even with {@code USE_BIG_DECIMAL_FOR_FLOATS}.
      */
     public static JsonNode parse(String text) throws JsonProcessingException {
-        try (JsonParser p = MAPPER.createParser(text)) {
+        return parse(MAPPER, text);
+    }
+
+    /** As {@link #parse(String)}, for row values: numbers and strings as long as PostgreSQL's own. */
+    public static JsonNode parseValue(String text) throws JsonProcessingException {
+        return parse(VALUES, text);
+    }
+
+    private static JsonNode parse(ObjectMapper mapper, String text) throws JsonProcessingException {
+        try (JsonParser p = mapper.createParser(text)) {
             return p.nextToken() == null ? MissingNode.getInstance() : read(p);
         } catch (JsonProcessingException e) {
             throw e;

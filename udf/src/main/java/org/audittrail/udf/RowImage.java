@@ -5,26 +5,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.debezium.connector.postgresql.PostgresValueConverter;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.LocalTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a Debezium row image into the JSON stored in {@code before} and {@code after}: numeric with
- * every digit, temporal values as ISO-8601, arrays as arrays, json/jsonb nested, bytea as PostgreSQL's
- * hex text ({@code \x0a0b}).
+ * Turns a Debezium row image into the JSON stored in {@code before} and {@code after}: each value arrives as the JSON
+ * text {@code to_jsonb} writes ({@link PgText}), parsed here with every digit, or in its fallback form.
  */
 public final class RowImage {
 
@@ -98,12 +90,8 @@ public final class RowImage {
         if (value == null) {
             return NODES.nullNode();
         }
-        String logical = schema.name();
-        if (logical != null) {
-            JsonNode converted = logicalValue(logical, schema, value, change, column);
-            if (converted != null) {
-                return converted;
-            }
+        if (schema.type() == Schema.Type.STRING && schema.parameters() != null && schema.parameters().containsKey(JSON_TEXT)) {
+            return jsonText((String) value, change, column);
         }
         switch (schema.type()) {
             case INT8:
@@ -121,14 +109,13 @@ public final class RowImage {
             case BOOLEAN:
                 return NODES.booleanNode((Boolean) value);
             case STRING:
-                return isNumeric(schema) ? numeric((String) value) : NODES.textNode((String) value);
+                return NODES.textNode((String) value);
             case BYTES:
                 return NODES.textNode(hex(bytes(value)));
             case ARRAY: {
                 ArrayNode array = NODES.arrayNode();
-                boolean numeric = isNumeric(schema);
                 for (Object element : (List<?>) value) {
-                    array.add(numeric && element != null ? numeric(element.toString()) : value(schema.valueSchema(), element, change, column));
+                    array.add(value(schema.valueSchema(), element, change, column));
                 }
                 return array;
             }
@@ -146,79 +133,25 @@ public final class RowImage {
         }
     }
 
-    /** Debezium's logical types; null where the plain type's mapping is right. */
-    private static JsonNode logicalValue(String logical, Schema schema, Object value, Change change, String column) {
-        switch (logical) {
-            case io.debezium.data.Json.LOGICAL_NAME:
-                return nestedJson((String) value, change, column);
-            case io.debezium.time.Date.SCHEMA_NAME:
-                return NODES.textNode(date(((Number) value).longValue()));
-            case io.debezium.time.Time.SCHEMA_NAME:
-                return NODES.textNode(time(((Number) value).longValue() * 1_000_000L));
-            case io.debezium.time.MicroTime.SCHEMA_NAME:
-                return NODES.textNode(time(((Number) value).longValue() * 1_000L));
-            case io.debezium.time.NanoTime.SCHEMA_NAME:
-                return NODES.textNode(time(((Number) value).longValue()));
-            case io.debezium.time.Timestamp.SCHEMA_NAME:
-                return NODES.textNode(timestamp(Instant.ofEpochMilli(((Number) value).longValue())));
-            case io.debezium.time.MicroTimestamp.SCHEMA_NAME: {
-                long micros = ((Number) value).longValue();
-                return NODES.textNode(timestamp(Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
-                        Math.floorMod(micros, 1_000_000L) * 1_000L)));
-            }
-            case io.debezium.time.NanoTimestamp.SCHEMA_NAME: {
-                long nanos = ((Number) value).longValue();
-                return NODES.textNode(timestamp(Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L),
-                        Math.floorMod(nanos, 1_000_000_000L))));
-            }
-            default:
-                return null;
+    /**
+     * Parameter of a string schema whose values are already the JSON {@code to_jsonb} writes ({@link PgText}), or a
+     * value's fallback form.
+     */
+    public static final String JSON_TEXT = "audit-trail.json-text";
+
+    /** A value the source already turned into JSON text: parsed with every digit, or its fallback form. */
+    private static JsonNode jsonText(String text, Change change, String column) {
+        if (!text.isEmpty() && text.charAt(0) == PgText.FALLBACK) {
+            return fallback(text.substring(1), change, column);
         }
-    }
-
-    /** Debezium's parameter naming a column's PostgreSQL type (column.propagate.source.type). */
-    public static final String SOURCE_TYPE = "__debezium.source.column.type";
-
-    /** Whether a string holds a numeric's text (Debezium's string decimal mode): numeric, decimal, money, or arrays of them. */
-    private static boolean isNumeric(Schema schema) {
-        String type = schema.parameters() == null ? null : schema.parameters().get(SOURCE_TYPE);
-        if (type == null) {
-            return false;
-        }
-        String element = type.startsWith("_") ? type.substring(1) : type;
-        return element.equals("NUMERIC") || element.equals("DECIMAL") || element.equals("MONEY");
-    }
-
-    /** A numeric's text as a JSON number with every digit; NaN and the infinities as strings, as to_jsonb has them. */
-    private static JsonNode numeric(String text) {
-        switch (text) {
-            case "NAN":
-            case "NaN":
-                return NODES.textNode("NaN");
-            case "POSITIVE_INFINITY":
-            case "Infinity":
-                return NODES.textNode("Infinity");
-            case "NEGATIVE_INFINITY":
-            case "-Infinity":
-                return NODES.textNode("-Infinity");
-            default:
-                try {
-                    return Jsonb.number(new BigDecimal(text));
-                } catch (NumberFormatException e) {
-                    return NODES.textNode(text); // not digits after all: keep the text rather than stop capture
-                }
-        }
-    }
-
-    private static JsonNode nestedJson(String text, Change change, String column) {
         JsonNode parsed;
         try {
-            parsed = Json.parse(text);
+            parsed = Json.parseValue(text);
         } catch (JsonProcessingException | RuntimeException e) {
-            // PostgreSQL validated it already: beyond Jackson's limits (nesting, number length, exponent)
+            // a json value beyond Jackson's nesting, or a text of a shape not foreseen; only json's text is JSON itself
             return fallback(text, change, column);
         }
-        JsonNode storable = Jsonb.storable(parsed);
+        JsonNode storable = parsed.isMissingNode() ? null : Jsonb.storable(parsed);
         return storable == null ? fallback(text, change, column) : storable;
     }
 
@@ -234,35 +167,6 @@ public final class RowImage {
     private static JsonNode floating(double d) {
         // JSON has no NaN or Infinity: keep PostgreSQL's text for them, as to_jsonb does
         return Double.isFinite(d) ? NODES.numberNode(d) : NODES.textNode(Double.toString(d));
-    }
-
-    /** What Debezium sends for date 'infinity' and '-infinity': dates before PostgreSQL's first, so never a real one. */
-    private static final long INFINITY_DATE = PostgresValueConverter.POSITIVE_INFINITY_LOCAL_DATE.toEpochDay();
-    private static final long MINUS_INFINITY_DATE = PostgresValueConverter.NEGATIVE_INFINITY_LOCAL_DATE.toEpochDay();
-    private static final long DAY_NANOS = 86_400_000_000_000L;
-
-    private static String date(long epochDay) {
-        if (epochDay == INFINITY_DATE) {
-            return "infinity";
-        }
-        return epochDay == MINUS_INFINITY_DATE ? "-infinity" : LocalDate.ofEpochDay(epochDay).toString();
-    }
-
-    /** ISO-8601, or 'infinity' and '-infinity' as to_jsonb writes them. */
-    private static String timestamp(Instant instant) {
-        // Debezium's markers for timestamp 'infinity' and '-infinity'; the first is also 294247-01-10T04:00:25.2
-        if (instant.equals(PostgresValueConverter.POSITIVE_INFINITY_INSTANT)) {
-            return "infinity";
-        }
-        if (instant.equals(PostgresValueConverter.NEGATIVE_INFINITY_INSTANT)) {
-            return "-infinity";
-        }
-        return DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(LocalDateTime.ofInstant(instant, ZoneOffset.UTC));
-    }
-
-    private static String time(long nanoOfDay) {
-        // PostgreSQL's time goes up to 24:00:00 inclusive ('23:59:59.9999999' rounds to it); to_jsonb writes it so
-        return nanoOfDay == DAY_NANOS ? "24:00:00" : DateTimeFormatter.ISO_LOCAL_TIME.format(LocalTime.ofNanoOfDay(nanoOfDay));
     }
 
     private static byte[] bytes(Object value) {

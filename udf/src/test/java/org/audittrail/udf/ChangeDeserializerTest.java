@@ -1,6 +1,5 @@
 package org.audittrail.udf;
 
-import io.debezium.time.MicroTimestamp;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
@@ -24,13 +23,15 @@ class ChangeDeserializerTest {
             .field("lsn", Schema.OPTIONAL_INT64_SCHEMA).field("txId", Schema.OPTIONAL_INT64_SCHEMA)
             .field("ts_ms", Schema.INT64_SCHEMA).build();
 
+    /** Every value as the source delivers it: the JSON text to_jsonb writes, in a string marked as such. */
+    static final Schema JSON_TEXT = SchemaBuilder.string().optional().parameter(RowImage.JSON_TEXT, "true").build();
+
     static final Schema ROW = SchemaBuilder.struct().optional()
-            .field("id", Schema.INT32_SCHEMA)
-            // numerics as the source delivers them: their text, with Debezium's parameter naming the type
-            .field("price", SchemaBuilder.string().optional().parameter(RowImage.SOURCE_TYPE, "NUMERIC").build())
-            .field("ratio", SchemaBuilder.string().optional().parameter(RowImage.SOURCE_TYPE, "NUMERIC").build())
-            .field("at", MicroTimestamp.builder().optional().build())
-            .field("body", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("id", JSON_TEXT)
+            .field("price", JSON_TEXT)
+            .field("ratio", JSON_TEXT)
+            .field("at", JSON_TEXT)
+            .field("body", JSON_TEXT)
             .build();
 
     static final Schema ENVELOPE = SchemaBuilder.struct()
@@ -43,9 +44,9 @@ class ChangeDeserializerTest {
     }
 
     static Struct row(int id, String body) {
-        return new Struct(ROW).put("id", id).put("price", "19.90")
+        return new Struct(ROW).put("id", String.valueOf(id)).put("price", "19.90")
                 .put("ratio", "12345678901234567890.000000000000000001")
-                .put("at", 1_700_000_000_123_456L).put("body", body);
+                .put("at", "\"2023-11-14T22:13:20.123456\"").put("body", body == null ? null : Json.write(Json.MAPPER.getNodeFactory().textNode(body)));
     }
 
     static SourceRecord record(String op, Struct before, Struct after, Struct key) {
@@ -54,8 +55,8 @@ class ChangeDeserializerTest {
     }
 
     static Struct key(int id) {
-        Schema schema = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
-        return new Struct(schema).put("id", id);
+        Schema schema = SchemaBuilder.struct().field("id", JSON_TEXT).build();
+        return new Struct(schema).put("id", String.valueOf(id));
     }
 
     static List<Change> deserialize(SourceRecord record) {
@@ -100,6 +101,7 @@ class ChangeDeserializerTest {
 
     @Test
     void updateFillsAnUnreadableToastedValueFromBefore() {
+        // the decoder's placeholder for an unchanged TOASTed value without an old tuple (REPLICA IDENTITY DEFAULT)
         Change c = deserialize(record("u", row(1, "large text"), row(1, RowImage.UNAVAILABLE), key(1))).get(0);
         assertThat(c.operation).isEqualTo(Operation.UPDATE);
         assertThat(c.after).contains("\"body\":\"large text\"").doesNotContain(RowImage.UNAVAILABLE);
@@ -113,12 +115,11 @@ class ChangeDeserializerTest {
         assertThat(unparsed.fallbackColumns).containsExactly(Change.CONTEXT_COLUMN);
         assertThat(unparsed.context).isEqualTo("{\"_unparsed\":\"{\\\"a\\\":\\\"\\\\u0000\\\"}\"}");
 
-        Schema documents = SchemaBuilder.struct().optional().field("id", Schema.INT32_SCHEMA)
-                .field("j", io.debezium.data.Json.builder().optional().build()).build();
+        Schema documents = SchemaBuilder.struct().optional().field("id", JSON_TEXT).field("j", JSON_TEXT).build();
         Schema envelope = SchemaBuilder.struct().field("before", documents).field("after", documents)
                 .field("source", SOURCE).field("op", Schema.STRING_SCHEMA).build();
-        Struct before = new Struct(documents).put("id", 1).put("j", "{\"k\\u0000\": 1}");
-        Struct after = new Struct(documents).put("id", 1).put("j", "{\"k\": \"\\u0000\"}");
+        Struct before = new Struct(documents).put("id", "1").put("j", "{\"k\\u0000\": 1}");
+        Struct after = new Struct(documents).put("id", "1").put("j", "{\"k\": \"\\u0000\"}");
         Struct value = new Struct(envelope).put("op", "u").put("source", source()).put("before", before).put("after", after);
         Change update = deserialize(new SourceRecord(Map.of(), Map.of(), "t", key(1).schema(), key(1), envelope, value)).get(0);
         assertThat(update.fallbackColumns).as("once, though in before and after").containsExactly("j");
@@ -128,20 +129,21 @@ class ChangeDeserializerTest {
 
     @Test
     void primaryKeyIsNeverCutInsideACharacter() {
-        Schema text = SchemaBuilder.struct().field("code", Schema.STRING_SCHEMA).build();
+        Schema text = SchemaBuilder.struct().field("code", JSON_TEXT).build();
         String key = "k".repeat(254) + "\uD83D\uDE00" + "k";
-        assertThat(ChangeDeserializer.primaryKey(new Struct(text).put("code", key))).isEqualTo("k".repeat(254));
+        assertThat(ChangeDeserializer.primaryKey(new Struct(text).put("code", "\"" + key + "\""))).isEqualTo("k".repeat(254));
     }
 
     @Test
     void primaryKeyTextForNoneOneAndManyColumns() {
         assertThat(ChangeDeserializer.primaryKey(null)).isNull();
         assertThat(ChangeDeserializer.primaryKey(key(26))).isEqualTo("26");
-        Schema composite = SchemaBuilder.struct().field("tag", Schema.STRING_SCHEMA).field("todo_id", Schema.INT64_SCHEMA).build();
-        assertThat(ChangeDeserializer.primaryKey(new Struct(composite).put("tag", "a,\"b\"").put("todo_id", 7L)))
+        Schema composite = SchemaBuilder.struct().field("tag", JSON_TEXT).field("todo_id", JSON_TEXT).build();
+        assertThat(ChangeDeserializer.primaryKey(new Struct(composite).put("tag", "\"a,\\\"b\\\"\"").put("todo_id", "7")))
                 .isEqualTo("[\"a,\\\"b\\\"\",7]");
-        Schema text = SchemaBuilder.struct().field("code", Schema.STRING_SCHEMA).build();
-        assertThat(ChangeDeserializer.primaryKey(new Struct(text).put("code", "k".repeat(300)))).hasSize(255);
+        Schema text = SchemaBuilder.struct().field("code", JSON_TEXT).build();
+        assertThat(ChangeDeserializer.primaryKey(new Struct(text).put("code", "\"" + "k".repeat(300) + "\""))).hasSize(255);
+        assertThat(ChangeDeserializer.primaryKey(new Struct(text).put("code", "\"abc\""))).isEqualTo("abc");
     }
 
     @Test
