@@ -43,6 +43,10 @@ import java.util.Set;
  *       slot's, or the slot gone).</li>
  *   <li>{@code --heartbeat-interval-ms} (10000): how often a heartbeat message moves the position on while no tracked
  *       table changes.</li>
+ *   <li>{@code --slot-lag-interval-ms} (15000): how often the WAL the slot holds is queried for its metric.</li>
+ *   <li>{@code --db-password-file}, {@code --destination-db-password-file} (DB_PASSWORD_FILE,
+ *       DESTINATION_DB_PASSWORD_FILE): passwords read from files; a password option takes its value only after
+ *       {@code =}.</li>
  * </ul>
  */
 public final class AuditTrailJob {
@@ -83,7 +87,8 @@ public final class AuditTrailJob {
                 source, destination, capture.tracked(), capture.contextOnly(), ignoredColumns);
         configure(env, options.checkpointIntervalMs);
         pipeline(env,
-                WalSource.create(source, destination, capture.read(), options.allowRestoreBehindSlot, options.heartbeatIntervalMs),
+                WalSource.create(source, destination, capture.read(), options.allowRestoreBehindSlot, options.heartbeatIntervalMs,
+                        options.slotLagIntervalMs),
                 new TrackedTablesFilter(tables, destinationTables),
                 new IgnoredColumnsFilter(ignoredColumns),
                 ChangesSink.create(destination, options.batchSize, options.flushIntervalMs),

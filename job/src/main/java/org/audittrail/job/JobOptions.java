@@ -34,6 +34,10 @@ public class JobOptions {
                     + " advance while no tracked table changes (default 10000).")
     long heartbeatIntervalMs;
 
+    @Option(names = "--slot-lag-interval-ms", defaultValue = "15000",
+            description = "How often the job queries the WAL the replication slot holds, for the metric replicationSlotLagBytes (default 15000).")
+    long slotLagIntervalMs;
+
     @Option(names = "--skip-setup", description = "Do not run setup before starting (for a role without setup's privileges).")
     boolean skipSetup;
 

@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
 /**
  * The Flink CDC incremental source over slot and publication {@code bemi}, with pgoutput, streaming only; a refused
  * start ({@link CaptureRefusedException}, {@link SlotInUseException}) surfaces as the task's failure rather than three
- * causes deep.
+ * causes deep. Its reader reports the WAL the slot holds in the gauge {@value SlotLag#METRIC}.
  */
 public final class WalSource implements Source<Change, SourceSplitBase, PendingSplitsState>, ResultTypeQueryable<Change> {
 
@@ -45,19 +45,25 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
 
     private final PostgresIncrementalSource<Change> source;
     private final ContextMessageDialect dialect;
+    private final Database database;
+    private final long slotLagIntervalMs;
 
-    private WalSource(PostgresIncrementalSource<Change> source, ContextMessageDialect dialect) {
+    private WalSource(PostgresIncrementalSource<Change> source, ContextMessageDialect dialect, Database database,
+                      long slotLagIntervalMs) {
         this.source = source;
         this.dialect = dialect;
+        this.database = database;
+        this.slotLagIntervalMs = slotLagIntervalMs;
     }
 
     /**
      * A source of the changes of the tables of publication {@code bemi} in the schemas of {@code tables}
      * ({@code schema.table}) and in public, and of the context messages; see {@link ContextMessageDialect}.
      * The publication is the table filter, so a table that setup's event trigger adds to it is read at once.
+     * The slot's lag in bytes is queried every {@code slotLagIntervalMs}.
      */
     public static WalSource create(Database source, Database destination, List<String> tables, boolean acceptLostChanges,
-                                   long heartbeatIntervalMs) {
+                                   long heartbeatIntervalMs, long slotLagIntervalMs) {
         Set<String> schemas = new TreeSet<>(Set.of("public"));
         tables.forEach(t -> schemas.add(t.substring(0, t.indexOf('.'))));
         String passwordReference = SourcePassword.newReference();
@@ -79,7 +85,8 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
         // build() hard-codes the stock dialect, which drops context messages
         ContextMessageDialect dialect = new ContextMessageDialect(
                 config.create(0), passwordReference, source.password(), destination, acceptLostChanges);
-        return new WalSource(new PostgresIncrementalSource<>(config, new ChangeDeserializer(), new PostgresOffsetFactory(), dialect), dialect);
+        return new WalSource(new PostgresIncrementalSource<>(config, new ChangeDeserializer(), new PostgresOffsetFactory(), dialect), dialect,
+                source, slotLagIntervalMs);
     }
 
     private static Properties debeziumProperties(long heartbeatIntervalMs) {
@@ -113,7 +120,9 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
 
     @Override
     public SourceReader<Change, SourceSplitBase> createReader(SourceReaderContext context) throws Exception {
-        return new Reader(source.createReader(context));
+        SlotLag lag = new SlotLag(database, slotLagIntervalMs);
+        context.metricGroup().gauge(SlotLag.METRIC, lag);
+        return new Reader(source.createReader(context), lag);
     }
 
     @Override
@@ -143,12 +152,14 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
         return source.getProducedType();
     }
 
-    /** The CDC reader, rethrowing a refused start itself instead of the fetcher failure that wraps it. */
+    /** The CDC reader, rethrowing a refused start itself instead of the fetcher failure that wraps it; runs the slot's lag gauge. */
     private static final class Reader implements SourceReader<Change, SourceSplitBase> {
         private final SourceReader<Change, SourceSplitBase> reader;
+        private final SlotLag lag;
 
-        Reader(SourceReader<Change, SourceSplitBase> reader) {
+        Reader(SourceReader<Change, SourceSplitBase> reader, SlotLag lag) {
             this.reader = reader;
+            this.lag = lag;
         }
 
         @Override
@@ -164,6 +175,7 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
         @Override
         public void start() {
             reader.start();
+            lag.start();
         }
 
         @Override
@@ -208,6 +220,7 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
 
         @Override
         public void close() throws Exception {
+            lag.close();
             reader.close();
         }
     }
