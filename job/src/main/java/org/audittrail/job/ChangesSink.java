@@ -11,9 +11,9 @@ import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 import org.apache.flink.connector.jdbc.core.datastream.sink.committer.JdbcCommitable;
 import org.apache.flink.connector.jdbc.core.datastream.sink.writer.JdbcWriter;
 import org.apache.flink.connector.jdbc.core.datastream.sink.writer.JdbcWriterState;
-import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.connector.jdbc.datasource.connections.JdbcConnectionProvider;
 import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.audittrail.udf.Change;
 import org.audittrail.udf.ChangeId;
 import org.postgresql.util.PSQLException;
@@ -86,8 +86,8 @@ public final class ChangesSink {
     }
 
     /**
-     * The JDBC sink, each writer with its {@link StoredChanges} metrics; the JDBC sink's writer state, committables and
-     * operators are kept as they are, so savepoints of the plain JDBC sink still restore.
+     * The JDBC sink, each writer with its {@link StoredChanges} metrics; writer, committer, their state and serializers
+     * are the JDBC sink's own, so savepoints of the plain JDBC sink should restore (reasoned, not tested).
      */
     static final class MeasuredSink implements StatefulSink<Change, JdbcWriterState>, TwoPhaseCommittingSink<Change, JdbcCommitable> {
         private static final long serialVersionUID = 1L;

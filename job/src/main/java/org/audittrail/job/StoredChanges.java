@@ -57,13 +57,14 @@ final class StoredChanges {
         long now = System.currentTimeMillis();
         for (Change change : batch) {
             long committed = Math.floorDiv(change.committedAt, 1_000L);
-            stored.inc();
-            table(change).inc();
             latency.update(Math.max(0, now - committed));
             if (change.context != null && !Json.EMPTY_OBJECT.equals(change.context)) {
                 withContext.inc();
             }
             lastCommitMillis = Math.max(lastCommitMillis, committed);
+            table(change).inc();
+            // last, so whoever reads all changes counted here finds every other metric of them updated
+            stored.inc();
         }
     }
 
