@@ -46,6 +46,10 @@ import java.util.Set;
  *       table changes.</li>
  *   <li>{@code --publication-check-interval-ms} (60000): how often the job checks that every tracked table is still in
  *       publication {@code bemi}, warning of one dropped from it by hand.</li>
+ *   <li>{@code --slot-lag-interval-ms} (15000): how often the WAL the slot holds is queried for its metric.</li>
+ *   <li>{@code --db-password-file}, {@code --destination-db-password-file} (DB_PASSWORD_FILE,
+ *       DESTINATION_DB_PASSWORD_FILE): passwords read from files; a password option takes its value only after
+ *       {@code =}.</li>
  * </ul>
  */
 public final class AuditTrailJob {
@@ -96,7 +100,7 @@ public final class AuditTrailJob {
         configure(env, options.checkpointIntervalMs);
         pipeline(env,
                 WalSource.create(source, destination, capture.read(), tables, options.allowRestoreBehindSlot,
-                        options.heartbeatIntervalMs, options.publicationCheckIntervalMs),
+                        options.heartbeatIntervalMs, options.publicationCheckIntervalMs, options.slotLagIntervalMs),
                 new TrackedTablesFilter(tables, destinationTables),
                 new IgnoredColumnsFilter(ignoredColumns),
                 ChangesSink.create(destination, options.batchSize, options.flushIntervalMs),

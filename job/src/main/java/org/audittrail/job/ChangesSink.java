@@ -1,16 +1,25 @@
 package org.audittrail.job;
 
+import org.apache.flink.api.connector.sink2.Committer;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.StatefulSink;
+import org.apache.flink.api.connector.sink2.TwoPhaseCommittingSink;
 import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.JdbcStatementBuilder;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
+import org.apache.flink.connector.jdbc.core.datastream.sink.committer.JdbcCommitable;
+import org.apache.flink.connector.jdbc.core.datastream.sink.writer.JdbcWriter;
+import org.apache.flink.connector.jdbc.core.datastream.sink.writer.JdbcWriterState;
 import org.apache.flink.connector.jdbc.datasource.connections.JdbcConnectionProvider;
 import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.audittrail.udf.Change;
 import org.audittrail.udf.ChangeId;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
+import java.io.IOException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -22,6 +31,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
@@ -32,6 +42,7 @@ import java.util.UUID;
  * <p>Row data never reaches a log line or an exception: pgjdbc's {@code logServerErrorDetail=false} keeps parameter
  * values out of its batch errors and the server's DETAIL and WHERE (which quote the row) out of its messages, and a
  * failed batch is reported as the server's primary message and the table, WAL position and id of its changes.
+ * Each written batch is counted in the writer's {@link StoredChanges} metrics.
  */
 public final class ChangesSink {
 
@@ -47,7 +58,12 @@ public final class ChangesSink {
     static final int NAMED_IN_ERROR = 10;
 
     /** Flushes every {@code batchSize} changes or {@code flushIntervalMs}, whichever comes first, and at each checkpoint. */
-    public static JdbcSink<Change> create(Database destination, int batchSize, long flushIntervalMs) {
+    public static Sink<Change> create(Database destination, int batchSize, long flushIntervalMs) {
+        return new MeasuredSink(destination, batchSize, flushIntervalMs);
+    }
+
+    /** The JDBC sink; {@code stored}, where given, counts each batch it writes. */
+    static JdbcSink<Change> jdbcSink(Database destination, int batchSize, long flushIntervalMs, StoredChanges stored) {
         return JdbcSink.<Change>builder()
                 .withQueryStatement(INSERT, new ChangeStatement())
                 .withExecutionOptions(JdbcExecutionOptions.builder()
@@ -66,7 +82,55 @@ public final class ChangesSink {
                                 .withProperty("reWriteBatchedInserts", "true")
                                 // row values stay out of pgjdbc's exceptions, so out of logs and the web UI
                                 .withProperty(Database.LOG_SERVER_ERROR_DETAIL, "false")
-                                .build())));
+                                .build()), stored));
+    }
+
+    /**
+     * The JDBC sink, each writer with its {@link StoredChanges} metrics; writer, committer, their state and serializers
+     * are the JDBC sink's own, so savepoints of the plain JDBC sink should restore (reasoned, not tested).
+     */
+    static final class MeasuredSink implements StatefulSink<Change, JdbcWriterState>, TwoPhaseCommittingSink<Change, JdbcCommitable> {
+        private static final long serialVersionUID = 1L;
+
+        private final Database destination;
+        private final int batchSize;
+        private final long flushIntervalMs;
+
+        MeasuredSink(Database destination, int batchSize, long flushIntervalMs) {
+            this.destination = destination;
+            this.batchSize = batchSize;
+            this.flushIntervalMs = flushIntervalMs;
+        }
+
+        @Override
+        public JdbcWriter<Change> createWriter(InitContext context) throws IOException {
+            return restoreWriter(context, List.of());
+        }
+
+        @Override
+        public JdbcWriter<Change> restoreWriter(InitContext context, Collection<JdbcWriterState> state) throws IOException {
+            // built here, in the writer's task, as the metrics exist only there
+            return jdbcSink(destination, batchSize, flushIntervalMs, new StoredChanges(context.metricGroup())).restoreWriter(context, state);
+        }
+
+        @Override
+        public Committer<JdbcCommitable> createCommitter() throws IOException {
+            return plain().createCommitter();
+        }
+
+        @Override
+        public SimpleVersionedSerializer<JdbcCommitable> getCommittableSerializer() {
+            return plain().getCommittableSerializer();
+        }
+
+        @Override
+        public SimpleVersionedSerializer<JdbcWriterState> getWriterStateSerializer() {
+            return plain().getWriterStateSerializer();
+        }
+
+        private JdbcSink<Change> plain() {
+            return jdbcSink(destination, batchSize, flushIntervalMs, null);
+        }
     }
 
     /** What the sink's statements are, besides a {@link PreparedStatement}: told which change each batch entry is. */
@@ -113,11 +177,14 @@ public final class ChangesSink {
         private static final long serialVersionUID = 1L;
 
         private final JdbcConnectionProvider connections;
+        /** Built in the writer's task and never serialized after; null for the committer. */
+        private final transient StoredChanges stored;
         private transient Connection connection;
         private transient Connection naming;
 
-        NamingConnections(JdbcConnectionProvider connections) {
+        NamingConnections(JdbcConnectionProvider connections, StoredChanges stored) {
             this.connections = connections;
+            this.stored = stored;
         }
 
         @Override
@@ -162,26 +229,31 @@ public final class ChangesSink {
                         (proxy, method, args) -> {
                             Object result = call(c, method, args);
                             return result instanceof PreparedStatement statement && method.getName().equals("prepareStatement")
-                                    ? namingStatement(statement) : result;
+                                    ? namingStatement(statement, stored) : result;
                         });
             }
             return naming;
         }
     }
 
-    static PreparedStatement namingStatement(PreparedStatement statement) {
+    static PreparedStatement namingStatement(PreparedStatement statement, StoredChanges stored) {
         return (PreparedStatement) Proxy.newProxyInstance(ChangesSink.class.getClassLoader(),
-                new Class<?>[] {PreparedStatement.class, NamedBatch.class}, new NamingStatement(statement));
+                new Class<?>[] {PreparedStatement.class, NamedBatch.class}, new NamingStatement(statement, stored));
     }
 
-    /** Remembers which change each batch entry is; a failed batch throws an error naming them, without the driver's. */
+    /**
+     * Remembers which change each batch entry is; a failed batch throws an error naming them, without the driver's,
+     * and a written one is counted in {@code stored} (when given).
+     */
     static final class NamingStatement implements InvocationHandler {
         private final PreparedStatement statement;
+        private final StoredChanges stored;
         private final List<Change> changes = new ArrayList<>();
         private final List<UUID> ids = new ArrayList<>();
 
-        NamingStatement(PreparedStatement statement) {
+        NamingStatement(PreparedStatement statement, StoredChanges stored) {
             this.statement = statement;
+            this.stored = stored;
         }
 
         @Override
@@ -195,7 +267,12 @@ public final class ChangesSink {
                 case "executeBatch":
                 case "executeLargeBatch":
                     try {
-                        return call(statement, method, args);
+                        Object result = call(statement, method, args);
+                        // the sink's connections commit each statement: the batch is stored now
+                        if (stored != null) {
+                            stored.stored(changes);
+                        }
+                        return result;
                     } catch (SQLException e) {
                         throw failed(e);
                     } finally {

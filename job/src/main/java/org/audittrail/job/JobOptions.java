@@ -39,6 +39,10 @@ public class JobOptions {
                     + " dropped from it by hand (default 60000).")
     long publicationCheckIntervalMs;
 
+    @Option(names = "--slot-lag-interval-ms", defaultValue = "15000",
+            description = "How often the job queries the WAL the replication slot holds, for the metric replicationSlotLagBytes (default 15000).")
+    long slotLagIntervalMs;
+
     @Option(names = "--skip-setup", description = "Do not run setup before starting (for a role without setup's privileges).")
     boolean skipSetup;
 

@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
 /**
  * The Flink CDC incremental source over slot and publication {@code bemi}, with pgoutput, streaming only; a refused
  * start ({@link CaptureRefusedException}, {@link SlotInUseException}) surfaces as the task's failure rather than three
- * causes deep.
+ * causes deep. Its reader reports the WAL the slot holds in the gauge {@value SlotLag#METRIC}.
  */
 public final class WalSource implements Source<Change, SourceSplitBase, PendingSplitsState>, ResultTypeQueryable<Change> {
 
@@ -49,14 +49,16 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
     private final Database database;
     private final TableSelection tracked;
     private final long publicationCheckIntervalMs;
+    private final long slotLagIntervalMs;
 
     private WalSource(PostgresIncrementalSource<Change> source, ContextMessageDialect dialect, Database database,
-                      TableSelection tracked, long publicationCheckIntervalMs) {
+                      TableSelection tracked, long publicationCheckIntervalMs, long slotLagIntervalMs) {
         this.source = source;
         this.dialect = dialect;
         this.database = database;
         this.tracked = tracked;
         this.publicationCheckIntervalMs = publicationCheckIntervalMs;
+        this.slotLagIntervalMs = slotLagIntervalMs;
     }
 
     /**
@@ -64,9 +66,11 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
      * ({@code schema.table}) and in public, and of the context messages; see {@link ContextMessageDialect}.
      * The publication is the table filter, so a table that setup's event trigger adds to it is read at once; every
      * {@code publicationCheckIntervalMs} a {@link PublicationWatch} checks that the tables {@code tracked} selects are in it.
+     * The slot's lag in bytes is queried every {@code slotLagIntervalMs}.
      */
     public static WalSource create(Database source, Database destination, List<String> tables, TableSelection tracked,
-                                   boolean acceptLostChanges, long heartbeatIntervalMs, long publicationCheckIntervalMs) {
+                                   boolean acceptLostChanges, long heartbeatIntervalMs, long publicationCheckIntervalMs,
+                                   long slotLagIntervalMs) {
         Set<String> schemas = new TreeSet<>(Set.of("public"));
         tables.forEach(t -> schemas.add(t.substring(0, t.indexOf('.'))));
         String passwordReference = SourcePassword.newReference();
@@ -89,7 +93,7 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
         ContextMessageDialect dialect = new ContextMessageDialect(
                 config.create(0), passwordReference, source.password(), destination, acceptLostChanges);
         return new WalSource(new PostgresIncrementalSource<>(config, new ChangeDeserializer(), new PostgresOffsetFactory(), dialect), dialect,
-                source, tracked, publicationCheckIntervalMs);
+                source, tracked, publicationCheckIntervalMs, slotLagIntervalMs);
     }
 
     private static Properties debeziumProperties(long heartbeatIntervalMs) {
@@ -124,7 +128,9 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
         if (watch != null) {
             watch.start(context.metricGroup());
         }
-        return new Reader(source.createReader(context), watch);
+        SlotLag lag = new SlotLag(database, slotLagIntervalMs);
+        context.metricGroup().gauge(SlotLag.METRIC, lag);
+        return new Reader(source.createReader(context), watch, lag);
     }
 
     @Override
@@ -154,14 +160,16 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
         return source.getProducedType();
     }
 
-    /** The CDC reader, rethrowing a refused start itself instead of the fetcher failure that wraps it. */
+    /** The CDC reader, rethrowing a refused start itself instead of the fetcher failure that wraps it; runs the slot's lag gauge. */
     private static final class Reader implements SourceReader<Change, SourceSplitBase> {
         private final SourceReader<Change, SourceSplitBase> reader;
         private final PublicationWatch watch;
+        private final SlotLag lag;
 
-        Reader(SourceReader<Change, SourceSplitBase> reader, PublicationWatch watch) {
+        Reader(SourceReader<Change, SourceSplitBase> reader, PublicationWatch watch, SlotLag lag) {
             this.reader = reader;
             this.watch = watch;
+            this.lag = lag;
         }
 
         @Override
@@ -177,6 +185,7 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
         @Override
         public void start() {
             reader.start();
+            lag.start();
         }
 
         @Override
@@ -224,6 +233,7 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
             if (watch != null) {
                 watch.close();
             }
+            lag.close();
             reader.close();
         }
     }

@@ -1,7 +1,9 @@
 package org.audittrail.job;
 
+import org.apache.flink.runtime.util.EnvironmentInformation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,9 +17,16 @@ import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The database password and row data appear nowhere: not in the logs, not in what the web UI shows of the job. */
+/**
+ * The database passwords and row data appear nowhere: not in the logs, not in what the web UI shows of the job.
+ * Passwords come from files as well, and a password option never takes its value from the next argument.
+ */
 class SecretsITCase extends JobTestBase {
+
+    /** The destination role's password, another one no log line may contain. */
+    static final String DESTINATION_PASSWORD = "dest-pw-4b7d-never-logged";
 
     @BeforeAll
     static void createSchema() throws Exception {
@@ -32,11 +41,119 @@ class SecretsITCase extends JobTestBase {
                 "host replication all 127.0.0.1/32 scram-sha-256",
                 "host replication all ::1/128 scram-sha-256", ""));
         db.value("SELECT pg_reload_conf()");
+        // a destination with a role and password of its own, so each password file is shown to reach its database
+        db.execute("CREATE ROLE auditor LOGIN PASSWORD '" + DESTINATION_PASSWORD + "'", "CREATE DATABASE audit OWNER auditor");
+    }
+
+    /** A password file as secrets are mounted, a line break at its end (as echo writes it). */
+    private static Path passwordFile(String name, String password) throws Exception {
+        Path dir = Files.createDirectories(Path.of("target", "secrets"));
+        return Files.writeString(dir.resolve(name), password + "\n");
+    }
+
+    /** The source's settings without a password, then {@code extra}. */
+    private static String[] withoutPassword(String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("--db-host", "localhost", "--db-port", String.valueOf(db.port()),
+                "--db-name", "postgres", "--db-user", "postgres", "--destination-db-name", "audit", "--destination-db-user", "auditor"));
+        args.addAll(List.of(extra));
+        return args.toArray(new String[0]);
+    }
+
+    @Test
+    void passwordFilesWorkForSourceAndDestinationAsOptionsAndAsVariables() throws Exception {
+        Path source = passwordFile("db-password", TestDatabase.PASSWORD);
+        Path destination = passwordFile("destination-db-password", DESTINATION_PASSWORD);
+
+        // options: the job reads the source with one file's password and stores into audit, as auditor, with the other's
+        job.submit(withoutPassword("--db-password-file", source.toString(), "--destination-db-password-file=" + destination));
+        db.execute("INSERT INTO todo (task) VALUES ('from files')");
+        Database audit = new Database("localhost", db.port(), "audit", "auditor", DESTINATION_PASSWORD);
+        TestDatabase.poll(() -> count(audit, "SELECT count(*) FROM changes WHERE after->>'task' = 'from files'") == 1,
+                Duration.ofSeconds(60), "the change stored in audit");
+        job.cancel();
+
+        // variables, as the official PostgreSQL image takes them: setup connects to both databases with them
+        SetupITCase.Result setup = main(Map.of("DB_PASSWORD_FILE", source.toString(), "DESTINATION_DB_PASSWORD_FILE",
+                destination.toString()), withoutPassword("setup"));
+        assertThat(setup.exit()).as(setup.err()).isZero();
+        assertThat(setup.err()).contains("Setup done: source postgres@localhost:" + db.port() + "/postgres, destination auditor@localhost:"
+                + db.port() + "/audit").doesNotContain(TestDatabase.PASSWORD).doesNotContain(DESTINATION_PASSWORD);
+
+        // a wrong file is refused by the server, proof that the file is what is used
+        Path wrong = passwordFile("wrong-password", "not-the-password");
+        SetupITCase.Result refused = main(Map.of("DB_PASSWORD_FILE", source.toString(), "DESTINATION_DB_PASSWORD_FILE", wrong.toString()),
+                withoutPassword("setup"));
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("password authentication failed for user \"auditor\"");
+
+        // the variable and its _FILE form exclude each other, as in the PostgreSQL image; a missing file is named, not read
+        SetupITCase.Result both = main(Map.of("DB_PASSWORD", TestDatabase.PASSWORD, "DB_PASSWORD_FILE", source.toString()),
+                withoutPassword("setup"));
+        assertThat(both.exit()).isEqualTo(1);
+        assertThat(both.err()).contains("Both DB_PASSWORD and DB_PASSWORD_FILE are set, but they exclude each other")
+                .doesNotContain(TestDatabase.PASSWORD);
+        SetupITCase.Result missing = SetupITCase.run(withoutPassword("setup", "--db-password-file", "target/secrets/none"));
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err()).contains("Cannot read the password file target/secrets/none given by --db-password-file: NoSuchFileException");
+
+        Path log = Path.of("target", "test.log");
+        assertThat(Files.readString(log)).doesNotContain(TestDatabase.PASSWORD).doesNotContain(DESTINATION_PASSWORD);
+    }
+
+    @Test
+    void passwordOptionFollowedByItsValueIsRefusedWithoutRepeatingIt() throws Exception {
+        for (String option : List.of("--db-password", "--destination-db-password")) {
+            SetupITCase.Result result = SetupITCase.run(withoutPassword("setup", option, TestDatabase.PASSWORD));
+            assertThat(result.exit()).as(option).isEqualTo(2);
+            assertThat(result.err()).as(option)
+                    .contains(option + " takes its value only as " + option + "=<password>, in one argument")
+                    .contains(option + "-file=<file>")
+                    .doesNotContain(TestDatabase.PASSWORD);
+            // the job refuses it before it is built
+            assertThatThrownBy(() -> job.submit(withoutPassword(option, TestDatabase.PASSWORD)))
+                    .hasMessageContaining(option + " takes its value only as").hasMessageNotContaining(TestDatabase.PASSWORD);
+        }
+
+        // why: Flink's client logs the program arguments so, masking the one that names a password, never the next one
+        String marker = "shown-" + UUID.randomUUID();
+        Path log = Path.of("target", "test.log");
+        EnvironmentInformation.logEnvironmentInfo(LoggerFactory.getLogger(SecretsITCase.class), "Command Line Client",
+                new String[] {"--db-password=" + TestDatabase.PASSWORD, "--db-password", marker});
+        TestDatabase.poll(() -> read(log).contains(marker), Duration.ofSeconds(10), "the program arguments in the log");
+        assertThat(read(log)).doesNotContain(TestDatabase.PASSWORD);
+    }
+
+    /** Runs the jar's main in a new JVM with {@code environment}, as a container would; its exit code and output. */
+    private static SetupITCase.Result main(Map<String, String> environment, String... args) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()).redirectErrorStream(true);
+        List<String> command = new java.util.ArrayList<>(builder.command());
+        // picocli takes the subcommand first
+        List<String> rest = new java.util.ArrayList<>(List.of(args));
+        rest.remove("setup");
+        command.add("setup");
+        command.addAll(rest);
+        builder.command(command);
+        builder.environment().keySet().removeIf(name -> name.startsWith("DB_") || name.startsWith("DESTINATION_DB_"));
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(process.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        return new SetupITCase.Result(process.exitValue(), output);
+    }
+
+    private static long count(Database database, String sql) {
+        try (var c = database.connect(); var s = c.createStatement(); var rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (java.sql.SQLException e) {
+            return -1; // the table may not exist yet
+        }
     }
 
     @Test
     void passwordIsNeitherLoggedNorShown() throws Exception {
-        assertThat(SetupITCase.run(db.args("setup", "--db-password", "wrong")).err()).contains("password authentication failed");
+        assertThat(SetupITCase.run(db.args("setup", "--db-password=wrong")).err()).contains("password authentication failed");
         job.submit(db.args());
         db.execute("INSERT INTO todo (task) VALUES ('secret-free')");
         db.awaitChanges(1);

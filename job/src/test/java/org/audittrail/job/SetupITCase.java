@@ -185,7 +185,7 @@ class SetupITCase {
 
     @Test
     void unreachableDatabaseFailsClearlyWithoutThePassword() {
-        Result result = run(new String[] {"setup", "--db-host", "127.0.0.1", "--db-port", "1", "--db-password", TestDatabase.PASSWORD});
+        Result result = run(new String[] {"setup", "--db-host", "127.0.0.1", "--db-port", "1", "--db-password=" + TestDatabase.PASSWORD});
         assertThat(result.exit).isEqualTo(1);
         assertThat(result.err).contains("Cannot connect to postgres@127.0.0.1:1/postgres").doesNotContain(TestDatabase.PASSWORD);
     }

@@ -66,7 +66,7 @@ public final class TestDatabase implements AutoCloseable {
     public String[] args(String... extra) {
         List<String> args = new ArrayList<>(List.of(
                 "--db-host", "localhost", "--db-port", String.valueOf(port()),
-                "--db-name", "postgres", "--db-user", "postgres", "--db-password", PASSWORD));
+                "--db-name", "postgres", "--db-user", "postgres", "--db-password=" + PASSWORD));
         args.addAll(List.of(extra));
         return args.toArray(new String[0]);
     }

@@ -9,33 +9,57 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.core.execution.SavepointFormatType;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Runs the real job on a Flink MiniCluster: submit, checkpoint, cancel, restore. */
 final class TestJob {
 
-    /** A MiniCluster for an ITCase: one TaskManager, checkpoints kept under target/. */
+    /** Port of the Prometheus reporter of the cluster {@link #cluster()} made last (test classes run one after another). */
+    static int prometheusPort;
+
+    /** A MiniCluster for an ITCase: one TaskManager, checkpoints kept under target/, metrics also for Prometheus. */
     static MiniClusterExtension cluster() {
         Configuration config = new Configuration();
         config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Path.of("target", "checkpoints").toAbsolutePath().toUri().toString());
         config.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 3); // so a test can restore an older one
+        prometheusPort = freePort();
+        config.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        config.setString("metrics.reporter.prom.port", String.valueOf(prometheusPort));
+        // the web UI's metrics fetched every second rather than every 10, so tests see them sooner
+        config.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
         return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
                 .setNumberTaskManagers(1)
                 .setNumberSlotsPerTaskManager(4)
                 .setConfiguration(config)
                 .build());
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private final MiniCluster cluster;
@@ -104,6 +128,36 @@ final class TestJob {
             }
         }
         return sum;
+    }
+
+    /** One sample of a Prometheus scrape: metric name, labels, value. */
+    record Sample(String name, Map<String, String> labels, double value) {}
+
+    private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)\\})? (\\S+)");
+    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    /** The samples of this job in what Prometheus scrapes from the cluster's reporter now. */
+    List<Sample> prometheus() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                java.net.URI.create("http://localhost:" + prometheusPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        List<Sample> samples = new ArrayList<>();
+        for (String line : response.body().split("\n")) {
+            Matcher m = SAMPLE.matcher(line);
+            if (line.startsWith("#") || !m.matches()) {
+                continue;
+            }
+            Map<String, String> labels = new LinkedHashMap<>();
+            if (m.group(2) != null) {
+                Matcher l = LABEL.matcher(m.group(2));
+                while (l.find()) {
+                    labels.put(l.group(1), l.group(2));
+                }
+            }
+            if (id.toString().equals(labels.get("job_id"))) {
+                samples.add(new Sample(m.group(1), labels, Double.parseDouble(m.group(3))));
+            }
+        }
+        return samples;
     }
 
     private JsonNode get(HttpClient http, String path) throws Exception {

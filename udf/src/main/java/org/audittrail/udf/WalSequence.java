@@ -9,11 +9,15 @@ import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
 
 /**
- * Stamps each event read from the WAL with a strictly increasing sequence number, and emits it as the watermark.
+ * Stamps each event read from the WAL with its commit time in milliseconds, never lower than the stamp before, and
+ * emits the highest stamp as the watermark.
  *
  * <p>The WAL delivers each transaction whole, one after another, so a watermark past a transaction's last
  * event means that transaction has ended: the {@link ContextStitcher} clears its state on that event-time timer.
- * The sequence starts at the wall clock in microseconds, so it keeps increasing across restarts.
+ * Stamps never decrease in WAL order (commit times of concurrent transactions may, slightly), so a watermark above
+ * an event's stamp always comes after that event. Being epoch milliseconds of the commit, as Flink expects, they
+ * make Flink's own {@code currentEmitEventTimeLag} and {@code watermarkLag} of the WAL operator tell how far behind
+ * the source's commits the job reads.
  */
 public final class WalSequence implements WatermarkStrategy<Change> {
 
@@ -26,7 +30,9 @@ public final class WalSequence implements WatermarkStrategy<Change> {
 
             @Override
             public long extractTimestamp(Change change, long recordTimestamp) {
-                last = Math.max(last + 1, System.currentTimeMillis() * 1_000L);
+                // Change.committedAt is in microseconds; an event without a commit time takes the wall clock
+                long committed = change.committedAt > 0 ? Math.floorDiv(change.committedAt, 1_000L) : System.currentTimeMillis();
+                last = Math.max(last, committed);
                 return last;
             }
         };
