@@ -11,7 +11,7 @@ jvm_params=$(echo "$params" | head -n1)
 dynamic_configs=$(echo "$params" | tail -n +2 | head -n1)
 java_opts="$(flink_config env.java.opts.all) $(flink_config env.java.opts.jobmanager)"
 
-log="$FLINK_LOG_DIR/flink-$(id -un)-standalonesession-$(hostname).log"
+log="$FLINK_LOG_DIR/flink-$(id -un)-standalonesession-${HOSTNAME:-$(uname -n)}.log"
 echo "JobManager: logging to $log" >&2
 # word splitting of the option strings is wanted: each holds several JVM options
 # shellcheck disable=SC2086

@@ -12,7 +12,7 @@ dynamic_configs=$(echo "$params" | tail -n +2 | head -n1)
 java_opts="$(flink_config env.java.opts.all) $(flink_config env.java.opts.taskmanager)"
 
 # one log per TaskManager: several may run on one host
-log="$FLINK_LOG_DIR/flink-$(id -un)-taskexecutor-$$-$(hostname).log"
+log="$FLINK_LOG_DIR/flink-$(id -un)-taskexecutor-$$-${HOSTNAME:-$(uname -n)}.log"
 echo "TaskManager: logging to $log" >&2
 # word splitting of the option strings is wanted: each holds several JVM options
 # shellcheck disable=SC2086
