@@ -120,6 +120,8 @@ class ClusterE2EITCase {
         String checkpoint = newestCheckpoint(cluster.checkpoints().resolve(upgraded));
         jobManager = cluster.startJobManager();
         cluster.awaitTaskManagers(1);
+        // the TaskManager drops the lost JobManager's tasks within a heartbeat timeout; until then the new job would retry
+        db.awaitSlotInactive();
         String resumed = cluster.submit(JOB_JAR, checkpoint, args);
         cluster.awaitRunningAndCheckpointed(resumed, 0);
 
