@@ -11,8 +11,8 @@ FLINK_LOG_DIR=${FLINK_LOG_DIR:-$FLINK_HOME/log}
 export FLINK_HOME FLINK_BIN_DIR FLINK_CONF_DIR FLINK_LIB_DIR FLINK_PLUGINS_DIR FLINK_LOG_DIR
 
 if [[ -n "${JAVA_HOME:-}" ]]; then JAVA_RUN=$JAVA_HOME/bin/java; else JAVA_RUN=java; fi
-# the jars flink-dist would bundle, one by one; the JVM expands the wildcard
-FLINK_CLASSPATH="$FLINK_LIB_DIR/*"
+# the jars flink-dist would bundle, one by one, sorted as Flink's config.sh sorts lib/ (a wildcard's order is the file system's)
+FLINK_CLASSPATH=$(find "$FLINK_LIB_DIR" -maxdepth 1 -name '*.jar' | sort | paste -sd: -)
 mkdir -p "$FLINK_LOG_DIR"
 
 # Runs a BashJavaUtils command with the configuration and -D arguments given; prints its result lines, or fails with its output.
