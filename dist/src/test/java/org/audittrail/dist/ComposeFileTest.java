@@ -2,6 +2,7 @@ package org.audittrail.dist;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 import java.io.IOException;
@@ -128,9 +129,56 @@ class ComposeFileTest {
     }
 
     @Test
-    void entrypointScriptIsExecutableAndUsesTheConfigOfTheRepository() throws IOException {
+    void entrypointCopiesTheConfigAndResumesTheJobManagerFromTheNewestCheckpoint(@TempDir Path dir) throws Exception {
         Path script = ROOT.resolve("docker/flink-entrypoint.sh");
         assertThat(Files.isExecutable(script)).isTrue();
-        assertThat(Files.readString(script)).contains("/opt/audit-trail/flink-conf/config.yaml", "exec /docker-entrypoint.sh");
+        Path conf = Files.createDirectories(dir.resolve("repository-conf"));
+        Files.writeString(conf.resolve("config.yaml"), "parallelism:\n  default: 1\n");
+        Path home = Files.createDirectories(dir.resolve("flink/conf")).getParent();
+        Path checkpoints = dir.resolve("data/checkpoints/" + JOB_ID);
+        for (String checkpoint : List.of("chk-9", "chk-10")) {
+            Files.createDirectories(checkpoints.resolve(checkpoint));
+            Files.writeString(checkpoints.resolve(checkpoint).resolve("_metadata"), "");
+        }
+        Files.createDirectories(checkpoints.resolve("chk-11")); // one being written when the container died: no _metadata
+        // stands in for the image's entrypoint: prints what it is given
+        Path imageEntrypoint = dir.resolve("docker-entrypoint.sh");
+        Files.writeString(imageEntrypoint, "#!/usr/bin/env bash\necho \"$@\"\n");
+        imageEntrypoint.toFile().setExecutable(true);
+        Map<String, String> env = Map.of("FLINK_HOME", home.toString(), "AUDIT_TRAIL_FLINK_CONF", conf.toString(),
+                "FLINK_DATA_DIR", dir.resolve("data").toString(), "FLINK_IMAGE_ENTRYPOINT", imageEntrypoint.toString(),
+                "FLINK_USER", System.getProperty("user.name"), "AUDIT_TRAIL_JOB_ID", JOB_ID);
+
+        assertThat(run(script, env, "standalone-job", "--job-classname", "org.audittrail.job.AuditTrailJob"))
+                .isEqualTo("standalone-job --job-id " + JOB_ID + " --fromSavepoint file://" + checkpoints.resolve("chk-10")
+                        + " --job-classname org.audittrail.job.AuditTrailJob");
+        assertThat(home.resolve("conf/config.yaml")).hasSameTextualContentAs(conf.resolve("config.yaml"));
+        assertThat(run(script, env, "taskmanager")).isEqualTo("taskmanager");
+
+        deleteRecursively(checkpoints);
+        assertThat(run(script, env, "standalone-job", "--job-classname", "org.audittrail.job.AuditTrailJob"))
+                .as("a first start").isEqualTo("standalone-job --job-id " + JOB_ID + " --job-classname org.audittrail.job.AuditTrailJob");
+    }
+
+    private static final String JOB_ID = "a0d17a11a0d17a11a0d17a11a0d17a11";
+
+    /** Runs the script with {@code env} added, returns its standard output trimmed; fails unless it exits with 0. */
+    private static String run(Path script, Map<String, String> env, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(script.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        String out = new String(process.getInputStream().readAllBytes()).trim();
+        assertThat(process.waitFor()).as("exit of %s: %s", String.join(" ", command), out).isZero();
+        return out;
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        try (var paths = Files.walk(path)) {
+            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
     }
 }
