@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
-/** A real PostgreSQL server (embedded, wal_level logical) for tests and the demo. */
+/** A real PostgreSQL server (embedded, wal_level logical) for tests and the benchmarks; the demo has its own in demo/. */
 public final class TestDatabase implements AutoCloseable {
 
     /** A password no log line may ever contain; the embedded server trusts local logins, so any works. */

@@ -1,12 +1,16 @@
-package org.audittrail.job;
+package org.audittrail.demo;
 
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.audittrail.job.AuditTrailJob;
+import org.audittrail.job.JobOptions;
+import org.audittrail.job.Main;
 
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.HashSet;
 import java.util.List;
@@ -15,7 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Runs the job in a local Flink MiniCluster with the web UI on localhost:8081, until Ctrl-C.
+ * The demo and the local launcher: the job in a local Flink MiniCluster with the web UI on localhost:8081, until Ctrl-C.
  *
  * <p>{@code embedded}: on an embedded PostgreSQL with seed 003's todo table, making a few changes and
  * printing the rows of {@code changes} as they land. {@code local}: against the database given by DB_*.
@@ -24,10 +28,10 @@ public final class LocalRunner {
 
     public static void main(String[] args) throws Exception {
         boolean embedded = args.length == 0 || "embedded".equals(args[0]);
-        TestDatabase db = embedded ? TestDatabase.start() : null;
+        EmbeddedDatabase db = embedded ? EmbeddedDatabase.start() : null;
         String[] jobArgs = embedded ? db.args() : new String[0];
         if (embedded) {
-            db.executeFixture("fixtures/todo-schema.sql");
+            db.executeResource("demo/todo-schema.sql");
         }
 
         Configuration config = new Configuration();
@@ -74,7 +78,7 @@ public final class LocalRunner {
     }
 
     /** Prints each new row of changes until stopped. */
-    private static void printChanges(TestDatabase db, CountDownLatch stopped) throws InterruptedException {
+    private static void printChanges(EmbeddedDatabase db, CountDownLatch stopped) throws InterruptedException {
         Set<Object> seen = new HashSet<>(); // by id: the sink's subtasks store rows out of WAL order
         System.out.printf("%-12s %-6s %-9s %-45s %-45s %-30s %s%n",
                 "primary_key", "table", "operation", "before", "after", "context", "committed_at");
@@ -82,7 +86,7 @@ public final class LocalRunner {
             List<Map<String, Object>> rows;
             try {
                 rows = db.query("SELECT * FROM changes ORDER BY position");
-            } catch (IllegalStateException e) {
+            } catch (SQLException e) {
                 return; // the database is stopping
             }
             for (Map<String, Object> row : rows) {
