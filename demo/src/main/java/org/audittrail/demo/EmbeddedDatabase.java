@@ -46,7 +46,7 @@ final class EmbeddedDatabase implements AutoCloseable {
     /** The job's command-line arguments for this server. */
     String[] args() {
         return new String[] {"--db-host", "localhost", "--db-port", String.valueOf(port()),
-                "--db-name", "postgres", "--db-user", "postgres", "--db-password", PASSWORD};
+                "--db-name", "postgres", "--db-user", "postgres", "--db-password=" + PASSWORD};
     }
 
     private Connection connect() throws SQLException {
