@@ -164,14 +164,18 @@ BEGIN
   DECLARE
     _bemi_metadata text := split_part(split_part(current_query(), '/*Bemi ', 2), ' Bemi*/', 1);
     _bemi_row text;
+    _bemi_table record;
   BEGIN
     IF _bemi_metadata <> '' OR current_setting('audit_trail.context_sent', true) = 'on' THEN
       -- only a row of a permanent table reaches the WAL; named as the WAL names it, a partition's under its root
-      SELECT json_build_array(TG_OP, n.nspname, r.relname)::text INTO _bemi_row
-        FROM pg_class c
-        JOIN pg_class r ON r.oid = CASE WHEN c.relispartition THEN pg_partition_root(c.oid) ELSE c.oid END
-        JOIN pg_namespace n ON n.oid = r.relnamespace
-       WHERE c.oid = TG_RELID AND c.relkind = 'r' AND c.relpersistence = 'p';
+      SELECT c.relispartition, c.relkind = 'r' AND c.relpersistence = 'p' AS logged INTO _bemi_table
+        FROM pg_class c WHERE c.oid = TG_RELID;
+      IF _bemi_table.logged AND _bemi_table.relispartition THEN
+        SELECT json_build_array(TG_OP, n.nspname, r.relname)::text INTO _bemi_row
+          FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE r.oid = pg_partition_root(TG_RELID);
+      ELSIF _bemi_table.logged THEN
+        _bemi_row := json_build_array(TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME)::text;
+      END IF;
       IF _bemi_row IS NOT NULL THEN
         PERFORM pg_logical_emit_message(true, 'audit-trail-row', _bemi_row);
         IF _bemi_metadata <> '' THEN
