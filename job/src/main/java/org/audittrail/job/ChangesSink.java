@@ -82,6 +82,8 @@ public final class ChangesSink {
                                 .withProperty("reWriteBatchedInserts", "true")
                                 // row values stay out of pgjdbc's exceptions, so out of logs and the web UI
                                 .withProperty(Database.LOG_SERVER_ERROR_DETAIL, "false")
+                                // unnamed statements only, so it works through PgBouncer in transaction mode
+                                .withProperty(Database.PREPARE_THRESHOLD, "0")
                                 .build()), stored));
     }
 

@@ -11,6 +11,12 @@ public final class Database implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * pgjdbc's count of executions after which a statement is prepared on the server; 0 never does, as a named
+     * prepared statement lives on one server connection, which a pooler in transaction mode (PgBouncer) does not keep.
+     */
+    static final String PREPARE_THRESHOLD = "prepareThreshold";
+
     /** pgjdbc's switch for putting parameter values and the server's DETAIL and WHERE into its exception messages. */
     static final String LOG_SERVER_ERROR_DETAIL = "logServerErrorDetail";
 
@@ -62,6 +68,8 @@ public final class Database implements Serializable {
         properties.setProperty("ApplicationName", "audit-trail");
         // row data never in exceptions: the server's DETAIL ("Failing row contains ...") and WHERE quote values
         properties.setProperty(LOG_SERVER_ERROR_DETAIL, "false");
+        // works through a pooler in transaction mode: no statement outlives its transaction
+        properties.setProperty(PREPARE_THRESHOLD, "0");
         try {
             return DriverManager.getConnection(jdbcUrl(), properties);
         } catch (SQLException e) {

@@ -1,0 +1,62 @@
+package org.audittrail.job;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The destination behind PgBouncer in transaction pooling mode: setup and the sink work there, and store each change once. */
+class PgBouncerITCase extends JobTestBase {
+
+    private static PgBouncer bouncer;
+
+    @BeforeAll
+    static void startPgBouncer() throws Exception {
+        db.executeFixture("fixtures/todo-schema.sql");
+        db.execute("CREATE DATABASE audit");
+        bouncer = PgBouncer.start(db.port());
+    }
+
+    @AfterAll
+    static void stopPgBouncer() throws Exception {
+        if (bouncer != null) {
+            bouncer.close();
+        }
+    }
+
+    @Test
+    void changesAreStoredOnceThroughTransactionPooling() throws Exception {
+        // the source stays direct: replication cannot go through a pooler
+        job.submit(db.args("--destination-db-host", "127.0.0.1", "--destination-db-port", String.valueOf(bouncer.port()),
+                "--destination-db-name", "audit", "--batch-size", "20", "--checkpoint-interval-ms", "500"));
+        int rows = 0;
+        for (int t = 0; t < 30; t++) {
+            db.execute("INSERT INTO todo (task) SELECT 'pooled ' || i FROM generate_series(1, 20) i");
+            rows += 20;
+        }
+        Database audit = new Database("localhost", db.port(), "audit", "postgres", TestDatabase.PASSWORD);
+        String count = "SELECT count(*) AS n, count(DISTINCT after->>'id') AS ids FROM changes WHERE after->>'task' LIKE 'pooled %'";
+        int expected = rows;
+        TestDatabase.poll(() -> count(audit, count) >= expected, Duration.ofSeconds(90), expected + " changes in audit");
+        job.checkpoint();
+
+        assertThat(List.of(count(audit, count), count(audit, count.replace("count(*) AS n, ", ""))))
+                .as("each change once").containsExactly((long) rows, (long) rows);
+        assertThat(job.failures()).as("no failed batch, no lost prepared statement").isEmpty();
+        // the job's destination connections went through PgBouncer, which logs each login
+        assertThat(bouncer.log()).contains("login attempt: db=audit user=postgres");
+    }
+
+    private static long count(Database database, String sql) {
+        try (var c = database.connect(); var s = c.createStatement(); var rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (java.sql.SQLException e) {
+            return 0; // the table may not exist yet
+        }
+    }
+}
