@@ -6,7 +6,8 @@ DO $$
 BEGIN
   IF current_setting('wal_level') <> 'logical' THEN
     RAISE EXCEPTION 'wal_level is %, but logical replication needs logical', current_setting('wal_level')
-      USING HINT = 'Run ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL.';
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Run ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL (managed platforms: see the README).';
   END IF;
 END
 $$;

@@ -55,29 +55,39 @@ public final class Setup {
      */
     public static List<String> prepareSource(Database source, TableSelection tables) {
         List<String> notices = new ArrayList<>();
+        String what = "Setting up the source database " + source;
         try (Connection c = source.connect()) {
-            runScript(c, "source-setup.sql", notices);
-            Capture capture = capture(c, tables);
-            // the script has said it of the tables of public
-            capture.untrackable().stream().filter(notice -> !notice.startsWith("Not tracking public.")).forEach(notices::add);
-            for (String table : capture.tracked()) {
-                prepareTracked(c, table);
+            try {
+                runScript(c, "source-setup.sql", notices);
+                Capture capture = capture(c, tables);
+                // the script has said it of the tables of public
+                capture.untrackable().stream().filter(notice -> !notice.startsWith("Not tracking public.")).forEach(notices::add);
+                for (String table : capture.tracked()) {
+                    prepareTracked(c, table);
+                }
+                syncPublication(c, capture.read(), notices);
+                return notices;
+            } catch (SQLException e) {
+                throw failure(what, e, Platform.detect(c), source.user());
             }
-            syncPublication(c, capture.read(), notices);
-            return notices;
         } catch (SQLException e) {
-            throw failure("Setting up the source database " + source, e);
+            throw failure(what, e);
         }
     }
 
     /** Runs {@code sql/destination.sql}: the partitioned changes table, its indexes and routines; returns its notices. */
     public static List<String> prepareDestination(Database destination) {
         List<String> notices = new ArrayList<>();
+        String what = "Setting up the destination database " + destination;
         try (Connection c = destination.connect()) {
-            runScript(c, "destination.sql", notices);
-            return notices;
+            try {
+                runScript(c, "destination.sql", notices);
+                return notices;
+            } catch (SQLException e) {
+                throw failure(what, e, Platform.detect(c), destination.user());
+            }
         } catch (SQLException e) {
-            throw failure("Setting up the destination database " + destination, e);
+            throw failure(what, e);
         }
     }
 
@@ -275,22 +285,35 @@ public final class Setup {
 
     /** A failure with PostgreSQL's own message and hint, and what to do about a missing privilege. */
     static SetupException failure(String what, SQLException e) {
+        return failure(what, e, Platform.SELF_MANAGED, null);
+    }
+
+    /**
+     * A failure with PostgreSQL's own message and hint; a wrong wal_level and a missing privilege of {@code user} say
+     * the steps of the platform the server runs on.
+     */
+    static SetupException failure(String what, SQLException e, Platform platform, String user) {
         StringBuilder message = new StringBuilder(what).append(" failed: ");
         ServerErrorMessage server = e instanceof PSQLException ? ((PSQLException) e).getServerErrorMessage() : null;
         if (server != null) {
             message.append(server.getMessage());
-            if (server.getHint() != null) {
+            // source-setup.sql's hint is the self-managed server's step
+            if (WAL_LEVEL_STATE.equals(e.getSQLState()) && server.getMessage().startsWith("wal_level is ")) {
+                message.append(". ").append(platform.walLevelSteps());
+            } else if (server.getHint() != null) {
                 message.append(". ").append(server.getHint());
             }
         } else {
             message.append(e.getMessage());
         }
         if ("42501".equals(e.getSQLState())) {
-            message.append(". The user lacks a privilege: run setup as the database owner or a superuser"
-                    + " (it needs REPLICATION, CREATE on the database, and ownership of the tracked tables).");
+            message.append(". ").append(platform.privilegeSteps(user));
         }
         return new SetupException(message.toString(), e);
     }
+
+    /** The SQLSTATE source-setup.sql raises a wrong wal_level with: object_not_in_prerequisite_state. */
+    static final String WAL_LEVEL_STATE = "55000";
 
     /** A setup step failed; the message says what to do. */
     public static final class SetupException extends RuntimeException {
