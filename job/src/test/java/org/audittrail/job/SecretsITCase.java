@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The database passwords and row data appear nowhere: not in the logs, not in what the web UI shows of the job.
- * Passwords come from files as well, and a password option never takes its value from the next argument.
+ * Passwords come from files as well, and a password option never takes its value from the next argument; nor does a
+ * client key's passphrase option (TlsITCase shows the passphrase kept out of logs and the web UI).
  */
 class SecretsITCase extends JobTestBase {
 
@@ -102,7 +103,8 @@ class SecretsITCase extends JobTestBase {
 
     @Test
     void passwordOptionFollowedByItsValueIsRefusedWithoutRepeatingIt() throws Exception {
-        for (String option : List.of("--db-password", "--destination-db-password")) {
+        // a client key's passphrase is a secret as a password is
+        for (String option : List.of("--db-password", "--destination-db-password", "--db-sslpassword", "--destination-db-sslpassword")) {
             SetupITCase.Result result = SetupITCase.run(withoutPassword("setup", option, TestDatabase.PASSWORD));
             assertThat(result.exit()).as(option).isEqualTo(2);
             assertThat(result.err()).as(option)
