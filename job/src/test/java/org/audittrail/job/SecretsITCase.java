@@ -126,7 +126,7 @@ class SecretsITCase extends JobTestBase {
     }
 
     /** Runs the jar's main in a new JVM with {@code environment}, as a container would; its exit code and output. */
-    private static SetupITCase.Result main(Map<String, String> environment, String... args) throws Exception {
+    static SetupITCase.Result main(Map<String, String> environment, String... args) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()).redirectErrorStream(true);
         List<String> command = new java.util.ArrayList<>(builder.command());

@@ -161,19 +161,26 @@ class TlsITCase extends JobTestBase {
 
     @Test
     void jobCapturesOverVerifiedTlsWithClientCertificatesAndKeepsThePassphraseSecret() throws Exception {
+        Database audit = new Database("localhost", db.port(), "tls_audit", "postgres", "");
         // source: the passphrase-protected PKCS-12 key from a file; destination: its own settings, the PKCS-8 key
-        String[] args = {"--db-host", "localhost", "--db-port", String.valueOf(db.port()), "--db-name", "postgres",
-                "--db-user", USER, "--db-sslmode", "verify-full", "--db-sslrootcert", ca.toString(), "--db-sslcert",
-                clientCert.toString(), "--db-sslkey", clientP12.toString(), "--db-sslpassword-file", keyPasswordFile.toString(),
-                "--destination-db-name", "tls_audit", "--destination-db-sslmode=verify-full",
-                "--destination-db-sslrootcert=" + ca, "--destination-db-sslcert=" + clientCert,
-                "--destination-db-sslkey=" + clientKey};
-        SetupITCase.Result setup = SetupITCase.run(withSetup(args));
+        String[] args = args("--db-sslpassword-file", keyPasswordFile.toString());
+        // setup, an admin command, with libpq's variables as a container gets them
+        SetupITCase.Result setup = SecretsITCase.main(Map.of("DB_HOST", "localhost", "DB_PORT", String.valueOf(db.port()),
+                "DB_USER", USER, "DB_SSLMODE", "verify-full", "DB_SSLROOTCERT", ca.toString(), "DB_SSLCERT", clientCert.toString(),
+                "DB_SSLKEY", clientP12.toString(), "DB_SSLPASSWORD_FILE", keyPasswordFile.toString(),
+                "DESTINATION_DB_NAME", "tls_audit", "DESTINATION_DB_SSLKEY", clientKey.toString()), "setup");
         assertThat(setup.exit()).as(setup.err()).isZero();
+        assertThat(setup.err()).contains("Setup done: source " + USER + "@localhost:" + db.port() + "/postgres, destination "
+                + USER + "@localhost:" + db.port() + "/tls_audit").doesNotContain(KEY_PASSWORD);
+        // setup created changes in tls_audit: its connection there, as the certificate-only role, passed TLS
+        assertThat(count(audit, "SELECT count(*) FROM changes")).isZero();
+        // a wrong passphrase is refused, and not shown
+        SetupITCase.Result wrongPassphrase = SetupITCase.run(withSetup(args("--db-sslpassword=not-the-passphrase")));
+        assertThat(wrongPassphrase.exit()).isEqualTo(1);
+        assertThat(wrongPassphrase.err()).contains("Cannot connect to " + USER + "@localhost").doesNotContain(KEY_PASSWORD);
 
         job.submit(args);
         db.execute("INSERT INTO todo (task) VALUES ('over tls')");
-        Database audit = new Database("localhost", db.port(), "tls_audit", "postgres", "");
         TestDatabase.poll(() -> count(audit, "SELECT count(*) FROM changes WHERE after->>'task' = 'over tls'") == 1,
                 Duration.ofSeconds(60), "the change stored in tls_audit");
 
@@ -195,6 +202,18 @@ class TlsITCase extends JobTestBase {
             assertThat(response.body()).as(path).doesNotContain(KEY_PASSWORD);
         }
         assertThat(Files.readString(Path.of("target", "test.log"))).contains("Capturing").doesNotContain(KEY_PASSWORD);
+    }
+
+    /** The job's options: verify-full, the PKCS-12 key, given the passphrase by {@code passphrase}; the destination's own, the PKCS-8 key. */
+    private static String[] args(String... passphrase) {
+        List<String> args = new java.util.ArrayList<>(List.of("--db-host", "localhost", "--db-port", String.valueOf(db.port()),
+                "--db-name", "postgres", "--db-user", USER, "--db-sslmode", "verify-full", "--db-sslrootcert", ca.toString(),
+                "--db-sslcert", clientCert.toString(), "--db-sslkey", clientP12.toString(),
+                "--destination-db-name", "tls_audit", "--destination-db-sslmode=verify-full",
+                "--destination-db-sslrootcert=" + ca, "--destination-db-sslcert=" + clientCert,
+                "--destination-db-sslkey=" + clientKey));
+        args.addAll(List.of(passphrase));
+        return args.toArray(new String[0]);
     }
 
     private static String[] withSetup(String[] args) {
