@@ -84,6 +84,11 @@ public final class Tls implements Serializable {
         if (message.contains("could not be verified by hostnameverifier")) {
             return " (the server's certificate does not name host " + host + ": connect by a name it holds)";
         }
+        // pgjdbc reports a PKCS-12 file it cannot open, a wrong passphrase among the causes, as a missing X.509 factory
+        if (key != null && (message.contains("X.509 CertificateFactory not available") || message.contains("SSL key file"))) {
+            return " (the client key sslkey " + key + " could not be read: check its passphrase, and that it is PKCS-8 DER"
+                    + " (.pk8) or PKCS-12 (.p12), as pgjdbc reads keys)";
+        }
         return "";
     }
 
