@@ -31,6 +31,8 @@ import java.util.Set;
  *   <li>{@code --destination-db-host}, {@code --destination-db-port}, {@code --destination-db-name},
  *       {@code --destination-db-user}, {@code --destination-db-password} (DESTINATION_DB_*): where {@code changes}
  *       lives; each defaults to the source's setting.</li>
+ *   <li>{@code --db-sslmode} (DB_SSLMODE, prefer), {@code --db-sslrootcert}, {@code --db-sslcert}, {@code --db-sslkey},
+ *       {@code --db-sslpassword-file} (DB_SSLROOTCERT, ...), and the same with {@code --destination-}: TLS as libpq has it.</li>
  *   <li>{@code --tables} (TRACK_TABLES, public.*) and {@code --exclude-tables} (EXCLUDE_TABLES): the tracked tables,
  *       comma-separated {@code schema.table} patterns with {@code *} wildcards.</li>
  *   <li>{@code --ignore-columns} (IGNORE_COLUMNS): ignore-change columns, {@code schema.table.column},

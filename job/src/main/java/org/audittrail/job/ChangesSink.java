@@ -64,6 +64,20 @@ public final class ChangesSink {
 
     /** The JDBC sink; {@code stored}, where given, counts each batch it writes. */
     static JdbcSink<Change> jdbcSink(Database destination, int batchSize, long flushIntervalMs, StoredChanges stored) {
+        JdbcConnectionOptions.JdbcConnectionOptionsBuilder connection = new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
+                .withUrl(destination.jdbcUrl())
+                .withDriverName("org.postgresql.Driver")
+                .withUsername(destination.user())
+                .withPassword(destination.password())
+                .withProperty("ApplicationName", "audit-trail")
+                // one multi-row INSERT per batch rather than one round trip per change
+                .withProperty("reWriteBatchedInserts", "true")
+                // row values stay out of pgjdbc's exceptions, so out of logs and the web UI
+                .withProperty(Database.LOG_SERVER_ERROR_DETAIL, "false")
+                // unnamed statements only, so it works through PgBouncer in transaction mode
+                .withProperty(Database.PREPARE_THRESHOLD, "0");
+        // the same TLS as setup's and the admin commands' connections to the destination
+        destination.tls().driverProperties(destination.tls().keyPassword()).forEach(connection::withProperty);
         return JdbcSink.<Change>builder()
                 .withQueryStatement(INSERT, new ChangeStatement())
                 .withExecutionOptions(JdbcExecutionOptions.builder()
@@ -71,20 +85,7 @@ public final class ChangesSink {
                         .withBatchIntervalMs(flushIntervalMs)
                         .withMaxRetries(5)
                         .build())
-                .buildAtLeastOnce(new NamingConnections(new SimpleJdbcConnectionProvider(
-                        new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                                .withUrl(destination.jdbcUrl())
-                                .withDriverName("org.postgresql.Driver")
-                                .withUsername(destination.user())
-                                .withPassword(destination.password())
-                                .withProperty("ApplicationName", "audit-trail")
-                                // one multi-row INSERT per batch rather than one round trip per change
-                                .withProperty("reWriteBatchedInserts", "true")
-                                // row values stay out of pgjdbc's exceptions, so out of logs and the web UI
-                                .withProperty(Database.LOG_SERVER_ERROR_DETAIL, "false")
-                                // unnamed statements only, so it works through PgBouncer in transaction mode
-                                .withProperty(Database.PREPARE_THRESHOLD, "0")
-                                .build()), stored));
+                .buildAtLeastOnce(new NamingConnections(new SimpleJdbcConnectionProvider(connection.build()), stored));
     }
 
     /**

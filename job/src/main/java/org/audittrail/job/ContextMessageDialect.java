@@ -44,24 +44,36 @@ public class ContextMessageDialect extends PostgresDialect {
 
     private final String passwordReference;
     private final String password;
+    private final String keyPasswordReference;
+    private final String keyPassword;
     private final Database destination;
     private final String database;
     private final boolean acceptLostChanges;
 
     /**
-     * {@code sourceConfig} holds {@code passwordReference} as its password; {@code password} is the real one.
+     * {@code sourceConfig} holds {@code passwordReference} as its password; {@code password} is the real one. Likewise
+     * {@code keyPasswordReference} stands for the client key's passphrase {@code keyPassword} (both null without one).
      * {@code destination} is where the job stores changes, consulted to tell why a restore is refused; unless
      * {@code acceptLostChanges}, reading refuses to start where changes may have been lost (see {@link #createFetchTask}).
      */
     public ContextMessageDialect(PostgresSourceConfig sourceConfig, String passwordReference, String password,
-                                 Database destination, boolean acceptLostChanges) {
+                                 String keyPasswordReference, String keyPassword, Database destination, boolean acceptLostChanges) {
         super(sourceConfig);
         this.passwordReference = passwordReference;
         this.password = password;
+        this.keyPasswordReference = keyPasswordReference;
+        this.keyPassword = keyPassword;
         this.destination = destination;
         this.database = sourceConfig.getDatabaseList().get(0);
         this.acceptLostChanges = acceptLostChanges;
+        registerPasswords();
+    }
+
+    private void registerPasswords() {
         SourcePassword.register(passwordReference, password);
+        if (keyPasswordReference != null) {
+            SourcePassword.register(keyPasswordReference, keyPassword);
+        }
     }
 
     /**
@@ -167,7 +179,7 @@ public class ContextMessageDialect extends PostgresDialect {
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
         // every JVM that runs the source (JobManager's enumerator, TaskManagers' readers) gets its copy here
-        SourcePassword.register(passwordReference, password);
+        registerPasswords();
     }
 
     @Override
@@ -186,6 +198,13 @@ public class ContextMessageDialect extends PostgresDialect {
                 config.setConnectionTimeout(sourceConfig.getConnectTimeout().toMillis());
                 config.setDriverClassName(sourceConfig.getDriverClassName());
                 config.addDataSourceProperty(SourcePassword.PLUGIN_PROPERTY, SourcePassword.class.getName());
+                // the stock pool's URL has no TLS settings: the same as Debezium's connections get
+                sourceConfig.getDbzProperties().forEach((name, value) -> {
+                    String property = name.toString();
+                    if (property.startsWith(WalSource.DATABASE_PREFIX + "ssl")) {
+                        config.addDataSourceProperty(property.substring(WalSource.DATABASE_PREFIX.length()), value);
+                    }
+                });
                 return new HikariDataSource(config);
             }
         };

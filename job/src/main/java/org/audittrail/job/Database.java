@@ -25,8 +25,14 @@ public final class Database implements Serializable {
     private final String name;
     private final String user;
     private final String password;
+    private final Tls tls;
 
     public Database(String host, int port, String name, String user, String password) {
+        this(host, port, name, user, password, Tls.PREFER);
+    }
+
+    public Database(String host, int port, String name, String user, String password, Tls tls) {
+        this.tls = tls;
         this.host = host;
         this.port = port;
         this.name = name;
@@ -55,6 +61,11 @@ public final class Database implements Serializable {
         return password;
     }
 
+    /** How connections use TLS; the same for every connection to this database. */
+    public Tls tls() {
+        return tls;
+    }
+
     /** The JDBC URL, without credentials. */
     public String jdbcUrl() {
         return "jdbc:postgresql://" + host + ":" + port + "/" + name;
@@ -66,6 +77,7 @@ public final class Database implements Serializable {
         properties.setProperty("user", user);
         properties.setProperty("password", password);
         properties.setProperty("ApplicationName", "audit-trail");
+        tls.addTo(properties);
         // row data never in exceptions: the server's DETAIL ("Failing row contains ...") and WHERE quote values
         properties.setProperty(LOG_SERVER_ERROR_DETAIL, "false");
         // works through a pooler in transaction mode: no statement outlives its transaction
@@ -73,7 +85,8 @@ public final class Database implements Serializable {
         try {
             return DriverManager.getConnection(jdbcUrl(), properties);
         } catch (SQLException e) {
-            throw new SQLException("Cannot connect to " + this + ": " + e.getMessage(), e.getSQLState(), e);
+            // the TLS settings tell which CA, host name or client certificate a refused handshake was checked against
+            throw new SQLException("Cannot connect to " + this + " (" + tls + "): " + e.getMessage() + tls.hint(e, host), e.getSQLState(), e);
         }
     }
 

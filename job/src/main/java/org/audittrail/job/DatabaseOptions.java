@@ -9,7 +9,9 @@ import java.nio.file.Path;
 /**
  * Source and destination connection options; every one defaults to the environment variable Bemi's container reads.
  * Passwords also come from files ({@code --db-password-file}, {@code DB_PASSWORD_FILE}), as the official PostgreSQL
- * image takes them, and a password option only as {@code --db-password=<value>} (see {@link PasswordValue}).
+ * image takes them, and a password option only as {@code --db-password=<value>} (see {@link PasswordValue}). TLS
+ * settings are libpq's ({@code DB_SSLMODE}, {@code DB_SSLROOTCERT}, {@code DB_SSLCERT}, {@code DB_SSLKEY}); a key's
+ * passphrase is taken as a password is.
  */
 public class DatabaseOptions {
 
@@ -53,8 +55,69 @@ public class DatabaseOptions {
             description = "File holding the destination password (DESTINATION_DB_PASSWORD_FILE).")
     Path destinationPasswordFile;
 
+    @Option(names = "--db-sslmode", defaultValue = "${env:DB_SSLMODE:-prefer}",
+            description = "Source TLS mode, as libpq's: disable, allow, prefer, require, verify-ca, verify-full (DB_SSLMODE, default prefer; verify-full recommended).")
+    String sslMode;
+
+    @Option(names = "--db-sslrootcert", paramLabel = "<file>", defaultValue = "${env:DB_SSLROOTCERT}",
+            description = "CA certificate(s), PEM, the source server's certificate is checked against (DB_SSLROOTCERT).")
+    String sslRootCert;
+
+    @Option(names = "--db-sslcert", paramLabel = "<file>", defaultValue = "${env:DB_SSLCERT}",
+            description = "Client certificate, PEM, for the source's cert authentication (DB_SSLCERT).")
+    String sslCert;
+
+    @Option(names = "--db-sslkey", paramLabel = "<file>", defaultValue = "${env:DB_SSLKEY}",
+            description = "Client key (DB_SSLKEY), as pgjdbc reads it: PKCS-8 DER (.pk8) or PKCS-12 (.p12, alias user).")
+    String sslKey;
+
+    @Option(names = "--db-sslpassword", paramLabel = "<passphrase>", preprocessor = PasswordValue.class,
+            description = "Passphrase of the source's client key (DB_SSLPASSWORD), only as --db-sslpassword=<passphrase>; prefer a file.")
+    String sslPassword;
+
+    @Option(names = "--db-sslpassword-file", paramLabel = "<file>",
+            description = "File holding the passphrase of the source's client key (DB_SSLPASSWORD_FILE).")
+    Path sslPasswordFile;
+
+    @Option(names = "--destination-db-sslmode", defaultValue = "${env:DESTINATION_DB_SSLMODE}",
+            description = "Destination TLS mode (DESTINATION_DB_SSLMODE, default the source's).")
+    String destinationSslMode;
+
+    @Option(names = "--destination-db-sslrootcert", paramLabel = "<file>", defaultValue = "${env:DESTINATION_DB_SSLROOTCERT}",
+            description = "Destination CA certificate(s) (DESTINATION_DB_SSLROOTCERT, default the source's).")
+    String destinationSslRootCert;
+
+    @Option(names = "--destination-db-sslcert", paramLabel = "<file>", defaultValue = "${env:DESTINATION_DB_SSLCERT}",
+            description = "Destination client certificate (DESTINATION_DB_SSLCERT, default the source's).")
+    String destinationSslCert;
+
+    @Option(names = "--destination-db-sslkey", paramLabel = "<file>", defaultValue = "${env:DESTINATION_DB_SSLKEY}",
+            description = "Destination client key (DESTINATION_DB_SSLKEY, default the source's).")
+    String destinationSslKey;
+
+    @Option(names = "--destination-db-sslpassword", paramLabel = "<passphrase>", preprocessor = PasswordValue.class,
+            description = "Passphrase of the destination's client key (DESTINATION_DB_SSLPASSWORD, default the source's),"
+                    + " only as --destination-db-sslpassword=<passphrase>.")
+    String destinationSslPassword;
+
+    @Option(names = "--destination-db-sslpassword-file", paramLabel = "<file>",
+            description = "File holding the passphrase of the destination's client key (DESTINATION_DB_SSLPASSWORD_FILE).")
+    Path destinationSslPasswordFile;
+
     public Database source() {
-        return new Database(host, port, name, user, sourcePassword());
+        return new Database(host, port, name, user, sourcePassword(), sourceTls());
+    }
+
+    private Tls sourceTls() {
+        return new Tls(sslMode, sslRootCert, sslCert, sslKey, password("--db-sslpassword", sslPassword, sslPasswordFile, "DB_SSLPASSWORD"));
+    }
+
+    /** The destination's TLS; each setting not given is the source's. */
+    private Tls destinationTls() {
+        String keyPassword = password("--destination-db-sslpassword", destinationSslPassword, destinationSslPasswordFile,
+                "DESTINATION_DB_SSLPASSWORD");
+        return new Tls(or(destinationSslMode, sslMode), or(destinationSslRootCert, sslRootCert), or(destinationSslCert, sslCert),
+                or(destinationSslKey, sslKey), keyPassword == null ? sourceTls().keyPassword() : keyPassword);
     }
 
     /** The destination; each setting not given is the source's, so by default changes are stored in the source database. */
@@ -65,7 +128,8 @@ public class DatabaseOptions {
                 or(destinationName, name),
                 or(destinationUser, user),
                 or(password("--destination-db-password", destinationPassword, destinationPasswordFile, "DESTINATION_DB_PASSWORD"),
-                        sourcePassword()));
+                        sourcePassword()),
+                destinationTls());
     }
 
     private String sourcePassword() {

@@ -5,6 +5,10 @@ import org.postgresql.plugin.AuthenticationRequestType;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.PSQLState;
 
+import javax.security.auth.callback.Callback;
+import javax.security.auth.callback.CallbackHandler;
+import javax.security.auth.callback.PasswordCallback;
+import javax.security.auth.callback.UnsupportedCallbackException;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
@@ -43,9 +47,42 @@ public final class SourcePassword implements AuthenticationPlugin {
     public char[] getPassword(AuthenticationRequestType type) throws PSQLException {
         String password = PASSWORDS.get(reference);
         if (password == null) {
-            throw new PSQLException("The source password was not handed to this JVM: pgjdbc and the job must be"
-                    + " loaded by the same class loader (keep pgjdbc out of Flink's lib/)", PSQLState.CONNECTION_REJECTED);
+            throw new PSQLException(notHanded("source password"), PSQLState.CONNECTION_REJECTED);
         }
         return password.toCharArray();
+    }
+
+    private static String notHanded(String what) {
+        return "The " + what + " was not handed to this JVM: pgjdbc and the job must be"
+                + " loaded by the same class loader (keep pgjdbc out of Flink's lib/)";
+    }
+
+    /** pgjdbc's {@code sslpasswordcallback}: resolves the reference that stands for the client key's passphrase. */
+    public static final class KeyPassword implements CallbackHandler {
+
+        /** The pgjdbc property naming this callback. */
+        static final String CALLBACK_PROPERTY = "sslpasswordcallback";
+
+        private final String reference;
+
+        /** Called by pgjdbc with the connection's properties, whose {@code sslpassword} is the reference. */
+        public KeyPassword(Properties info) {
+            this.reference = info.getProperty("sslpassword", "");
+        }
+
+        @Override
+        public void handle(Callback[] callbacks) throws UnsupportedCallbackException {
+            for (Callback callback : callbacks) {
+                if (!(callback instanceof PasswordCallback passwordCallback)) {
+                    throw new UnsupportedCallbackException(callback);
+                }
+                String password = PASSWORDS.get(reference);
+                if (password == null) {
+                    // pgjdbc reports the handler's failure as "Could not read password for SSL key file"
+                    throw new IllegalStateException(notHanded("source key passphrase"));
+                }
+                passwordCallback.setPassword(password.toCharArray());
+            }
+        }
     }
 }

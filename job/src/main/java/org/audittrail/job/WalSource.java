@@ -44,6 +44,9 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
     /** Prefix of the logical messages the heartbeat writes, so an idle position still advances and the WAL is freed. */
     static final String HEARTBEAT_PREFIX = "audit-trail-heartbeat";
 
+    /** Prefix of the Debezium properties that are pgjdbc's connection properties. */
+    static final String DATABASE_PREFIX = "database.";
+
     private final PostgresIncrementalSource<Change> source;
     private final ContextMessageDialect dialect;
     private final Database database;
@@ -74,6 +77,7 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
         Set<String> schemas = new TreeSet<>(Set.of("public"));
         tables.forEach(t -> schemas.add(t.substring(0, t.indexOf('.'))));
         String passwordReference = SourcePassword.newReference();
+        String keyPasswordReference = source.tls().keyPassword() == null ? null : SourcePassword.newReference();
         PostgresSourceBuilder<Change> builder = PostgresSourceBuilder.PostgresIncrementalSource.<Change>builder()
                 .hostname(source.host())
                 .port(source.port())
@@ -86,18 +90,24 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
                 .decodingPluginName("pgoutput")
                 // the first start reads from the slot; later starts from the checkpoint or savepoint
                 .startupOptions(StartupOptions.committed())
-                .debeziumProperties(debeziumProperties(heartbeatIntervalMs))
+                .debeziumProperties(debeziumProperties(heartbeatIntervalMs, source.tls(), keyPasswordReference))
                 .deserializer(new ChangeDeserializer());
         PostgresSourceConfigFactory config = builder.getConfigFactory();
         // build() hard-codes the stock dialect, which drops context messages
         ContextMessageDialect dialect = new ContextMessageDialect(
-                config.create(0), passwordReference, source.password(), destination, acceptLostChanges);
+                config.create(0), passwordReference, source.password(), keyPasswordReference, source.tls().keyPassword(),
+                destination, acceptLostChanges);
         return new WalSource(new PostgresIncrementalSource<>(config, new ChangeDeserializer(), new PostgresOffsetFactory(), dialect), dialect,
                 source, tracked, publicationCheckIntervalMs, slotLagIntervalMs);
     }
 
-    private static Properties debeziumProperties(long heartbeatIntervalMs) {
+    private static Properties debeziumProperties(long heartbeatIntervalMs, Tls tls, String keyPasswordReference) {
         Properties p = new Properties();
+        // Debezium hands every database.* property to pgjdbc, for its JDBC and its replication connections alike
+        tls.driverProperties(keyPasswordReference).forEach((name, value) -> p.setProperty(DATABASE_PREFIX + name, value));
+        if (keyPasswordReference != null) {
+            p.setProperty(DATABASE_PREFIX + SourcePassword.KeyPassword.CALLBACK_PROPERTY, SourcePassword.KeyPassword.class.getName());
+        }
         p.setProperty("publication.name", Setup.PUBLICATION);
         p.setProperty("database." + SourcePassword.PLUGIN_PROPERTY, SourcePassword.class.getName());
         // setup owns the publication's table list

@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The database passwords and row data appear nowhere: not in the logs, not in what the web UI shows of the job.
- * Passwords come from files as well, and a password option never takes its value from the next argument.
+ * Passwords come from files as well, and a password option never takes its value from the next argument; nor does a
+ * client key's passphrase option (TlsITCase shows the passphrase kept out of logs and the web UI).
  */
 class SecretsITCase extends JobTestBase {
 
@@ -102,7 +103,8 @@ class SecretsITCase extends JobTestBase {
 
     @Test
     void passwordOptionFollowedByItsValueIsRefusedWithoutRepeatingIt() throws Exception {
-        for (String option : List.of("--db-password", "--destination-db-password")) {
+        // a client key's passphrase is a secret as a password is
+        for (String option : List.of("--db-password", "--destination-db-password", "--db-sslpassword", "--destination-db-sslpassword")) {
             SetupITCase.Result result = SetupITCase.run(withoutPassword("setup", option, TestDatabase.PASSWORD));
             assertThat(result.exit()).as(option).isEqualTo(2);
             assertThat(result.err()).as(option)
@@ -124,7 +126,7 @@ class SecretsITCase extends JobTestBase {
     }
 
     /** Runs the jar's main in a new JVM with {@code environment}, as a container would; its exit code and output. */
-    private static SetupITCase.Result main(Map<String, String> environment, String... args) throws Exception {
+    static SetupITCase.Result main(Map<String, String> environment, String... args) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()).redirectErrorStream(true);
         List<String> command = new java.util.ArrayList<>(builder.command());
