@@ -102,7 +102,16 @@ class ClusterE2EITCase {
         // a quiet minute, as restore defects showed only after idle time: no tracked change, WAL written to an untracked
         // table, and the slot moved on only by the job's heartbeats and checkpoints
         writer.quiet();
-        Thread.sleep(Duration.ofMinutes(1).toMillis()); // idle time itself is under test: nothing to poll for
+        long quietUntil = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        String[] walAfterAMinute = {null};
+        // the quiet period ends once a minute has passed and the slot has moved past the untracked WAL written in it
+        cluster.poll(() -> {
+            if (walAfterAMinute[0] == null && System.nanoTime() - quietUntil >= 0) {
+                walAfterAMinute[0] = db.value("SELECT pg_current_wal_lsn()::text").toString();
+            }
+            return walAfterAMinute[0] != null && (Boolean) db.value("SELECT confirmed_flush_lsn >= '" + walAfterAMinute[0]
+                    + "'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'bemi'");
+        }, Duration.ofMinutes(3), "a quiet minute, the slot moved past it by the job's heartbeats and checkpoints alone");
         writer.proceed();
 
         // stop with a savepoint right after it, while writes go on; a rebuilt jar starts from it, the writes made meanwhile included

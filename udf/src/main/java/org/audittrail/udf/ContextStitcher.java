@@ -141,24 +141,17 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
         if (state.rows[top] == null) {
             return top;
         }
+        // the identities of the row messages that would name this change, built once for the whole stack
+        String created = Operation.ROW_CREATE.names(event.operation) ? PendingContext.rowOf(Operation.ROW_CREATE, event.schema, event.table) : null;
+        String updated = Operation.ROW_UPDATE.names(event.operation) ? PendingContext.rowOf(Operation.ROW_UPDATE, event.schema, event.table) : null;
+        String deleted = Operation.ROW_DELETE.names(event.operation) ? PendingContext.rowOf(Operation.ROW_DELETE, event.schema, event.table) : null;
         for (int i = top; i >= 0; i--) {
             String row = state.rows[i];
-            if (row != null && names(row, event)) {
+            if (row != null && (row.equals(created) || row.equals(updated) || row.equals(deleted))) {
                 return i;
             }
         }
         return -1;
-    }
-
-    private static final Operation[] ROW_MESSAGES = {Operation.ROW_CREATE, Operation.ROW_UPDATE, Operation.ROW_DELETE};
-
-    private static boolean names(String row, Change event) {
-        for (Operation kind : ROW_MESSAGES) {
-            if (kind.names(event.operation) && row.equals(PendingContext.rowOf(kind, event.schema, event.table))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override
