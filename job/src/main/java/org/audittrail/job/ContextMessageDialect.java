@@ -23,7 +23,13 @@ import io.debezium.connector.postgresql.connection.MessageDecoderContext;
 import io.debezium.connector.postgresql.connection.PostgresReplicationConnection;
 
 import java.io.IOException;
+import io.debezium.pipeline.EventDispatcher;
+import io.debezium.relational.TableId;
+import io.debezium.schema.DataCollectionFilters.DataCollectionFilter;
+
 import java.lang.reflect.Field;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -217,6 +223,7 @@ public class ContextMessageDialect extends PostgresDialect {
             public void configure(SourceSplitBase split) {
                 super.configure(split);
                 installDecoder(this);
+                keepTableFilterAnswers(this);
             }
 
             @Override
@@ -238,6 +245,36 @@ public class ContextMessageDialect extends PostgresDialect {
             }
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("Debezium's replication connection changed: its message decoder cannot be replaced", e);
+        }
+    }
+
+    /** Debezium matches each change's table against the include patterns, regular expressions, every time: the answers are kept. */
+    @SuppressWarnings("unchecked")
+    private static void keepTableFilterAnswers(PostgresSourceFetchTaskContext context) {
+        try {
+            Field filter = EventDispatcher.class.getDeclaredField("filter");
+            filter.setAccessible(true);
+            Object dispatcher = context.getEventDispatcher();
+            if (!(filter.get(dispatcher) instanceof KeptAnswers)) {
+                filter.set(dispatcher, new KeptAnswers((DataCollectionFilter<TableId>) filter.get(dispatcher)));
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Debezium's event dispatcher changed: its table filter cannot be wrapped", e);
+        }
+    }
+
+    /** A table filter that asks Debezium's once per table; the patterns never change while the job runs. */
+    private static final class KeptAnswers implements DataCollectionFilter<TableId> {
+        private final DataCollectionFilter<TableId> filter;
+        private final Map<TableId, Boolean> answers = new ConcurrentHashMap<>();
+
+        KeptAnswers(DataCollectionFilter<TableId> filter) {
+            this.filter = filter;
+        }
+
+        @Override
+        public boolean isIncluded(TableId id) {
+            return answers.computeIfAbsent(id, filter::isIncluded);
         }
     }
 

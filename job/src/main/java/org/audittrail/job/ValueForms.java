@@ -62,8 +62,9 @@ final class ValueForms {
             case 1184:
                 return ValueForm.TIMESTAMPTZ;
             case 114: // json
-            case 3802: // jsonb
                 return ValueForm.JSON;
+            case 3802: // jsonb
+                return ValueForm.JSONB;
             default:
                 return null;
         }

@@ -24,7 +24,7 @@ public class Change {
     public String before;
     /** Row image after the change as a JSON object; {@code {}} for DELETE. */
     public String after;
-    /** Application context as a JSON object; {@code {}} without one. */
+    /** Application context as a JSON object; {@code {}} without one; of a context message, the text as sent until the stitcher reads it. */
     public String context;
     /** Commit time of the transaction, microseconds since the epoch. */
     public long committedAt;

@@ -1,8 +1,6 @@
 package org.audittrail.udf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -49,13 +47,10 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
 
     private static Change row(SourceRecord record, Struct value, Operation operation) {
         Change change = positioned(value, operation);
-        ObjectNode before = RowImage.of(struct(value, "before"), change);
-        ObjectNode after = RowImage.of(struct(value, "after"), change);
-        if (operation == Operation.UPDATE) {
-            RowImage.fillUnavailable(after, before);
-        }
-        change.before = Json.write(operation == Operation.CREATE ? Json.object() : before);
-        change.after = Json.write(operation == Operation.DELETE ? Json.object() : after);
+        Struct before = struct(value, "before");
+        change.before = operation == Operation.CREATE ? Json.EMPTY_OBJECT : RowImage.json(before, null, change);
+        change.after = operation == Operation.DELETE ? Json.EMPTY_OBJECT
+                : RowImage.json(struct(value, "after"), operation == Operation.UPDATE ? before : null, change);
         change.primaryKey = primaryKey((Struct) record.key());
         change.context = Json.EMPTY_OBJECT;
         return change;
@@ -73,33 +68,46 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         Change change = positioned(value, Operation.MESSAGE);
         change.before = Json.EMPTY_OBJECT;
         change.after = Json.EMPTY_OBJECT;
-        Context.Stored context = Context.read(text(message.get("content")));
-        change.context = context.json();
-        if (context.fallback()) {
-            change.markFallback(Change.CONTEXT_COLUMN);
-        }
+        // the text as sent: the stitcher, in parallel, reads it (Context.read), keeping this thread to decoding
+        change.context = text(message.get("content"));
         return change;
     }
 
     /** A row message: the operation and table of the row whose change (and context message) comes next; null if malformed. */
     private static Change rowMessage(Struct value, String content) {
-        JsonNode row;
-        try {
-            row = Json.parse(content);
-        } catch (Exception e) {
+        String[] row = rowNames(content);
+        Operation operation = row == null ? null : Operation.ofTrigger(row[0]);
+        if (operation == null) {
             return null; // not written by setup's trigger: a context then stays unattached rather than going astray
         }
-        Operation operation = row.isArray() && row.size() == 3 ? Operation.ofTrigger(row.get(0).asText()) : null;
-        if (operation == null) {
-            return null;
-        }
         Change change = positioned(value, operation);
-        change.schema = row.get(1).asText();
-        change.table = row.get(2).asText();
+        change.schema = row[1];
+        change.table = row[2];
         change.before = Json.EMPTY_OBJECT;
         change.after = Json.EMPTY_OBJECT;
         change.context = Json.EMPTY_OBJECT;
         return change;
+    }
+
+    /** The three strings of a row message, {@code ["INSERT", "public", "todo"]}; null where it is not that. */
+    static String[] rowNames(String content) {
+        if (content.indexOf('\\') < 0 && content.startsWith("[\"") && content.endsWith("\"]")) {
+            // json_build_array's own layout, with no escapes: the common case, read without a parser
+            String[] parts = content.substring(2, content.length() - 2).split("\", \"", -1);
+            if (parts.length == 3) {
+                return parts;
+            }
+        }
+        JsonNode row;
+        try {
+            row = Json.parse(content);
+        } catch (Exception e) {
+            return null;
+        }
+        if (!row.isArray() || row.size() != 3 || !row.get(0).isTextual() || !row.get(1).isTextual() || !row.get(2).isTextual()) {
+            return null;
+        }
+        return new String[] {row.get(0).textValue(), row.get(1).textValue(), row.get(2).textValue()};
     }
 
     private static Change positioned(Struct value, Operation operation) {
@@ -124,13 +132,10 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         String text;
         if (key.schema().fields().size() == 1) {
             Field field = key.schema().fields().get(0);
-            text = scalarText(keyValue(field, key));
+            String plain = RowImage.isJsonText(field.schema()) ? plainKeyText(key.get(field), false) : null;
+            text = plain != null ? plain : scalarText(keyValue(field, key));
         } else {
-            ArrayNode values = Json.MAPPER.createArrayNode();
-            for (Field field : key.schema().fields()) {
-                values.add(keyValue(field, key));
-            }
-            text = Json.write(values);
+            text = compositeKeyText(key);
         }
         // the column is varchar(255): a longer key is cut rather than failing the write; the id keeps it whole
         if (text.length() <= PRIMARY_KEY_LENGTH) {
@@ -139,6 +144,46 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         // never half a surrogate pair, which would reach PostgreSQL as '?'
         int end = Character.isHighSurrogate(text.charAt(PRIMARY_KEY_LENGTH - 1)) ? PRIMARY_KEY_LENGTH - 1 : PRIMARY_KEY_LENGTH;
         return text.substring(0, end);
+    }
+
+    /** A composite key's JSON array, as Jackson wrote it from the values' trees (the text is part of the change id). */
+    private static String compositeKeyText(Struct key) {
+        StringBuilder out = new StringBuilder("[");
+        for (Field field : key.schema().fields()) {
+            if (out.length() > 1) {
+                out.append(',');
+            }
+            String plain = RowImage.isJsonText(field.schema()) ? plainKeyText(key.get(field), true) : null;
+            out.append(plain != null ? plain : Json.write(keyValue(field, key)));
+        }
+        return out.append(']').toString();
+    }
+
+    /**
+     * A key value's text without a parser where that gives what the tree gave (a change id depends on it): an integer,
+     * a boolean, or a string without escapes (quoted as JSON where {@code quoted}); null for anything else.
+     */
+    static String plainKeyText(Object value, boolean quoted) {
+        if (!(value instanceof String text) || text.isEmpty() || text.indexOf('\\') >= 0) {
+            return null;
+        }
+        char first = text.charAt(0);
+        if (first == '"') {
+            return text.length() >= 2 && text.charAt(text.length() - 1) == '"' ? (quoted ? text : text.substring(1, text.length() - 1)) : null;
+        }
+        if (text.equals("true") || text.equals("false")) {
+            return text;
+        }
+        int i = first == '-' ? 1 : 0;
+        if (i == text.length() || text.length() - i > 18 || (text.charAt(i) == '0' && text.length() > i + 1)) {
+            return null;
+        }
+        for (; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return null;
+            }
+        }
+        return text;
     }
 
     private static JsonNode keyValue(Field field, Struct key) {

@@ -11,6 +11,10 @@ import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.audittrail.udf.Context.Stored;
+
+import static org.audittrail.udf.Context.read;
+
 /**
  * Gives each row change the context of the {@code _bemi} message that belongs to its own row; keyed by transaction.
  *
@@ -25,6 +29,7 @@ import org.slf4j.LoggerFactory;
  * is counted and logged once. A message at or before a position the transaction has already passed is one
  * replayed after a restore, and attaches to nothing. Only messages are held, never rows, and only from a
  * transaction's first message on; the state is cleared once the transaction has ended (see {@link WalSequence}).
+ * A context message arrives as the text sent; it is read here ({@link org.audittrail.udf.Context#read}), in parallel, not in the source.
  */
 public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> {
 
@@ -78,14 +83,14 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
     }
 
     private void message(PendingContext state, Change event) {
-        boolean fallback = event.fallbackColumns != null;
         if (event.operation.isRowMessage()) {
             state.push(PendingContext.rowOf(event.operation, event.schema, event.table), null, false);
             state.rowOpen = true;
         } else if (state.rowOpen) {
+            Stored context = read(event.context);
             int top = state.size() - 1;
-            state.contexts[top] = event.context;
-            state.fallbacks[top] = fallback;
+            state.contexts[top] = context.json();
+            state.fallbacks[top] = context.fallback();
             state.rowOpen = false;
         } else {
             if (withoutRow.getCount() == 0) {
@@ -99,7 +104,8 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
             if (top >= 0 && state.rows[top] == null) {
                 unattached.inc(state.truncate(top)); // Bemi's trigger: only the last message can belong to the next row
             }
-            state.push(null, event.context, fallback);
+            Stored context = read(event.context);
+            state.push(null, context.json(), context.fallback());
         }
         if (state.size() > PendingContext.MAX_PENDING) {
             unattached.inc(state.dropOldest());

@@ -27,12 +27,15 @@ public final class PgText {
 
     /**
      * The JSON text {@code to_jsonb} writes for a value of {@code form} whose text output is {@code text}; a top-level
-     * json or jsonb value is its own text, which {@link RowImage} checks jsonb can hold. A value that cannot be made
-     * exact is {@link #fallback(String)}.
+     * json or jsonb value is its own text, jsonb's as it comes and json's once checked that jsonb can hold it. A value
+     * that cannot be made exact is {@link #fallback(String)}.
      */
     public static String json(ValueForm form, String text) {
+        if (form.kind() == ValueForm.Kind.JSONB) {
+            return text; // the destination's jsonb reads it back as the same document
+        }
         if (form.kind() == ValueForm.Kind.JSON) {
-            return text;
+            return storableJson(text) ? text : fallback(text);
         }
         try {
             StringBuilder out = new StringBuilder(text.length() + 8);
@@ -75,6 +78,7 @@ public final class PgText {
                 string(out, timestamptzUtc(text));
                 return;
             case JSON:
+            case JSONB:
                 out.append(nestedJson(text));
                 return;
             case ARRAY:
@@ -103,6 +107,16 @@ public final class PgText {
         out.append('"');
         STRINGS.quoteAsString(text, out);
         out.append('"');
+    }
+
+    /** Whether jsonb can hold a json document: json allows U+0000, unpaired surrogates and numbers beyond numeric. */
+    private static boolean storableJson(String text) {
+        try {
+            JsonNode node = Json.parseValue(text);
+            return !node.isMissingNode() && Jsonb.storable(node) != null;
+        } catch (JsonProcessingException | RuntimeException e) {
+            return false; // beyond Jackson's nesting, say: kept in fallback form
+        }
     }
 
     /** A json or jsonb document inside an array or composite, written as jsonb would hold it. */

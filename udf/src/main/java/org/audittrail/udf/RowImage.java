@@ -1,6 +1,7 @@
 package org.audittrail.udf;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -13,73 +14,106 @@ import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns a Debezium row image into the JSON stored in {@code before} and {@code after}: each value arrives as the JSON
- * text {@code to_jsonb} writes ({@link PgText}), parsed here with every digit, or in its fallback form.
+ * text {@code to_jsonb} writes ({@link PgText}), or in its fallback form, and is written out as it comes, with no tree
+ * in between; the destination's jsonb reads it.
  */
 public final class RowImage {
 
     /** What Debezium sends for a TOASTed value it could not read; never stored. */
     static final String UNAVAILABLE = "__debezium_unavailable_value";
 
+    /** {@link #UNAVAILABLE} as the JSON text of a value. */
+    static final String UNAVAILABLE_JSON = "\"" + UNAVAILABLE + "\"";
+
     private static final JsonNodeFactory NODES = Json.MAPPER.getNodeFactory();
+    private static final JsonStringEncoder STRINGS = JsonStringEncoder.getInstance();
+
+    /** Column names as JSON strings with their colon: a table's few names, quoted once rather than once per row. */
+    private static final Map<String, String> NAMES = new ConcurrentHashMap<>();
+    private static final int MAX_NAMES = 100_000;
 
     private RowImage() {}
 
     /** The JSON object of a row image; {@code {}} for a missing one. */
-    public static ObjectNode of(Struct row) {
-        return of(row, null, null);
+    public static String json(Struct row) {
+        return json(row, null, null);
     }
 
-    /** As {@link #of(Struct)}, naming the columns stored in a fallback form in {@code change} (when not null). */
-    public static ObjectNode of(Struct row, Change change) {
-        return of(row, change, null);
-    }
-
-    private static ObjectNode of(Struct row, Change change, String column) {
-        ObjectNode node = Json.object();
+    /**
+     * The JSON object of a row image, naming the columns stored in a fallback form in {@code change} (when not null);
+     * a value Debezium could not read (an unchanged TOASTed one) takes its value in {@code previous} where that has it.
+     */
+    public static String json(Struct row, Struct previous, Change change) {
         if (row == null) {
-            return node;
+            return Json.EMPTY_OBJECT;
         }
+        StringBuilder out = new StringBuilder(256).append('{');
         for (Field field : row.schema().fields()) {
-            String name = column == null ? field.name() : column;
+            if (out.length() > 1) {
+                out.append(',');
+            }
+            out.append(name(field.name()));
             Object raw = row.get(field);
-            JsonNode value;
+            if (previous != null && UNAVAILABLE_JSON.equals(raw)) {
+                Field old = previous.schema().field(field.name());
+                Object known = old == null ? null : previous.get(old);
+                if (known != null && !UNAVAILABLE_JSON.equals(known)) {
+                    raw = known;
+                }
+            }
+            value(out, field.schema(), raw, change, field.name());
+        }
+        return out.append('}').toString();
+    }
+
+    private static String name(String name) {
+        String quoted = NAMES.get(name);
+        if (quoted == null) {
+            StringBuilder sb = new StringBuilder(name.length() + 3).append('"');
+            STRINGS.quoteAsString(name, sb);
+            quoted = sb.append("\":").toString();
+            if (NAMES.size() >= MAX_NAMES) {
+                NAMES.clear(); // a bound for a server whose tables keep changing names
+            }
+            NAMES.put(name, quoted);
+        }
+        return quoted;
+    }
+
+    private static void value(StringBuilder out, Schema schema, Object raw, Change change, String column) {
+        if (raw == null) {
+            out.append("null");
+        } else if (raw instanceof String text && isJsonText(schema)) {
+            if (!text.isEmpty() && text.charAt(0) == PgText.FALLBACK) {
+                string(out, fallbackText(text.substring(1), change, column));
+            } else {
+                out.append(text);
+            }
+        } else {
+            JsonNode node;
             try {
-                value = value(field.schema(), raw, change, name);
+                node = value(schema, raw, change, column);
             } catch (RuntimeException e) {
                 // a value Debezium delivered in a shape not foreseen: kept as text rather than stopping the job
-                value = fallback(String.valueOf(raw), change, name);
+                node = fallback(String.valueOf(raw), change, column);
             }
-            node.set(field.name(), value);
+            out.append(Json.write(node));
         }
-        return node;
     }
 
-    /** Replaces values Debezium could not read (unchanged TOASTed columns) with their value in {@code before}. */
-    public static void fillUnavailable(ObjectNode after, ObjectNode before) {
-        after.fieldNames().forEachRemaining(name -> {
-            if (isUnavailable(after.get(name)) && before.has(name) && !isUnavailable(before.get(name))) {
-                after.set(name, before.get(name));
-            }
-        });
+    static boolean isJsonText(Schema schema) {
+        return schema.parameters() != null && schema.parameters().containsKey(JSON_TEXT);
     }
 
-    private static boolean isUnavailable(JsonNode v) {
-        if (v == null) {
-            return false;
-        }
-        if (v.isTextual() && (UNAVAILABLE.equals(v.textValue()) || HEX_UNAVAILABLE.equals(v.textValue()))) {
-            return true;
-        }
-        if (v.isArray() && v.size() == 1) {
-            return isUnavailable(v.get(0));
-        }
-        return false;
+    private static void string(StringBuilder out, String text) {
+        out.append('"');
+        STRINGS.quoteAsString(text, out);
+        out.append('"');
     }
-
-    private static final String HEX_UNAVAILABLE = hex(UNAVAILABLE.getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
     /** The JSON of one value, where no column can be named for a fallback (a primary key). */
     static JsonNode value(Schema schema, Object value) {
@@ -126,8 +160,13 @@ public final class RowImage {
                 }
                 return object;
             }
-            case STRUCT:
-                return of((Struct) value, change, column);
+            case STRUCT: {
+                ObjectNode object = NODES.objectNode();
+                for (Field field : ((Struct) value).schema().fields()) {
+                    object.set(field.name(), value(field.schema(), ((Struct) value).get(field), change, column));
+                }
+                return object;
+            }
             default:
                 return NODES.textNode(String.valueOf(value));
         }
@@ -139,7 +178,7 @@ public final class RowImage {
      */
     public static final String JSON_TEXT = "audit-trail.json-text";
 
-    /** A value the source already turned into JSON text: parsed with every digit, or its fallback form. */
+    /** A value the source already turned into JSON text, as a tree: parsed with every digit, or its fallback form. */
     private static JsonNode jsonText(String text, Change change, String column) {
         if (!text.isEmpty() && text.charAt(0) == PgText.FALLBACK) {
             return fallback(text.substring(1), change, column);
@@ -148,7 +187,6 @@ public final class RowImage {
         try {
             parsed = Json.parseValue(text);
         } catch (JsonProcessingException | RuntimeException e) {
-            // a json value beyond Jackson's nesting, or a text of a shape not foreseen; only json's text is JSON itself
             return fallback(text, change, column);
         }
         JsonNode storable = parsed.isMissingNode() ? null : Jsonb.storable(parsed);
@@ -157,11 +195,16 @@ public final class RowImage {
 
     /** The fallback form of a value: a JSON string of its text. */
     private static JsonNode fallback(String text, Change change, String column) {
+        return NODES.textNode(fallbackText(text, change, column));
+    }
+
+    /** The text of a value's fallback form, its column named in {@code change}. */
+    private static String fallbackText(String text, Change change, String column) {
         if (change != null && column != null) {
             change.markFallback(column);
         }
         // the text of a json value holds U+0000 only as an escape; a raw one could never be stored
-        return NODES.textNode(text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD'));
+        return text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD');
     }
 
     private static JsonNode floating(double d) {

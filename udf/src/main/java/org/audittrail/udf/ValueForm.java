@@ -19,8 +19,10 @@ public final class ValueForm {
         TIMESTAMP,
         /** timestamptz: as timestamp, in UTC with offset {@code +00:00}. */
         TIMESTAMPTZ,
-        /** json and jsonb: the document itself, nested. */
+        /** json: the document itself, nested; checked, as jsonb holds less than json. */
         JSON,
+        /** jsonb: the document itself, nested; its text is what jsonb holds already. */
+        JSONB,
         /** A true array: a JSON array (nested for more dimensions) of its elements' forms. */
         ARRAY,
         /** A composite type: a JSON object of its attributes. */
@@ -42,6 +44,7 @@ public final class ValueForm {
     public static final ValueForm TIMESTAMP = new ValueForm(Kind.TIMESTAMP, null, ',', List.of(), List.of());
     public static final ValueForm TIMESTAMPTZ = new ValueForm(Kind.TIMESTAMPTZ, null, ',', List.of(), List.of());
     public static final ValueForm JSON = new ValueForm(Kind.JSON, null, ',', List.of(), List.of());
+    public static final ValueForm JSONB = new ValueForm(Kind.JSONB, null, ',', List.of(), List.of());
     public static final ValueForm TSTZ_RANGE = new ValueForm(Kind.TSTZ_RANGE, null, ',', List.of(), List.of());
     public static final ValueForm TSTZ_MULTIRANGE = new ValueForm(Kind.TSTZ_MULTIRANGE, null, ',', List.of(), List.of());
     public static final ValueForm HSTORE = new ValueForm(Kind.HSTORE, null, ',', List.of(), List.of());

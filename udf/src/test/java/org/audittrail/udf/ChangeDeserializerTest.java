@@ -110,16 +110,16 @@ class ChangeDeserializerTest {
     @Test
     void rowsAndMessagesNameTheirValuesInFallbackForm() {
         assertThat(deserialize(record("c", null, row(1, "x"), key(1))).get(0).fallbackColumns).isNull();
-        assertThat(deserialize(message("_bemi", "{\"a\":1}")).get(0).fallbackColumns).isNull();
-        Change unparsed = deserialize(message("_bemi", "{\"a\":\"\\u0000\"}")).get(0);
-        assertThat(unparsed.fallbackColumns).containsExactly(Change.CONTEXT_COLUMN);
-        assertThat(unparsed.context).isEqualTo("{\"_unparsed\":\"{\\\"a\\\":\\\"\\\\u0000\\\"}\"}");
+        // a context is passed on as sent; the stitcher reads it (ContextStitcherTest)
+        Change sent = deserialize(message("_bemi", "{\"a\":\"\\u0000\"}")).get(0);
+        assertThat(sent.fallbackColumns).isNull();
+        assertThat(sent.context).isEqualTo("{\"a\":\"\\u0000\"}");
 
         Schema documents = SchemaBuilder.struct().optional().field("id", JSON_TEXT).field("j", JSON_TEXT).build();
         Schema envelope = SchemaBuilder.struct().field("before", documents).field("after", documents)
                 .field("source", SOURCE).field("op", Schema.STRING_SCHEMA).build();
-        Struct before = new Struct(documents).put("id", "1").put("j", "{\"k\\u0000\": 1}");
-        Struct after = new Struct(documents).put("id", "1").put("j", "{\"k\": \"\\u0000\"}");
+        Struct before = new Struct(documents).put("id", "1").put("j", PgText.json(ValueForm.JSON, "{\"k\\u0000\": 1}"));
+        Struct after = new Struct(documents).put("id", "1").put("j", PgText.json(ValueForm.JSON, "{\"k\": \"\\u0000\"}"));
         Struct value = new Struct(envelope).put("op", "u").put("source", source()).put("before", before).put("after", after);
         Change update = deserialize(new SourceRecord(Map.of(), Map.of(), "t", key(1).schema(), key(1), envelope, value)).get(0);
         assertThat(update.fallbackColumns).as("once, though in before and after").containsExactly("j");
@@ -132,6 +132,34 @@ class ChangeDeserializerTest {
         Schema text = SchemaBuilder.struct().field("code", JSON_TEXT).build();
         String key = "k".repeat(254) + "\uD83D\uDE00" + "k";
         assertThat(ChangeDeserializer.primaryKey(new Struct(text).put("code", "\"" + key + "\""))).isEqualTo("k".repeat(254));
+    }
+
+    @Test
+    void primaryKeyTextReadWithoutAParserIsTheTextTheTreeGave() throws Exception {
+        // the text is part of the change id: the short way must give what the tree gave before it, or nothing
+        for (String json : List.of("26", "-7", "0", "true", "\"abc\"", "\"\"", "\"é ✓\"", "\"a\\\"b\"", "\"a\\nb\"", "1.50",
+                "1e3", "-0.0", "123456789012345678901234567890", "\"2024-01-02T08:49:05+00:00\"", "null", "[1,2]")) {
+            String single = ChangeDeserializer.plainKeyText(json, false);
+            String quoted = ChangeDeserializer.plainKeyText(json, true);
+            var tree = Json.parseValue(json);
+            if (single != null) {
+                assertThat(single).as(json).isEqualTo(tree.asText());
+            }
+            if (quoted != null) {
+                assertThat(quoted).as(json).isEqualTo(Json.write(tree));
+            }
+        }
+        assertThat(ChangeDeserializer.plainKeyText("26", false)).isEqualTo("26");
+        assertThat(ChangeDeserializer.plainKeyText("\"abc\"", false)).isEqualTo("abc");
+        assertThat(ChangeDeserializer.plainKeyText("\"a\\\"b\"", false)).as("escapes take the tree").isNull();
+    }
+
+    @Test
+    void rowMessagesAreReadWithOrWithoutEscapes() {
+        assertThat(ChangeDeserializer.rowNames("[\"INSERT\", \"public\", \"todo\"]")).containsExactly("INSERT", "public", "todo");
+        assertThat(ChangeDeserializer.rowNames("[\"UPDATE\", \"my schema\", \"a\\\"b\"]")).containsExactly("UPDATE", "my schema", "a\"b");
+        assertThat(ChangeDeserializer.rowNames("[\"UPDATE\", \"x\"]")).isNull();
+        assertThat(ChangeDeserializer.rowNames("not json")).isNull();
     }
 
     @Test

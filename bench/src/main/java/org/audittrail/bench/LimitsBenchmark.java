@@ -1,0 +1,247 @@
+package org.audittrail.bench;
+
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.audittrail.job.AuditTrailJob;
+import org.audittrail.job.Database;
+import org.audittrail.job.JobOptions;
+import org.audittrail.job.Main;
+import org.audittrail.job.Setup;
+import org.audittrail.job.TestDatabase;
+import org.postgresql.PGConnection;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The job against the machine's limits, on one WAL: a backlog of row changes (a nine-column row, half INSERT and half
+ * UPDATE, every statement with a context) drained by {@code pg_recvlogical} (the read limit), copied into a fresh
+ * {@code changes} with {@code COPY} (the write limit), and drained by the job, interleaved, each run from a copy of one
+ * slot made before the backlog. Writes its section of bench/RESULTS.md.
+ */
+public final class LimitsBenchmark {
+
+    static final String DESTINATION = "audit";
+    static final String COPY_DESTINATION = "audit_copy";
+    static final String SPARE_SLOT = "bench_spare";
+    static final String READ_SLOT = "bench_read";
+    static final String COLUMNS = "\"id\", \"database\", \"schema\", \"table\", \"primary_key\", \"operation\", \"before\", \"after\","
+            + " \"context\", \"committed_at\", \"queued_at\", \"transaction_id\", \"position\", \"fallback_columns\"";
+    /** Rows per statement of the backlog. */
+    static final int STATEMENT_ROWS = 1_000;
+
+    record Run(String what, long changes, double seconds, double jvmCpu, double postgresCpu) {
+        double rate() {
+            return changes / seconds;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path results = Path.of(args.length > 0 ? args[0] : "bench/RESULTS.md");
+        int changes = args.length > 1 ? Integer.parseInt(args[1]) : 500_000;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        try (TestDatabase db = TestDatabase.start(Map.of("max_wal_size", "8GB", "max_replication_slots", "16"))) {
+            Cpu cpu = new Cpu(Cpu.postmasterOf((String) db.value("SHOW data_directory")));
+            db.execute("CREATE DATABASE " + DESTINATION);
+            db.executeFixture("bench/item.sql");
+            String[] jobArgs = db.args("--destination-db-name=" + DESTINATION);
+            JobOptions options = Main.options(jobArgs);
+            setup(jobArgs);
+            db.execute("SELECT pg_create_logical_replication_slot('" + SPARE_SLOT + "', 'pgoutput')");
+            long start = System.nanoTime();
+            String end = backlog(db, changes);
+            double written = (System.nanoTime() - start) / 1e9;
+            long expected = changes + 1L; // and the sentinel
+            Path rows = Files.createTempFile("changes", ".copy");
+            List<Run> runs = new ArrayList<>();
+            try {
+                for (int round = 0; round < rounds; round++) {
+                    runs.add(job(db, cpu, options, expected));
+                    if (round == 0) {
+                        export(db, rows);
+                    }
+                    runs.add(read(db, cpu, end, expected));
+                    runs.add(write(db, cpu, rows, expected));
+                }
+            } finally {
+                Files.deleteIfExists(rows);
+            }
+            Results.write(results, "limits", report(runs, changes, written));
+        }
+    }
+
+    /** Half INSERT and half UPDATE statements of {@value #STATEMENT_ROWS} rows, each with context; then a sentinel row. Returns the WAL end. */
+    static String backlog(TestDatabase db, int changes) throws SQLException {
+        int inserted = changes / 2;
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            for (int from = 1; from <= inserted; from += STATEMENT_ROWS) {
+                int to = Math.min(inserted, from + STATEMENT_ROWS - 1);
+                s.execute("INSERT INTO item (name, price, quantity, tags, attributes, note, created_at, updated_at)"
+                        + " SELECT 'item ' || i, (i % 100000) / 100.0 + 0.99, i % 1000, ARRAY['tag' || (i % 7), 'tag' || (i % 11)],"
+                        + " jsonb_build_object('color', 'c' || (i % 13), 'size', i % 5, 'dims', jsonb_build_array(i % 3, i % 17)),"
+                        + " 'note ' || md5(i::text), now() - (i % 1000) * interval '1 minute', now()"
+                        + " FROM generate_series(" + from + ", " + to + ") i" + context("POST", from));
+            }
+            for (int from = 1; from <= changes - inserted; from += STATEMENT_ROWS) {
+                int to = Math.min(changes - inserted, from + STATEMENT_ROWS - 1);
+                s.execute("UPDATE item SET quantity = quantity + 1, note = note || '!', updated_at = now()"
+                        + " WHERE id BETWEEN " + from + " AND " + to + context("PUT", from));
+            }
+            s.execute("INSERT INTO bench_sentinel (id) VALUES ('end')");
+            try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    /** Runs the job's {@code setup} command: slot bemi, publication, triggers, the changes table. */
+    static void setup(String[] jobArgs) {
+        List<String> args = new ArrayList<>(List.of("setup"));
+        args.addAll(List.of(jobArgs));
+        int exit = Main.commandLine().execute(args.toArray(String[]::new));
+        if (exit != 0) {
+            throw new IllegalStateException("setup failed with exit code " + exit);
+        }
+    }
+
+    static String context(String method, int request) {
+        return " /*Bemi {\"user_id\": 187234, \"endpoint\": \"/items\", \"method\": \"" + method + "\", \"request_id\": \"req-"
+                + request + "\"} Bemi*/";
+    }
+
+    /** The job, on a fresh slot at the backlog's start and a fresh changes table, until every change is stored. */
+    static Run job(TestDatabase db, Cpu cpu, JobOptions options, long expected) throws Exception {
+        freshSlot(db, "bemi");
+        try (Connection c = destination(db, DESTINATION).connect(); Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS changes CASCADE");
+        }
+        Configuration config = new Configuration();
+        config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Files.createTempDirectory("bench-checkpoints").toUri().toString());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, config);
+        double jvm = Cpu.jvm();
+        double pg = cpu.postgres();
+        AuditTrailJob.build(env, options);
+        JobClient client = env.executeAsync(options.jobName());
+        long first;
+        long last;
+        try (Connection c = destination(db, DESTINATION).connect(); Statement s = c.createStatement()) {
+            first = await(s, "SELECT EXISTS (SELECT 1 FROM changes)");
+            await(s, "SELECT EXISTS (SELECT 1 FROM changes WHERE primary_key = 'end' AND \"table\" = 'bench_sentinel')");
+            last = await(s, "SELECT count(*) = " + expected + " FROM changes");
+        } finally {
+            client.cancel().get();
+        }
+        return new Run("job", expected, (last - first) / 1e9, Cpu.jvm() - jvm, cpu.postgres() - pg);
+    }
+
+    /** pg_recvlogical with pgoutput, messages on, from a fresh slot at the backlog's start to its end. */
+    static Run read(TestDatabase db, Cpu cpu, String end, long expected) throws Exception {
+        freshSlot(db, READ_SLOT);
+        Path program = PgTools.program("pg_recvlogical");
+        double pg = cpu.postgres();
+        long start = System.nanoTime();
+        Process p = new ProcessBuilder(program.toString(), "-d", "host=localhost port=" + db.port() + " dbname=postgres user=postgres",
+                "-S", READ_SLOT, "--start", "-E", end, "--no-loop", "-F", "0", "-f", "/dev/null",
+                "-o", "proto_version=1", "-o", "publication_names=bemi", "-o", "messages=true")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+        int exit = p.waitFor();
+        long stop = System.nanoTime();
+        double pgUsed = cpu.postgres() - pg;
+        db.execute("SELECT pg_drop_replication_slot('" + READ_SLOT + "')");
+        if (exit != 0) {
+            throw new IllegalStateException("pg_recvlogical failed with exit code " + exit);
+        }
+        return new Run("read limit (pg_recvlogical)", expected, (stop - start) / 1e9, 0, pgUsed);
+    }
+
+    /** COPY of the job's own rows into a fresh changes table made by sql/destination.sql. */
+    static Run write(TestDatabase db, Cpu cpu, Path rows, long expected) throws Exception {
+        db.execute("DROP DATABASE IF EXISTS " + COPY_DESTINATION, "CREATE DATABASE " + COPY_DESTINATION);
+        Database destination = destination(db, COPY_DESTINATION);
+        Setup.prepareDestination(destination);
+        try (Connection c = destination.connect(); Statement s = c.createStatement()) {
+            s.execute("SELECT changes_create_partitions()");
+            double jvm = Cpu.jvm();
+            double pg = cpu.postgres();
+            long start = System.nanoTime();
+            long copied;
+            try (InputStream in = Files.newInputStream(rows)) {
+                copied = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY changes (" + COLUMNS + ") FROM STDIN", in);
+            }
+            long stop = System.nanoTime();
+            if (copied != expected) {
+                throw new IllegalStateException("COPY wrote " + copied + " rows, not " + expected);
+            }
+            return new Run("write limit (COPY)", expected, (stop - start) / 1e9, Cpu.jvm() - jvm, cpu.postgres() - pg);
+        }
+    }
+
+    static void export(TestDatabase db, Path rows) throws Exception {
+        try (Connection c = destination(db, DESTINATION).connect(); OutputStream out = Files.newOutputStream(rows)) {
+            c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT " + COLUMNS + " FROM changes) TO STDOUT", out);
+        }
+    }
+
+    static void freshSlot(TestDatabase db, String slot) {
+        db.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "'",
+                "SELECT pg_copy_logical_replication_slot('" + SPARE_SLOT + "', '" + slot + "')");
+    }
+
+    static Database destination(TestDatabase db, String name) {
+        Database d = db.database();
+        return new Database(d.host(), d.port(), name, d.user(), d.password());
+    }
+
+    /** Polls {@code query} (one boolean) until true; returns System.nanoTime() then. */
+    static long await(Statement s, String query) throws Exception {
+        long deadline = System.nanoTime() + 30L * 60 * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (ResultSet rs = s.executeQuery(query)) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    return System.nanoTime();
+                }
+            } catch (SQLException e) {
+                // the job's setup has not created changes yet
+            }
+            Thread.sleep(50); // polling interval
+        }
+        throw new IllegalStateException("Not within 30 minutes: " + query);
+    }
+
+    static String report(List<Run> runs, int changes, double written) {
+        StringBuilder out = new StringBuilder("## Throughput against the machine's limits\n\n")
+                .append("`mvn -B -Pbench -DskipTests verify` (LimitsBenchmark), ").append(LocalDate.now()).append(", ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" cores. A backlog of ").append(String.format("%,d", changes))
+                .append(" row changes of a nine-column row (text, numeric, int, text[], jsonb, two timestamptz; REPLICA IDENTITY FULL),"
+                        + " half INSERT and half UPDATE, statements of ").append(STATEMENT_ROWS)
+                .append(" rows, each with a context, written in ").append(String.format("%.0f s", written))
+                .append("; each run drains the same WAL from a copy of one slot made before it. Source and destination are one"
+                        + " embedded PostgreSQL 15; the job runs in a local MiniCluster of parallelism 2 in the benchmark's JVM. The"
+                        + " job's rate counts from its first stored change to its last; CPU counts the whole run, start included.\n\n")
+                .append("| run | changes/s | JVM CPU µs/change | PostgreSQL CPU µs/change |\n|---|---|---|---|\n");
+        for (Run r : runs) {
+            out.append(String.format("| %s | %,.0f | %.0f | %.0f |%n", r.what(), r.rate(), r.jvmCpu() / r.changes() * 1e6,
+                    r.postgresCpu() / r.changes() * 1e6));
+        }
+        out.append("\nRatios, each job run against the limits measured next to it:\n\n| job run | job / write limit | job / read limit |\n|---|---|---|\n");
+        for (int i = 0; i + 2 < runs.size(); i += 3) {
+            out.append(String.format("| %d | %.2f | %.2f |%n", i / 3 + 1, runs.get(i).rate() / runs.get(i + 2).rate(),
+                    runs.get(i).rate() / runs.get(i + 1).rate()));
+        }
+        return out.toString();
+    }
+}

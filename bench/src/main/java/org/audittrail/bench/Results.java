@@ -1,0 +1,26 @@
+package org.audittrail.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Writes one benchmark's section of bench/RESULTS.md, between its own markers, leaving the others' sections as they are. */
+final class Results {
+
+    private Results() {}
+
+    /** Replaces the text between {@code <!-- name:start -->} and {@code <!-- name:end -->}, appending the section if new. */
+    static void write(Path file, String name, String section) throws IOException {
+        String start = "<!-- " + name + ":start -->";
+        String end = "<!-- " + name + ":end -->";
+        String text = Files.exists(file) ? Files.readString(file) : "# Benchmark results\n";
+        String block = start + "\n" + section.strip() + "\n" + end;
+        int from = text.indexOf(start);
+        int to = text.indexOf(end);
+        text = from >= 0 && to > from
+                ? text.substring(0, from) + block + text.substring(to + end.length())
+                : text.stripTrailing() + "\n\n" + block + "\n";
+        Files.writeString(file, text);
+        System.out.println(section);
+    }
+}
