@@ -1,0 +1,176 @@
+package org.audittrail.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.audittrail.job.AuditTrailJob;
+import org.audittrail.job.JobOptions;
+import org.audittrail.job.Main;
+import org.audittrail.job.TestDatabase;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Commit to stored with the job caught up: a steady rate of single-row changes with context for a minute, at 100/s
+ * and at 1,000/s, each on a fresh job; the percentiles are the job's own histogram {@code commitToStoredLatencyMs}
+ * (commit time from the WAL to the sink's flush), read from the REST API as the web UI shows it. Writes its section
+ * of bench/RESULTS.md.
+ */
+public final class LatencyBenchmark {
+
+    static final String METRIC = "commitToStoredLatencyMs";
+    static final int WRITERS = 4;
+
+    public static void main(String[] args) throws Exception {
+        Path results = Path.of(args.length > 0 ? args[0] : "bench/RESULTS.md");
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
+        StringBuilder out = new StringBuilder("## Latency, commit to stored\n\n`mvn -B -Pbench -DskipTests verify` (LatencyBenchmark), ")
+                .append(LocalDate.now()).append(", ").append(Runtime.getRuntime().availableProcessors())
+                .append(" cores. Single-row INSERTs with a context, at a steady rate for ").append(seconds)
+                .append(" s from ").append(WRITERS).append(" connections, the job caught up (a local MiniCluster of parallelism 2;"
+                        + " source and destination one embedded PostgreSQL 15). Percentiles of the job's histogram `").append(METRIC)
+                .append("` (from the commit time the WAL carries to the sink's flush), read from the REST API as the web UI shows"
+                        + " them; the worse of the two writers.\n\n| rate | changes | p50 | p99 | max |\n|---|---|---|---|---|\n");
+        try (TestDatabase db = TestDatabase.start()) {
+            db.executeFixture("bench/item.sql");
+            for (int rate : new int[] {100, 1_000}) {
+                out.append(run(db, rate, seconds)).append('\n');
+            }
+        }
+        Results.write(results, "latency", out.toString());
+    }
+
+    static String run(TestDatabase db, int rate, int seconds) throws Exception {
+        db.execute("DROP TABLE IF EXISTS changes CASCADE");
+        int port = freePort();
+        Configuration config = new Configuration();
+        config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Files.createTempDirectory("bench-checkpoints").toUri().toString());
+        config.set(RestOptions.PORT, port);
+        config.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, config);
+        JobOptions options = Main.options(db.args());
+        AuditTrailJob.build(env, options);
+        JobClient client = env.executeAsync(options.jobName());
+        try {
+            db.execute("INSERT INTO bench_sentinel (id) VALUES ('caught-up-" + rate + "')");
+            awaitStored(db, 1);
+            int changes = rate * seconds;
+            drive(db, rate, changes);
+            awaitStored(db, 1 + changes);
+            String job = client.getJobID().toHexString();
+            double[] p = new double[3];
+            String[] names = {METRIC + "_median", METRIC + "_p99", METRIC + "_max"};
+            // the writers' histograms, once the web UI's fetcher has read them after the last change
+            long count = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (count < 1 + changes && System.nanoTime() < deadline) {
+                Thread.sleep(500); // the REST API's metrics are fetched every second
+                count = (long) writerMetric(port, job, METRIC + "_count", true);
+            }
+            for (int i = 0; i < names.length; i++) {
+                p[i] = writerMetric(port, job, names[i], false);
+            }
+            return String.format("| %,d/s | %,d | %.0f ms | %.0f ms | %.0f ms |", rate, changes, p[0], p[1], p[2]);
+        } finally {
+            client.cancel().get();
+            db.execute("TRUNCATE bench_sentinel");
+        }
+    }
+
+    /** {@code changes} single-row INSERTs at {@code rate} per second, spread over {@value #WRITERS} connections. */
+    static void drive(TestDatabase db, int rate, int changes) throws Exception {
+        long start = System.nanoTime() + 100_000_000L;
+        long interval = 1_000_000_000L / rate;
+        AtomicLong late = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
+        List<Future<?>> writers = new ArrayList<>();
+        for (int w = 0; w < WRITERS; w++) {
+            int writer = w;
+            writers.add(pool.submit(() -> {
+                try (Connection c = db.connect(); Statement s = c.createStatement()) {
+                    for (int i = writer; i < changes; i += WRITERS) {
+                        long due = start + i * interval;
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            LockSupport.parkNanos(wait); // the pace of the load, not a wait for a result
+                        } else if (wait < -interval * 10) {
+                            late.incrementAndGet();
+                        }
+                        s.execute("INSERT INTO item (name, price, quantity, tags, attributes, note, created_at, updated_at)"
+                                + " VALUES ('item " + i + "', 9.99, " + i + ", ARRAY['a', 'b'], '{\"color\": \"red\"}', 'note', now(), now())"
+                                + LimitsBenchmark.context("POST", i));
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : writers) {
+            f.get();
+        }
+        pool.shutdown();
+        if (late.get() > changes / 100) {
+            System.out.println("Warning: " + late.get() + " of " + changes + " writes left more than 10 intervals late: the load fell behind its rate");
+        }
+    }
+
+    static void awaitStored(TestDatabase db, long count) {
+        TestDatabase.poll(() -> ((Number) db.value("SELECT count(*) FROM changes")).longValue() >= count, Duration.ofMinutes(5),
+                count + " changes stored");
+    }
+
+    /** The writers' metric from the REST API: their sum, or the largest of them. */
+    static double writerMetric(int port, String job, String name, boolean sum) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        ObjectMapper json = new ObjectMapper();
+        String base = "http://localhost:" + port + "/jobs/" + job;
+        double result = 0;
+        for (JsonNode vertex : json.readTree(get(http, base)).get("vertices")) {
+            String metrics = base + "/vertices/" + vertex.get("id").asText() + "/metrics";
+            List<String> ids = new ArrayList<>();
+            for (JsonNode m : json.readTree(get(http, metrics))) {
+                if (m.get("id").asText().endsWith("." + name)) {
+                    ids.add(m.get("id").asText());
+                }
+            }
+            if (!ids.isEmpty()) {
+                for (JsonNode m : json.readTree(get(http, metrics + "?get=" + String.join(",", ids)))) {
+                    double v = Double.parseDouble(m.get("value").asText());
+                    result = sum ? result + v : Math.max(result, v);
+                }
+            }
+        }
+        return result;
+    }
+
+    private static String get(HttpClient http, String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
