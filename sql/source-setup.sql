@@ -159,7 +159,7 @@ DECLARE
 BEGIN
   IF to_regprocedure('_bemi_row_trigger_func()') IS NOT NULL
      AND coalesce(obj_description(to_regprocedure('_bemi_row_trigger_func()'), 'pg_proc'), '') NOT LIKE 'audit-trail: names each row%' THEN
-    RAISE WARNING 'Function _bemi_row_trigger_func() was not the audit trail''s (a Bemi package''s migration or an older setup created it): replaced it with the audit trail''s, which sends the same _bemi messages and names each row, so no context reaches a row its statement did not write';
+    RAISE WARNING 'Function _bemi_row_trigger_func() was not the audit trail''s (a Bemi package''s migration or an older setup created it): replaced it with the audit trail''s, which sends each row''s context with the name of its row, so no context reaches a row its statement did not write';
   END IF;
   CREATE OR REPLACE FUNCTION _bemi_row_trigger_func() RETURNS trigger AS $body$
   DECLARE
@@ -177,14 +177,14 @@ BEGIN
       ELSIF _bemi_table.logged THEN
         _bemi_row := json_build_array(TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME)::text;
       END IF;
-      IF _bemi_row IS NOT NULL THEN
+      IF _bemi_row IS NOT NULL AND _bemi_metadata = '' THEN
         PERFORM pg_logical_emit_message(true, 'audit-trail-row', _bemi_row);
-        IF _bemi_metadata <> '' THEN
-          PERFORM pg_logical_emit_message(true, '_bemi', _bemi_metadata);
-          IF current_setting('audit_trail.context_sent', true) IS DISTINCT FROM 'on' THEN
-            -- from now on this transaction's rows without context are named too, so none takes this one's
-            PERFORM set_config('audit_trail.context_sent', 'on', true);
-          END IF;
+      ELSIF _bemi_row IS NOT NULL THEN
+        -- one message for the row and its context (the JSON array has no line break): half the WAL, half the work
+        PERFORM pg_logical_emit_message(true, 'audit-trail-row', _bemi_row || E'\n' || _bemi_metadata);
+        IF current_setting('audit_trail.context_sent', true) IS DISTINCT FROM 'on' THEN
+          -- from now on this transaction's rows without context are named too, so none takes this one's
+          PERFORM set_config('audit_trail.context_sent', 'on', true);
         END IF;
       END IF;
     END IF;
@@ -194,7 +194,7 @@ BEGIN
     RETURN NEW;
   END
   $body$ LANGUAGE plpgsql;
-  COMMENT ON FUNCTION _bemi_row_trigger_func() IS 'audit-trail: names each row and copies the statement''s Bemi context into the WAL';
+  COMMENT ON FUNCTION _bemi_row_trigger_func() IS 'audit-trail: names each row and copies the statement''s Bemi context into the WAL with it';
 
   IF ours OR to_regprocedure('_bemi_create_triggers()') IS NULL THEN
     -- Bemi's row trigger on every permanent table of public that lacks it (by whatever name: a long table name

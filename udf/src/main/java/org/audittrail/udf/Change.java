@@ -24,7 +24,10 @@ public class Change {
     public String before;
     /** Row image after the change as a JSON object; {@code {}} for DELETE. */
     public String after;
-    /** Application context as a JSON object; {@code {}} without one; of a context message, the text as sent until the stitcher reads it. */
+    /**
+     * Application context as a JSON object; {@code {}} without one. Of a context message or a row message that carries
+     * one, the text as sent, which the stitcher reads; null for a row message without.
+     */
     public String context;
     /** Commit time of the transaction, microseconds since the epoch. */
     public long committedAt;

@@ -73,9 +73,14 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         return change;
     }
 
-    /** A row message: the operation and table of the row whose change (and context message) comes next; null if malformed. */
+    /**
+     * A row message: the operation and table of the row whose change comes next, then, after a line break, the context
+     * of its statement as sent (the stitcher reads it), if it has one; null if malformed. (An older setup's trigger sent
+     * the context in a {@code _bemi} message of its own, just after.)
+     */
     private static Change rowMessage(Struct value, String content) {
-        String[] row = rowNames(content);
+        int lineBreak = content.indexOf('\n');
+        String[] row = rowNames(lineBreak < 0 ? content : content.substring(0, lineBreak));
         Operation operation = row == null ? null : Operation.ofTrigger(row[0]);
         if (operation == null) {
             return null; // not written by setup's trigger: a context then stays unattached rather than going astray
@@ -85,7 +90,7 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         change.table = row[2];
         change.before = Json.EMPTY_OBJECT;
         change.after = Json.EMPTY_OBJECT;
-        change.context = Json.EMPTY_OBJECT;
+        change.context = lineBreak < 0 ? null : content.substring(lineBreak + 1);
         return change;
     }
 

@@ -16,11 +16,11 @@ import org.audittrail.udf.Context.Stored;
 import static org.audittrail.udf.Context.read;
 
 /**
- * Gives each row change the context of the {@code _bemi} message that belongs to its own row; keyed by transaction.
+ * Gives each row change the context that belongs to its own row; keyed by transaction.
  *
- * <p>Setup's row trigger writes, just before its row's change, a row message naming the row's operation and table,
- * then the {@code _bemi} context message; once a transaction has sent a context, its rows without one get a row
- * message too. A change takes the newest pending message that names it, and the messages after that one are
+ * <p>Setup's row trigger writes, just before its row's change, a row message naming the row's operation and table and
+ * carrying its statement's context (an older setup's trigger sent the context in a {@code _bemi} message just after);
+ * once a transaction has sent a context, its rows without one get a row message too. A change takes the newest pending message that names it, and the messages after that one are
  * dropped: their rows never came (skipped by {@code ON CONFLICT DO NOTHING}, cancelled by another trigger, or of a
  * table not published). Messages before it stay, for the rows of outer statements whose triggers wrote this row. So
  * a context never reaches a row its statement did not write. Both halves of a primary-key update (a DELETE and a
@@ -29,7 +29,7 @@ import static org.audittrail.udf.Context.read;
  * is counted and logged once. A message at or before a position the transaction has already passed is one
  * replayed after a restore, and attaches to nothing. Only messages are held, never rows, and only from a
  * transaction's first message on; the state is cleared once the transaction has ended (see {@link WalSequence}).
- * A context message arrives as the text sent; it is read here ({@link org.audittrail.udf.Context#read}), in parallel, not in the source.
+ * A context arrives as the text sent; it is read here ({@link org.audittrail.udf.Context#read}), in parallel, not in the source.
  */
 public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> {
 
@@ -83,7 +83,11 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
     }
 
     private void message(PendingContext state, Change event) {
-        if (event.operation.isRowMessage()) {
+        if (event.operation.isRowMessage() && event.context != null) {
+            Stored context = read(event.context); // the row's context, sent with its name
+            state.push(PendingContext.rowOf(event.operation, event.schema, event.table), context.json(), context.fallback());
+            state.rowOpen = false;
+        } else if (event.operation.isRowMessage()) {
             state.push(PendingContext.rowOf(event.operation, event.schema, event.table), null, false);
             state.rowOpen = true;
         } else if (state.rowOpen) {

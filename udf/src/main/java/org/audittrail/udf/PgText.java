@@ -205,6 +205,11 @@ public final class PgText {
         if (text.equals("infinity") || text.equals("-infinity")) {
             return text;
         }
+        int separator = text.indexOf(' ');
+        if (text.endsWith("+00") && separator > 0 && text.indexOf(' ', separator + 1) < 0) {
+            // already UTC, and AD (no " BC"): the common case where the server's or the JVM's zone is UTC
+            return xsd ? text.substring(0, separator) + 'T' + text.substring(separator + 1, text.length() - 3) + "+00:00" : text;
+        }
         boolean bc = text.endsWith(" BC");
         String s = bc ? text.substring(0, text.length() - 3) : text;
         int dash1 = s.indexOf('-');

@@ -160,6 +160,12 @@ class ChangeDeserializerTest {
         assertThat(ChangeDeserializer.rowNames("[\"UPDATE\", \"my schema\", \"a\\\"b\"]")).containsExactly("UPDATE", "my schema", "a\"b");
         assertThat(ChangeDeserializer.rowNames("[\"UPDATE\", \"x\"]")).isNull();
         assertThat(ChangeDeserializer.rowNames("not json")).isNull();
+        // setup's trigger sends a row's context with its name, after a line break, passed on as sent
+        Change named = deserialize(message(ChangeDeserializer.ROW_PREFIX, "[\"DELETE\", \"public\", \"todo\"]\n{\"a\": \"x\ny\"}")).get(0);
+        assertThat(named.operation).isEqualTo(Operation.ROW_DELETE);
+        assertThat(named.table).isEqualTo("todo");
+        assertThat(named.context).isEqualTo("{\"a\": \"x\ny\"}");
+        assertThat(deserialize(message(ChangeDeserializer.ROW_PREFIX, "[\"INSERT\", \"public\", \"todo\"]")).get(0).context).isNull();
     }
 
     @Test

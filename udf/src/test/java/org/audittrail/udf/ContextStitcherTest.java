@@ -135,6 +135,19 @@ class ContextStitcherTest {
     }
 
     @Test
+    void rowMessagesCarryingTheirContextAttachAsMessagePairsDid() throws Exception {
+        // a skipped row, a nested one written by an outer row's trigger, and a row without context after one with
+        send(rowMessage(1, 100, Operation.ROW_CREATE, "todo", "{\"skipped\": 1}"),
+                rowMessage(1, 200, Operation.ROW_CREATE, "todo", "{\"outer\": 1}"),
+                rowMessage(1, 220, Operation.ROW_CREATE, "log", "{\"inner\": 1}"), rowOf(1, 220, "log"), row(1, 230),
+                rowMessage(1, 300, Operation.ROW_CREATE, "todo"), row(1, 300),
+                rowMessage(1, 400, Operation.ROW_CREATE, "todo", "not json"), row(1, 400));
+        assertThat(contexts()).containsExactly("{\"inner\":1}", "{\"outer\":1}", "{}", "{\"_unparsed\":\"not json\"}");
+        assertThat(output()).extracting(c -> c.fallbackColumns == null ? "none" : String.join(",", c.fallbackColumns))
+                .containsExactly("none", "none", "none", Change.CONTEXT_COLUMN);
+    }
+
+    @Test
     void restoredPendingMessageReachesItsRowWithoutRepeat() throws Exception {
         send(message(1, 100, "{\"a\":1}"));
         restore(harness.snapshot(1, 1));
@@ -246,10 +259,17 @@ class ContextStitcherTest {
                         org.apache.flink.api.common.typeinfo.TypeInformation.of(PendingContext.class))).value();
     }
 
+    /** A row message without context, as setup's trigger sends it for a row of a statement without one (or an older setup's, before its {@code _bemi} message). */
     static Change rowMessage(long transaction, long position, Operation operation, String table) {
+        return rowMessage(transaction, position, operation, table, null);
+    }
+
+    /** A row message carrying its statement's context as sent. */
+    static Change rowMessage(long transaction, long position, Operation operation, String table, String context) {
         Change c = row(transaction, position);
         c.operation = operation;
         c.table = table;
+        c.context = context;
         return c;
     }
 
@@ -279,6 +299,12 @@ class ContextStitcherTest {
         c.operation = Operation.MESSAGE;
         c.table = null;
         c.context = context;
+        return c;
+    }
+
+    static Change rowOf(long transaction, long position, String table) {
+        Change c = row(transaction, position);
+        c.table = table;
         return c;
     }
 

@@ -37,6 +37,10 @@ class PgTextTest {
         // across the start of AD: 1 AD minus an hour is 1 BC
         assertThat(PgText.timestamptzUtc("0001-01-01 00:30:00+01")).isEqualTo("0001-12-31T23:30:00+00:00 BC");
         assertThat(PgText.timestamptzUtc("4714-11-24 00:00:00+00 BC")).isEqualTo("4714-11-24T00:00:00+00:00 BC");
+        // already in UTC: the short way gives what the long one does
+        for (String utc : List.of("2024-01-02 08:49:05.123456+00", "2024-01-02 08:49:05+00", "294276-12-31 23:59:59.999999+00")) {
+            assertThat(PgText.timestamptzUtc(utc)).isEqualTo(utc.replace(' ', 'T') + ":00");
+        }
         assertThat(PgText.timestamptzUtc("294277-01-01 05:44:59.999999+05:45")).isEqualTo("294276-12-31T23:59:59.999999+00:00");
         assertThat(PgText.json(ValueForm.TIMESTAMPTZ, "infinity")).isEqualTo("\"infinity\"");
     }
