@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The application context of the current thread: the JSON object that goes, as Bemi's {@code /*Bemi {json} Bemi*&#47;}
+ * The application context of the current thread: the JSON object that goes, as Bemi's <code>/*Bemi {json} Bemi*&#47;</code>
  * comment, with every INSERT, UPDATE and DELETE the thread sends through {@link BemiDataSource} or
  * {@link org.audittrail.client.hibernate.BemiStatementInspector}.
  *
@@ -71,7 +71,7 @@ public final class BemiContext {
     }
 
     /**
-     * The comment the current thread's writes carry, {@code /*Bemi {json} Bemi*&#47;}; empty when there is no
+     * The comment the current thread's writes carry, <code>/*Bemi {json} Bemi*&#47;</code>; empty when there is no
      * context, or when the comment would be over {@value #MAX_COMMENT_BYTES} bytes.
      */
     public static Optional<String> comment() {

@@ -6,6 +6,7 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -65,17 +66,18 @@ public final class BemiDataSource implements DataSource {
             if (result == NOT_A_WRAPPER_METHOD) {
                 result = call(connection, method, actual);
             }
-            if (result instanceof Statement statement && !(result instanceof PreparedStatement)
-                    && name.equals("createStatement")) {
-                return Proxy.newProxyInstance(BemiDataSource.class.getClassLoader(), new Class<?>[] {Statement.class},
+            if (result instanceof Statement statement) {
+                // a prepared statement's SQL is fixed already; the proxy keeps getConnection() on the wrapped connection
+                Class<?> type = statement instanceof CallableStatement ? CallableStatement.class
+                        : statement instanceof PreparedStatement ? PreparedStatement.class : Statement.class;
+                return Proxy.newProxyInstance(BemiDataSource.class.getClassLoader(), new Class<?>[] {type},
                         new StatementHandler(statement, (Connection) proxy));
             }
-            // a prepared statement's SQL is fixed already: it stays as the driver made it
             return result;
         }
     }
 
-    /** Rewrites the SQL given to execute, executeUpdate, executeLargeUpdate, executeQuery and addBatch. */
+    /** Rewrites the SQL given to execute, executeUpdate, executeLargeUpdate, executeQuery and addBatch, and gives back the wrapped connection. */
     private static final class StatementHandler implements InvocationHandler {
         private final Statement statement;
         private final Connection connection;

@@ -27,7 +27,7 @@ public final class BemiSql {
         return BemiContext.comment().map(comment -> withComment(sql, comment)).orElse(sql);
     }
 
-    /** {@code sql} with {@code comment} (a whole {@code /*Bemi ... Bemi*&#47;}) after each of its writes. */
+    /** {@code sql} with {@code comment} (a whole <code>/*Bemi ... Bemi*&#47;</code>) after each of its writes. */
     public static String withComment(String sql, String comment) {
         if (sql == null || sql.isEmpty()) {
             return sql;

@@ -64,11 +64,7 @@ class BemiContextTest {
             assertThatThrownBy(() -> BemiContext.set(bad))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("would end or nest the SQL comment")
-                    .satisfies(e -> {
-                        String shown = String.valueOf(bad);
-                        assertThat(e.getMessage()).doesNotContain("/a", "accept", "open", "x*/", "ok", "path", "note");
-                        assertThat(shown).isNotEmpty();
-                    });
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("/a", "accept", "open", "x*/", "ok", "path", "note"));
         }
         // refused, the context before stays
         BemiContext.set(Map.of("user_id", 1));

@@ -17,6 +17,7 @@ import org.hibernate.boot.registry.StandardServiceRegistryBuilder;
 import org.hibernate.cfg.AvailableSettings;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
 import org.postgresql.ds.PGSimpleDataSource;
 
 import javax.sql.DataSource;
@@ -66,12 +67,21 @@ class ClientITCase extends JobTestBase {
         DataSource ds = new BemiDataSource(server());
         try (Connection c = ds.getConnection()) {
             try (BemiContext.Scope scope = BemiContext.with(Map.of("user_id", 187234, "endpoint", "/todo", "method", "POST"))) {
+                int expectedId = 26;
                 for (String task : List.of("Sleep", "Eat", "Repeat")) {
-                    try (PreparedStatement s = c.prepareStatement("INSERT INTO todo (task) VALUES (?) RETURNING id")) {
+                    // pgjdbc appends its RETURNING after the comment: still one statement, the comment still in it
+                    try (PreparedStatement s = c.prepareStatement("INSERT INTO todo (task) VALUES (?)", Statement.RETURN_GENERATED_KEYS)) {
                         s.setString(1, task);
-                        s.executeQuery().close();
+                        s.executeUpdate();
+                        try (ResultSet keys = s.getGeneratedKeys()) {
+                            keys.next();
+                            assertThat(keys.getInt("id")).isEqualTo(expectedId++);
+                        }
+                        assertThat(s.getConnection()).isSameAs(c);
                     }
                 }
+                // the driver's own interfaces stay reachable
+                assertThat(c.unwrap(PGConnection.class).getBackendPID()).isPositive();
                 // a read under a context is sent as written
                 try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM todo")) {
                     rs.next();
