@@ -206,12 +206,14 @@ LANGUAGE sql STABLE AS $$
            (SELECT o."primary_key" FROM changes o
              WHERE o."committed_at" = c."committed_at" AND o."position" = c."position" AND o."transaction_id" = c."transaction_id"
                AND o."table" = c."table" AND o."schema" = c."schema" AND o."database" = c."database"
-               AND o."operation" = 'DELETE' AND o."primary_key" <> c."primary_key" LIMIT 1) END,
+               AND o."operation" = 'DELETE' AND o."primary_key" <> c."primary_key"
+               AND o."committed_at" >= since AND o."committed_at" <= until LIMIT 1) END,
          CASE WHEN c."operation" = 'DELETE' THEN
            (SELECT o."primary_key" FROM changes o
              WHERE o."committed_at" = c."committed_at" AND o."position" = c."position" AND o."transaction_id" = c."transaction_id"
                AND o."table" = c."table" AND o."schema" = c."schema" AND o."database" = c."database"
-               AND o."operation" = 'CREATE' AND o."primary_key" <> c."primary_key" LIMIT 1) END,
+               AND o."operation" = 'CREATE' AND o."primary_key" <> c."primary_key"
+               AND o."committed_at" >= since AND o."committed_at" <= until LIMIT 1) END,
          c."transaction_id", c."position", c."id"
     FROM changes c
    WHERE c."table" = table_name AND c."primary_key" = key AND c."schema" = schema_name
