@@ -49,9 +49,11 @@ CREATE TABLE IF NOT EXISTS changes_default PARTITION OF changes DEFAULT;
 CREATE INDEX IF NOT EXISTS changes_before_idx ON changes USING gin ("before" jsonb_path_ops);
 CREATE INDEX IF NOT EXISTS changes_after_idx ON changes USING gin ("after" jsonb_path_ops);
 CREATE INDEX IF NOT EXISTS changes_context_idx ON changes USING gin ("context" jsonb_path_ops);
--- the history of one record: database, schema, table, primary key, then time
-CREATE INDEX IF NOT EXISTS changes_record_idx
-  ON changes ("primary_key", "table", "schema", "database", "committed_at");
+-- the changes of one record newest first, and a table's records each newest first (changes_table_at): table and
+-- key lead, as every record query names both; it replaces changes_record_idx (key first, time ascending, no position)
+CREATE INDEX IF NOT EXISTS changes_table_record_idx
+  ON changes ("table", "primary_key", "schema", "database", "committed_at" DESC, "position" DESC);
+DROP INDEX IF EXISTS changes_record_idx;
 CREATE INDEX IF NOT EXISTS changes_committed_at_idx ON changes ("committed_at");
 
 -- Creates the daily partitions (UTC days) from today to days_ahead days ahead, and those of the past days
@@ -139,6 +141,96 @@ BEGIN
   DELETE FROM changes_default WHERE "committed_at" < cutoff::timestamp AT TIME ZONE 'UTC';
   RETURN dropped;
 END
+$$;
+
+-- Asking the audit trail questions. Each is a SQL function returning rows, called in FROM, so that PostgreSQL
+-- inlines it into the calling query: the query's own plan then uses the indexes and prunes the partitions
+-- (plpgsql would hide both). A record is its table, schema, database and primary key as stored (a composite key
+-- is the JSON array text of changes.primary_key); database_name NULL means any. The last change at a moment is the
+-- one with the greatest (committed_at, position). A TRUNCATE change of a table ends every record of it before.
+
+-- A record as of a moment: the "after" of its last change at or before as_of; no row if it did not exist then.
+CREATE OR REPLACE FUNCTION changes_record_at(table_name text, key text, as_of timestamptz,
+                                             schema_name text DEFAULT 'public', database_name text DEFAULT NULL)
+RETURNS TABLE ("primary_key" varchar, "after" jsonb, "changed_at" timestamptz, "change_id" uuid)
+LANGUAGE sql STABLE AS $$
+  SELECT c."primary_key", c."after", c."committed_at", c."id"
+    FROM (SELECT * FROM changes
+           WHERE "table" = table_name AND "primary_key" = key AND "schema" = schema_name
+             AND (database_name IS NULL OR "database" = database_name) AND "committed_at" <= as_of
+           ORDER BY "committed_at" DESC, "position" DESC
+           LIMIT 1) c
+   WHERE c."operation" IN ('CREATE', 'UPDATE')
+     AND NOT EXISTS (SELECT FROM changes t
+                      WHERE t."table" = c."table" AND t."primary_key" IS NULL AND t."schema" = c."schema"
+                        AND t."database" = c."database" AND t."operation" = 'TRUNCATE'
+                        AND t."committed_at" >= c."committed_at" AND t."committed_at" <= as_of
+                        AND (t."committed_at", t."position") > (c."committed_at", c."position"))
+$$;
+
+-- A table as of a moment: every record that existed then (a table without primary key has none), with its values.
+CREATE OR REPLACE FUNCTION changes_table_at(table_name text, as_of timestamptz,
+                                            schema_name text DEFAULT 'public', database_name text DEFAULT NULL)
+RETURNS TABLE ("database" varchar, "primary_key" varchar, "after" jsonb, "changed_at" timestamptz, "change_id" uuid)
+LANGUAGE sql STABLE AS $$
+  SELECT c."database", c."primary_key", c."after", c."committed_at", c."id"
+    FROM (SELECT DISTINCT ON ("primary_key", "schema", "database") * FROM changes
+           WHERE "table" = table_name AND "primary_key" IS NOT NULL AND "schema" = schema_name
+             AND (database_name IS NULL OR "database" = database_name) AND "committed_at" <= as_of
+           ORDER BY "primary_key", "schema", "database", "committed_at" DESC, "position" DESC) c
+   WHERE c."operation" IN ('CREATE', 'UPDATE')
+     AND NOT EXISTS (SELECT FROM changes t
+                      WHERE t."table" = c."table" AND t."primary_key" IS NULL AND t."schema" = c."schema"
+                        AND t."database" = c."database" AND t."operation" = 'TRUNCATE'
+                        AND t."committed_at" >= c."committed_at" AND t."committed_at" <= as_of
+                        AND (t."committed_at", t."position") > (c."committed_at", c."position"))
+$$;
+
+-- A record's history, oldest first: each change's time, operation, context, and only the columns it changed, as
+-- {"column": {"before": old, "after": new}} (no "before" on CREATE, no "after" on DELETE). A change of the primary
+-- key is stored as the old key's DELETE and the new key's CREATE at one position: next_key on that DELETE names the
+-- new key, previous_key on that CREATE the old one, to follow the record across it.
+CREATE OR REPLACE FUNCTION changes_record_history(table_name text, key text,
+                                                  since timestamptz DEFAULT '-infinity', until timestamptz DEFAULT 'infinity',
+                                                  schema_name text DEFAULT 'public', database_name text DEFAULT NULL)
+RETURNS TABLE ("committed_at" timestamptz, "operation" text, "context" jsonb, "changed" jsonb,
+               "previous_key" varchar, "next_key" varchar, "transaction_id" bigint, "position" bigint, "change_id" uuid)
+LANGUAGE sql STABLE AS $$
+  SELECT c."committed_at", c."operation", c."context",
+         (SELECT coalesce(jsonb_object_agg(k.name,
+                   CASE WHEN c."before" ? k.name THEN jsonb_build_object('before', c."before" -> k.name) ELSE '{}' END
+                   || CASE WHEN c."after" ? k.name THEN jsonb_build_object('after', c."after" -> k.name) ELSE '{}' END), '{}')
+            FROM (SELECT jsonb_object_keys(c."before") UNION SELECT jsonb_object_keys(c."after")) k(name)
+           WHERE (c."before" -> k.name) IS DISTINCT FROM (c."after" -> k.name)),
+         CASE WHEN c."operation" = 'CREATE' THEN
+           (SELECT o."primary_key" FROM changes o
+             WHERE o."committed_at" = c."committed_at" AND o."position" = c."position" AND o."transaction_id" = c."transaction_id"
+               AND o."table" = c."table" AND o."schema" = c."schema" AND o."database" = c."database"
+               AND o."operation" = 'DELETE' AND o."primary_key" <> c."primary_key"
+               AND o."committed_at" >= since AND o."committed_at" <= until LIMIT 1) END,
+         CASE WHEN c."operation" = 'DELETE' THEN
+           (SELECT o."primary_key" FROM changes o
+             WHERE o."committed_at" = c."committed_at" AND o."position" = c."position" AND o."transaction_id" = c."transaction_id"
+               AND o."table" = c."table" AND o."schema" = c."schema" AND o."database" = c."database"
+               AND o."operation" = 'CREATE' AND o."primary_key" <> c."primary_key"
+               AND o."committed_at" >= since AND o."committed_at" <= until LIMIT 1) END,
+         c."transaction_id", c."position", c."id"
+    FROM changes c
+   WHERE c."table" = table_name AND c."primary_key" = key AND c."schema" = schema_name
+     AND (database_name IS NULL OR c."database" = database_name)
+     AND c."committed_at" >= since AND c."committed_at" <= until
+   ORDER BY c."committed_at", c."position"
+$$;
+
+-- The changes made with one context, across all tables, oldest first: context_match is contained in their context,
+-- as in changes_by_context('{"request_id": "a1b2"}').
+CREATE OR REPLACE FUNCTION changes_by_context(context_match jsonb,
+                                              since timestamptz DEFAULT '-infinity', until timestamptz DEFAULT 'infinity')
+RETURNS SETOF changes
+LANGUAGE sql STABLE AS $$
+  SELECT * FROM changes
+   WHERE "context" @> context_match AND "committed_at" >= since AND "committed_at" <= until
+   ORDER BY "committed_at", "position"
 $$;
 
 SELECT changes_create_partitions(7);
