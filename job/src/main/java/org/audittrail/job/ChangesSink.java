@@ -78,6 +78,9 @@ public final class ChangesSink {
                 .withProperty(Database.PREPARE_THRESHOLD, "0");
         // the same TLS as setup's and the admin commands' connections to the destination
         destination.tls().driverProperties(destination.tls().keyPassword()).forEach(connection::withProperty);
+        if (destination.tunnel() != null) {
+            destination.tunnel().driverProperties().forEach(connection::withProperty);
+        }
         return JdbcSink.<Change>builder()
                 .withQueryStatement(INSERT, new ChangeStatement())
                 .withExecutionOptions(JdbcExecutionOptions.builder()
