@@ -5,7 +5,9 @@ import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.config.hosts.KnownHostEntry;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
+import org.apache.sshd.client.session.AbstractClientSession;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.FilePasswordProvider;
 import org.apache.sshd.common.config.keys.KeyUtils;
@@ -186,6 +188,15 @@ public final class SshTunnel implements Serializable {
         return arg().hashCode();
     }
 
+    /** The innermost failure, as one short phrase: MINA wraps a refused connection in its future's description. */
+    private static String rootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    }
+
     private static boolean blank(String value) {
         return value == null || value.isBlank();
     }
@@ -201,6 +212,9 @@ public final class SshTunnel implements Serializable {
 
     /** The SSH sessions of this JVM, one per tunnel and target, each with its local port forward; reopened once closed. */
     private static final class Sessions {
+        /** The host key check of one connection attempt, which the client's verifier hands each key to. */
+        static final AttributeRepository.AttributeKey<ServerKeyVerifier> VERIFIER = new AttributeRepository.AttributeKey<>();
+
         private static SshClient client;
         private static final Map<String, Forward> FORWARDS = new HashMap<>();
 
@@ -238,6 +252,10 @@ public final class SshTunnel implements Serializable {
                 c.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
                 c.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
                 c.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+                c.setServerKeyVerifier((session, address, key) -> {
+                    ServerKeyVerifier verifier = ((AbstractClientSession) session).getConnectionContext().getAttribute(VERIFIER);
+                    return verifier != null && verifier.verifyServerKey(session, address, key);
+                });
                 // a quiet WAL stream must not look idle; a jump host gone silent is noticed within a minute
                 CoreModuleProperties.IDLE_TIMEOUT.set(c, Duration.ZERO);
                 CoreModuleProperties.HEARTBEAT_INTERVAL.set(c, Duration.ofSeconds(15));
@@ -257,12 +275,13 @@ public final class SshTunnel implements Serializable {
         AtomicReference<String> hostKeyRefusal = new AtomicReference<>();
         ClientSession session;
         try {
-            session = Sessions.client().connect(user, host, port).verify(TIMEOUT).getSession();
+            // the key exchange may start before connect returns: the verifier travels with the connection's context
+            session = Sessions.client().connect(user, host, port,
+                    AttributeRepository.ofKeyValuePair(Sessions.VERIFIER, verifier(hostKeyRefusal))).verify(TIMEOUT).getSession();
         } catch (IOException e) {
-            throw new Refused("Cannot reach the SSH jump host " + where + ": " + e.getMessage(), e);
+            throw new Refused("Cannot reach the SSH jump host " + where + ": " + rootCause(e), e);
         }
         try {
-            session.setServerKeyVerifier(verifier(hostKeyRefusal));
             session.addPublicKeyIdentity(key);
             session.auth().verify(TIMEOUT);
             return session;

@@ -1,0 +1,163 @@
+package org.audittrail.job;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The source through an SSH jump host: a real SSH server (Apache MINA SSHD) on loopback that lets in the key the
+ * jar's {@code ssh-keygen} made; the job reaches PostgreSQL as {@code localhost:<port>} on the jump host's side. The
+ * whole job captures through it, a tunnel broken mid-stream is reopened with nothing lost or repeated, and a wrong
+ * host key or an unauthorized key is refused, saying why.
+ */
+class SshTunnelITCase extends JobTestBase {
+
+    static Path dir;
+    static Path key;
+    static Path knownHosts;
+    static String publicLine;
+    static TestSshServer jumpHost;
+
+    @BeforeAll
+    static void jumpHostWithTheGeneratedKey() throws Exception {
+        db.executeFixture("fixtures/todo-schema.sql");
+        dir = fresh(Path.of("target", "ssh-tunnel").toAbsolutePath());
+        key = dir.resolve("id_ed25519");
+        Cli keygen = cli("ssh-keygen", "--out", key.toString());
+        assertThat(keygen.exit()).as(keygen.err()).isZero();
+        publicLine = keygen.out().strip();
+        assertThat(publicLine).startsWith("ssh-ed25519 AAAA").endsWith(" audit-trail");
+        assertThat(keygen.err()).contains("Append this line to ~/.ssh/authorized_keys");
+        assertThat(Files.readString(key)).startsWith("-----BEGIN OPENSSH PRIVATE KEY-----");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+        assertThat(Files.readString(dir.resolve("id_ed25519.pub")).strip()).isEqualTo(publicLine);
+        // never overwrites a key
+        Cli again = cli("ssh-keygen", "--out", key.toString());
+        assertThat(again.exit()).isEqualTo(1);
+        assertThat(again.err()).contains("exists already: not overwritten");
+
+        Path authorizedKeys = dir.resolve("authorized_keys");
+        Files.writeString(authorizedKeys, publicLine + "\n");
+        Files.setPosixFilePermissions(authorizedKeys, PosixFilePermissions.fromString("rw-------"));
+        jumpHost = new TestSshServer(authorizedKeys).start();
+        knownHosts = Files.writeString(dir.resolve("known_hosts"), jumpHost.knownHostsLine() + "\n");
+    }
+
+    @AfterAll
+    static void stopJumpHost() throws Exception {
+        jumpHost.close();
+    }
+
+    /** A new empty directory: the key files of an earlier run would be refused, not overwritten. */
+    static Path fresh(Path dir) throws Exception {
+        if (Files.exists(dir)) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        return Files.createDirectories(dir);
+    }
+
+    /** The source's settings (host localhost, as the jump host resolves it), through the jump host, then {@code extra}. */
+    static String[] tunnelArgs(Path key, String... extra) {
+        List<String> args = new ArrayList<>(List.of(db.args("--ssh-host", "127.0.0.1", "--ssh-port", String.valueOf(jumpHost.port()),
+                "--ssh-user", TestSshServer.USER, "--ssh-key-file", key.toString())));
+        args.addAll(List.of(extra));
+        return args.toArray(new String[0]);
+    }
+
+    @Test
+    void jobCapturesThroughTheTunnelAndLosesNothingWhenItBreaks() throws Exception {
+        // setup, as the job runs it in this JVM, and the job's connections all go through the tunnel
+        job.submit(tunnelArgs(key, "--ssh-known-hosts", knownHosts.toString()));
+        db.execute("INSERT INTO todo (task) VALUES ('a1')", "INSERT INTO todo (task) VALUES ('a2')");
+        db.awaitChanges(2);
+        assertThat(jumpHost.forwardedTo).isNotEmpty().allMatch(("localhost:" + db.port())::equals);
+        job.checkpoint();
+
+        // the network breaks: every SSH session and each connection forwarded through it closes
+        int forwardedBefore = jumpHost.forwardedTo.size();
+        jumpHost.stop();
+        // the replication connection was one of them: the slot's reader is gone
+        db.awaitSlotInactive();
+        db.execute("INSERT INTO todo (task) VALUES ('b1')", "INSERT INTO todo (task) VALUES ('b2')");
+        // the restarted job cannot reopen the tunnel while the jump host is away, and says so
+        String exceptions = job.awaitException("Cannot reach the SSH jump host " + TestSshServer.USER + "@127.0.0.1:" + jumpHost.port());
+        assertThat(exceptions).doesNotContain(TestDatabase.PASSWORD);
+
+        // back on the same port, same host key: the job reopens the tunnel and goes on from its checkpoint
+        jumpHost.start();
+        db.execute("INSERT INTO todo (task) VALUES ('c1')");
+        db.await("SELECT * FROM changes", r -> r.stream().anyMatch(row -> String.valueOf(row.get("after")).contains("c1")),
+                Duration.ofSeconds(90));
+        // the sink's subtasks may still be writing replays: a checkpoint flushes them all
+        job.checkpoint();
+        List<Map<String, Object>> rows = db.query("SELECT after->>'task' AS task FROM changes ORDER BY position");
+        assertThat(rows).extracting(r -> r.get("task")).containsExactly("a1", "a2", "b1", "b2", "c1");
+        assertThat(db.value("SELECT count(DISTINCT id) FROM changes")).isEqualTo(5L);
+        assertThat(jumpHost.forwardedTo.size()).isGreaterThan(forwardedBefore);
+        assertThat(jumpHost.forwardedTo).allMatch(("localhost:" + db.port())::equals);
+    }
+
+    @Test
+    void wrongHostKeyOrUnauthorizedKeyIsRefusedSayingWhy() throws Exception {
+        // the right fingerprint instead of a known_hosts file: setup runs through the tunnel
+        SetupITCase.Result byFingerprint = SetupITCase.run(tunnelArgs(key, "--ssh-host-key-fingerprint", jumpHost.fingerprint(), "setup"));
+        assertThat(byFingerprint.exit()).as(byFingerprint.err()).isZero();
+
+        String wrongFingerprint = "SHA256:" + "A".repeat(43);
+        SetupITCase.Result wrongHostKey = SetupITCase.run(tunnelArgs(key, "--ssh-host-key-fingerprint", wrongFingerprint, "setup"));
+        assertThat(wrongHostKey.exit()).isEqualTo(1);
+        assertThat(wrongHostKey.err()).contains("The SSH jump host 127.0.0.1:" + jumpHost.port() + " presented the host key "
+                + jumpHost.fingerprint() + ", not " + wrongFingerprint + " as --ssh-host-key-fingerprint says: refused");
+
+        // a known_hosts file that holds another key for it, as after a man in the middle took its place
+        TestSshServer impostor = new TestSshServer(dir.resolve("authorized_keys"));
+        Path otherKnownHosts = Files.writeString(dir.resolve("known_hosts-other"),
+                impostor.knownHostsLine(jumpHost.port()) + "\n");
+        SetupITCase.Result changedHostKey = SetupITCase.run(tunnelArgs(key, "--ssh-known-hosts", otherKnownHosts.toString(), "setup"));
+        assertThat(changedHostKey.exit()).isEqualTo(1);
+        assertThat(changedHostKey.err()).contains("presented the host key " + jumpHost.fingerprint() + ", which is not the key the"
+                + " known_hosts file " + otherKnownHosts + " holds for it: refused");
+
+        // an unknown host is refused by default, as OpenSSH's client does in batch mode
+        Path emptyKnownHosts = Files.writeString(dir.resolve("known_hosts-empty"), "");
+        SetupITCase.Result unknownHost = SetupITCase.run(tunnelArgs(key, "--ssh-known-hosts", emptyKnownHosts.toString(), "setup"));
+        assertThat(unknownHost.exit()).isEqualTo(1);
+        assertThat(unknownHost.err()).contains("the known_hosts file " + emptyKnownHosts + " does not know this host: refused");
+
+        // a key the jump host's authorized_keys does not hold
+        Path stranger = dir.resolve("stranger");
+        SshKeys.generate(stranger, "stranger", null);
+        SetupITCase.Result unauthorized = SetupITCase.run(tunnelArgs(stranger, "--ssh-known-hosts", knownHosts.toString(), "setup"));
+        assertThat(unauthorized.exit()).isEqualTo(1);
+        assertThat(unauthorized.err()).contains("The SSH jump host " + TestSshServer.USER + "@127.0.0.1:" + jumpHost.port()
+                + " refused the key " + stranger).contains("to ~" + TestSshServer.USER + "/.ssh/authorized_keys on the jump host");
+    }
+
+    /** Output and exit code of the jar's command line in a new JVM, as a person runs it. */
+    record Cli(int exit, String out, String err) {}
+
+    static Cli cli(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        Path err = Files.createTempFile("cli", ".err");
+        Process process = new ProcessBuilder(command).redirectError(err.toFile()).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        return new Cli(process.exitValue(), out, Files.readString(err));
+    }
+}
