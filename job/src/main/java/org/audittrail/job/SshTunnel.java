@@ -158,9 +158,39 @@ public final class SshTunnel implements Serializable {
                 a.get("knownHosts"), a.get("fingerprint"), passphrase, reference);
     }
 
-    /** Where the local end of this tunnel to {@code host:port} (as the jump host resolves it) listens, opening it if needed. */
-    InetSocketAddress localEnd(String targetHost, int targetPort) throws IOException {
-        return Sessions.localEnd(this, targetHost, targetPort);
+    /**
+     * The local end of this tunnel to {@code host:port} (as the jump host resolves it), opening it if needed, for one
+     * connection; {@link Lease#close()} once that connection is closed.
+     */
+    Lease lease(String targetHost, int targetPort) throws IOException {
+        return Sessions.acquire(this, targetHost, targetPort);
+    }
+
+    /** One connection's use of a session's port forward: a session no connection uses for a minute is closed. */
+    static final class Lease implements AutoCloseable {
+        private final String key;
+        private final Sessions.Forward forward;
+        private boolean closed;
+
+        private Lease(String key, Sessions.Forward forward) {
+            this.key = key;
+            this.forward = forward;
+        }
+
+        /** Where the forward listens, on loopback. */
+        InetSocketAddress local() {
+            return forward.local;
+        }
+
+        @Override
+        public void close() {
+            synchronized (Sessions.class) {
+                if (!closed) {
+                    closed = true;
+                    Sessions.release(key, forward);
+                }
+            }
+        }
     }
 
     /** What a refused connection means, after pgjdbc's own message, where the tunnel refused it; empty otherwise. */
@@ -210,27 +240,92 @@ public final class SshTunnel implements Serializable {
         }
     }
 
-    /** The SSH sessions of this JVM, one per tunnel and target, each with its local port forward; reopened once closed. */
+    /**
+     * The SSH sessions of this JVM, one per tunnel and target, each with its local port forward; reopened once closed,
+     * closed once unused for {@link #IDLE}, and the client's threads stopped with the last one, so a cancelled job's
+     * class loader is not held.
+     */
     private static final class Sessions {
+        private static final Duration IDLE = Duration.ofMinutes(1);
+        private static java.util.concurrent.ScheduledExecutorService timer;
+
         /** The host key check of one connection attempt, which the client's verifier hands each key to. */
         static final AttributeRepository.AttributeKey<ServerKeyVerifier> VERIFIER = new AttributeRepository.AttributeKey<>();
 
         private static SshClient client;
         private static final Map<String, Forward> FORWARDS = new HashMap<>();
 
-        private record Forward(ClientSession session, InetSocketAddress local) {}
+        /** A session and its forward; {@code connections} counts the leases not yet closed. */
+        static final class Forward {
+            final ClientSession session;
+            final InetSocketAddress local;
+            int connections;
+            java.util.concurrent.ScheduledFuture<?> closing;
 
-        static synchronized InetSocketAddress localEnd(SshTunnel tunnel, String targetHost, int targetPort) throws IOException {
+            Forward(ClientSession session, InetSocketAddress local) {
+                this.session = session;
+                this.local = local;
+            }
+        }
+
+        static synchronized Lease acquire(SshTunnel tunnel, String targetHost, int targetPort) throws IOException {
             String key = tunnel.arg() + "|" + targetHost + ":" + targetPort;
             Forward forward = FORWARDS.get(key);
-            if (forward != null && forward.session().isOpen() && !forward.session().isClosing()) {
-                return forward.local();
+            if (forward == null || !forward.session.isOpen() || forward.session.isClosing()) {
+                if (forward != null) {
+                    // the jump host went away, or the network between: a new session, a new local port
+                    forward.session.close(true);
+                    FORWARDS.remove(key);
+                }
+                forward = open(tunnel, targetHost, targetPort);
+                FORWARDS.put(key, forward);
             }
-            if (forward != null) {
-                // the jump host went away, or the network between: a new session, a new local port
-                forward.session().close(true);
-                FORWARDS.remove(key);
+            forward.connections++;
+            if (forward.closing != null) {
+                forward.closing.cancel(false);
+                forward.closing = null;
             }
+            return new Lease(key, forward);
+        }
+
+        static synchronized void release(String key, Forward forward) {
+            forward.connections--;
+            if (forward.connections == 0 && FORWARDS.get(key) == forward) {
+                forward.closing = timer().schedule(() -> closeIdle(key, forward), IDLE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        }
+
+        private static synchronized void closeIdle(String key, Forward forward) {
+            if (forward.connections > 0 || FORWARDS.get(key) != forward) {
+                return;
+            }
+            FORWARDS.remove(key);
+            forward.session.close(true);
+            if (FORWARDS.isEmpty()) {
+                try {
+                    client.stop();
+                } catch (RuntimeException e) {
+                    // stopping is best effort: the sessions are closed already
+                }
+                client = null;
+                timer.shutdown();
+                timer = null;
+            }
+        }
+
+        private static java.util.concurrent.ScheduledExecutorService timer() {
+            if (timer == null) {
+                timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread thread = new Thread(r, "audit-trail-ssh-tunnel-idle");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+            }
+            return timer;
+        }
+
+        private static Forward open(SshTunnel tunnel, String targetHost, int targetPort) throws IOException {
+            Forward forward;
             ClientSession session = tunnel.open();
             try {
                 SshdSocketAddress local = session.startLocalPortForwarding(new SshdSocketAddress("127.0.0.1", 0),
@@ -241,8 +336,7 @@ public final class SshTunnel implements Serializable {
                 throw new Refused("The SSH jump host " + tunnel.user + "@" + tunnel.host + ":" + tunnel.port
                         + " refused to forward to " + targetHost + ":" + targetPort + ": " + e.getMessage(), e);
             }
-            FORWARDS.put(key, forward);
-            return forward.local();
+            return forward;
         }
 
         static synchronized SshClient client() {

@@ -57,6 +57,7 @@ public final class TunnelSocketFactory extends SocketFactory {
     /** A plain socket that connects to the tunnel's local end instead of the address asked for, which the jump host reaches. */
     private static final class TunnelSocket extends Socket {
         private final SshTunnel tunnel;
+        private SshTunnel.Lease lease;
 
         TunnelSocket(SshTunnel tunnel) {
             this.tunnel = tunnel;
@@ -66,7 +67,25 @@ public final class TunnelSocketFactory extends SocketFactory {
         public void connect(SocketAddress endpoint, int timeout) throws IOException {
             InetSocketAddress target = (InetSocketAddress) endpoint;
             // the name as given, not as this host resolves it: the jump host resolves it on its side
-            super.connect(tunnel.localEnd(target.getHostString(), target.getPort()), timeout);
+            SshTunnel.Lease lease = tunnel.lease(target.getHostString(), target.getPort());
+            try {
+                super.connect(lease.local(), timeout);
+            } catch (IOException | RuntimeException e) {
+                lease.close();
+                throw e;
+            }
+            this.lease = lease;
+        }
+
+        @Override
+        public synchronized void close() throws IOException {
+            try {
+                super.close();
+            } finally {
+                if (lease != null) {
+                    lease.close();
+                }
+            }
         }
     }
 }
