@@ -9,7 +9,9 @@
 # certificate holds, default destination localhost), DESTINATION_CLIENT_USER (the client certificate's CN, default
 # postgres: the role the job logs in as).
 # Checked by DestinationTlsScriptITCase, which runs it against a real server; no Docker engine runs it in CI.
-set -euo pipefail
+set -Eeuo pipefail
+# openssl's progress output is silenced below: a failure still says where, and the container stops before serving
+trap 'echo "destination-tls.sh: failed at line $LINENO" >&2' ERR
 
 destination_tls() {
   local certs="${DESTINATION_CERTS_DIR:-/certs}"
