@@ -166,6 +166,15 @@ public final class SshTunnel implements Serializable {
         return Sessions.acquire(this, targetHost, targetPort);
     }
 
+    /** Sets how long an unused session stays open, for sessions that become unused from now on; returns the previous value. */
+    static Duration idleTimeout(Duration timeout) {
+        synchronized (Sessions.class) {
+            Duration previous = Sessions.idle;
+            Sessions.idle = timeout;
+            return previous;
+        }
+    }
+
     /** One connection's use of a session's port forward: a session no connection uses for a minute is closed. */
     static final class Lease implements AutoCloseable {
         private final String key;
@@ -242,11 +251,11 @@ public final class SshTunnel implements Serializable {
 
     /**
      * The SSH sessions of this JVM, one per tunnel and target, each with its local port forward; reopened once closed,
-     * closed once unused for {@link #IDLE}, and the client's threads stopped with the last one, so a cancelled job's
+     * closed once unused for a minute, and the client's threads stopped with the last one, so a cancelled job's
      * class loader is not held.
      */
     private static final class Sessions {
-        private static final Duration IDLE = Duration.ofMinutes(1);
+        private static Duration idle = Duration.ofMinutes(1);
         private static java.util.concurrent.ScheduledExecutorService timer;
 
         /** The host key check of one connection attempt, which the client's verifier hands each key to. */
@@ -291,7 +300,7 @@ public final class SshTunnel implements Serializable {
         static synchronized void release(String key, Forward forward) {
             forward.connections--;
             if (forward.connections == 0 && FORWARDS.get(key) == forward) {
-                forward.closing = timer().schedule(() -> closeIdle(key, forward), IDLE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                forward.closing = timer().schedule(() -> closeIdle(key, forward), idle.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             }
         }
 

@@ -147,6 +147,28 @@ class SshTunnelITCase extends JobTestBase {
                 + " refused the key " + stranger).contains("to ~" + TestSshServer.USER + "/.ssh/authorized_keys on the jump host");
     }
 
+    @Test
+    void connectionsShareASessionWhichIsClosedOnceUnusedAndReopenedOnDemand() throws Exception {
+        Duration previous = SshTunnel.idleTimeout(Duration.ofMillis(500));
+        try (TestSshServer own = new TestSshServer(dir.resolve("authorized_keys")).start()) {
+            SshTunnel tunnel = new SshTunnel("127.0.0.1", own.port(), TestSshServer.USER, key.toString(), null, own.fingerprint(), null);
+            Database source = new Database("localhost", db.port(), "postgres", "postgres", TestDatabase.PASSWORD, Tls.PREFER, tunnel);
+            try (java.sql.Connection a = source.connect(); java.sql.Connection b = source.connect()) {
+                assertThat(own.sessions()).isEqualTo(1);
+                assertThat(own.forwardedTo).hasSize(2);
+            }
+            // no connection left: the session goes, and with it the tunnel's threads
+            TestDatabase.poll(() -> own.sessions() == 0, Duration.ofSeconds(10), "the unused session closed");
+            try (java.sql.Connection c = source.connect(); java.sql.Statement s = c.createStatement();
+                 java.sql.ResultSet rs = s.executeQuery("SELECT 1")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(own.sessions()).isEqualTo(1);
+            }
+        } finally {
+            SshTunnel.idleTimeout(previous);
+        }
+    }
+
     /**
      * Output and exit code of the jar's command line in a new JVM, as a person runs it: without BouncyCastle, a test
      * dependency only, so ed25519 works with what the jar bundles.

@@ -62,6 +62,11 @@ final class TestSshServer implements AutoCloseable {
         server.stop(true);
     }
 
+    /** The sessions open now. */
+    int sessions() {
+        return server.getActiveSessions().size();
+    }
+
     int port() {
         return port;
     }
