@@ -24,6 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SshTunnelITCase extends JobTestBase {
 
+    /** The role the job logs in as, through the tunnel only. */
+    static final String ROLE = "via_tunnel";
+
     static Path dir;
     static Path key;
     static Path knownHosts;
@@ -33,6 +36,8 @@ class SshTunnelITCase extends JobTestBase {
     @BeforeAll
     static void jumpHostWithTheGeneratedKey() throws Exception {
         db.executeFixture("fixtures/todo-schema.sql");
+        // the job's role alone, so its connections can be told from the test's own
+        db.execute("CREATE ROLE " + ROLE + " LOGIN SUPERUSER REPLICATION");
         dir = fresh(Path.of("target", "ssh-tunnel").toAbsolutePath());
         key = dir.resolve("id_ed25519");
         Cli keygen = cli("ssh-keygen", "--out", key.toString());
@@ -81,10 +86,11 @@ class SshTunnelITCase extends JobTestBase {
     @Test
     void jobCapturesThroughTheTunnelAndLosesNothingWhenItBreaks() throws Exception {
         // setup, as the job runs it in this JVM, and the job's connections all go through the tunnel
-        job.submit(tunnelArgs(key, "--ssh-known-hosts", knownHosts.toString()));
+        job.submit(tunnelArgs(key, "--ssh-known-hosts", knownHosts.toString(), "--db-user", ROLE));
         db.execute("INSERT INTO todo (task) VALUES ('a1')", "INSERT INTO todo (task) VALUES ('a2')");
         db.awaitChanges(2);
         assertThat(jumpHost.forwardedTo).isNotEmpty().allMatch(("localhost:" + db.port())::equals);
+        assertThat((Long) db.value("SELECT count(*) FROM pg_stat_activity WHERE usename = '" + ROLE + "'")).isPositive();
         job.checkpoint();
 
         // the network breaks: every SSH session and each connection forwarded through it closes
@@ -96,6 +102,9 @@ class SshTunnelITCase extends JobTestBase {
         // the restarted job cannot reopen the tunnel while the jump host is away, and says so
         String exceptions = job.awaitException("Cannot reach the SSH jump host " + TestSshServer.USER + "@127.0.0.1:" + jumpHost.port());
         assertThat(exceptions).doesNotContain(TestDatabase.PASSWORD);
+        // every connection of the job (setup's, the WAL's, the checks', the sink's) went through the tunnel: none is left
+        TestDatabase.poll(() -> (Long) db.value("SELECT count(*) FROM pg_stat_activity WHERE usename = '" + ROLE + "'") == 0,
+                Duration.ofSeconds(30), "no connection of the job while the jump host is away");
 
         // back on the same port, same host key: the job reopens the tunnel and goes on from its checkpoint
         jumpHost.start();
