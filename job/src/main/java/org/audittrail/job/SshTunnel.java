@@ -393,6 +393,10 @@ public final class SshTunnel implements Serializable {
             if (hostKeyRefusal.get() != null) {
                 throw new Refused(hostKeyRefusal.get(), e);
             }
+            if (!String.valueOf(e.getMessage()).contains("No more authentication methods")) {
+                // the connection broke or timed out during the handshake: the key was not refused
+                throw new Refused("The SSH session with the jump host " + where + " failed before login: " + rootCause(e), e);
+            }
             throw new Refused("The SSH jump host " + where + " refused the key " + keyFile + " (" + KeyUtils.getFingerPrint(key.getPublic())
                     + "): append its public line (audit-trail ssh-keygen printed it; 'ssh-keygen -y -f " + keyFile + "' prints"
                     + " it again) to ~" + user + "/.ssh/authorized_keys on the jump host. It said: " + e.getMessage(), e);
