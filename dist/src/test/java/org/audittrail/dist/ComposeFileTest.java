@@ -123,6 +123,52 @@ class ComposeFileTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void destinationTakesOnlyVerifiedTlsWithTheCertificatesOfItsFirstStart() throws IOException {
+        Map<String, Object> destination = services().get("destination");
+        Map<String, Object> env = (Map<String, Object>) destination.get("environment");
+        List<String> volumes = (List<String>) destination.get("volumes");
+        // the image runs what is in /docker-entrypoint-initdb.d once, on an empty data directory, executing what is executable
+        assertThat(volumes).anyMatch(v -> v.startsWith("./docker/destination-tls.sh:/docker-entrypoint-initdb.d/") && v.endsWith(".sh:ro"));
+        assertThat(Files.isExecutable(ROOT.resolve("docker/destination-tls.sh"))).isTrue();
+        // the certificates' volume is given to postgres as root first; an entrypoint resets the image's command
+        assertThat(destination.get("entrypoint")).isEqualTo(List.of("/opt/audit-trail/destination-entrypoint.sh"));
+        assertThat(volumes).contains("./docker/destination-entrypoint.sh:/opt/audit-trail/destination-entrypoint.sh:ro");
+        assertThat(Files.isExecutable(ROOT.resolve("docker/destination-entrypoint.sh"))).isTrue();
+        assertThat(destination.get("command")).isEqualTo(List.of("postgres"));
+        String certsDir = (String) env.get("DESTINATION_CERTS_DIR");
+        assertThat(volumes).contains("destination-certs:" + certsDir);
+        // healthy, so the job starts, only once the client's key is written and the real server listens
+        String health = String.join(" ", (List<String>) ((Map<String, Object>) destination.get("healthcheck")).get("test"));
+        assertThat(health).contains(certsDir + "/client.pk8").contains("pg_isready").contains("-h 127.0.0.1");
+
+        // access by CIDR: the default names the compose network, whose subnet is fixed for that
+        String subnet = (String) ((List<Map<String, Object>>) ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
+                compose.get("networks")).get("default")).get("ipam")).get("config")).get(0).get("subnet");
+        assertThat(resolved((String) env.get("DESTINATION_ALLOWED_CIDRS"))).isEqualTo(resolved(subnet));
+
+        String script = Files.readString(ROOT.resolve("docker/destination-tls.sh"));
+        for (String name : List.of("jobmanager", "taskmanager")) {
+            Map<String, Object> service = services().get(name);
+            Map<String, Object> jobEnv = (Map<String, Object>) service.get("environment");
+            assertThat(jobEnv).as(name).containsEntry("DESTINATION_DB_SSLMODE", "verify-full");
+            // the host name the job connects by is one the server's certificate holds, the client's CN the role it logs in as
+            assertThat(((String) env.get("DESTINATION_HOST_NAMES")).split(" ")).contains((String) jobEnv.get("DESTINATION_DB_HOST"));
+            assertThat(env.get("DESTINATION_CLIENT_USER")).isEqualTo(jobEnv.get("DESTINATION_DB_USER"));
+            String mount = ((List<String>) service.get("volumes")).stream().filter(v -> v.startsWith("destination-certs:"))
+                    .findFirst().orElseThrow();
+            assertThat(mount).as("%s: the client's key read-only", name).endsWith(":ro");
+            String dir = mount.split(":")[1];
+            for (String[] file : new String[][] {{"DESTINATION_DB_SSLROOTCERT", "root.crt"}, {"DESTINATION_DB_SSLCERT", "client.crt"},
+                    {"DESTINATION_DB_SSLKEY", "client.pk8"}}) {
+                assertThat(jobEnv).as(name).containsEntry(file[0], dir + "/" + file[1]);
+                // the file the init script writes into the volume
+                assertThat(script).contains("\"$certs/" + file[1] + "\"");
+            }
+        }
+    }
+
+    @Test
     void everyServiceRestarts() {
         services().forEach((name, service) -> assertThat(service.get("restart")).as("restart policy of %s", name)
                 .isIn("always", "unless-stopped", "on-failure"));

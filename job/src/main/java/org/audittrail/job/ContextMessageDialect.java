@@ -204,10 +204,11 @@ public class ContextMessageDialect extends PostgresDialect {
                 config.setConnectionTimeout(sourceConfig.getConnectTimeout().toMillis());
                 config.setDriverClassName(sourceConfig.getDriverClassName());
                 config.addDataSourceProperty(SourcePassword.PLUGIN_PROPERTY, SourcePassword.class.getName());
-                // the stock pool's URL has no TLS settings: the same as Debezium's connections get
+                // the stock pool's URL has no TLS or tunnel settings: the same as Debezium's connections get
                 sourceConfig.getDbzProperties().forEach((name, value) -> {
                     String property = name.toString();
-                    if (property.startsWith(WalSource.DATABASE_PREFIX + "ssl")) {
+                    if (property.startsWith(WalSource.DATABASE_PREFIX + "ssl")
+                            || property.startsWith(WalSource.DATABASE_PREFIX + TunnelSocketFactory.FACTORY_PROPERTY)) {
                         config.addDataSourceProperty(property.substring(WalSource.DATABASE_PREFIX.length()), value);
                     }
                 });

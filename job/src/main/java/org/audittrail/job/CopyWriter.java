@@ -56,10 +56,6 @@ final class CopyWriter implements StatefulSink.StatefulSinkWriter<Change, JdbcWr
     static final String FROM_STAGING = "INSERT INTO changes (" + COLUMNS + ") SELECT " + COLUMNS
             + " FROM audit_trail_staging ON CONFLICT DO NOTHING";
 
-    static final java.util.concurrent.atomic.AtomicLong DEBUG_BATCHES = new java.util.concurrent.atomic.AtomicLong();
-    static final java.util.concurrent.atomic.AtomicLong DEBUG_CHANGES = new java.util.concurrent.atomic.AtomicLong();
-    static { Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println("DEBUG batches " + DEBUG_BATCHES + " changes " + DEBUG_CHANGES))); }
-
     private final Database destination;
     private final int batchSize;
     private final long flushIntervalMs;
@@ -125,7 +121,6 @@ final class CopyWriter implements StatefulSink.StatefulSinkWriter<Change, JdbcWr
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             try {
                 store(rows);
-                DEBUG_BATCHES.incrementAndGet(); DEBUG_CHANGES.addAndGet(batch.size());
                 stored.stored(batch);
                 batch.clear();
                 return;

@@ -26,13 +26,20 @@ public final class Database implements Serializable {
     private final String user;
     private final String password;
     private final Tls tls;
+    private final SshTunnel tunnel;
 
     public Database(String host, int port, String name, String user, String password) {
         this(host, port, name, user, password, Tls.PREFER);
     }
 
     public Database(String host, int port, String name, String user, String password, Tls tls) {
+        this(host, port, name, user, password, tls, null);
+    }
+
+    /** As the others, every connection through {@code tunnel} where it is not null; {@code host} is then as the jump host resolves it. */
+    public Database(String host, int port, String name, String user, String password, Tls tls, SshTunnel tunnel) {
         this.tls = tls;
+        this.tunnel = tunnel;
         this.host = host;
         this.port = port;
         this.name = name;
@@ -66,6 +73,11 @@ public final class Database implements Serializable {
         return tls;
     }
 
+    /** The SSH tunnel connections go through, or null for direct connections. */
+    public SshTunnel tunnel() {
+        return tunnel;
+    }
+
     /** The JDBC URL, without credentials. */
     public String jdbcUrl() {
         return "jdbc:postgresql://" + host + ":" + port + "/" + name;
@@ -78,6 +90,9 @@ public final class Database implements Serializable {
         properties.setProperty("password", password);
         properties.setProperty("ApplicationName", "audit-trail");
         tls.addTo(properties);
+        if (tunnel != null) {
+            tunnel.driverProperties().forEach(properties::setProperty);
+        }
         // row data never in exceptions: the server's DETAIL ("Failing row contains ...") and WHERE quote values
         properties.setProperty(LOG_SERVER_ERROR_DETAIL, "false");
         // works through a pooler in transaction mode: no statement outlives its transaction
@@ -86,7 +101,8 @@ public final class Database implements Serializable {
             return DriverManager.getConnection(jdbcUrl(), properties);
         } catch (SQLException e) {
             // the TLS settings tell which CA, host name or client certificate a refused handshake was checked against
-            throw new SQLException("Cannot connect to " + this + " (" + tls + "): " + e.getMessage() + tls.hint(e, host), e.getSQLState(), e);
+            throw new SQLException("Cannot connect to " + this + " (" + tls + "): " + e.getMessage() + tls.hint(e, host)
+                    + SshTunnel.hint(e), e.getSQLState(), e);
         }
     }
 
@@ -97,6 +113,6 @@ public final class Database implements Serializable {
 
     @Override
     public String toString() {
-        return user + "@" + host + ":" + port + "/" + name;
+        return user + "@" + host + ":" + port + "/" + name + (tunnel == null ? "" : " (" + tunnel + ")");
     }
 }

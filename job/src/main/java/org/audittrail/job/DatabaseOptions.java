@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * Passwords also come from files ({@code --db-password-file}, {@code DB_PASSWORD_FILE}), as the official PostgreSQL
  * image takes them, and a password option only as {@code --db-password=<value>} (see {@link PasswordValue}). TLS
  * settings are libpq's ({@code DB_SSLMODE}, {@code DB_SSLROOTCERT}, {@code DB_SSLCERT}, {@code DB_SSLKEY}); a key's
- * passphrase is taken as a password is.
+ * passphrase is taken as a password is. An SSH jump host ({@code SSH_HOST} and the rest) routes the source's
+ * connections, and the destination's where it is the source's host, through {@link SshTunnel}.
  */
 public class DatabaseOptions {
 
@@ -104,8 +105,49 @@ public class DatabaseOptions {
             description = "File holding the passphrase of the destination's client key (DESTINATION_DB_SSLPASSWORD_FILE).")
     Path destinationSslPasswordFile;
 
+    @Option(names = "--ssh-host", defaultValue = "${env:SSH_HOST}",
+            description = "SSH jump host the source is reached through (SSH_HOST); without it, the source is reached directly.")
+    String sshHost;
+
+    @Option(names = "--ssh-port", defaultValue = "${env:SSH_PORT:-22}", description = "SSH port of the jump host (SSH_PORT, default 22).")
+    int sshPort;
+
+    @Option(names = "--ssh-user", defaultValue = "${env:SSH_USER}", description = "User on the jump host (SSH_USER).")
+    String sshUser;
+
+    @Option(names = "--ssh-key-file", paramLabel = "<file>", defaultValue = "${env:SSH_KEY_FILE}",
+            description = "Private key for the jump host, OpenSSH or PEM (SSH_KEY_FILE); 'audit-trail ssh-keygen' makes one.")
+    String sshKeyFile;
+
+    @Option(names = "--ssh-known-hosts", paramLabel = "<file>", defaultValue = "${env:SSH_KNOWN_HOSTS}",
+            description = "known_hosts file that must hold the jump host's key (SSH_KNOWN_HOSTS, default ~/.ssh/known_hosts).")
+    String sshKnownHosts;
+
+    @Option(names = "--ssh-host-key-fingerprint", paramLabel = "<SHA256:...>", defaultValue = "${env:SSH_HOST_KEY_FINGERPRINT}",
+            description = "The jump host's key fingerprint, instead of a known_hosts file (SSH_HOST_KEY_FINGERPRINT).")
+    String sshHostKeyFingerprint;
+
+    @Option(names = "--ssh-key-passphrase", paramLabel = "<passphrase>", preprocessor = PasswordValue.class,
+            description = "Passphrase of the SSH key (SSH_KEY_PASSPHRASE), only as --ssh-key-passphrase=<passphrase>; prefer a file.")
+    String sshKeyPassphrase;
+
+    @Option(names = "--ssh-key-passphrase-file", paramLabel = "<file>",
+            description = "File holding the passphrase of the SSH key (SSH_KEY_PASSPHRASE_FILE).")
+    Path sshKeyPassphraseFile;
+
     public Database source() {
-        return new Database(host, port, name, user, sourcePassword(), sourceTls());
+        return new Database(host, port, name, user, sourcePassword(), sourceTls(), tunnel());
+    }
+
+    private SshTunnel tunnel;
+
+    /** The SSH tunnel to the source, or null without a jump host; one per command line, so its connections share a session. */
+    private SshTunnel tunnel() {
+        if (tunnel == null && sshHost != null && !sshHost.isBlank()) {
+            tunnel = new SshTunnel(sshHost, sshPort, sshUser, sshKeyFile, sshKnownHosts, sshHostKeyFingerprint,
+                    password("--ssh-key-passphrase", sshKeyPassphrase, sshKeyPassphraseFile, "SSH_KEY_PASSPHRASE"));
+        }
+        return tunnel;
     }
 
     private Tls sourceTls() {
@@ -129,7 +171,9 @@ public class DatabaseOptions {
                 or(destinationUser, user),
                 or(password("--destination-db-password", destinationPassword, destinationPasswordFile, "DESTINATION_DB_PASSWORD"),
                         sourcePassword()),
-                destinationTls());
+                destinationTls(),
+                // the source's own database, by default, is behind the same jump host
+                destinationHost == null || destinationHost.isEmpty() ? tunnel() : null);
     }
 
     private String sourcePassword() {

@@ -10,12 +10,12 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * The command line of the jar: {@code run} (the default, the Flink job), {@code setup} and {@code disconnect}.
+ * The command line of the jar: {@code run} (the default, the Flink job), {@code setup}, {@code disconnect} and {@code ssh-keygen}.
  * It names no Flink type, so the admin commands also work with plain {@code java -jar}, without Flink.
  */
 @Command(name = "audit-trail", mixinStandardHelpOptions = true, version = "audit-trail 0.1.0",
         description = "Captures every row change of a PostgreSQL database into a changes table. Without a command: runs the job.",
-        subcommands = {Main.SetupCommand.class, Main.DisconnectCommand.class})
+        subcommands = {Main.SetupCommand.class, Main.DisconnectCommand.class, Main.SshKeygenCommand.class})
 public class Main implements Callable<Integer> {
 
     @Mixin
@@ -90,6 +90,34 @@ public class Main implements Callable<Integer> {
         public Integer call() {
             Setup.disconnect(databases.source());
             System.out.println("Disconnected " + databases.source() + ": changes made from now on are not captured.");
+            return 0;
+        }
+    }
+
+    /** {@code ssh-keygen}: a key pair for the SSH tunnel; prints the public line to append to the jump host's authorized_keys. */
+    @Command(name = "ssh-keygen", mixinStandardHelpOptions = true,
+            description = "Writes a new ed25519 private key for the SSH tunnel (and <file>.pub), and prints the public line"
+                    + " to append to ~/.ssh/authorized_keys of the jump host's user.")
+    static class SshKeygenCommand implements Callable<Integer> {
+        @picocli.CommandLine.Option(names = "--out", paramLabel = "<file>", required = true,
+                description = "Where the private key goes (then give it as --ssh-key-file / SSH_KEY_FILE); never overwritten.")
+        java.nio.file.Path out;
+
+        @picocli.CommandLine.Option(names = "--comment", defaultValue = "audit-trail", description = "Comment of the public line (default audit-trail).")
+        String comment;
+
+        @picocli.CommandLine.Option(names = "--passphrase-file", paramLabel = "<file>",
+                description = "File holding a passphrase to encrypt the key with (then give it as --ssh-key-passphrase-file).")
+        java.nio.file.Path passphraseFile;
+
+        @Override
+        public Integer call() throws Exception {
+            // as password files are read: without the trailing line break
+            String passphrase = passphraseFile == null ? null : java.nio.file.Files.readString(passphraseFile).replaceAll("[\r\n]+$", "");
+            String publicLine = SshKeys.generate(out, comment, passphrase);
+            System.err.println("Wrote the private key " + out + " and " + out + ".pub. Append this line to ~/.ssh/authorized_keys"
+                    + " of the jump host's user:");
+            System.out.println(publicLine);
             return 0;
         }
     }

@@ -102,7 +102,7 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
                 .decodingPluginName("pgoutput")
                 // the first start reads from the slot; later starts from the checkpoint or savepoint
                 .startupOptions(StartupOptions.committed())
-                .debeziumProperties(debeziumProperties(heartbeatIntervalMs, source.tls(), keyPasswordReference))
+                .debeziumProperties(withTunnel(debeziumProperties(heartbeatIntervalMs, source.tls(), keyPasswordReference), source))
                 .deserializer(new ChangeDeserializer());
         PostgresSourceConfigFactory config = builder.getConfigFactory();
         // build() hard-codes the stock dialect, which drops context messages
@@ -111,6 +111,14 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
                 destination, acceptLostChanges);
         return new WalSource(new CdcSource(config, dialect), dialect,
                 source, tracked, publicationCheckIntervalMs, slotLagIntervalMs);
+    }
+
+    /** Routes every connection of Debezium and of the pool through the source's SSH tunnel, where it has one. */
+    static Properties withTunnel(Properties p, Database source) {
+        if (source.tunnel() != null) {
+            source.tunnel().driverProperties().forEach((name, value) -> p.setProperty(DATABASE_PREFIX + name, value));
+        }
+        return p;
     }
 
     private static Properties debeziumProperties(long heartbeatIntervalMs, Tls tls, String keyPasswordReference) {

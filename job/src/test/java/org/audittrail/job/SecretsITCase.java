@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * The database passwords and row data appear nowhere: not in the logs, not in what the web UI shows of the job.
  * Passwords come from files as well, and a password option never takes its value from the next argument; nor does a
- * client key's passphrase option (TlsITCase shows the passphrase kept out of logs and the web UI).
+ * client key's passphrase option (TlsITCase shows the passphrase kept out of logs and the web UI). An SSH tunnel's
+ * private key and its passphrase appear nowhere either.
  */
 class SecretsITCase extends JobTestBase {
 
@@ -104,7 +105,8 @@ class SecretsITCase extends JobTestBase {
     @Test
     void passwordOptionFollowedByItsValueIsRefusedWithoutRepeatingIt() throws Exception {
         // a client key's passphrase is a secret as a password is
-        for (String option : List.of("--db-password", "--destination-db-password", "--db-sslpassword", "--destination-db-sslpassword")) {
+        for (String option : List.of("--db-password", "--destination-db-password", "--db-sslpassword", "--destination-db-sslpassword",
+                "--ssh-key-passphrase")) {
             SetupITCase.Result result = SetupITCase.run(withoutPassword("setup", option, TestDatabase.PASSWORD));
             assertThat(result.exit()).as(option).isEqualTo(2);
             assertThat(result.err()).as(option)
@@ -151,6 +153,67 @@ class SecretsITCase extends JobTestBase {
         } catch (java.sql.SQLException e) {
             return -1; // the table may not exist yet
         }
+    }
+
+    /** The passphrase of the SSH tunnel's key, which no log line or page may contain. */
+    static final String SSH_PASSPHRASE = "ssh-pass-51c0-never-logged";
+
+    @Test
+    void sshKeyAndItsPassphraseAreNeitherLoggedNorShown() throws Exception {
+        Path dir = SshTunnelITCase.fresh(Path.of("target", "secrets-ssh").toAbsolutePath());
+        Path passphrase = Files.writeString(dir.resolve("ssh-passphrase"), SSH_PASSPHRASE + "\n");
+        Path key = dir.resolve("id_ed25519");
+        SshTunnelITCase.Cli keygen = SshTunnelITCase.cli("ssh-keygen", "--out", key.toString(), "--passphrase-file", passphrase.toString());
+        assertThat(keygen.exit()).as(keygen.err()).isZero();
+        assertThat(keygen.out() + keygen.err()).doesNotContain(SSH_PASSPHRASE);
+        // the key's secret part: every line of the file between its armour lines
+        List<String> keyLines = Files.readAllLines(key).stream().filter(line -> !line.startsWith("-----")).toList();
+        assertThat(keyLines).isNotEmpty();
+        Path authorizedKeys = Files.writeString(dir.resolve("authorized_keys"), keygen.out());
+        Files.setPosixFilePermissions(authorizedKeys, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        try (TestSshServer jumpHost = new TestSshServer(authorizedKeys).start()) {
+            Path knownHosts = Files.writeString(dir.resolve("known_hosts"), jumpHost.knownHostsLine() + "\n");
+            Map<String, String> ssh = Map.of("SSH_HOST", "127.0.0.1", "SSH_PORT", String.valueOf(jumpHost.port()),
+                    "SSH_USER", TestSshServer.USER, "SSH_KEY_FILE", key.toString(), "SSH_KNOWN_HOSTS", knownHosts.toString());
+            List<String> args = new java.util.ArrayList<>(List.of(db.args()));
+            ssh.forEach((variable, value) -> args.addAll(List.of("--" + variable.toLowerCase().replace('_', '-'), value)));
+
+            // setup in a container: the settings as variables, the passphrase from a file
+            Map<String, String> environment = new java.util.HashMap<>(ssh);
+            environment.put("SSH_KEY_PASSPHRASE_FILE", passphrase.toString());
+            SetupITCase.Result setup = main(environment, db.args("setup"));
+            assertThat(setup.exit()).as(setup.err()).isZero();
+            assertThat(setup.err()).contains("ssh tunnel@127.0.0.1:" + jumpHost.port()).doesNotContain(SSH_PASSPHRASE);
+            // a wrong passphrase, or none, is refused without showing either
+            SetupITCase.Result wrong = SetupITCase.run(concat(args, "setup", "--ssh-key-passphrase=not-the-ssh-passphrase"));
+            assertThat(wrong.exit()).isEqualTo(1);
+            assertThat(wrong.err()).contains("Cannot read the SSH private key " + key + " (").contains("check its passphrase")
+                    .doesNotContain("not-the-ssh-passphrase").doesNotContain(SSH_PASSPHRASE);
+            SetupITCase.Result none = SetupITCase.run(concat(args, "setup"));
+            assertThat(none.exit()).isEqualTo(1);
+            assertThat(none.err()).contains("if it is encrypted, give its passphrase with --ssh-key-passphrase-file");
+
+            job.submit(concat(args, "--ssh-key-passphrase-file", passphrase.toString()));
+            db.execute("INSERT INTO todo (task) VALUES ('through the jump host')");
+            db.await("SELECT * FROM changes WHERE after->>'task' = 'through the jump host'", r -> r.size() == 1, Duration.ofSeconds(60));
+            assertThat(jumpHost.forwardedTo).isNotEmpty();
+
+            for (String path : List.of("/jobs/" + job.id(), "/jobs/" + job.id() + "/config", "/jobs/" + job.id() + "/plan",
+                    "/jobs/" + job.id() + "/exceptions", "/jobmanager/config", "/jobs/overview")) {
+                String page = read(job.restAddress(), path);
+                assertThat(page).as(path).doesNotContain(SSH_PASSPHRASE).doesNotContain(TestDatabase.PASSWORD);
+                keyLines.forEach(line -> assertThat(page).as(path).doesNotContain(line));
+            }
+        }
+        String log = read(Path.of("target", "test.log"));
+        assertThat(log).doesNotContain(SSH_PASSPHRASE).doesNotContain("not-the-ssh-passphrase");
+        keyLines.forEach(line -> assertThat(log).doesNotContain(line));
+    }
+
+    private static String[] concat(List<String> args, String... extra) {
+        List<String> all = new java.util.ArrayList<>(args);
+        all.addAll(List.of(extra));
+        return all.toArray(new String[0]);
     }
 
     @Test

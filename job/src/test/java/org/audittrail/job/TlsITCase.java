@@ -225,6 +225,31 @@ class TlsITCase extends JobTestBase {
         return withSetup;
     }
 
+    @Test
+    void verifiedTlsRunsInsideAnSshTunnelEndToEnd() throws Exception {
+        // a jump host in front of the server: TLS is between the job and PostgreSQL, the SSH server only forwards bytes
+        Path sshDir = SshTunnelITCase.fresh(dir.resolve("ssh"));
+        Path sshKey = sshDir.resolve("id_ed25519");
+        Path authorizedKeys = Files.writeString(sshDir.resolve("authorized_keys"), SshKeys.generate(sshKey, "tls", null) + "\n");
+        Files.setPosixFilePermissions(authorizedKeys, PosixFilePermissions.fromString("rw-------"));
+        try (TestSshServer jumpHost = new TestSshServer(authorizedKeys).start()) {
+            SshTunnel tunnel = new SshTunnel("127.0.0.1", jumpHost.port(), TestSshServer.USER, sshKey.toString(), null,
+                    jumpHost.fingerprint(), null);
+            Tls verified = new Tls("verify-full", ca.toString(), clientCert.toString(), clientKey.toString(), null);
+            try (Connection c = new Database("localhost", db.port(), "postgres", USER, "", verified, tunnel).connect();
+                 Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT ssl, client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
+                rs.next();
+                assertThat(rs.getBoolean(1)).isTrue();
+                assertThat(rs.getString(2)).isEqualTo("/CN=" + USER);
+            }
+            assertThat(jumpHost.forwardedTo).containsExactly("localhost:" + db.port());
+            // the certificate is checked against the host name as given, the one the jump host resolves
+            assertThatThrownBy(() -> new Database("127.0.0.1", db.port(), "postgres", USER, "", verified, tunnel).connect().close())
+                    .hasMessageContaining("the server's certificate does not name host 127.0.0.1");
+        }
+    }
+
     private static long count(Database database, String sql) {
         try (Connection c = database.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
