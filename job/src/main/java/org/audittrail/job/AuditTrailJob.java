@@ -39,7 +39,8 @@ import java.util.Set;
  *       {@code table.column} or {@code column} patterns; an UPDATE of only these is not stored. A rule whose column
  *       part is {@code *} is refused unless {@code --allow-ignoring-every-column}.</li>
  *   <li>{@code --checkpoint-interval-ms} (10000): how often a checkpoint is taken; the slot advances at each.</li>
- *   <li>{@code --batch-size} (500) and {@code --flush-interval-ms} (200): the sink writes when either is reached.</li>
+ *   <li>{@code --batch-size} (500) and {@code --flush-interval-ms} (200): the sink writes a batch (one COPY) when it is
+ *       full, when its input is idle, or when its oldest change has waited that long, and at every checkpoint.</li>
  *   <li>{@code --retention-days} (RETENTION_DAYS, 0 = keep forever): daily partitions older than this are dropped.</li>
  *   <li>{@code --skip-setup}: do not run setup before starting (for a role without setup's privileges).</li>
  *   <li>{@code --allow-restore-behind-slot}: start although changes may have been lost (restored position behind the

@@ -225,6 +225,7 @@ public class ContextMessageDialect extends PostgresDialect {
                 super.configure(split);
                 installDecoder(this);
                 keepTableFilterAnswers(this);
+                SourceStructs.install(getDbzConnectorConfig());
             }
 
             @Override

@@ -15,10 +15,10 @@ public class JobOptions {
     @Option(names = "--checkpoint-interval-ms", defaultValue = "10000", description = "Checkpoint interval; the slot advances at each (default 10000).")
     long checkpointIntervalMs;
 
-    @Option(names = "--batch-size", defaultValue = "500", description = "Changes per insert batch (default 500).")
+    @Option(names = "--batch-size", defaultValue = "500", description = "Changes per batch, one COPY (default 500).")
     int batchSize;
 
-    @Option(names = "--flush-interval-ms", defaultValue = "200", description = "Longest wait before a batch is written (default 200).")
+    @Option(names = "--flush-interval-ms", defaultValue = "200", description = "Longest wait before a batch is written, where its input is never idle (default 200).")
     long flushIntervalMs;
 
     @Option(names = "--retention-days", defaultValue = "${env:RETENTION_DAYS:-0}", description = "Days of changes kept, 0 for ever (RETENTION_DAYS, default 0).")

@@ -36,6 +36,7 @@ import org.audittrail.udf.Change;
 import org.audittrail.udf.ChangeDeserializer;
 import org.audittrail.udf.TableSelection;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Properties;
@@ -99,6 +100,8 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
                 .schemaList(schemas.toArray(String[]::new))
                 .tableList(schemas.stream().map(schema -> Pattern.quote(schema) + "\\..*").toArray(String[]::new))
                 .slotName(Setup.SLOT)
+                // three attempts of 10 s rather than of 30: a source out of reach is said (and retried) within half a minute
+                .connectTimeout(Duration.ofSeconds(10))
                 .decodingPluginName("pgoutput")
                 // the first start reads from the slot; later starts from the checkpoint or savepoint
                 .startupOptions(StartupOptions.committed())

@@ -1,0 +1,62 @@
+package org.audittrail.job;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A transaction still open while the job confirms positions past its first rows is stored whole, also after a restore. */
+class OpenTransactionITCase extends JobTestBase {
+
+    @BeforeAll
+    static void createSchema() {
+        db.executeFixture("fixtures/todo-schema.sql");
+    }
+
+    @Test
+    void aTransactionOpenAcrossACheckpointIsStoredWholeAfterARestore() throws Exception {
+        String[] args = db.args("--checkpoint-interval-ms", "3600000", "--heartbeat-interval-ms", "100");
+        job.submit(args);
+        db.execute("INSERT INTO todo (task) VALUES ('first')");
+        db.awaitChanges(1);
+        String checkpoint;
+        try (Connection open = db.connect(); Statement s = open.createStatement()) {
+            open.setAutoCommit(false);
+            s.execute("INSERT INTO todo (task) VALUES ('open 1')");
+            long afterFirstRow = lsn();
+            // heartbeats move the job's position past the open transaction's first row; a checkpoint confirms it
+            String[] last = {null};
+            TestDatabase.poll(() -> {
+                try {
+                    last[0] = job.checkpoint();
+                    return confirmed() > afterFirstRow;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, Duration.ofSeconds(30), "the slot confirmed past the open transaction's first row");
+            checkpoint = last[0];
+            job.cancel();
+            db.awaitSlotInactive();
+            s.execute("INSERT INTO todo (task) VALUES ('open 2')");
+            open.commit();
+        }
+        job.submit(args, checkpoint);
+        db.await("SELECT * FROM changes", rows -> rows.size() >= 3, Duration.ofSeconds(60));
+        assertThat(db.query("SELECT \"after\"->>'task' AS task FROM changes ORDER BY position")).extracting(r -> r.get("task"))
+                .containsExactly("first", "open 1", "open 2");
+    }
+
+    static long lsn() {
+        return ((Number) db.value("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")).longValue();
+    }
+
+    static long confirmed() {
+        Object v = db.value("SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'bemi'");
+        return v == null ? 0 : ((Number) v).longValue();
+    }
+}
