@@ -41,6 +41,9 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
     private transient Counter stitched;
     private transient Counter unattached;
     private transient Counter withoutRow;
+    /** The last context text read, and how it is stored: a statement's rows, and a request's statements, repeat it. */
+    private transient String lastSent;
+    private transient Stored lastStored;
 
     @Override
     public void open(OpenContext openContext) {
@@ -84,14 +87,14 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
 
     private void message(PendingContext state, Change event) {
         if (event.operation.isRowMessage() && event.context != null) {
-            Stored context = read(event.context); // the row's context, sent with its name
+            Stored context = stored(event.context); // the row's context, sent with its name
             state.push(PendingContext.rowOf(event.operation, event.schema, event.table), context.json(), context.fallback());
             state.rowOpen = false;
         } else if (event.operation.isRowMessage()) {
             state.push(PendingContext.rowOf(event.operation, event.schema, event.table), null, false);
             state.rowOpen = true;
         } else if (state.rowOpen) {
-            Stored context = read(event.context);
+            Stored context = stored(event.context);
             int top = state.size() - 1;
             state.contexts[top] = context.json();
             state.fallbacks[top] = context.fallback();
@@ -108,12 +111,21 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
             if (top >= 0 && state.rows[top] == null) {
                 unattached.inc(state.truncate(top)); // Bemi's trigger: only the last message can belong to the next row
             }
-            Stored context = read(event.context);
+            Stored context = stored(event.context);
             state.push(null, context.json(), context.fallback());
         }
         if (state.size() > PendingContext.MAX_PENDING) {
             unattached.inc(state.dropOldest());
         }
+    }
+
+    /** A context as stored, read once for a run of rows that sent the same text. */
+    private Stored stored(String sent) {
+        if (!sent.equals(lastSent)) {
+            lastStored = read(sent);
+            lastSent = sent;
+        }
+        return lastStored;
     }
 
     private void change(PendingContext state, Change event) {

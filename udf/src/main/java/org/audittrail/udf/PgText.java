@@ -105,8 +105,23 @@ public final class PgText {
 
     private static void string(StringBuilder out, String text) {
         out.append('"');
-        STRINGS.quoteAsString(text, out);
+        if (needsEscape(text)) {
+            STRINGS.quoteAsString(text, out);
+        } else {
+            out.append(text); // the common case, whole rather than a character at a time
+        }
         out.append('"');
+    }
+
+    /** Whether JSON needs an escape in the text: a quote, a backslash or a control character. */
+    static boolean needsEscape(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether jsonb can hold a json document: json allows U+0000, unpaired surrogates and numbers beyond numeric. */
