@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -197,6 +198,7 @@ class ClusterE2EITCase {
         private final AtomicBoolean quiet = new AtomicBoolean();
         private volatile boolean finished;
         private volatile Throwable failure;
+        private long due;
 
         Writer(TestDatabase db) {
             super("e2e-writer");
@@ -216,7 +218,7 @@ class ClusterE2EITCase {
                     if (quiet.get()) {
                         s.execute("INSERT INTO untracked (id) VALUES (" + untracked++ + ")");
                         i--;
-                        Thread.sleep(50); // pacing: WAL written while no tracked table changes
+                        pace(50); // WAL written while no tracked table changes
                         continue;
                     }
                     // written as Bemi's ORM packages write: the context in a comment at the end of the statement
@@ -229,11 +231,17 @@ class ClusterE2EITCase {
                         s.execute("INSERT INTO e2e (id, note) VALUES (" + i + ", 'inserted') /*Bemi " + context + " Bemi*/");
                         ledger.add(entry("CREATE", String.valueOf(i), "inserted", context));
                     }
-                    Thread.sleep(20); // pacing: steady writes, about 40 a second
+                    pace(20); // steady writes, about 40 a second
                 }
             } catch (Throwable e) {
                 failure = e;
             }
+        }
+
+        /** Keeps the writes to a schedule, one every {@code millis}: the load's rate, not a wait for a result. */
+        private void pace(long millis) {
+            due = Math.max(due, System.nanoTime()) + millis * 1_000_000L;
+            LockSupport.parkNanos(due - System.nanoTime());
         }
 
         /** Writes only to an untracked table, until {@link #proceed()}. */

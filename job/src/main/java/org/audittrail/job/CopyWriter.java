@@ -178,14 +178,7 @@ final class CopyWriter implements StatefulSink.StatefulSinkWriter<Change, JdbcWr
     }
 
     private void closeConnection() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                // a broken connection: nothing left to close
-            }
-            connection = null;
-        }
+        connection = Database.closeQuietly(connection);
     }
 
     /** Connection and server-side transient failures are tried again; a refused row (a constraint, a type) is not. */

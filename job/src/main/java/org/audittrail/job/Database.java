@@ -115,4 +115,16 @@ public final class Database implements Serializable {
     public String toString() {
         return user + "@" + host + ":" + port + "/" + name + (tunnel == null ? "" : " (" + tunnel + ")");
     }
+
+    /** Closes a connection that may be broken already; null does nothing. Returns null, for the field that held it. */
+    static Connection closeQuietly(Connection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                // already broken: nothing more to release
+            }
+        }
+        return null;
+    }
 }

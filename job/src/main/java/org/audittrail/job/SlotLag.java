@@ -91,14 +91,7 @@ final class SlotLag implements Gauge<Long>, AutoCloseable {
     }
 
     private void closeConnection() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                // already broken: nothing more to release
-            }
-            connection = null;
-        }
+        connection = Database.closeQuietly(connection);
     }
 
     @Override
