@@ -162,31 +162,24 @@ BEGIN
     RAISE WARNING 'Function _bemi_row_trigger_func() was not the audit trail''s (a Bemi package''s migration or an older setup created it): replaced it with the audit trail''s, which sends each row''s context with the name of its row, so no context reaches a row its statement did not write';
   END IF;
   CREATE OR REPLACE FUNCTION _bemi_row_trigger_func() RETURNS trigger AS $body$
+  -- runs for every row written, so: no SQL query, and few expressions (PL/pgSQL prepares each anew in every
+  -- transaction). A row of a partition is named as its root, as the WAL names it, and an unlogged partition's, not
+  -- in the WAL, sends nothing; a table made unlogged after it got the trigger leaves its messages unmatched.
   DECLARE
     _bemi_metadata text := split_part(split_part(current_query(), '/*Bemi ', 2), ' Bemi*/', 1);
-    _bemi_row text;
-    _bemi_table record;
   BEGIN
     IF _bemi_metadata <> '' OR current_setting('audit_trail.context_sent', true) = 'on' THEN
-      -- only a row of a permanent table reaches the WAL; named as the WAL names it, a partition's under its root
-      SELECT c.relispartition, c.relkind = 'r' AND c.relpersistence = 'p' AS logged INTO _bemi_table
-        FROM pg_class c WHERE c.oid = TG_RELID;
-      IF _bemi_table.logged AND _bemi_table.relispartition THEN
-        SELECT json_build_array(TG_OP, n.nspname, r.relname)::text INTO _bemi_row
-          FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE r.oid = pg_partition_root(TG_RELID);
-      ELSIF _bemi_table.logged THEN
-        _bemi_row := json_build_array(TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME)::text;
-      END IF;
-      IF _bemi_row IS NOT NULL AND _bemi_metadata = '' THEN
-        PERFORM pg_logical_emit_message(true, 'audit-trail-row', _bemi_row);
-      ELSIF _bemi_row IS NOT NULL THEN
-        -- one message for the row and its context (the JSON array has no line break): half the WAL, half the work
-        PERFORM pg_logical_emit_message(true, 'audit-trail-row', _bemi_row || E'\n' || _bemi_metadata);
-        IF current_setting('audit_trail.context_sent', true) IS DISTINCT FROM 'on' THEN
-          -- from now on this transaction's rows without context are named too, so none takes this one's
-          PERFORM set_config('audit_trail.context_sent', 'on', true);
-        END IF;
-      END IF;
+      -- one message for the row and its context (the JSON array has no line break): half the WAL, half the work
+      _bemi_metadata := pg_logical_emit_message(true, 'audit-trail-row',
+        CASE WHEN pg_partition_root(TG_RELID) IS NULL THEN json_build_array(TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME)
+             WHEN pg_relation_is_publishable(TG_RELID) THEN json_build_array(TG_OP, (pg_identify_object('pg_class'::regclass, pg_partition_root(TG_RELID), 0)).schema,
+                                          (pg_identify_object('pg_class'::regclass, pg_partition_root(TG_RELID), 0)).name)
+        END::text
+        || CASE WHEN _bemi_metadata = '' THEN ''
+                WHEN current_setting('audit_trail.context_sent', true) = 'on' THEN E'\n' || _bemi_metadata
+                -- from now on this transaction's rows without context are named too, so none takes this one's
+                ELSE E'\n' || _bemi_metadata || left(set_config('audit_trail.context_sent', 'on', true), 0)
+           END)::text;
     END IF;
     IF TG_OP = 'DELETE' THEN
       RETURN OLD;
