@@ -48,6 +48,37 @@ final class Cpu {
         return ticks / TICKS_PER_SECOND;
     }
 
+    /**
+     * Pins the server to one core: the postmaster and its live children, all threads; backends it starts later inherit
+     * it. False where {@code taskset} is missing or refused.
+     */
+    boolean pinTo(int core) throws IOException, InterruptedException {
+        boolean pinned = pin(postmaster, core);
+        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) processes::iterator) {
+                String name = p.getFileName().toString();
+                if (name.chars().allMatch(Character::isDigit)) {
+                    long[] stat = stat(Long.parseLong(name));
+                    if (stat != null && stat[0] == postmaster) {
+                        pinned &= pin(Long.parseLong(name), core);
+                    }
+                }
+            }
+        }
+        return pinned;
+    }
+
+    /** Pins a process, all its threads, to one core; threads and processes it starts later inherit it. */
+    static boolean pin(long pid, int core) throws InterruptedException {
+        try {
+            Process taskset = new ProcessBuilder("taskset", "-a", "-p", "-c", Integer.toString(core), Long.toString(pid))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return taskset.waitFor() == 0;
+        } catch (IOException e) {
+            return false; // no taskset
+        }
+    }
+
     /** ppid, utime, stime, cutime, cstime of a process; null when it is gone. */
     private static long[] stat(long pid) {
         String text;

@@ -15,6 +15,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,14 +28,31 @@ import java.util.regex.Pattern;
 
 /**
  * What tracking costs the source's own writes, as users weigh it against trigger-based audit tables: pgbench's
- * TPC-B-like transactions (each write with a Bemi context comment) untracked, tracked (REPLICA IDENTITY FULL, Bemi's
- * context trigger, the publication, the job running and storing into the same server), and with a classic audit
- * trigger that inserts {@code to_jsonb(OLD)} and {@code to_jsonb(NEW)} into an audit table; interleaved. Writes its
- * section of bench/RESULTS.md.
+ * TPC-B-like transactions (each write with a Bemi context comment) on the source untracked, with a classic audit
+ * trigger that inserts {@code to_jsonb(OLD)} and {@code to_jsonb(NEW)} into an audit table, and tracked, built up one
+ * part at a time (logical decoding with REPLICA IDENTITY FULL and the job running; an empty PL/pgSQL row trigger;
+ * Bemi's own context trigger; setup's); interleaved. The source server and pgbench get core 0, the job and the
+ * destination server core 1, as if the job ran elsewhere; each tracked run counts the source's CPU until the job has
+ * stored the run's last change, so the walsender's decoding is in it. Writes its section of bench/RESULTS.md.
  */
 public final class SourceOverheadBenchmark {
 
     static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
+    static final Pattern TRANSACTIONS = Pattern.compile("number of transactions actually processed: ([0-9]+)");
+    static final List<String> TABLES = List.of("pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history");
+
+    static final String UNTRACKED = "untracked";
+    static final String CLASSIC = "classic audit trigger (no logical decoding)";
+    static final String CAPTURE = "logical decoding, REPLICA IDENTITY FULL, the job running; no trigger";
+    static final String EMPTY_TRIGGER = "the same with an empty PL/pgSQL row trigger";
+    static final String BEMI_TRIGGER = "the same with Bemi's own context trigger";
+    static final String TRACKED = "tracked: the same with setup's context trigger";
+
+    /** One pgbench run: transactions per second, and the source's CPU per transaction in microseconds. */
+    record Run(double tps, double cpuMicrosPerTransaction, double catchUpSeconds) {}
+
+    /** The machine's cores, read before this JVM is pinned to one. */
+    static final int CORES = Runtime.getRuntime().availableProcessors();
 
     public static void main(String[] args) throws Exception {
         Path results = Path.of(args.length > 0 ? args[0] : "bench/RESULTS.md");
@@ -41,52 +61,133 @@ public final class SourceOverheadBenchmark {
         Path pgbench = PgTools.program("pgbench");
         Path script = Files.createTempFile("tpcb-bemi", ".sql");
         Files.writeString(script, resource("bench/tpcb-bemi.sql"));
-        Map<String, List<Double>> tps = new LinkedHashMap<>();
-        try (TestDatabase db = TestDatabase.start(Map.of("max_wal_size", "4GB"))) {
-            String connection = "host=localhost port=" + db.port() + " dbname=postgres user=postgres";
-            run(List.of(pgbench.toString(), "-i", "-q", "-s", "10", "-d", connection.replace("dbname=postgres ", "")), db);
-            db.execute("CREATE DATABASE audit", "CREATE TABLE bench_mark (id int PRIMARY KEY)");
-            String[] jobArgs = db.args("--destination-db-name=audit");
+        Map<String, List<Run>> runs = new LinkedHashMap<>();
+        boolean jvmPinned = CORES >= 2 && Cpu.pin(ProcessHandle.current().pid(), 1);
+        try (TestDatabase destination = TestDatabase.start(); // core 1 with the JVM, which started it
+             TestDatabase db = TestDatabase.start(Map.of("max_wal_size", "4GB", "autovacuum", "off"))) {
+            Cpu source = new Cpu(Cpu.postmasterOf((String) db.value("SHOW data_directory")));
+            boolean pinned = jvmPinned && source.pinTo(0);
+            Bench bench = new Bench(db, pgbench, script, seconds, pinned, source);
+            bench.run(List.of("-i", "-q", "-s", "10", "-h", "localhost", "-p", String.valueOf(db.port()), "-U", "postgres", "postgres"));
+            db.execute("CREATE TABLE bench_mark (id int PRIMARY KEY)");
+            String[] jobArgs = db.args("--destination-db-port", String.valueOf(destination.port()),
+                    "--destination-db-password=" + TestDatabase.PASSWORD);
             for (int round = 0; round < rounds; round++) {
                 untracked(db);
-                tps.computeIfAbsent("untracked", k -> new ArrayList<>()).add(pgbench(pgbench, db, script, seconds));
+                add(runs, UNTRACKED, bench.pgbench(null));
+                db.executeFixture("bench/classic-audit-trigger.sql");
+                add(runs, CLASSIC, bench.pgbench(null));
+                db.execute("DROP FUNCTION classic_audit() CASCADE", "DROP TABLE classic_audit_log");
 
                 LimitsBenchmark.setup(jobArgs);
-                // what the source itself pays (trigger, REPLICA IDENTITY FULL, the slot keeping WAL), the job elsewhere
-                tps.computeIfAbsent("tracked, the job on another machine (not running here)", k -> new ArrayList<>())
-                        .add(pgbench(pgbench, db, script, seconds));
+                String setupTrigger = (String) db.value("SELECT pg_get_functiondef('_bemi_row_trigger_func()'::regprocedure)");
                 JobClient job = startJob(jobArgs);
-                try {
-                    // running and caught up (the backlog of the run before drained) before the load starts
-                    db.execute("INSERT INTO bench_mark (id) VALUES (" + round + ")");
-                    awaitStored(db, round);
-                    tps.computeIfAbsent("tracked, the job running on the same two cores", k -> new ArrayList<>())
-                            .add(pgbench(pgbench, db, script, seconds));
+                try (Connection stored = destination.connect(); Statement s = stored.createStatement()) {
+                    bench.mark(s); // running and caught up before the load starts
+                    Map<String, String> triggers = new LinkedHashMap<>();
+                    triggers.put(CAPTURE, null);
+                    triggers.put(EMPTY_TRIGGER, "CREATE OR REPLACE FUNCTION _bemi_row_trigger_func() RETURNS trigger AS $$ BEGIN"
+                            + " IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
+                    triggers.put(BEMI_TRIGGER, resource("fixtures/bemi-row-trigger-func.sql"));
+                    triggers.put(TRACKED, setupTrigger);
+                    List<String> order = new ArrayList<>(triggers.keySet());
+                    java.util.Collections.rotate(order, -round); // each set-up at another place in each round
+                    for (String setUp : order) {
+                        String function = triggers.get(setUp);
+                        if (function == null) {
+                            triggers(db, "DISABLE");
+                        } else {
+                            db.execute(function);
+                        }
+                        add(runs, setUp, bench.pgbench(s));
+                        if (function == null) {
+                            triggers(db, "ENABLE");
+                        }
+                    }
                 } finally {
                     job.cancel().get();
                     db.awaitSlotInactive();
                 }
-                untracked(db);
-                db.executeFixture("bench/classic-audit-trigger.sql");
-                tps.computeIfAbsent("classic audit trigger", k -> new ArrayList<>()).add(pgbench(pgbench, db, script, seconds));
-                db.execute("DROP FUNCTION classic_audit() CASCADE", "DROP TABLE classic_audit_log");
             }
+            Results.write(results, "source-overhead", report(runs, seconds, pinned));
         }
-        Results.write(results, "source-overhead", report(tps, seconds));
     }
 
-    /** Waits until the job has stored the mark of {@code round}: everything before it is stored too. */
-    static void awaitStored(TestDatabase db, int round) throws Exception {
-        try (java.sql.Connection c = LimitsBenchmark.destination(db, "audit").connect(); java.sql.Statement s = c.createStatement()) {
-            LimitsBenchmark.await(s, "SELECT EXISTS (SELECT 1 FROM changes WHERE \"table\" = 'bench_mark' AND primary_key = '" + round + "')");
+    static void add(Map<String, List<Run>> runs, String setUp, Run run) {
+        // reported in this order, whatever order the runs had
+        for (String name : List.of(UNTRACKED, CLASSIC, CAPTURE, EMPTY_TRIGGER, BEMI_TRIGGER, TRACKED)) {
+            runs.computeIfAbsent(name, k -> new ArrayList<>());
+        }
+        runs.computeIfAbsent(setUp, k -> new ArrayList<>()).add(run);
+    }
+
+    /** The source, pgbench and the job's progress. */
+    record Bench(TestDatabase db, Path pgbench, Path script, int seconds, boolean pinned, Cpu source) {
+
+        static int marks;
+
+        /**
+         * One pgbench run of {@code seconds} (4 clients, 2 threads). Where the job runs ({@code stored}, a statement on
+         * the destination), the source's CPU is counted until the job has stored a mark written after the run.
+         */
+        Run pgbench(Statement stored) throws Exception {
+            db.execute("CHECKPOINT", "VACUUM ANALYZE");
+            double cpu = source.postgres();
+            String output = run(List.of("-n", "-c", "4", "-j", "2", "-T", String.valueOf(seconds), "-f", script.toString(),
+                    "-h", "localhost", "-p", String.valueOf(db.port()), "-U", "postgres", "postgres"));
+            long end = System.nanoTime();
+            double catchUp = stored == null ? 0 : (mark(stored) - end) / 1e9;
+            // pgbench's backends gone: their CPU is then in the postmaster's
+            TestDatabase.poll(() -> ((Number) db.value("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench'")).intValue() == 0,
+                    Duration.ofSeconds(30), "pgbench's backends to exit");
+            cpu = source.postgres() - cpu;
+            double tps = number(TPS, output);
+            System.out.printf("pgbench: %.0f tps, %.1f s of the source's CPU for %.0f transactions%n", tps, cpu, number(TRANSACTIONS, output));
+            return new Run(tps, cpu * 1e6 / number(TRANSACTIONS, output), catchUp);
+        }
+
+        /** Writes a mark to the source and waits until the job has stored it; returns System.nanoTime() then. */
+        long mark(Statement stored) throws Exception {
+            int mark = ++marks;
+            db.execute("INSERT INTO bench_mark (id) VALUES (" + mark + ")");
+            return LimitsBenchmark.await(stored,
+                    "SELECT EXISTS (SELECT 1 FROM changes WHERE \"table\" = 'bench_mark' AND primary_key = '" + mark + "')");
+        }
+
+        /** Runs pgbench with {@code arguments}, on the source's core where pinned; returns what it printed. */
+        String run(List<String> arguments) throws IOException, InterruptedException {
+            List<String> command = new ArrayList<>(pinned ? List.of("taskset", "-c", "0") : List.of());
+            command.add(pgbench.toString());
+            command.addAll(arguments);
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+            }
+            return output;
+        }
+
+        static double number(Pattern pattern, String output) {
+            Matcher m = pattern.matcher(output);
+            if (!m.find()) {
+                throw new IllegalStateException("pgbench printed no " + pattern + ": " + output);
+            }
+            return Double.parseDouble(m.group(1));
         }
     }
 
     /** No trigger, no publication, no slot, default replica identity: the source as it was before tracking. */
     static void untracked(TestDatabase db) {
         Setup.disconnect(db.database());
-        for (String table : List.of("pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history", "bench_mark")) {
+        for (String table : TABLES) {
             db.execute("ALTER TABLE " + table + " REPLICA IDENTITY DEFAULT");
+        }
+    }
+
+    /** Disables or enables Bemi's row trigger on pgbench's tables. */
+    static void triggers(TestDatabase db, String action) {
+        for (String table : TABLES) {
+            db.execute("ALTER TABLE " + table + " " + action + " TRIGGER _bemi_row_trigger_" + table);
         }
     }
 
@@ -99,50 +200,37 @@ public final class SourceOverheadBenchmark {
         return env.executeAsync(options.jobName());
     }
 
-    /** One pgbench run of {@code seconds}: 4 clients, 2 threads; returns its transactions per second. */
-    static double pgbench(Path pgbench, TestDatabase db, Path script, int seconds) throws Exception {
-        db.execute("CHECKPOINT", "VACUUM pgbench_history");
-        String output = run(List.of(pgbench.toString(), "-n", "-c", "4", "-j", "2", "-T", String.valueOf(seconds), "-f", script.toString(),
-                "-h", "localhost", "-p", String.valueOf(db.port()), "-U", "postgres", "postgres"), db);
-        Matcher m = TPS.matcher(output);
-        if (!m.find()) {
-            throw new IllegalStateException("pgbench printed no tps: " + output);
-        }
-        return Double.parseDouble(m.group(1));
-    }
-
-    static String run(List<String> command, TestDatabase db) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
-        }
-        return output;
-    }
-
     static String resource(String name) throws IOException {
         try (InputStream in = SourceOverheadBenchmark.class.getResourceAsStream("/" + name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 
-    static String report(Map<String, List<Double>> tps, int seconds) {
-        double untracked = tps.get("untracked").stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+    static String report(Map<String, List<Run>> runs, int seconds, boolean pinned) {
+        double untracked = runs.get(UNTRACKED).stream().mapToDouble(Run::tps).average().orElseThrow();
+        double untrackedCpu = runs.get(UNTRACKED).stream().mapToDouble(Run::cpuMicrosPerTransaction).average().orElseThrow();
         StringBuilder out = new StringBuilder("## Source overhead\n\n`mvn -B -Pbench -DskipTests verify` (SourceOverheadBenchmark), ")
-                .append(LocalDate.now()).append(", ").append(Runtime.getRuntime().availableProcessors())
-                .append(" cores. pgbench's TPC-B-like transactions (bench/src/main/resources/bench/tpcb-bemi.sql: each write with a"
-                        + " Bemi context comment), scale 10, 4 clients, ").append(seconds)
-                .append(" s a run, the three set-ups interleaved, on one embedded PostgreSQL 15 with wal_level logical in all"
-                        + " (changing it needs a restart). Tracked: REPLICA IDENTITY FULL, Bemi's context trigger, the publication and the"
-                        + " slot; with the job on another machine (here: not running, the slot keeping the WAL), and with the job running"
-                        + " on the same two cores (caught up before the load starts), decoding and storing into a database of the same"
-                        + " server. Classic: a row"
-                        + " trigger inserting to_jsonb(OLD) and to_jsonb(NEW) into an audit table.\n\n"
-                        + "| set-up | tps, each run | mean | against untracked |\n|---|---|---|---|\n");
-        tps.forEach((name, runs) -> {
-            double mean = runs.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-            out.append(String.format("| %s | %s | %.0f | %.2f |%n", name,
-                    String.join(", ", runs.stream().map(v -> String.format("%.0f", v)).toList()), mean, mean / untracked));
+                .append(LocalDate.now()).append(", ").append(CORES)
+                .append(" cores. pgbench's TPC-B-like transactions (bench/src/main/resources/bench/tpcb-bemi.sql: three UPDATEs and"
+                        + " an INSERT, each with a Bemi context comment), scale 10, 4 clients, ").append(seconds)
+                .append(" s a run, the set-ups interleaved, on one embedded PostgreSQL 15 with wal_level logical in all (changing"
+                        + " it needs a restart). ")
+                .append(pinned
+                        ? "The source server and pgbench run on core 0; the job and the destination server, another embedded"
+                                + " PostgreSQL, on core 1, as if on another machine. "
+                        : "Not pinned (taskset missing, or one core): the job shares the source's cores. ")
+                .append("Tracked set-ups add one part at a time; each counts the source's CPU (from /proc: backends,"
+                        + " walsender, background processes) until the job has stored a mark written after the run, so the"
+                        + " decoding of the whole run is in it.\n\n"
+                        + "| set-up | tps, each run | mean | against untracked | source CPU per transaction | against untracked |"
+                        + " job caught up after the run |\n|---|---|---|---|---|---|---|\n");
+        runs.forEach((name, each) -> {
+            double tps = each.stream().mapToDouble(Run::tps).average().orElseThrow();
+            double cpu = each.stream().mapToDouble(Run::cpuMicrosPerTransaction).average().orElseThrow();
+            double catchUp = each.stream().mapToDouble(Run::catchUpSeconds).max().orElseThrow();
+            out.append(String.format("| %s | %s | %.0f | %.2f | %.0f µs | %.2f | %s |%n", name,
+                    String.join(", ", each.stream().map(r -> String.format("%.0f", r.tps())).toList()), tps, tps / untracked,
+                    cpu, cpu / untrackedCpu, catchUp == 0 ? "" : String.format("%.1f s at most", catchUp)));
         });
         return out.toString();
     }
