@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** CPU seconds used so far by this JVM and by a PostgreSQL server (its postmaster, live backends and reaped ones), from /proc. */
@@ -33,17 +35,8 @@ final class Cpu {
     double postgres() throws IOException {
         long[] own = stat(postmaster);
         double ticks = own[1] + own[2] + own[3] + own[4];
-        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
-            for (Path p : (Iterable<Path>) processes::iterator) {
-                String name = p.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                long[] stat = stat(Long.parseLong(name));
-                if (stat != null && stat[0] == postmaster) {
-                    ticks += stat[1] + stat[2];
-                }
-            }
+        for (long[] child : children().values()) {
+            ticks += child[1] + child[2];
         }
         return ticks / TICKS_PER_SECOND;
     }
@@ -54,18 +47,27 @@ final class Cpu {
      */
     boolean pinTo(int core) throws IOException, InterruptedException {
         boolean pinned = pin(postmaster, core);
+        for (long child : children().keySet()) {
+            pinned &= pin(child, core);
+        }
+        return pinned;
+    }
+
+    /** The postmaster's live children, by pid, with their {@link #stat}. */
+    private Map<Long, long[]> children() throws IOException {
+        Map<Long, long[]> children = new HashMap<>();
         try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
             for (Path p : (Iterable<Path>) processes::iterator) {
                 String name = p.getFileName().toString();
                 if (name.chars().allMatch(Character::isDigit)) {
                     long[] stat = stat(Long.parseLong(name));
                     if (stat != null && stat[0] == postmaster) {
-                        pinned &= pin(Long.parseLong(name), core);
+                        children.put(Long.parseLong(name), stat);
                     }
                 }
             }
         }
-        return pinned;
+        return children;
     }
 
     /** Pins a process, all its threads, to one core; threads and processes it starts later inherit it. */

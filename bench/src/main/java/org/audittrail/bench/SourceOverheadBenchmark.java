@@ -61,7 +61,10 @@ public final class SourceOverheadBenchmark {
         Path pgbench = PgTools.program("pgbench");
         Path script = Files.createTempFile("tpcb-bemi", ".sql");
         Files.writeString(script, resource("bench/tpcb-bemi.sql"));
-        Map<String, List<Run>> runs = new LinkedHashMap<>();
+        Map<String, List<Run>> runs = new LinkedHashMap<>(); // reported in this order, whatever order the runs had
+        for (String setUp : List.of(UNTRACKED, CLASSIC, CAPTURE, EMPTY_TRIGGER, BEMI_TRIGGER, TRACKED)) {
+            runs.put(setUp, new ArrayList<>());
+        }
         boolean jvmPinned = CORES >= 2 && Cpu.pin(ProcessHandle.current().pid(), 1);
         try (TestDatabase destination = TestDatabase.start(); // core 1 with the JVM, which started it
              TestDatabase db = TestDatabase.start(Map.of("max_wal_size", "4GB", "autovacuum", "off"))) {
@@ -114,11 +117,7 @@ public final class SourceOverheadBenchmark {
     }
 
     static void add(Map<String, List<Run>> runs, String setUp, Run run) {
-        // reported in this order, whatever order the runs had
-        for (String name : List.of(UNTRACKED, CLASSIC, CAPTURE, EMPTY_TRIGGER, BEMI_TRIGGER, TRACKED)) {
-            runs.computeIfAbsent(name, k -> new ArrayList<>());
-        }
-        runs.computeIfAbsent(setUp, k -> new ArrayList<>()).add(run);
+        runs.get(setUp).add(run);
     }
 
     /** The source, pgbench and the job's progress. */
