@@ -1,7 +1,7 @@
 package org.audittrail.bench;
 
-import org.audittrail.job.Setup;
-import org.audittrail.job.TestDatabase;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.testing.TestDatabase;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,9 +9,9 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.job.AuditTrailJob;
-import org.audittrail.job.JobOptions;
-import org.audittrail.job.Main;
-import org.audittrail.job.TestDatabase;
+import org.audittrail.job.config.JobOptions;
+import org.audittrail.job.cli.Main;
+import org.audittrail.job.testing.TestDatabase;
 
 import java.net.ServerSocket;
 import java.net.URI;

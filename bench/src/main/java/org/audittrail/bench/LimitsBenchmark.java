@@ -5,11 +5,11 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.job.AuditTrailJob;
-import org.audittrail.job.Database;
-import org.audittrail.job.JobOptions;
-import org.audittrail.job.Main;
-import org.audittrail.job.Setup;
-import org.audittrail.job.TestDatabase;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.config.JobOptions;
+import org.audittrail.job.cli.Main;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.testing.TestDatabase;
 import org.postgresql.PGConnection;
 
 import java.io.InputStream;

@@ -5,9 +5,9 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.job.AuditTrailJob;
-import org.audittrail.job.JobOptions;
-import org.audittrail.job.Main;
-import org.audittrail.job.TestDatabase;
+import org.audittrail.job.config.JobOptions;
+import org.audittrail.job.cli.Main;
+import org.audittrail.job.testing.TestDatabase;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;

@@ -6,8 +6,8 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.job.AuditTrailJob;
-import org.audittrail.job.JobOptions;
-import org.audittrail.job.Main;
+import org.audittrail.job.config.JobOptions;
+import org.audittrail.job.cli.Main;
 
 import java.nio.file.Path;
 import java.sql.SQLException;

@@ -1,6 +1,6 @@
 package org.audittrail.dist;
 
-import org.audittrail.job.TestDatabase;
+import org.audittrail.job.testing.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -195,15 +195,15 @@ class ComposeFileTest {
                 "FLINK_DATA_DIR", dir.resolve("data").toString(), "FLINK_IMAGE_ENTRYPOINT", imageEntrypoint.toString(),
                 "FLINK_USER", System.getProperty("user.name"), "AUDIT_TRAIL_JOB_ID", JOB_ID);
 
-        assertThat(run(script, env, "standalone-job", "--job-classname", "org.audittrail.job.AuditTrailJob"))
+        assertThat(run(script, env, "standalone-job", "--job-classname", "org.audittrail.job.cli.Main"))
                 .isEqualTo("standalone-job --job-id " + JOB_ID + " --fromSavepoint file://" + checkpoints.resolve("chk-10")
-                        + " --job-classname org.audittrail.job.AuditTrailJob");
+                        + " --job-classname org.audittrail.job.cli.Main");
         assertThat(home.resolve("conf/config.yaml")).hasSameTextualContentAs(conf.resolve("config.yaml"));
         assertThat(run(script, env, "taskmanager")).isEqualTo("taskmanager");
 
         deleteRecursively(checkpoints);
-        assertThat(run(script, env, "standalone-job", "--job-classname", "org.audittrail.job.AuditTrailJob"))
-                .as("a first start").isEqualTo("standalone-job --job-id " + JOB_ID + " --job-classname org.audittrail.job.AuditTrailJob");
+        assertThat(run(script, env, "standalone-job", "--job-classname", "org.audittrail.job.cli.Main"))
+                .as("a first start").isEqualTo("standalone-job --job-id " + JOB_ID + " --job-classname org.audittrail.job.cli.Main");
     }
 
     private static final String JOB_ID = "a0d17a11a0d17a11a0d17a11a0d17a11";

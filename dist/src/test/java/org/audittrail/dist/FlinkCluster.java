@@ -2,7 +2,7 @@ package org.audittrail.dist;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.audittrail.job.TestDatabase;
+import org.audittrail.job.testing.TestDatabase;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,19 +1,26 @@
 package org.audittrail.job;
 
+import org.audittrail.job.config.JobOptions;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.sink.ChangesSink;
+import org.audittrail.job.sink.PartitionMaintenance;
+import org.audittrail.job.source.WalSource;
+
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.audittrail.udf.Change;
-import org.audittrail.udf.ContextStitcher;
-import org.audittrail.udf.FallbackValues;
-import org.audittrail.udf.IgnoredColumns;
-import org.audittrail.udf.IgnoredColumnsFilter;
-import org.audittrail.udf.TableSelection;
-import org.audittrail.udf.TrackedTablesFilter;
-import org.audittrail.udf.WalSequence;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.functions.ContextStitcher;
+import org.audittrail.udf.functions.FallbackValues;
+import org.audittrail.udf.selection.IgnoredColumns;
+import org.audittrail.udf.functions.IgnoredColumnsFilter;
+import org.audittrail.udf.selection.TableSelection;
+import org.audittrail.udf.functions.TrackedTablesFilter;
+import org.audittrail.udf.functions.WalSequence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,12 +71,8 @@ public final class AuditTrailJob {
 
     private AuditTrailJob() {}
 
-    public static void main(String[] args) {
-        Main.main(args);
-    }
-
     /** Builds the job and runs it until it is cancelled. */
-    static void run(JobOptions options) throws Exception {
+    public static void run(JobOptions options) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         build(env, options);
         env.execute(options.jobName());
@@ -82,7 +85,7 @@ public final class AuditTrailJob {
         TableSelection tables = options.tracking.tables();
         IgnoredColumns ignoredColumns = options.tracking.ignoredColumns();
         if (!options.skipSetup) {
-            for (String notice : Main.setup(source, destination, tables)) {
+            for (String notice : Setup.run(source, destination, tables)) {
                 if (notice.startsWith(Setup.WARNING)) {
                     LOG.warn("Setup: {}", notice.substring(Setup.WARNING.length()));
                 } else {

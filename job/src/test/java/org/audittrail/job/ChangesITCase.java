@@ -1,11 +1,13 @@
 package org.audittrail.job;
 
+import org.audittrail.job.testing.JobTestBase;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import org.audittrail.job.TestDatabase.Transaction;
-import org.audittrail.udf.Change;
-import org.audittrail.udf.ChangeId;
-import org.audittrail.udf.Json;
-import org.audittrail.udf.Operation;
+import org.audittrail.job.testing.TestDatabase.Transaction;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.model.ChangeId;
+import org.audittrail.udf.values.Json;
+import org.audittrail.udf.model.Operation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,11 @@
 package org.audittrail.job;
 
+import org.audittrail.job.db.Database;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.testing.TestDatabase;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import org.audittrail.udf.Json;
+import org.audittrail.udf.values.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,9 @@
 package org.audittrail.job;
 
+import org.audittrail.job.db.Database;
+import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.job.testing.TestDatabase;
+
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -9,7 +13,7 @@ import jakarta.persistence.Table;
 import org.audittrail.client.BemiContext;
 import org.audittrail.client.BemiDataSource;
 import org.audittrail.client.hibernate.BemiStatementInspector;
-import org.audittrail.udf.Json;
+import org.audittrail.udf.values.Json;
 import org.hibernate.SessionFactory;
 import org.hibernate.boot.MetadataSources;
 import org.hibernate.boot.registry.StandardServiceRegistry;

@@ -1,5 +1,14 @@
 package org.audittrail.job;
 
+import org.audittrail.job.cli.Main;
+import org.audittrail.job.config.JobOptions;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.source.watch.PublicationWatch;
+import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.job.testing.TestDatabase;
+import org.audittrail.job.testing.TestJob;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -8,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.audittrail.job.ContextITCase.withContext;
+import static org.audittrail.job.testing.JobTestBase.withContext;
 
 /** A context never reaches a row that the statement carrying it did not write. */
 class ContextAttributionITCase extends JobTestBase {
@@ -113,7 +122,7 @@ class ContextAttributionITCase extends JobTestBase {
         db.awaitSlotInactive();
         assertThat(Setup.rowTriggerReplaced(db.database())).isTrue();
         JobOptions options = Main.options(db.args());
-        assertThat(Main.setup(options.source(), options.destination(), options.tracking.tables()))
+        assertThat(Setup.run(options.source(), options.destination(), options.tracking.tables()))
                 .anySatisfy(notice -> assertThat(notice).startsWith(
                         "WARNING: source-setup.sql: Function _bemi_row_trigger_func() was not the audit trail's"));
         assertThat(Setup.rowTriggerReplaced(db.database())).isFalse();

@@ -1,7 +1,9 @@
 package org.audittrail.job;
 
+import org.audittrail.job.testing.JobTestBase;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import org.audittrail.udf.Json;
+import org.audittrail.udf.values.Json;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,11 +24,6 @@ class ContextITCase extends JobTestBase {
     @BeforeAll
     static void createSchema() {
         db.executeFixture("fixtures/context-schema.sql");
-    }
-
-    /** A statement with Bemi's comment at its very end, as the Prisma package sends it. */
-    static String withContext(String sql, String context) {
-        return sql + " /*Bemi " + context + " Bemi*/";
     }
 
     @Test
@@ -201,13 +198,5 @@ class ContextITCase extends JobTestBase {
             String writer = ((String) db.value("SELECT '" + row.get("after") + "'::jsonb->>'task'")).substring(1);
             assertThat(json(row, "context").get("writer").asText()).isEqualTo(writer);
         });
-    }
-
-    static JsonNode json(Map<String, Object> row, String column) {
-        try {
-            return Json.parse(row.get(column).toString());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 }

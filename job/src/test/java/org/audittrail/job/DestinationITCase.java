@@ -1,6 +1,12 @@
 package org.audittrail.job;
 
-import org.audittrail.udf.TableSelection;
+import org.audittrail.job.cli.Main;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.job.testing.TestDatabase;
+
+import org.audittrail.udf.selection.TableSelection;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -117,7 +123,7 @@ class DestinationITCase extends JobTestBase {
     void aBemiPackagesTriggersNeverStayOnTheDestination() throws Exception {
         try (TestDatabase server = TestDatabase.start()) {
             server.executeFixture("fixtures/bemi-package-scan.sql");
-            Main.setup(server.database(), server.database(), TableSelection.defaults());
+            Setup.run(server.database(), server.database(), TableSelection.defaults());
             server.execute(insertChange(Instant.now().minus(Duration.ofDays(40))));
             assertThat(server.value("SELECT changes_create_partitions()")).isEqualTo(1);
             // the package's procedure, which setup leaves as it is, put its trigger on every new partition

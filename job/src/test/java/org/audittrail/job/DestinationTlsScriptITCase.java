@@ -1,5 +1,11 @@
 package org.audittrail.job;
 
+import org.audittrail.job.testing.Cli;
+
+import org.audittrail.job.db.Database;
+import org.audittrail.job.db.Tls;
+import org.audittrail.job.testing.TestDatabase;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +48,7 @@ class DestinationTlsScriptITCase {
         Path data = Path.of((String) db.value("SHOW data_directory"));
         // the script writes the image's files: the server's own configuration and access rules are where the server reads them
         assertThat(Path.of((String) db.value("SHOW hba_file"))).isEqualTo(data.resolve("pg_hba.conf"));
-        certs = SshTunnelITCase.fresh(Path.of("target", "destination-tls", "certs").toAbsolutePath());
+        certs = Cli.freshDirectory(Path.of("target", "destination-tls", "certs").toAbsolutePath());
         db.execute("ALTER USER postgres PASSWORD '" + PASSWORD + "'");
 
         assertThat(Files.isExecutable(SCRIPT)).as("the image executes an executable init script, and sources others").isTrue();

@@ -1,5 +1,8 @@
 package org.audittrail.job;
 
+import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.job.testing.TestDatabase;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -12,8 +15,8 @@ import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.audittrail.job.ContextITCase.json;
-import static org.audittrail.job.ContextITCase.withContext;
+import static org.audittrail.job.testing.JobTestBase.json;
+import static org.audittrail.job.testing.JobTestBase.withContext;
 
 /** Legal rows that once stopped capture for good: each stored (exactly, or in its fallback form), and the rows after it too. */
 class FallbackValuesITCase extends JobTestBase {

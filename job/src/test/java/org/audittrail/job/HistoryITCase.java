@@ -1,8 +1,10 @@
 package org.audittrail.job;
 
+import org.audittrail.job.testing.JobTestBase;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import org.audittrail.job.TestDatabase.Transaction;
-import org.audittrail.udf.Json;
+import org.audittrail.job.testing.TestDatabase.Transaction;
+import org.audittrail.udf.values.Json;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,9 @@
 package org.audittrail.job;
 
+import org.audittrail.job.testing.Cli;
+
+import org.audittrail.job.testing.JobTestBase;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +45,7 @@ class IgnoredColumnsITCase extends JobTestBase {
 
     @Test
     void invalidRuleFailsAtStart() {
-        SetupITCase.Result result = SetupITCase.run(db.args("setup", "--ignore-columns", "public..x"));
+        Cli.Result result = Cli.run(db.args("setup", "--ignore-columns", "public..x"));
         assertThat(result.exit()).isEqualTo(1);
         assertThat(result.err()).contains("'public..x' is not column, table.column or schema.table.column");
     }
@@ -49,13 +53,13 @@ class IgnoredColumnsITCase extends JobTestBase {
     @Test
     void aRuleIgnoringEveryColumnNeedsConfirmation() {
         for (String rule : new String[] {"*", "*.*", "*.*.*"}) {
-            SetupITCase.Result result = SetupITCase.run(db.args("setup", "--ignore-columns", "*.updated_at," + rule));
+            Cli.Result result = Cli.run(db.args("setup", "--ignore-columns", "*.updated_at," + rule));
             assertThat(result.exit()).as(rule).isEqualTo(1);
             assertThat(result.err()).contains("'" + rule + "' matches every column, so no UPDATE of any table would be recorded");
         }
-        assertThat(SetupITCase.run(db.args("setup", "--ignore-columns", "public.todo.*")).err())
+        assertThat(Cli.run(db.args("setup", "--ignore-columns", "public.todo.*")).err())
                 .contains("no UPDATE of the tables of 'public.todo.*' would be recorded");
-        assertThat(SetupITCase.run(db.args("setup", "--ignore-columns", "public.todo.*", "--allow-ignoring-every-column")).exit())
+        assertThat(Cli.run(db.args("setup", "--ignore-columns", "public.todo.*", "--allow-ignoring-every-column")).exit())
                 .isZero();
     }
 }

@@ -1,5 +1,7 @@
 package org.audittrail.job;
 
+import org.audittrail.job.testing.JobTestBase;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

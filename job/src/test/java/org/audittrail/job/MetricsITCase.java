@@ -1,6 +1,13 @@
 package org.audittrail.job;
 
-import org.audittrail.job.TestJob.Sample;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.sink.StoredChanges;
+import org.audittrail.job.source.watch.SlotLag;
+import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.job.testing.TestDatabase;
+
+import org.audittrail.job.testing.TestJob.Sample;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

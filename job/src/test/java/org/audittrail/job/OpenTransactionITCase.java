@@ -1,5 +1,8 @@
 package org.audittrail.job;
 
+import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.job.testing.TestDatabase;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

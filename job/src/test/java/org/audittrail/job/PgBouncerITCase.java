@@ -1,5 +1,10 @@
 package org.audittrail.job;
 
+import org.audittrail.job.db.Database;
+import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.job.testing.PgBouncer;
+import org.audittrail.job.testing.TestDatabase;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,11 @@
 package org.audittrail.job;
 
+import org.audittrail.job.source.CaptureRefusedException;
+import org.audittrail.job.source.ContextMessageDialect;
+import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.job.testing.TestDatabase;
+import org.audittrail.job.testing.TestJob;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

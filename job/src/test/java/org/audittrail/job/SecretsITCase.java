@@ -1,5 +1,14 @@
 package org.audittrail.job;
 
+import org.audittrail.job.testing.Cli;
+
+import org.audittrail.job.cli.Main;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.job.testing.TestDatabase;
+import org.audittrail.job.testing.TestSshServer;
+
 import org.apache.flink.runtime.util.EnvironmentInformation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,7 +84,7 @@ class SecretsITCase extends JobTestBase {
         job.cancel();
 
         // variables, as the official PostgreSQL image takes them: setup connects to both databases with them
-        SetupITCase.Result setup = main(Map.of("DB_PASSWORD_FILE", source.toString(), "DESTINATION_DB_PASSWORD_FILE",
+        Cli.Result setup = Cli.inNewJvm(Map.of("DB_PASSWORD_FILE", source.toString(), "DESTINATION_DB_PASSWORD_FILE",
                 destination.toString()), withoutPassword("setup"));
         assertThat(setup.exit()).as(setup.err()).isZero();
         assertThat(setup.err()).contains("Setup done: source postgres@localhost:" + db.port() + "/postgres, destination auditor@localhost:"
@@ -83,18 +92,18 @@ class SecretsITCase extends JobTestBase {
 
         // a wrong file is refused by the server, proof that the file is what is used
         Path wrong = passwordFile("wrong-password", "not-the-password");
-        SetupITCase.Result refused = main(Map.of("DB_PASSWORD_FILE", source.toString(), "DESTINATION_DB_PASSWORD_FILE", wrong.toString()),
+        Cli.Result refused = Cli.inNewJvm(Map.of("DB_PASSWORD_FILE", source.toString(), "DESTINATION_DB_PASSWORD_FILE", wrong.toString()),
                 withoutPassword("setup"));
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.err()).contains("password authentication failed for user \"auditor\"");
 
         // the variable and its _FILE form exclude each other, as in the PostgreSQL image; a missing file is named, not read
-        SetupITCase.Result both = main(Map.of("DB_PASSWORD", TestDatabase.PASSWORD, "DB_PASSWORD_FILE", source.toString()),
+        Cli.Result both = Cli.inNewJvm(Map.of("DB_PASSWORD", TestDatabase.PASSWORD, "DB_PASSWORD_FILE", source.toString()),
                 withoutPassword("setup"));
         assertThat(both.exit()).isEqualTo(1);
         assertThat(both.err()).contains("Both DB_PASSWORD and DB_PASSWORD_FILE are set, but they exclude each other")
                 .doesNotContain(TestDatabase.PASSWORD);
-        SetupITCase.Result missing = SetupITCase.run(withoutPassword("setup", "--db-password-file", "target/secrets/none"));
+        Cli.Result missing = Cli.run(withoutPassword("setup", "--db-password-file", "target/secrets/none"));
         assertThat(missing.exit()).isEqualTo(1);
         assertThat(missing.err()).contains("Cannot read the password file target/secrets/none given by --db-password-file: NoSuchFileException");
 
@@ -107,7 +116,7 @@ class SecretsITCase extends JobTestBase {
         // a client key's passphrase is a secret as a password is
         for (String option : List.of("--db-password", "--destination-db-password", "--db-sslpassword", "--destination-db-sslpassword",
                 "--ssh-key-passphrase")) {
-            SetupITCase.Result result = SetupITCase.run(withoutPassword("setup", option, TestDatabase.PASSWORD));
+            Cli.Result result = Cli.run(withoutPassword("setup", option, TestDatabase.PASSWORD));
             assertThat(result.exit()).as(option).isEqualTo(2);
             assertThat(result.err()).as(option)
                     .contains(option + " takes its value only as " + option + "=<password>, in one argument")
@@ -127,25 +136,6 @@ class SecretsITCase extends JobTestBase {
         assertThat(read(log)).doesNotContain(TestDatabase.PASSWORD);
     }
 
-    /** Runs the jar's main in a new JVM with {@code environment}, as a container would; its exit code and output. */
-    static SetupITCase.Result main(Map<String, String> environment, String... args) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()).redirectErrorStream(true);
-        List<String> command = new java.util.ArrayList<>(builder.command());
-        // picocli takes the subcommand first
-        List<String> rest = new java.util.ArrayList<>(List.of(args));
-        rest.remove("setup");
-        command.add("setup");
-        command.addAll(rest);
-        builder.command(command);
-        builder.environment().keySet().removeIf(name -> name.startsWith("DB_") || name.startsWith("DESTINATION_DB_"));
-        builder.environment().putAll(environment);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(process.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
-        return new SetupITCase.Result(process.exitValue(), output);
-    }
-
     private static long count(Database database, String sql) {
         try (var c = database.connect(); var s = c.createStatement(); var rs = s.executeQuery(sql)) {
             rs.next();
@@ -160,10 +150,10 @@ class SecretsITCase extends JobTestBase {
 
     @Test
     void sshKeyAndItsPassphraseAreNeitherLoggedNorShown() throws Exception {
-        Path dir = SshTunnelITCase.fresh(Path.of("target", "secrets-ssh").toAbsolutePath());
+        Path dir = Cli.freshDirectory(Path.of("target", "secrets-ssh").toAbsolutePath());
         Path passphrase = Files.writeString(dir.resolve("ssh-passphrase"), SSH_PASSPHRASE + "\n");
         Path key = dir.resolve("id_ed25519");
-        SshTunnelITCase.Cli keygen = SshTunnelITCase.cli("ssh-keygen", "--out", key.toString(), "--passphrase-file", passphrase.toString());
+        Cli.Output keygen = Cli.withJarDependencies("ssh-keygen", "--out", key.toString(), "--passphrase-file", passphrase.toString());
         assertThat(keygen.exit()).as(keygen.err()).isZero();
         assertThat(keygen.out() + keygen.err()).doesNotContain(SSH_PASSPHRASE);
         // the key's secret part: every line of the file between its armour lines
@@ -181,15 +171,15 @@ class SecretsITCase extends JobTestBase {
             // setup in a container: the settings as variables, the passphrase from a file
             Map<String, String> environment = new java.util.HashMap<>(ssh);
             environment.put("SSH_KEY_PASSPHRASE_FILE", passphrase.toString());
-            SetupITCase.Result setup = main(environment, db.args("setup"));
+            Cli.Result setup = Cli.inNewJvm(environment, db.args("setup"));
             assertThat(setup.exit()).as(setup.err()).isZero();
             assertThat(setup.err()).contains("ssh tunnel@127.0.0.1:" + jumpHost.port()).doesNotContain(SSH_PASSPHRASE);
             // a wrong passphrase, or none, is refused without showing either
-            SetupITCase.Result wrong = SetupITCase.run(concat(args, "setup", "--ssh-key-passphrase=not-the-ssh-passphrase"));
+            Cli.Result wrong = Cli.run(concat(args, "setup", "--ssh-key-passphrase=not-the-ssh-passphrase"));
             assertThat(wrong.exit()).isEqualTo(1);
             assertThat(wrong.err()).contains("Cannot read the SSH private key " + key + " (").contains("check its passphrase")
                     .doesNotContain("not-the-ssh-passphrase").doesNotContain(SSH_PASSPHRASE);
-            SetupITCase.Result none = SetupITCase.run(concat(args, "setup"));
+            Cli.Result none = Cli.run(concat(args, "setup"));
             assertThat(none.exit()).isEqualTo(1);
             assertThat(none.err()).contains("if it is encrypted, give its passphrase with --ssh-key-passphrase-file");
 
@@ -218,7 +208,7 @@ class SecretsITCase extends JobTestBase {
 
     @Test
     void passwordIsNeitherLoggedNorShown() throws Exception {
-        assertThat(SetupITCase.run(db.args("setup", "--db-password=wrong")).err()).contains("password authentication failed");
+        assertThat(Cli.run(db.args("setup", "--db-password=wrong")).err()).contains("password authentication failed");
         job.submit(db.args());
         db.execute("INSERT INTO todo (task) VALUES ('secret-free')");
         db.awaitChanges(1);

@@ -1,5 +1,9 @@
 package org.audittrail.job;
 
+import org.audittrail.job.testing.Cli;
+
+import org.audittrail.job.testing.JobTestBase;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -65,10 +69,10 @@ class TrackingITCase extends JobTestBase {
 
     @Test
     void aTableThatDoesNotExistIsReportedAtStart() {
-        SetupITCase.Result result = SetupITCase.run(db.args("setup", "--tables", "public.todo,public.todos"));
+        Cli.Result result = Cli.run(db.args("setup", "--tables", "public.todo,public.todos"));
         assertThat(result.exit()).isEqualTo(1);
         assertThat(result.err()).contains("--tables names public.todos, which does not exist");
-        SetupITCase.Result badPattern = SetupITCase.run(db.args("setup", "--tables", "todo"));
+        Cli.Result badPattern = Cli.run(db.args("setup", "--tables", "todo"));
         assertThat(badPattern.err()).contains("'todo' is not schema.table");
     }
 

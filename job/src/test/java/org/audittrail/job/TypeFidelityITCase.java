@@ -1,8 +1,10 @@
 package org.audittrail.job;
 
+import org.audittrail.job.testing.JobTestBase;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.audittrail.udf.Json;
+import org.audittrail.udf.values.Json;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

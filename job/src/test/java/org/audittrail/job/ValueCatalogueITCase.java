@@ -1,7 +1,9 @@
 package org.audittrail.job;
 
+import org.audittrail.job.testing.JobTestBase;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import org.audittrail.udf.Json;
+import org.audittrail.udf.values.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,12 +100,12 @@ class ValueCatalogueITCase extends JobTestBase {
             Map<String, Image> first = inserted.get(table);
             Map<String, Image> second = updated.get(table);
             switch (operation) {
-                case "CREATE" -> compared += compare(mismatches, table, key, "after", first.get(key), json(change, "after"), expectedFallback);
+                case "CREATE" -> compared += compare(mismatches, table, key, "after", first.get(key), jsonValue(change, "after"), expectedFallback);
                 case "UPDATE" -> {
-                    compared += compare(mismatches, table, key, "before", first.get(key), json(change, "before"), expectedFallback);
-                    compared += compare(mismatches, table, key, "after", second.get(key), json(change, "after"), expectedFallback);
+                    compared += compare(mismatches, table, key, "before", first.get(key), jsonValue(change, "before"), expectedFallback);
+                    compared += compare(mismatches, table, key, "after", second.get(key), jsonValue(change, "after"), expectedFallback);
                 }
-                case "DELETE" -> compared += compare(mismatches, table, key, "before", second.get(key), json(change, "before"), expectedFallback);
+                case "DELETE" -> compared += compare(mismatches, table, key, "before", second.get(key), jsonValue(change, "before"), expectedFallback);
                 default -> mismatches.add(table + " " + key + ": unexpected operation " + operation);
             }
             if (!fallback.equals(expectedFallback)) {
@@ -204,7 +206,7 @@ class ValueCatalogueITCase extends JobTestBase {
         return new java.util.TreeSet<>(List.of(text.substring(1, text.length() - 1).split(",")));
     }
 
-    private static JsonNode json(Map<String, Object> change, String column) {
+    private static JsonNode jsonValue(Map<String, Object> change, String column) {
         try {
             return Json.parseValue(change.get(column).toString());
         } catch (Exception e) {

@@ -1,0 +1,335 @@
+package org.audittrail.job.setup;
+
+import org.audittrail.job.db.Database;
+
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.audittrail.udf.selection.TableSelection;
+
+/**
+ * Prepares the source (slot, publication, replica identity) and the destination (changes table), and disconnects;
+ * every step is idempotent. It logs nothing itself but returns its notices, so it runs without Flink or a logger.
+ */
+public final class Setup {
+
+    /** Name of both the replication slot and the publication, as Bemi names them. */
+    public static final String SLOT = "bemi";
+    public static final String PUBLICATION = "bemi";
+
+    /** How a notice that is a warning begins. */
+    public static final String WARNING = "WARNING: ";
+
+    private Setup() {}
+
+    /**
+     * Whether {@code _bemi_row_trigger_func()} is not setup's (a Bemi package's migration replaced it): contexts may
+     * then reach rows their statement did not write, until setup runs again.
+     */
+    public static boolean rowTriggerReplaced(Database source) {
+        try (Connection c = source.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT coalesce(obj_description(to_regprocedure('_bemi_row_trigger_func()'), 'pg_proc'), '')"
+                        + " NOT LIKE 'audit-trail: names each row%' AND to_regprocedure('_bemi_row_trigger_func()') IS NOT NULL")) {
+            return rs.next() && rs.getBoolean(1);
+        } catch (SQLException e) {
+            throw failure("Reading the context trigger of " + source, e);
+        }
+    }
+
+    /** Runs setup: source first, as a wrong wal_level must stop it before it creates anything; returns its notices. */
+    public static List<String> run(Database source, Database destination, TableSelection tables) {
+        List<String> notices = new ArrayList<>(prepareSource(source, tables));
+        notices.addAll(prepareDestination(destination));
+        return notices;
+    }
+
+    /**
+     * Runs {@code sql/source-setup.sql}, gives every tracked table REPLICA IDENTITY FULL and the context trigger
+     * (those of schema public have them from the script already), and makes the publication list exactly the
+     * tables the job reads; returns its notices, one for each table that cannot be tracked.
+     */
+    public static List<String> prepareSource(Database source, TableSelection tables) {
+        List<String> notices = new ArrayList<>();
+        String what = "Setting up the source database " + source;
+        try (Connection c = source.connect()) {
+            try {
+                runScript(c, "source-setup.sql", notices);
+                Capture capture = capture(c, tables);
+                // the script has said it of the tables of public
+                capture.untrackable().stream().filter(notice -> !notice.startsWith("Not tracking public.")).forEach(notices::add);
+                for (String table : capture.tracked()) {
+                    prepareTracked(c, table);
+                }
+                syncPublication(c, capture.read(), notices);
+                return notices;
+            } catch (SQLException e) {
+                throw failure(what, e, Platform.detect(c), source.user());
+            }
+        } catch (SQLException e) {
+            throw failure(what, e);
+        }
+    }
+
+    /** Runs {@code sql/destination.sql}: the partitioned changes table, its indexes and routines; returns its notices. */
+    public static List<String> prepareDestination(Database destination) {
+        List<String> notices = new ArrayList<>();
+        String what = "Setting up the destination database " + destination;
+        try (Connection c = destination.connect()) {
+            try {
+                runScript(c, "destination.sql", notices);
+                return notices;
+            } catch (SQLException e) {
+                throw failure(what, e, Platform.detect(c), destination.user());
+            }
+        } catch (SQLException e) {
+            throw failure(what, e);
+        }
+    }
+
+    /** Runs {@code sql/source-disconnect.sql}: triggers, slot and publication are gone afterwards. */
+    public static void disconnect(Database source) {
+        try (Connection c = source.connect()) {
+            runScript(c, "source-disconnect.sql", new ArrayList<>());
+        } catch (SQLException e) {
+            throw failure("Disconnecting the source database " + source, e);
+        }
+    }
+
+    /**
+     * The tables the job reads, each {@code schema.table}: the tracked ones, and those read for their context only;
+     * the destination's own tables found in the source, never to be tracked; and a notice for each selected table
+     * that cannot be tracked (UNLOGGED, foreign, or such a partition of a selected table).
+     */
+    public record Capture(List<String> tracked, List<String> contextOnly, List<String> destination, List<String> untrackable) {
+        /** Every table whose changes the source reads. */
+        public List<String> read() {
+            List<String> all = new ArrayList<>(tracked);
+            all.addAll(contextOnly);
+            return all;
+        }
+    }
+
+    /** Whether a table carries Bemi's row trigger, under whatever name (a long table name cuts it at 63 bytes). */
+    private static final String HAS_CONTEXT_TRIGGER = "EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid"
+            + " AND (t.tgname LIKE '\\_bemi\\_row\\_trigger\\_%'"
+            + " OR t.tgfoid IN (SELECT oid FROM pg_proc WHERE proname = '_bemi_row_trigger_func')))";
+
+    /**
+     * The tracked tables of {@code source}, never the destination's own, and the untracked ones that carry Bemi's
+     * row trigger: their context messages must be read with their changes, or they would reach the next tracked
+     * row. Only permanent tables: the changes of an UNLOGGED one are not in the WAL. Fails where a table named in
+     * the selection without wildcard does not exist.
+     */
+    public static Capture capture(Database source, TableSelection tables) {
+        try (Connection c = source.connect()) {
+            return capture(c, tables);
+        } catch (SQLException e) {
+            throw failure("Listing the tables of " + source, e);
+        }
+    }
+
+    private static Capture capture(Connection c, TableSelection tables) throws SQLException {
+        String sql = "SELECT n.nspname, c.relname, c.relkind = 'f' OR c.relpersistence <> 'p' AS untrackable, c.relkind = 'f' AS foreign_table,"
+                + " " + HAS_CONTEXT_TRIGGER + " AS has_context_trigger,"
+                + " coalesce(obj_description(c.oid, 'pg_class'), '') LIKE 'audit-trail destination%' AS is_destination,"
+                + " format('%I.%I', n.nspname, c.relname) AS qualified, rn.nspname AS root_schema, r.relname AS root"
+                + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                // a partition is read through its root: only an untrackable one is of interest
+                + " LEFT JOIN pg_class r ON c.relispartition AND r.oid = pg_partition_root(c.oid)"
+                + " LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace"
+                + " WHERE c.relkind IN ('r', 'p', 'f') AND (NOT c.relispartition OR c.relkind = 'f' OR c.relpersistence <> 'p')"
+                + " AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'"
+                + " ORDER BY 1, 2";
+        List<String> tracked = new ArrayList<>();
+        List<String> contextOnly = new ArrayList<>();
+        List<String> destination = new ArrayList<>();
+        List<String> untrackable = new ArrayList<>();
+        Set<String> skipped = new LinkedHashSet<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                String schema = rs.getString("nspname");
+                String table = schema + "." + rs.getString("relname");
+                String root = rs.getString("root") == null ? null : rs.getString("root_schema") + "." + rs.getString("root");
+                if (rs.getBoolean("untrackable")) {
+                    if (root == null ? tables.isTracked(schema, rs.getString("relname"))
+                            : tables.isTracked(rs.getString("root_schema"), rs.getString("root"))) {
+                        skipped.add(table);
+                        untrackable.add("Not tracking " + table + (root == null ? "" : ", a partition of " + root) + ": "
+                                + (rs.getBoolean("foreign_table") ? "a foreign table's rows are stored in another database (track them there)"
+                                : "an UNLOGGED table's changes are not in the WAL (ALTER TABLE " + rs.getString("qualified")
+                                        + " SET LOGGED; makes it trackable)"));
+                    }
+                } else if (rs.getBoolean("is_destination")) {
+                    destination.add(table);
+                } else if (tables.isTracked(schema, rs.getString("relname"))) {
+                    tracked.add(table);
+                } else if (rs.getBoolean("has_context_trigger")) {
+                    contextOnly.add(table);
+                }
+            }
+        }
+        List<String> missing = tables.namedTables().stream().filter(t -> !tracked.contains(t) && !skipped.contains(t)).toList();
+        if (!missing.isEmpty()) {
+            throw new SetupException("--tables names " + String.join(", ", missing) + ", which "
+                    + (missing.size() == 1 ? "does" : "do") + " not exist (or " + (missing.size() == 1 ? "is" : "are")
+                    + " excluded) in database " + c.getCatalog() + ": create " + (missing.size() == 1 ? "it" : "them")
+                    + " or correct the name (schema.table, case-sensitive)", null);
+        }
+        return new Capture(tracked, contextOnly, destination, untrackable);
+    }
+
+    /** REPLICA IDENTITY FULL on the table (on each permanent partition of a partitioned one) and Bemi's row trigger. */
+    private static void prepareTracked(Connection c, String table) throws SQLException {
+        String relation = quoted(table);
+        List<String> alter = new ArrayList<>();
+        try (PreparedStatement leaves = c.prepareStatement("SELECT k.oid::regclass::text FROM pg_class k"
+                + " WHERE k.relkind = 'r' AND k.relpersistence = 'p' AND k.relreplident <> 'f' AND (k.oid = ?::regclass"
+                + " OR k.oid IN (SELECT relid FROM pg_partition_tree(?::regclass) WHERE isleaf))")) {
+            leaves.setString(1, relation);
+            leaves.setString(2, relation);
+            try (ResultSet rs = leaves.executeQuery()) {
+                while (rs.next()) {
+                    alter.add("ALTER TABLE " + rs.getString(1) + " REPLICA IDENTITY FULL");
+                }
+            }
+        }
+        // the trigger's name cut at 63 bytes, on a character boundary, as PostgreSQL would cut it
+        try (PreparedStatement trigger = c.prepareStatement("SELECT format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s"
+                + " FOR EACH ROW EXECUTE FUNCTION _bemi_row_trigger_func()', ('_bemi_row_trigger_' || c.relname)::name, c.oid::regclass)"
+                + " FROM pg_class c WHERE c.oid = ?::regclass AND NOT " + HAS_CONTEXT_TRIGGER)) {
+            trigger.setString(1, relation);
+            try (ResultSet rs = trigger.executeQuery()) {
+                if (rs.next()) {
+                    alter.add(rs.getString(1));
+                }
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            for (String sql : alter) {
+                s.execute(sql);
+            }
+        }
+    }
+
+    private static void syncPublication(Connection c, List<String> tables, List<String> notices) throws SQLException {
+        Set<String> published = new LinkedHashSet<>();
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT p.puballtables, t.schemaname, t.tablename FROM pg_publication p"
+                        + " LEFT JOIN pg_publication_tables t ON t.pubname = p.pubname WHERE p.pubname = ?")) {
+            s.setString(1, PUBLICATION);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getBoolean(1)) {
+                        notices.add("Publication " + PUBLICATION + " is FOR ALL TABLES: the job filters the tracked tables itself");
+                        return;
+                    }
+                    if (rs.getString(2) != null) {
+                        published.add(rs.getString(2) + "." + rs.getString(3));
+                    }
+                }
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            for (String table : tables) {
+                if (!published.remove(table)) {
+                    s.execute("ALTER PUBLICATION " + PUBLICATION + " ADD TABLE " + quoted(table));
+                    notices.add("Tracking " + table);
+                }
+            }
+            for (String table : published) {
+                s.execute("ALTER PUBLICATION " + PUBLICATION + " DROP TABLE " + quoted(table));
+                notices.add("No longer tracking " + table);
+            }
+        }
+    }
+
+    /** {@code schema.table} as a quoted SQL identifier. */
+    public static String quoted(String table) {
+        int dot = table.indexOf('.');
+        return ident(table.substring(0, dot)) + "." + ident(table.substring(dot + 1));
+    }
+
+    private static String ident(String name) {
+        return "\"" + name.replace("\"", "\"\"") + "\"";
+    }
+
+    private static void runScript(Connection c, String name, List<String> notices) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(script(name));
+            for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
+                // "already exists, skipping" and the like are what a second run says of everything: not news
+                if (!w.getMessage().endsWith(", skipping")) {
+                    // a RAISE WARNING (SQLSTATE 01xxx) says something went wrong or was repaired, a NOTICE only informs
+                    notices.add((w.getSQLState() != null && w.getSQLState().startsWith("01") ? WARNING : "") + name + ": " + w.getMessage());
+                }
+            }
+        }
+    }
+
+    /** The text of a script of {@code sql/}, packaged in the jar. */
+    public static String script(String name) {
+        try (InputStream in = Setup.class.getResourceAsStream("/sql/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("sql/" + name + " is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot read sql/" + name, e);
+        }
+    }
+
+    /** A failure with PostgreSQL's own message and hint, and what to do about a missing privilege. */
+    static SetupException failure(String what, SQLException e) {
+        return failure(what, e, Platform.SELF_MANAGED, null);
+    }
+
+    /**
+     * A failure with PostgreSQL's own message and hint; a wrong wal_level and a missing privilege of {@code user} say
+     * the steps of the platform the server runs on.
+     */
+    static SetupException failure(String what, SQLException e, Platform platform, String user) {
+        StringBuilder message = new StringBuilder(what).append(" failed: ");
+        ServerErrorMessage server = e instanceof PSQLException ? ((PSQLException) e).getServerErrorMessage() : null;
+        if (server != null) {
+            message.append(server.getMessage());
+            // source-setup.sql's hint is the self-managed server's step
+            if (WAL_LEVEL_STATE.equals(e.getSQLState()) && server.getMessage().startsWith("wal_level is ")) {
+                message.append(". ").append(platform.walLevelSteps());
+            } else if (server.getHint() != null) {
+                message.append(". ").append(server.getHint());
+            }
+        } else {
+            message.append(e.getMessage());
+        }
+        if ("42501".equals(e.getSQLState())) {
+            message.append(". ").append(platform.privilegeSteps(user));
+        }
+        return new SetupException(message.toString(), e);
+    }
+
+    /** The SQLSTATE source-setup.sql raises a wrong wal_level with: object_not_in_prerequisite_state. */
+    static final String WAL_LEVEL_STATE = "55000";
+
+    /** A setup step failed; the message says what to do. */
+    public static final class SetupException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SetupException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,283 @@
+package org.audittrail.job.sink;
+
+import org.audittrail.job.db.Database;
+
+import org.apache.flink.api.common.operators.ProcessingTimeService;
+import org.apache.flink.api.connector.sink2.StatefulSink;
+import org.apache.flink.api.connector.sink2.TwoPhaseCommittingSink;
+import org.apache.flink.connector.jdbc.core.datastream.sink.committer.JdbcCommitable;
+import org.apache.flink.connector.jdbc.core.datastream.sink.writer.JdbcWriterState;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.model.ChangeId;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.util.PSQLState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The sink's writer: each batch goes into {@code changes} with one {@code COPY}, in one transaction; a batch holding a
+ * change stored before (replayed after a restore) goes through a staging table and {@code INSERT ... ON CONFLICT DO
+ * NOTHING}, so a change is stored once whatever is replayed.
+ *
+ * <p>A batch is written when it holds {@code batchSize} changes, when the input has been idle for
+ * {@value #IDLE_MS} ms (so a lone change does not wait), when its oldest change has waited {@code flushIntervalMs},
+ * and at every checkpoint, before the barrier: the position a checkpoint confirms is always stored. No session state:
+ * the staging table lives for one transaction, so it works through PgBouncer in transaction mode. The writer keeps
+ * no state and commits nothing later; it has the JDBC sink's state and committable types so that savepoints of
+ * either restore with the other.
+ */
+final class CopyWriter implements StatefulSink.StatefulSinkWriter<Change, JdbcWriterState>,
+        TwoPhaseCommittingSink.PrecommittingSinkWriter<Change, JdbcCommitable> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CopyWriter.class);
+
+    /** The input counts as idle once no change came for this long: the pending batch is written. */
+    static final long IDLE_MS = 2;
+
+    /** Attempts at a batch before the task fails (and Flink restarts it from its checkpoint). */
+    static final int ATTEMPTS = 5;
+
+    static final String COLUMNS = "\"id\", \"database\", \"schema\", \"table\", \"primary_key\", \"operation\", \"before\","
+            + " \"after\", \"context\", \"committed_at\", \"queued_at\", \"transaction_id\", \"position\", \"fallback_columns\"";
+    static final String COPY = "COPY changes (" + COLUMNS + ") FROM STDIN";
+    /** Staging for a batch with changes stored before; dropped at the end of its transaction. */
+    static final String STAGING = "CREATE TEMPORARY TABLE audit_trail_staging (LIKE changes INCLUDING DEFAULTS) ON COMMIT DROP";
+    static final String COPY_STAGING = "COPY audit_trail_staging (" + COLUMNS + ") FROM STDIN";
+    static final String FROM_STAGING = "INSERT INTO changes (" + COLUMNS + ") SELECT " + COLUMNS
+            + " FROM audit_trail_staging ON CONFLICT DO NOTHING";
+
+    private final Database destination;
+    private final int batchSize;
+    private final long flushIntervalMs;
+    private final StoredChanges stored;
+    private final ProcessingTimeService time;
+    private final List<Change> batch = new ArrayList<>();
+    private Connection connection;
+    private long lastWrite;
+    private long firstPending;
+    private boolean timerSet;
+
+    CopyWriter(Database destination, int batchSize, long flushIntervalMs, StoredChanges stored, ProcessingTimeService time) {
+        this.destination = destination;
+        this.batchSize = batchSize;
+        this.flushIntervalMs = flushIntervalMs;
+        this.stored = stored;
+        this.time = time;
+    }
+
+    @Override
+    public void write(Change change, Context context) throws IOException {
+        long now = time.getCurrentProcessingTime();
+        if (batch.isEmpty()) {
+            firstPending = now;
+        }
+        batch.add(change);
+        lastWrite = now;
+        if (batch.size() >= batchSize) {
+            writeBatch();
+        } else if (!timerSet) {
+            timerSet = true;
+            time.registerTimer(now + IDLE_MS, this::onTimer);
+        }
+    }
+
+    /** Writes the batch once the input is idle or its oldest change has waited long enough; else looks again later. */
+    private void onTimer(long timestamp) throws IOException {
+        timerSet = false;
+        if (batch.isEmpty()) {
+            return;
+        }
+        long now = time.getCurrentProcessingTime();
+        if (now - lastWrite >= IDLE_MS || now - firstPending >= flushIntervalMs) {
+            writeBatch();
+        } else {
+            timerSet = true;
+            time.registerTimer(Math.min(lastWrite + IDLE_MS, firstPending + flushIntervalMs), this::onTimer);
+        }
+    }
+
+    @Override
+    public void flush(boolean endOfInput) throws IOException {
+        writeBatch();
+    }
+
+    private void writeBatch() throws IOException {
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<UUID> ids = new ArrayList<>(batch.size());
+        byte[] rows = rows(batch, ids);
+        SQLException last = null;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            try {
+                store(rows);
+                stored.stored(batch);
+                batch.clear();
+                return;
+            } catch (SQLException e) {
+                last = e;
+                closeConnection();
+                if (!isTransient(e)) {
+                    break;
+                }
+                LOG.warn("Storing {} changes failed ({}), attempt {} of {}", batch.size(), ChangesSink.primaryMessage(e), attempt, ATTEMPTS);
+                pause(attempt);
+            }
+        }
+        throw new IOException(ChangesSink.failure(last, batch, ids));
+    }
+
+    /** One transaction: a COPY into changes; where a change was stored before, the same rows through the staging table. */
+    private void store(byte[] rows) throws SQLException {
+        Connection c = connection();
+        try {
+            copy(c, COPY, rows);
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            if (!PSQLState.UNIQUE_VIOLATION.getState().equals(e.getSQLState())) {
+                throw e;
+            }
+            try (Statement s = c.createStatement()) {
+                s.execute(STAGING);
+                copy(c, COPY_STAGING, rows);
+                s.execute(FROM_STAGING);
+            }
+            c.commit();
+        }
+    }
+
+    private static void copy(Connection c, String sql, byte[] rows) throws SQLException {
+        CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+        try {
+            copy.writeToCopy(rows, 0, rows.length);
+            copy.endCopy();
+        } finally {
+            if (copy.isActive()) {
+                copy.cancelCopy();
+            }
+        }
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null) {
+            connection = destination.connect();
+            connection.setAutoCommit(false);
+        }
+        return connection;
+    }
+
+    private void closeConnection() {
+        connection = Database.closeQuietly(connection);
+    }
+
+    /** Connection and server-side transient failures are tried again; a refused row (a constraint, a type) is not. */
+    private static boolean isTransient(SQLException e) {
+        String state = e.getSQLState();
+        return state == null || state.startsWith("08") || state.startsWith("40") || state.startsWith("53") || state.startsWith("57");
+    }
+
+    private static void pause(int attempt) throws IOException {
+        try {
+            Thread.sleep(Math.min(5_000L, 200L << attempt)); // backoff before trying the destination again
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while storing changes", e);
+        }
+    }
+
+    /** The batch in COPY's text format, one line per change; each change's id added to {@code ids}. */
+    static byte[] rows(List<Change> changes, List<UUID> ids) {
+        StringBuilder out = new StringBuilder(changes.size() * 512);
+        for (Change c : changes) {
+            UUID id = ChangeId.of(c);
+            ids.add(id);
+            out.append(id).append('\t');
+            field(out, c.database).append('\t');
+            field(out, c.schema).append('\t');
+            field(out, c.table).append('\t');
+            field(out, c.primaryKey).append('\t');
+            out.append(c.operation.name()).append('\t');
+            field(out, c.before).append('\t');
+            field(out, c.after).append('\t');
+            field(out, c.context).append('\t');
+            timestamp(out, c.committedAt).append('\t');
+            timestamp(out, c.queuedAt).append('\t');
+            out.append(c.transactionId).append('\t');
+            out.append(c.position).append('\t');
+            if (c.fallbackColumns == null) {
+                out.append("\\N");
+            } else {
+                field(out, textArray(c.fallbackColumns));
+            }
+            out.append('\n');
+        }
+        return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A text field as COPY reads it: backslash, tab and line breaks escaped; {@code \N} for NULL. */
+    static StringBuilder field(StringBuilder out, String value) {
+        if (value == null) {
+            return out.append("\\N");
+        }
+        int start = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            String escape = switch (ch) {
+                case '\\' -> "\\\\";
+                case '\t' -> "\\t";
+                case '\n' -> "\\n";
+                case '\r' -> "\\r";
+                default -> null;
+            };
+            if (escape != null) {
+                out.append(value, start, i).append(escape);
+                start = i + 1;
+            }
+        }
+        return out.append(value, start, value.length());
+    }
+
+    /** A text[] literal: each element double-quoted, its quotes and backslashes escaped. */
+    static String textArray(String[] values) {
+        StringBuilder array = new StringBuilder("{");
+        for (String v : values) {
+            if (array.length() > 1) {
+                array.append(',');
+            }
+            array.append('"').append(v.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        return array.append('}').toString();
+    }
+
+    private static StringBuilder timestamp(StringBuilder out, long epochMicros) {
+        return out.append(Instant.ofEpochSecond(Math.floorDiv(epochMicros, 1_000_000L), Math.floorMod(epochMicros, 1_000_000L) * 1_000L));
+    }
+
+    @Override
+    public List<JdbcWriterState> snapshotState(long checkpointId) {
+        return List.of(); // every change before the barrier is stored by flush: nothing to keep
+    }
+
+    @Override
+    public Collection<JdbcCommitable> prepareCommit() {
+        return List.of(); // each batch committed itself
+    }
+
+    @Override
+    public void close() {
+        closeConnection();
+    }
+}

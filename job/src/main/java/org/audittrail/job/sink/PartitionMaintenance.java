@@ -1,0 +1,85 @@
+package org.audittrail.job.sink;
+
+import org.audittrail.job.db.Database;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.audittrail.udf.model.Change;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Passes changes through unchanged and, every hour, creates the coming days' partitions of {@code changes}
+ * and applies the retention; a failure is logged and retried, as changes_default takes every row meanwhile.
+ * Each subtask does it; the routines are idempotent and take a lock.
+ */
+public class PartitionMaintenance extends RichMapFunction<Change, Change> {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionMaintenance.class);
+
+    /** How many days ahead partitions exist. */
+    static final int DAYS_AHEAD = 7;
+
+    private final Database destination;
+    private final int retentionDays;
+    private transient ScheduledExecutorService scheduler;
+
+    public PartitionMaintenance(Database destination, int retentionDays) {
+        this.destination = destination;
+        this.retentionDays = retentionDays;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "partition-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.scheduleWithFixedDelay(this::maintain, 0, 1, TimeUnit.HOURS);
+    }
+
+    @Override
+    public Change map(Change change) {
+        return change;
+    }
+
+    /** Creates partitions and drops expired ones. */
+    void maintain() {
+        try (Connection c = destination.connect()) {
+            int created = call(c, "SELECT changes_create_partitions(?)", DAYS_AHEAD);
+            int dropped = call(c, "SELECT changes_apply_retention(?)", retentionDays);
+            if (created + dropped > 0) {
+                LOG.info("Partitions of changes: {} created, {} dropped by the {}-day retention", created, dropped, retentionDays);
+            }
+        } catch (SQLException e) {
+            LOG.warn("Partition maintenance failed, retried in an hour: {}", e.getMessage());
+        }
+    }
+
+    private static int call(Connection c, String sql, int argument) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setInt(1, argument);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+}

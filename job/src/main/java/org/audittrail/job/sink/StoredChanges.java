@@ -1,0 +1,91 @@
+package org.audittrail.job.sink;
+
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.ThreadSafeSimpleCounter;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.values.Json;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Metrics of the changes a sink writer has stored, counted once their batch is written: how many, how fast (also per
+ * table), how long after their commit, and the share that carries application context. Numbers only, never values.
+ */
+public final class StoredChanges {
+
+    public static final String STORED = "changesStored";
+    public static final String STORED_PER_SECOND = "changesStoredPerSecond";
+    public static final String STORED_WITH_CONTEXT = "changesStoredWithContext";
+    public static final String CONTEXT_SHARE = "contextShare";
+    public static final String LATENCY = "commitToStoredLatencyMs";
+    public static final String SINCE_LAST_COMMIT = "timeSinceLastStoredCommitMs";
+    /** Key of the per-table subgroup; its value, {@code schema.table}, becomes a Prometheus label. */
+    public static final String TABLE_GROUP = "table";
+
+    /** Stored changes the latency histogram's percentiles are computed over: a minute of 1,000 changes/s per writer. */
+    static final int LATENCY_WINDOW = 65_536;
+
+    /** Seconds the rates are averaged over. */
+    static final int RATE_SECONDS = 60;
+
+    private final MetricGroup group;
+    private final Counter stored;
+    private final Counter withContext;
+    private final Histogram latency;
+    private final Map<String, Counter> perTable = new HashMap<>();
+    private volatile long lastCommitMillis = -1;
+
+    StoredChanges(MetricGroup group) {
+        this.group = group;
+        // batches are written by the task thread and by the JDBC sink's flush timer, one at a time
+        stored = group.counter(STORED, new ThreadSafeSimpleCounter());
+        group.meter(STORED_PER_SECOND, new MeterView(stored, RATE_SECONDS));
+        withContext = group.counter(STORED_WITH_CONTEXT, new ThreadSafeSimpleCounter());
+        group.gauge(CONTEXT_SHARE, this::contextShare);
+        latency = group.histogram(LATENCY, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
+        group.gauge(SINCE_LAST_COMMIT, this::sinceLastCommit);
+    }
+
+    /** Counts a batch the destination has just taken. */
+    synchronized void stored(List<Change> batch) {
+        long now = System.currentTimeMillis();
+        for (Change change : batch) {
+            long committed = Math.floorDiv(change.committedAt, 1_000L);
+            latency.update(Math.max(0, now - committed));
+            if (change.context != null && !Json.EMPTY_OBJECT.equals(change.context)) {
+                withContext.inc();
+            }
+            lastCommitMillis = Math.max(lastCommitMillis, committed);
+            table(change).inc();
+            // last, so whoever reads all changes counted here finds every other metric of them updated
+            stored.inc();
+        }
+    }
+
+    private Counter table(Change change) {
+        return perTable.computeIfAbsent(change.schema + "." + change.table, name -> {
+            MetricGroup table = group.addGroup(TABLE_GROUP, name);
+            Counter counter = table.counter(STORED, new ThreadSafeSimpleCounter());
+            table.meter(STORED_PER_SECOND, new MeterView(counter, RATE_SECONDS));
+            return counter;
+        });
+    }
+
+    /** Changes with context over all changes this writer stored since it started; 0 before the first. */
+    double contextShare() {
+        long all = stored.getCount();
+        return all == 0 ? 0.0 : (double) withContext.getCount() / all;
+    }
+
+    /** Milliseconds since the commit of the newest change this writer stored; -1 before the first. */
+    long sinceLastCommit() {
+        long last = lastCommitMillis;
+        return last < 0 ? -1 : Math.max(0, System.currentTimeMillis() - last);
+    }
+}

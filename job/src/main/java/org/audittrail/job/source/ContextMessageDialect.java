@@ -1,0 +1,291 @@
+package org.audittrail.job.source;
+
+import org.audittrail.job.db.Database;
+import org.audittrail.job.db.SourcePassword;
+import org.audittrail.job.db.ssh.TunnelSocketFactory;
+import org.audittrail.job.source.decoding.PgOutputDecoder;
+
+import org.apache.flink.cdc.connectors.base.config.JdbcSourceConfig;
+import org.apache.flink.cdc.connectors.base.source.reader.external.JdbcSourceFetchTaskContext;
+import org.apache.flink.cdc.connectors.postgres.source.PostgresDialect;
+import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfig;
+import org.apache.flink.cdc.connectors.postgres.source.fetch.PostgresSourceFetchTaskContext;
+import org.apache.flink.cdc.connectors.base.relational.connection.JdbcConnectionPoolFactory;
+import org.apache.flink.cdc.connectors.postgres.source.PostgresConnectionPoolFactory;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
+import org.apache.flink.cdc.connectors.base.source.reader.external.FetchTask;
+import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffset;
+import org.apache.flink.util.FlinkRuntimeException;
+import org.apache.kafka.connect.source.SourceRecord;
+
+import io.debezium.connector.postgresql.connection.Lsn;
+import io.debezium.connector.postgresql.connection.PostgresConnection;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import io.debezium.connector.postgresql.connection.MessageDecoderContext;
+import io.debezium.connector.postgresql.connection.PostgresReplicationConnection;
+
+import java.io.IOException;
+import io.debezium.pipeline.EventDispatcher;
+import io.debezium.relational.TableId;
+import io.debezium.schema.DataCollectionFilters.DataCollectionFilter;
+
+import java.lang.reflect.Field;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.io.ObjectInputStream;
+import java.sql.SQLException;
+
+/**
+ * The Postgres dialect: refuses to start where changes may have been lost, decodes with {@link PgOutputDecoder},
+ * lets logical decoding messages through (the stock stream fetcher drops them
+ * once a table filter is set, taking them for changes of a table it does not track) and keeping the password
+ * out of the connector configuration that Flink CDC logs (see {@link SourcePassword}).
+ */
+public class ContextMessageDialect extends PostgresDialect {
+
+    private static final long serialVersionUID = 1L;
+
+    private static final String MESSAGE_VALUE_SCHEMA = "io.debezium.connector.postgresql.MessageValue";
+
+    private final String passwordReference;
+    private final String password;
+    private final String keyPasswordReference;
+    private final String keyPassword;
+    private final Database destination;
+    private final String database;
+    private final boolean acceptLostChanges;
+
+    /**
+     * {@code sourceConfig} holds {@code passwordReference} as its password; {@code password} is the real one. Likewise
+     * {@code keyPasswordReference} stands for the client key's passphrase {@code keyPassword} (both null without one).
+     * {@code destination} is where the job stores changes, consulted to tell why a restore is refused; unless
+     * {@code acceptLostChanges}, reading refuses to start where changes may have been lost (see {@link #createFetchTask}).
+     */
+    public ContextMessageDialect(PostgresSourceConfig sourceConfig, String passwordReference, String password,
+                                 String keyPasswordReference, String keyPassword, Database destination, boolean acceptLostChanges) {
+        super(sourceConfig);
+        this.passwordReference = passwordReference;
+        this.password = password;
+        this.keyPasswordReference = keyPasswordReference;
+        this.keyPassword = keyPassword;
+        this.destination = destination;
+        this.database = sourceConfig.getDatabaseList().get(0);
+        this.acceptLostChanges = acceptLostChanges;
+        registerPasswords();
+    }
+
+    private void registerPasswords() {
+        SourcePassword.register(passwordReference, password);
+        if (keyPasswordReference != null) {
+            SourcePassword.register(keyPasswordReference, keyPassword);
+        }
+    }
+
+    /**
+     * Before streaming: refuses a slot that another process reads (retried: it may be this job's previous connection,
+     * not yet noticed gone), and, where state was restored, a missing slot or one ahead of the restored position. The
+     * slot moves only to positions the job confirmed at a completed checkpoint (see {@link PgOutputDecoder}), so ahead
+     * means PostgreSQL would start past changes the restored state never read; both fail the job for good.
+     */
+    @Override
+    public FetchTask<SourceSplitBase> createFetchTask(SourceSplitBase split) {
+        if (split.isStreamSplit()) {
+            PostgresOffset restored = (PostgresOffset) split.asStreamSplit().getStartingOffset();
+            Slot slot = slot();
+            if (slot != null && slot.activePid() != null) {
+                throw new SlotInUseException("Replication slot \"" + getSlotName() + "\" is active for PID " + slot.activePid()
+                        + ": another job reads this database's changes (only one may), or this job's previous connection"
+                        + " has not closed yet. Stop the other job; the start is retried.");
+            }
+            if (restored.getLsn().isValid() && !acceptLostChanges) {
+                if (slot == null) {
+                    throw slotLost("position " + restored.getLsn());
+                }
+                if (slot.confirmed().compareTo(restored.getLsn()) > 0) {
+                    throw new CaptureRefusedException(behindSlot(restored, slot.confirmed()));
+                }
+            }
+        }
+        return super.createFetchTask(split);
+    }
+
+    /**
+     * Before the enumerator of restored state runs (it would create a missing slot at the current position): refuses a
+     * missing slot, as {@link #createFetchTask} does when the readers restart.
+     */
+    void refuseLostSlot() {
+        if (!acceptLostChanges && slot() == null) {
+            throw slotLost("its position");
+        }
+    }
+
+    private CaptureRefusedException slotLost(String position) {
+        return new CaptureRefusedException("Replication slot " + getSlotName() + " no longer exists, though this job"
+                + " restored " + position + " from a checkpoint or savepoint: it was dropped (by disconnect, by hand, or by"
+                + " a failover to a server without it), and every change made since then may have been lost. The slot is"
+                + " not recreated silently: start with " + ACCEPT_OPTION + " to create it at the current position and"
+                + " capture from now on.");
+    }
+
+    /** The option that starts the job although changes may have been lost. */
+    public static final String ACCEPT_OPTION = "--allow-restore-behind-slot";
+
+    private String behindSlot(PostgresOffset restored, Lsn confirmed) {
+        String gap = " Changes between " + restored.getLsn() + " and " + confirmed + " would be skipped: PostgreSQL streams"
+                + " from the slot's position, whatever the job asks for.";
+        Boolean stored = storedBetween(restored, confirmed);
+        if (Boolean.TRUE.equals(stored)) {
+            return "Restored position " + restored.getLsn() + " is behind the position " + confirmed + " the replication slot "
+                    + getSlotName() + " has confirmed, and " + destination + " already holds changes stored after it: this"
+                    + " is an older checkpoint or savepoint than the newest one." + gap + " Restore the newest checkpoint or"
+                    + " savepoint instead, or start with " + ACCEPT_OPTION + " to accept the gap.";
+        }
+        return "Restored position " + restored.getLsn() + " is behind the position " + confirmed + " the replication slot "
+                + getSlotName() + " has confirmed, and " + (stored == null ? "" : destination + " holds no change stored after"
+                + " it: ") + "the slot was moved by something other than this job (pg_replication_slot_advance, a slot"
+                + " dropped and created again, another consumer), past changes this job never stored." + gap
+                + " Start with " + ACCEPT_OPTION + " to capture from the slot's position on.";
+    }
+
+    /** Whether the destination holds a change of this database stored after {@code restored}; null if it cannot tell. */
+    private Boolean storedBetween(PostgresOffset restored, Lsn confirmed) {
+        Long committedMicros = restored.getLastCommitTs();
+        try (Connection c = destination.connect(); PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM changes"
+                + " WHERE \"database\" = ? AND \"position\" > ? AND \"position\" <= ?"
+                // later transactions commit later: the time bound lets the partitions and the index narrow the search
+                + " AND \"committed_at\" >= to_timestamp(? / 1e6) - interval '1 minute')")) {
+            s.setString(1, database);
+            s.setLong(2, restored.getLsn().asLong());
+            s.setLong(3, confirmed.asLong());
+            s.setLong(4, committedMicros == null ? 0L : committedMicros);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            return null;
+        }
+    }
+
+    private record Slot(Integer activePid, Lsn confirmed) {}
+
+    /** The slot of this database, or null where there is none. */
+    private Slot slot() {
+        try (PostgresConnection jdbc = openJdbcConnection()) {
+            return jdbc.queryAndMap("SELECT active_pid, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '"
+                    + getSlotName().replace("'", "''") + "' AND database = current_database()", rs -> rs.next()
+                    ? new Slot((Integer) rs.getObject(1), rs.getString(2) == null ? Lsn.INVALID_LSN : Lsn.valueOf(rs.getString(2)))
+                    : null);
+        } catch (SQLException e) {
+            throw new FlinkRuntimeException("Cannot read replication slot " + getSlotName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        // every JVM that runs the source (JobManager's enumerator, TaskManagers' readers) gets its copy here
+        registerPasswords();
+    }
+
+    @Override
+    public JdbcConnectionPoolFactory getPooledDataSourceFactory() {
+        return new PostgresConnectionPoolFactory() {
+            @Override
+            public HikariDataSource createPooledDataSource(JdbcSourceConfig sourceConfig) {
+                // the stock pool, plus the plugin that resolves the password reference
+                HikariConfig config = new HikariConfig();
+                config.setPoolName(CONNECTION_POOL_PREFIX + sourceConfig.getHostname() + ":" + sourceConfig.getPort());
+                config.setJdbcUrl(getJdbcUrl(sourceConfig));
+                config.setUsername(sourceConfig.getUsername());
+                config.setPassword(sourceConfig.getPassword());
+                config.setMinimumIdle(MINIMUM_POOL_SIZE);
+                config.setMaximumPoolSize(sourceConfig.getConnectionPoolSize());
+                config.setConnectionTimeout(sourceConfig.getConnectTimeout().toMillis());
+                config.setDriverClassName(sourceConfig.getDriverClassName());
+                config.addDataSourceProperty(SourcePassword.PLUGIN_PROPERTY, SourcePassword.class.getName());
+                // the stock pool's URL has no TLS or tunnel settings: the same as Debezium's connections get
+                sourceConfig.getDbzProperties().forEach((name, value) -> {
+                    String property = name.toString();
+                    if (property.startsWith(WalSource.DATABASE_PREFIX + "ssl")
+                            || property.startsWith(WalSource.DATABASE_PREFIX + TunnelSocketFactory.FACTORY_PROPERTY)) {
+                        config.addDataSourceProperty(property.substring(WalSource.DATABASE_PREFIX.length()), value);
+                    }
+                });
+                return new HikariDataSource(config);
+            }
+        };
+    }
+
+    @Override
+    public JdbcSourceFetchTaskContext createFetchTaskContext(JdbcSourceConfig taskSourceConfig) {
+        return new PostgresSourceFetchTaskContext(taskSourceConfig, this) {
+            @Override
+            public void configure(SourceSplitBase split) {
+                super.configure(split);
+                installDecoder(this);
+                keepTableFilterAnswers(this);
+                SourceStructs.install(getDbzConnectorConfig());
+            }
+
+            @Override
+            public boolean isDataChangeRecord(SourceRecord record) {
+                return !isMessage(record) && super.isDataChangeRecord(record);
+            }
+        };
+    }
+
+    /** Puts {@link PgOutputDecoder} in place of Debezium's, which the replication connection builds from an enum. */
+    private static void installDecoder(PostgresSourceFetchTaskContext context) {
+        try {
+            Field decoder = PostgresReplicationConnection.class.getDeclaredField("messageDecoder");
+            decoder.setAccessible(true);
+            Object connection = context.getReplicationConnection();
+            if (!(decoder.get(connection) instanceof PgOutputDecoder)) {
+                decoder.set(connection, new PgOutputDecoder(
+                        new MessageDecoderContext(context.getDbzConnectorConfig(), context.getDatabaseSchema()), context.getConnection()));
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Debezium's replication connection changed: its message decoder cannot be replaced", e);
+        }
+    }
+
+    /** Debezium matches each change's table against the include patterns, regular expressions, every time: the answers are kept. */
+    @SuppressWarnings("unchecked")
+    private static void keepTableFilterAnswers(PostgresSourceFetchTaskContext context) {
+        try {
+            Field filter = EventDispatcher.class.getDeclaredField("filter");
+            filter.setAccessible(true);
+            Object dispatcher = context.getEventDispatcher();
+            if (!(filter.get(dispatcher) instanceof KeptAnswers)) {
+                filter.set(dispatcher, new KeptAnswers((DataCollectionFilter<TableId>) filter.get(dispatcher)));
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Debezium's event dispatcher changed: its table filter cannot be wrapped", e);
+        }
+    }
+
+    /** A table filter that asks Debezium's once per table; the patterns never change while the job runs. */
+    private static final class KeptAnswers implements DataCollectionFilter<TableId> {
+        private final DataCollectionFilter<TableId> filter;
+        private final Map<TableId, Boolean> answers = new ConcurrentHashMap<>();
+
+        KeptAnswers(DataCollectionFilter<TableId> filter) {
+            this.filter = filter;
+        }
+
+        @Override
+        public boolean isIncluded(TableId id) {
+            return answers.computeIfAbsent(id, filter::isIncluded);
+        }
+    }
+
+    static boolean isMessage(SourceRecord record) {
+        return record.valueSchema() != null && MESSAGE_VALUE_SCHEMA.equals(record.valueSchema().name());
+    }
+}

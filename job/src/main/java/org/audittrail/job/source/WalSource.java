@@ -1,0 +1,330 @@
+package org.audittrail.job.source;
+
+import org.audittrail.job.db.Database;
+import org.audittrail.job.db.SourcePassword;
+import org.audittrail.job.db.Tls;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.source.decoding.JsonTextConverter;
+import org.audittrail.job.source.decoding.PgOutputDecoder;
+import org.audittrail.job.source.watch.PublicationWatch;
+import org.audittrail.job.source.watch.SlotLag;
+
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.api.connector.source.ReaderOutput;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.connector.source.SourceEvent;
+import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
+import org.apache.flink.api.connector.source.SourceOutput;
+import org.apache.flink.cdc.connectors.base.config.SourceConfig;
+import org.apache.flink.cdc.connectors.base.options.StartupOptions;
+import org.apache.flink.cdc.connectors.base.source.meta.offset.OffsetFactory;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceRecords;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitState;
+import org.apache.flink.cdc.connectors.base.source.metrics.SourceReaderMetrics;
+import org.apache.flink.cdc.connectors.base.source.reader.IncrementalSourceRecordEmitter;
+import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
+import org.apache.flink.connector.base.source.reader.RecordEmitter;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.flink.cdc.connectors.base.source.assigner.state.PendingSplitsState;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
+import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
+import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder.PostgresIncrementalSource;
+import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfigFactory;
+import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffsetFactory;
+import org.apache.flink.core.io.InputStatus;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.util.ExceptionUtils;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.functions.ChangeDeserializer;
+import org.audittrail.udf.selection.TableSelection;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
+
+/**
+ * The Flink CDC incremental source over slot and publication {@code bemi}, with pgoutput, streaming only; a refused
+ * start ({@link CaptureRefusedException}, {@link SlotInUseException}) surfaces as the task's failure rather than three
+ * causes deep. Its reader reports the WAL the slot holds in the gauge {@value SlotLag#METRIC}.
+ */
+public final class WalSource implements Source<Change, SourceSplitBase, PendingSplitsState>, ResultTypeQueryable<Change> {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Prefix of the logical messages the heartbeat writes, so an idle position still advances and the WAL is freed. */
+    static final String HEARTBEAT_PREFIX = "audit-trail-heartbeat";
+
+    /** Prefix of the Debezium properties that are pgjdbc's connection properties. */
+    static final String DATABASE_PREFIX = "database.";
+
+    private final PostgresIncrementalSource<Change> source;
+    private final ContextMessageDialect dialect;
+    private final Database database;
+    private final TableSelection tracked;
+    private final long publicationCheckIntervalMs;
+    private final long slotLagIntervalMs;
+
+    private WalSource(PostgresIncrementalSource<Change> source, ContextMessageDialect dialect, Database database,
+                      TableSelection tracked, long publicationCheckIntervalMs, long slotLagIntervalMs) {
+        this.source = source;
+        this.dialect = dialect;
+        this.database = database;
+        this.tracked = tracked;
+        this.publicationCheckIntervalMs = publicationCheckIntervalMs;
+        this.slotLagIntervalMs = slotLagIntervalMs;
+    }
+
+    /**
+     * A source of the changes of the tables of publication {@code bemi} in the schemas of {@code tables}
+     * ({@code schema.table}) and in public, and of the context messages; see {@link ContextMessageDialect}.
+     * The publication is the table filter, so a table that setup's event trigger adds to it is read at once; every
+     * {@code publicationCheckIntervalMs} a {@link PublicationWatch} checks that the tables {@code tracked} selects are in it.
+     * The slot's lag in bytes is queried every {@code slotLagIntervalMs}.
+     */
+    public static WalSource create(Database source, Database destination, List<String> tables, TableSelection tracked,
+                                   boolean acceptLostChanges, long heartbeatIntervalMs, long publicationCheckIntervalMs,
+                                   long slotLagIntervalMs) {
+        Set<String> schemas = new TreeSet<>(Set.of("public"));
+        tables.forEach(t -> schemas.add(t.substring(0, t.indexOf('.'))));
+        String passwordReference = SourcePassword.newReference();
+        String keyPasswordReference = source.tls().keyPassword() == null ? null : SourcePassword.newReference();
+        PostgresSourceBuilder<Change> builder = PostgresSourceBuilder.PostgresIncrementalSource.<Change>builder()
+                .hostname(source.host())
+                .port(source.port())
+                .database(source.name())
+                .username(source.user())
+                .password(passwordReference)
+                .schemaList(schemas.toArray(String[]::new))
+                .tableList(schemas.stream().map(schema -> Pattern.quote(schema) + "\\..*").toArray(String[]::new))
+                .slotName(Setup.SLOT)
+                // three attempts of 10 s rather than of 30: a source out of reach is said (and retried) within half a minute
+                .connectTimeout(Duration.ofSeconds(10))
+                .decodingPluginName("pgoutput")
+                // the first start reads from the slot; later starts from the checkpoint or savepoint
+                .startupOptions(StartupOptions.committed())
+                .debeziumProperties(withTunnel(debeziumProperties(heartbeatIntervalMs, source.tls(), keyPasswordReference), source))
+                .deserializer(new ChangeDeserializer());
+        PostgresSourceConfigFactory config = builder.getConfigFactory();
+        // build() hard-codes the stock dialect, which drops context messages
+        ContextMessageDialect dialect = new ContextMessageDialect(
+                config.create(0), passwordReference, source.password(), keyPasswordReference, source.tls().keyPassword(),
+                destination, acceptLostChanges);
+        return new WalSource(new CdcSource(config, dialect), dialect,
+                source, tracked, publicationCheckIntervalMs, slotLagIntervalMs);
+    }
+
+    /** Routes every connection of Debezium and of the pool through the source's SSH tunnel, where it has one. */
+    static Properties withTunnel(Properties p, Database source) {
+        if (source.tunnel() != null) {
+            source.tunnel().driverProperties().forEach((name, value) -> p.setProperty(DATABASE_PREFIX + name, value));
+        }
+        return p;
+    }
+
+    private static Properties debeziumProperties(long heartbeatIntervalMs, Tls tls, String keyPasswordReference) {
+        Properties p = new Properties();
+        // Debezium hands every database.* property to pgjdbc, for its JDBC and its replication connections alike
+        tls.driverProperties(keyPasswordReference).forEach((name, value) -> p.setProperty(DATABASE_PREFIX + name, value));
+        if (keyPasswordReference != null) {
+            p.setProperty(DATABASE_PREFIX + SourcePassword.KeyPassword.CALLBACK_PROPERTY, SourcePassword.KeyPassword.class.getName());
+        }
+        p.setProperty("publication.name", Setup.PUBLICATION);
+        p.setProperty("database." + SourcePassword.PLUGIN_PROPERTY, SourcePassword.class.getName());
+        // setup owns the publication's table list
+        p.setProperty("publication.autocreate.mode", "disabled");
+        p.setProperty("slot.drop.on.stop", "false");
+        p.setProperty("include.unknown.datatypes", "true");
+        // every value arrives as the JSON to_jsonb writes (PgOutputDecoder); Debezium passes it on untouched
+        p.setProperty("converters", "jsontext");
+        p.setProperty("jsontext.type", JsonTextConverter.class.getName());
+        p.setProperty("message.prefix.include.list", ChangeDeserializer.CONTEXT_PREFIX + "," + ChangeDeserializer.ROW_PREFIX + "," + HEARTBEAT_PREFIX);
+        // a WAL position of the job's own while no tracked table changes: the checkpoint moves on, and the slot with it
+        p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatIntervalMs));
+        p.setProperty("heartbeat.action.query", "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', '')");
+        // Debezium's default 500 ms pause when the WAL is idle adds up to that much latency to every quiet change
+        p.setProperty("poll.interval.ms", "50");
+        return p;
+    }
+
+    @Override
+    public Boundedness getBoundedness() {
+        return source.getBoundedness();
+    }
+
+    @Override
+    public SourceReader<Change, SourceSplitBase> createReader(SourceReaderContext context) throws Exception {
+        // one watch per job: the WAL is read by one subtask
+        PublicationWatch watch = context.getIndexOfSubtask() == 0 ? new PublicationWatch(database, tracked, publicationCheckIntervalMs) : null;
+        if (watch != null) {
+            watch.start(context.metricGroup());
+        }
+        SlotLag lag = new SlotLag(database, slotLagIntervalMs);
+        context.metricGroup().gauge(SlotLag.METRIC, lag);
+        return new Reader(source.createReader(context), watch, lag);
+    }
+
+    @Override
+    public SplitEnumerator<SourceSplitBase, PendingSplitsState> createEnumerator(SplitEnumeratorContext<SourceSplitBase> context) {
+        return source.createEnumerator(context);
+    }
+
+    @Override
+    public SplitEnumerator<SourceSplitBase, PendingSplitsState> restoreEnumerator(
+            SplitEnumeratorContext<SourceSplitBase> context, PendingSplitsState checkpoint) {
+        dialect.refuseLostSlot();
+        return source.restoreEnumerator(context, checkpoint);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<SourceSplitBase> getSplitSerializer() {
+        return source.getSplitSerializer();
+    }
+
+    @Override
+    public SimpleVersionedSerializer<PendingSplitsState> getEnumeratorCheckpointSerializer() {
+        return source.getEnumeratorCheckpointSerializer();
+    }
+
+    @Override
+    public TypeInformation<Change> getProducedType() {
+        return source.getProducedType();
+    }
+
+    /** Flink CDC's Postgres source, its records emitted by {@link ChangeEmitter}. */
+    private static final class CdcSource extends PostgresIncrementalSource<Change> {
+        private static final long serialVersionUID = 1L;
+
+        CdcSource(PostgresSourceConfigFactory config, ContextMessageDialect dialect) {
+            super(config, new ChangeDeserializer(), new PostgresOffsetFactory(), dialect);
+        }
+
+        @Override
+        protected RecordEmitter<SourceRecords, Change, SourceSplitState> createRecordEmitter(SourceConfig config, SourceReaderMetrics metrics) {
+            return new ChangeEmitter(deserializationSchema, metrics, config.isIncludeSchemaChanges(), offsetFactory);
+        }
+    }
+
+    /**
+     * Flink CDC's record emitter, with a short way for row changes and messages, nearly every record: its own checks
+     * run a regular expression on each record's key schema name, on the one thread that reads the WAL.
+     */
+    static final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
+        ChangeEmitter(DebeziumDeserializationSchema<Change> deserializer, SourceReaderMetrics metrics, boolean includeSchemaChanges,
+                      OffsetFactory offsetFactory) {
+            super(deserializer, metrics, includeSchemaChanges, offsetFactory);
+        }
+
+        @Override
+        protected void processElement(SourceRecord element, SourceOutput<Change> output, SourceSplitState splitState) throws Exception {
+            if (splitState.isStreamSplitState() && isChange(element)) {
+                // what Flink CDC does with a data change record, as it would decide after its checks
+                splitState.asStreamSplitState().setStartingOffset(getOffsetPosition(element));
+                reportMetrics(element);
+                emitElement(element, output);
+            } else {
+                super.processElement(element, output, splitState);
+            }
+        }
+
+        /** A row change's or a message's envelope with its operation: never a watermark, schema change or heartbeat. */
+        static boolean isChange(SourceRecord record) {
+            Schema schema = record.valueSchema();
+            if (schema == null || schema.name() == null || !(record.value() instanceof Struct value)) {
+                return false;
+            }
+            String key = record.keySchema() == null ? null : record.keySchema().name();
+            boolean envelope = schema.name().endsWith(".Envelope") || ContextMessageDialect.isMessage(record);
+            return envelope && schema.field("op") != null && value.getString("op") != null && (key == null || !key.endsWith(".SchemaChangeKey"));
+        }
+    }
+
+    /** The CDC reader, rethrowing a refused start itself instead of the fetcher failure that wraps it; runs the slot's lag gauge. */
+    private static final class Reader implements SourceReader<Change, SourceSplitBase> {
+        private final SourceReader<Change, SourceSplitBase> reader;
+        private final PublicationWatch watch;
+        private final SlotLag lag;
+
+        Reader(SourceReader<Change, SourceSplitBase> reader, PublicationWatch watch, SlotLag lag) {
+            this.reader = reader;
+            this.watch = watch;
+            this.lag = lag;
+        }
+
+        @Override
+        public InputStatus pollNext(ReaderOutput<Change> output) throws Exception {
+            try {
+                return reader.pollNext(output);
+            } catch (RuntimeException e) {
+                throw ExceptionUtils.findThrowable(e, t -> t instanceof CaptureRefusedException || t instanceof SlotInUseException)
+                        .map(RuntimeException.class::cast).orElse(e);
+            }
+        }
+
+        @Override
+        public void start() {
+            reader.start();
+            lag.start();
+        }
+
+        @Override
+        public List<SourceSplitBase> snapshotState(long checkpointId) {
+            return reader.snapshotState(checkpointId);
+        }
+
+        @Override
+        public CompletableFuture<Void> isAvailable() {
+            return reader.isAvailable();
+        }
+
+        @Override
+        public void addSplits(List<SourceSplitBase> splits) {
+            reader.addSplits(splits);
+        }
+
+        @Override
+        public void notifyNoMoreSplits() {
+            reader.notifyNoMoreSplits();
+        }
+
+        @Override
+        public void handleSourceEvents(SourceEvent event) {
+            reader.handleSourceEvents(event);
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) throws Exception {
+            reader.notifyCheckpointComplete(checkpointId);
+        }
+
+        @Override
+        public void notifyCheckpointAborted(long checkpointId) throws Exception {
+            reader.notifyCheckpointAborted(checkpointId);
+        }
+
+        @Override
+        public void pauseOrResumeSplits(Collection<String> toPause, Collection<String> toResume) {
+            reader.pauseOrResumeSplits(toPause, toResume);
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (watch != null) {
+                watch.close();
+            }
+            lag.close();
+            reader.close();
+        }
+    }
+}

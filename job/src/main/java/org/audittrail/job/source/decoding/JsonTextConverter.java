@@ -1,0 +1,39 @@
+package org.audittrail.job.source.decoding;
+
+import io.debezium.connector.postgresql.UnchangedToastedReplicationMessageColumn;
+import io.debezium.spi.converter.CustomConverter;
+import io.debezium.spi.converter.RelationalColumn;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.audittrail.udf.values.PgText;
+import org.audittrail.udf.functions.RowImage;
+
+import java.util.Properties;
+
+/**
+ * Passes every column's value on as {@link PgOutputDecoder} made it, the JSON text {@code to_jsonb} writes, in a string
+ * schema that tells {@link RowImage} so: Debezium's own conversions never touch a value.
+ */
+public final class JsonTextConverter implements CustomConverter<SchemaBuilder, RelationalColumn> {
+
+    /** What RowImage reads as a value Debezium could not deliver (an unchanged TOASTed one without an old tuple). */
+    static final String UNAVAILABLE = "\"__debezium_unavailable_value\"";
+
+    @Override
+    public void configure(Properties properties) {}
+
+    @Override
+    public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
+        registration.register(SchemaBuilder.string().parameter(RowImage.JSON_TEXT, "true"), JsonTextConverter::convert);
+    }
+
+    static Object convert(Object value) {
+        if (value == null || value instanceof String) {
+            return value;
+        }
+        if (value == UnchangedToastedReplicationMessageColumn.UNCHANGED_TOAST_VALUE) {
+            return UNAVAILABLE;
+        }
+        // only the decoder's text reaches here; anything else is kept as text and named as a fallback
+        return PgText.fallback(String.valueOf(value));
+    }
+}

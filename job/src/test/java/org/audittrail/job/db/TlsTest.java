@@ -1,0 +1,40 @@
+package org.audittrail.job.db;
+
+import org.audittrail.job.cli.Main;
+import org.audittrail.job.config.JobOptions;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The TLS options as the command line parses them: libpq's default, the destination's own or the source's, modes checked. */
+class TlsTest {
+
+    @Test
+    void defaultsToPreferAndTheDestinationTakesTheSourcesSettingsUnlessGivenItsOwn() {
+        JobOptions plain = Main.options();
+        assertThat(plain.source().tls().driverProperties(null)).containsExactly(Map.entry("sslmode", "prefer"));
+        assertThat(plain.destination().tls().driverProperties(null)).containsExactly(Map.entry("sslmode", "prefer"));
+
+        JobOptions options = Main.options("--db-sslmode", "verify-full", "--db-sslrootcert", "/ca.crt", "--db-sslcert", "/c.crt",
+                "--db-sslkey", "/c.p12", "--db-sslpassword=secret-passphrase", "--destination-db-sslkey", "/d.pk8");
+        assertThat(options.source().tls().driverProperties("ref")).containsExactly(Map.entry("sslmode", "verify-full"),
+                Map.entry("sslrootcert", "/ca.crt"), Map.entry("sslcert", "/c.crt"), Map.entry("sslkey", "/c.p12"),
+                Map.entry("sslpassword", "ref"));
+        assertThat(options.destination().tls().driverProperties("ref")).containsExactly(Map.entry("sslmode", "verify-full"),
+                Map.entry("sslrootcert", "/ca.crt"), Map.entry("sslcert", "/c.crt"), Map.entry("sslkey", "/d.pk8"),
+                Map.entry("sslpassword", "ref"));
+        // what error messages show of the settings names the files, never the passphrase
+        assertThat(options.source().tls()).hasToString("sslmode=verify-full sslrootcert=/ca.crt sslcert=/c.crt sslkey=/c.p12");
+    }
+
+    @Test
+    void unknownModeIsRefusedNamingTheValidOnes() {
+        assertThatThrownBy(() -> Main.options("--destination-db-sslmode", "verify").destination())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Unknown sslmode 'verify': use one of disable, allow, prefer, require, verify-ca, verify-full");
+    }
+}

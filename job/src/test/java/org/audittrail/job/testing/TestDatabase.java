@@ -1,0 +1,208 @@
+package org.audittrail.job.testing;
+
+import org.audittrail.job.db.Database;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/** A real PostgreSQL server (embedded, wal_level logical) for tests and the benchmarks; the demo has its own in demo/. */
+public final class TestDatabase implements AutoCloseable {
+
+    /** A password no log line may ever contain; the embedded server trusts local logins, so any works. */
+    public static final String PASSWORD = "pw-9f2c1e-never-logged";
+
+    private final EmbeddedPostgres postgres;
+
+    private TestDatabase(EmbeddedPostgres postgres) {
+        this.postgres = postgres;
+    }
+
+    /** Starts a new server with logical decoding on and synchronous commits. */
+    public static TestDatabase start() {
+        return start(Map.of());
+    }
+
+    /** Starts a new server, {@code settings} overriding the defaults of {@link #start()}. */
+    public static TestDatabase start(Map<String, String> settings) {
+        try {
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                    .setServerConfig("wal_level", "logical")
+                    .setServerConfig("max_replication_slots", "10")
+                    .setServerConfig("max_wal_senders", "10")
+                    // zonky turns it off, which delays visibility by up to a second
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("timezone", "UTC")
+                    // lets tests compare committed_at with the real commit time
+                    .setServerConfig("track_commit_timestamp", "on");
+            settings.forEach(builder::setServerConfig);
+            return new TestDatabase(builder.start());
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot start embedded PostgreSQL", e);
+        }
+    }
+
+    public int port() {
+        return postgres.getPort();
+    }
+
+    /** The database {@code postgres} of this server, as the job sees it. */
+    public Database database() {
+        return new Database("localhost", port(), "postgres", "postgres", PASSWORD);
+    }
+
+    /** The job's command-line arguments for this server, followed by {@code extra}. */
+    public String[] args(String... extra) {
+        List<String> args = new ArrayList<>(List.of(
+                "--db-host", "localhost", "--db-port", String.valueOf(port()),
+                "--db-name", "postgres", "--db-user", "postgres", "--db-password=" + PASSWORD));
+        args.addAll(List.of(extra));
+        return args.toArray(new String[0]);
+    }
+
+    public Connection connect() throws SQLException {
+        return database().connect();
+    }
+
+    /** Runs statements, each in its own transaction. */
+    public void execute(String... statements) {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** Runs a SQL file of the test resources. */
+    public void executeFixture(String resource) {
+        try (InputStream in = TestDatabase.class.getResourceAsStream("/" + resource)) {
+            execute(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot read " + resource, e);
+        }
+    }
+
+    /** What a test knows of a transaction it committed: its xid and the WAL positions around it. */
+    public record Transaction(long xid, long lsnBefore, long lsnAfter) {}
+
+    /** Runs statements in one transaction and tells its xid and the WAL positions before and after it. */
+    public Transaction transaction(String... statements) {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            long before = lsn(s);
+            c.setAutoCommit(false);
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+            long xid;
+            try (ResultSet rs = s.executeQuery("SELECT txid_current()")) {
+                rs.next();
+                xid = rs.getLong(1);
+            }
+            c.commit();
+            c.setAutoCommit(true);
+            return new Transaction(xid, before, lsn(s));
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private static long lsn(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** The rows of a query, each column by name, values as JDBC returns them. */
+    public List<Map<String, Object>> query(String sql) {
+        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            ResultSetMetaData meta = rs.getMetaData();
+            while (rs.next()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                for (int i = 1; i <= meta.getColumnCount(); i++) {
+                    row.put(meta.getColumnLabel(i), rs.getObject(i));
+                }
+                rows.add(row);
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** The one value of a one-row, one-column query. */
+    public Object value(String sql) {
+        List<Map<String, Object>> rows = query(sql);
+        return rows.isEmpty() ? null : rows.get(0).values().iterator().next();
+    }
+
+    /** Polls {@code sql} until its rows pass {@code until}, or fails after {@code timeout}. */
+    public List<Map<String, Object>> await(String sql, Predicate<List<Map<String, Object>>> until, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Map<String, Object>> rows = List.of();
+        while (System.nanoTime() < deadline) {
+            try {
+                rows = query(sql);
+                if (until.test(rows)) {
+                    return rows;
+                }
+            } catch (IllegalStateException e) {
+                // the table may not exist yet
+            }
+            pause();
+        }
+        throw new AssertionError("Timed out after " + timeout + " waiting on: " + sql + "; last rows: " + rows);
+    }
+
+    /** Waits until {@code changes} holds at least {@code count} rows; returns them. */
+    public List<Map<String, Object>> awaitChanges(int count) {
+        return await("SELECT * FROM changes ORDER BY position, operation", rows -> rows.size() >= count, Duration.ofSeconds(60));
+    }
+
+    /** Polls {@code done} until true, or fails after {@code timeout} saying what it waited for. */
+    public static void poll(java.util.function.BooleanSupplier done, Duration timeout, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Timed out after " + timeout + " waiting for " + what);
+            }
+            pause();
+        }
+    }
+
+    /** Waits until no process reads the slot, so it can be dropped or read by a new job. */
+    public void awaitSlotInactive() {
+        await("SELECT active FROM pg_replication_slots WHERE slot_name = 'bemi'",
+                rows -> rows.isEmpty() || Boolean.FALSE.equals(rows.get(0).get("active")), Duration.ofSeconds(30));
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100); // polling interval of a deadline-bounded wait
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        postgres.close();
+    }
+}

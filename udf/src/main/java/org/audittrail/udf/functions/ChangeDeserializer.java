@@ -1,0 +1,246 @@
+package org.audittrail.udf.functions;
+
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.model.Context;
+import org.audittrail.udf.model.Operation;
+import org.audittrail.udf.values.Json;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/** Maps a Debezium record of the WAL to a {@link Change}: row changes, and {@code _bemi} context messages. */
+public class ChangeDeserializer implements DebeziumDeserializationSchema<Change> {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Prefix of the logical decoding messages that carry application context. */
+    public static final String CONTEXT_PREFIX = "_bemi";
+
+    /** Prefix of the messages setup's row trigger writes before a row's context: {@code ["INSERT", "schema", "table"]}. */
+    public static final String ROW_PREFIX = "audit-trail-row";
+
+    /** Longest text stored in {@code changes.primary_key}, a varchar(255). */
+    static final int PRIMARY_KEY_LENGTH = 255;
+
+    @Override
+    public void deserialize(SourceRecord record, Collector<Change> out) {
+        Struct value = (Struct) record.value();
+        if (value == null || value.schema().field("op") == null) {
+            return; // tombstones, heartbeats and schema events carry no change
+        }
+        Change change = switch (value.getString("op")) {
+            case "c" -> row(record, value, Operation.CREATE);
+            case "u" -> row(record, value, Operation.UPDATE);
+            case "d" -> row(record, value, Operation.DELETE);
+            case "t" -> row(record, value, Operation.TRUNCATE);
+            case "m" -> message(value);
+            default -> null; // "r": snapshot reads; the job streams only
+        };
+        if (change != null) {
+            out.collect(change);
+        }
+    }
+
+    private static Change row(SourceRecord record, Struct value, Operation operation) {
+        Change change = positioned(value, operation);
+        Struct before = struct(value, "before");
+        change.before = operation == Operation.CREATE ? Json.EMPTY_OBJECT : RowImage.json(before, null, change);
+        change.after = operation == Operation.DELETE ? Json.EMPTY_OBJECT
+                : RowImage.json(struct(value, "after"), operation == Operation.UPDATE ? before : null, change);
+        change.primaryKey = primaryKey((Struct) record.key());
+        change.context = Json.EMPTY_OBJECT;
+        return change;
+    }
+
+    private static Change message(Struct value) {
+        Struct message = value.getStruct("message");
+        String prefix = message.getString("prefix");
+        if (ROW_PREFIX.equals(prefix)) {
+            return rowMessage(value, text(message.get("content")));
+        }
+        if (!CONTEXT_PREFIX.equals(prefix)) {
+            return null;
+        }
+        Change change = positioned(value, Operation.MESSAGE);
+        change.before = Json.EMPTY_OBJECT;
+        change.after = Json.EMPTY_OBJECT;
+        // the text as sent: the stitcher, in parallel, reads it (Context.read), keeping this thread to decoding
+        change.context = text(message.get("content"));
+        return change;
+    }
+
+    /**
+     * A row message: the operation and table of the row whose change comes next, then, after a line break, the context
+     * of its statement as sent (the stitcher reads it), if it has one; null if malformed. (An older setup's trigger sent
+     * the context in a {@code _bemi} message of its own, just after.)
+     */
+    private static Change rowMessage(Struct value, String content) {
+        int lineBreak = content.indexOf('\n');
+        String[] row = rowNames(lineBreak < 0 ? content : content.substring(0, lineBreak));
+        Operation operation = row == null ? null : Operation.ofTrigger(row[0]);
+        if (operation == null) {
+            return null; // not written by setup's trigger: a context then stays unattached rather than going astray
+        }
+        Change change = positioned(value, operation);
+        change.schema = row[1];
+        change.table = row[2];
+        change.before = Json.EMPTY_OBJECT;
+        change.after = Json.EMPTY_OBJECT;
+        change.context = lineBreak < 0 ? null : content.substring(lineBreak + 1);
+        return change;
+    }
+
+    /** The three strings of a row message, {@code ["INSERT", "public", "todo"]}; null where it is not that. */
+    static String[] rowNames(String content) {
+        if (content.indexOf('\\') < 0 && content.startsWith("[\"") && content.endsWith("\"]")) {
+            // json_build_array's own layout, with no escapes: the common case, read without a parser
+            String[] parts = content.substring(2, content.length() - 2).split("\", \"", -1);
+            if (parts.length == 3) {
+                return parts;
+            }
+        }
+        JsonNode row;
+        try {
+            row = Json.parse(content);
+        } catch (Exception e) {
+            return null;
+        }
+        if (!row.isArray() || row.size() != 3 || !row.get(0).isTextual() || !row.get(1).isTextual() || !row.get(2).isTextual()) {
+            return null;
+        }
+        return new String[] {row.get(0).textValue(), row.get(1).textValue(), row.get(2).textValue()};
+    }
+
+    private static Change positioned(Struct value, Operation operation) {
+        Struct source = value.getStruct("source");
+        Change change = new Change();
+        change.operation = operation;
+        change.database = source.getString("db");
+        change.schema = source.getString("schema");
+        change.table = source.getString("table");
+        change.position = orZero(source.getInt64("lsn"));
+        change.transactionId = orZero(source.getInt64("txId"));
+        change.committedAt = orZero(source.getInt64("ts_ms")) * 1_000L;
+        change.queuedAt = nowMicros();
+        return change;
+    }
+
+    /** Text form of the primary key: the value of a one-column key, a JSON array of the values of a composite one. */
+    static String primaryKey(Struct key) {
+        if (key == null || key.schema().fields().isEmpty()) {
+            return null;
+        }
+        String text;
+        if (key.schema().fields().size() == 1) {
+            Field field = key.schema().fields().get(0);
+            String plain = RowImage.isJsonText(field.schema()) ? plainKeyText(key.get(field), false) : null;
+            text = plain != null ? plain : scalarText(keyValue(field, key));
+        } else {
+            text = compositeKeyText(key);
+        }
+        // the column is varchar(255): a longer key is cut rather than failing the write; the id keeps it whole
+        if (text.length() <= PRIMARY_KEY_LENGTH) {
+            return text;
+        }
+        // never half a surrogate pair, which would reach PostgreSQL as '?'
+        int end = Character.isHighSurrogate(text.charAt(PRIMARY_KEY_LENGTH - 1)) ? PRIMARY_KEY_LENGTH - 1 : PRIMARY_KEY_LENGTH;
+        return text.substring(0, end);
+    }
+
+    /** A composite key's JSON array, as Jackson wrote it from the values' trees (the text is part of the change id). */
+    private static String compositeKeyText(Struct key) {
+        StringBuilder out = new StringBuilder("[");
+        for (Field field : key.schema().fields()) {
+            if (out.length() > 1) {
+                out.append(',');
+            }
+            String plain = RowImage.isJsonText(field.schema()) ? plainKeyText(key.get(field), true) : null;
+            out.append(plain != null ? plain : Json.write(keyValue(field, key)));
+        }
+        return out.append(']').toString();
+    }
+
+    /**
+     * A key value's text without a parser where that gives what the tree gave (a change id depends on it): an integer,
+     * a boolean, or a string without escapes (quoted as JSON where {@code quoted}); null for anything else.
+     */
+    static String plainKeyText(Object value, boolean quoted) {
+        if (!(value instanceof String text) || text.isEmpty() || text.indexOf('\\') >= 0) {
+            return null;
+        }
+        char first = text.charAt(0);
+        if (first == '"') {
+            return text.length() >= 2 && text.charAt(text.length() - 1) == '"' ? (quoted ? text : text.substring(1, text.length() - 1)) : null;
+        }
+        if (text.equals("true") || text.equals("false")) {
+            return text;
+        }
+        int i = first == '-' ? 1 : 0;
+        if (i == text.length() || text.length() - i > 18 || (text.charAt(i) == '0' && text.length() > i + 1)) {
+            return null;
+        }
+        for (; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return null;
+            }
+        }
+        return text;
+    }
+
+    private static JsonNode keyValue(Field field, Struct key) {
+        try {
+            return RowImage.value(field.schema(), key.get(field));
+        } catch (RuntimeException e) {
+            // a key value of a shape not foreseen: its text rather than stopping the job; the row keeps it in full
+            return Json.MAPPER.getNodeFactory().textNode(String.valueOf(key.get(field)));
+        }
+    }
+
+    private static String scalarText(JsonNode node) {
+        // a number beyond Jackson's plain scale is a raw value: its JSON is its text
+        return node.isValueNode() && !node.isNull() && !node.isPojo() ? node.asText() : Json.write(node);
+    }
+
+    private static Struct struct(Struct value, String name) {
+        return value.schema().field(name) == null ? null : value.getStruct(name);
+    }
+
+    private static String text(Object content) {
+        if (content == null) {
+            return "";
+        }
+        if (content instanceof ByteBuffer) {
+            ByteBuffer buffer = ((ByteBuffer) content).duplicate();
+            byte[] bytes = new byte[buffer.remaining()];
+            buffer.get(bytes);
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+        if (content instanceof byte[]) {
+            return new String((byte[]) content, StandardCharsets.UTF_8);
+        }
+        return content.toString();
+    }
+
+    private static long orZero(Long value) {
+        return value == null ? 0L : value;
+    }
+
+    private static long nowMicros() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000L;
+    }
+
+    @Override
+    public TypeInformation<Change> getProducedType() {
+        return TypeInformation.of(Change.class);
+    }
+}

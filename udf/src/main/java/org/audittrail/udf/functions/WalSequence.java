@@ -1,0 +1,61 @@
+package org.audittrail.udf.functions;
+
+import org.audittrail.udf.model.Change;
+
+import org.apache.flink.api.common.eventtime.TimestampAssigner;
+import org.apache.flink.api.common.eventtime.TimestampAssignerSupplier;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
+
+/**
+ * Stamps each event read from the WAL with its commit time in milliseconds, never lower than the stamp before, and
+ * emits the highest stamp as the watermark.
+ *
+ * <p>The WAL delivers each transaction whole, one after another, so a watermark past a transaction's last
+ * event means that transaction has ended: the {@link ContextStitcher} clears its state on that event-time timer.
+ * Stamps never decrease in WAL order (commit times of concurrent transactions may, slightly), so a watermark above
+ * an event's stamp always comes after that event. Being epoch milliseconds of the commit, as Flink expects, they
+ * make Flink's own {@code currentEmitEventTimeLag} and {@code watermarkLag} of the WAL operator tell how far behind
+ * the source's commits the job reads.
+ */
+public final class WalSequence implements WatermarkStrategy<Change> {
+
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public TimestampAssigner<Change> createTimestampAssigner(TimestampAssignerSupplier.Context context) {
+        return new TimestampAssigner<>() {
+            private long last = Long.MIN_VALUE;
+
+            @Override
+            public long extractTimestamp(Change change, long recordTimestamp) {
+                // Change.committedAt is in microseconds; an event without a commit time takes the wall clock
+                long committed = change.committedAt > 0 ? Math.floorDiv(change.committedAt, 1_000L) : System.currentTimeMillis();
+                last = Math.max(last, committed);
+                return last;
+            }
+        };
+    }
+
+    @Override
+    public WatermarkGenerator<Change> createWatermarkGenerator(WatermarkGeneratorSupplier.Context context) {
+        return new WatermarkGenerator<>() {
+            private long highest = Long.MIN_VALUE;
+
+            @Override
+            public void onEvent(Change change, long timestamp, WatermarkOutput output) {
+                highest = timestamp;
+            }
+
+            @Override
+            public void onPeriodicEmit(WatermarkOutput output) {
+                if (highest != Long.MIN_VALUE) {
+                    output.emitWatermark(new Watermark(highest));
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,100 @@
+package org.audittrail.udf.model;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One event read from the WAL: a row change, or a {@code _bemi} context message (operation MESSAGE,
+ * its JSON in {@link #context}).
+ *
+ * <p>A Flink POJO with JSON kept as text, so state and network use Flink's own serializers, never Kryo.
+ */
+public class Change {
+    /** Database name where the changed row lives. */
+    public String database;
+    /** Schema name of the changed row's table. */
+    public String schema;
+    /** Table name of the changed row. */
+    public String table;
+    /** Text form of the row's primary key, or null where the table has none. */
+    public String primaryKey;
+    /** CREATE, UPDATE, DELETE, TRUNCATE, or MESSAGE for a context message. */
+    public Operation operation;
+    /** Row image before the change as a JSON object; {@code {}} for CREATE. */
+    public String before;
+    /** Row image after the change as a JSON object; {@code {}} for DELETE. */
+    public String after;
+    /**
+     * Application context as a JSON object; {@code {}} without one. Of a context message or a row message that carries
+     * one, the text as sent, which the stitcher reads; null for a row message without.
+     */
+    public String context;
+    /** Commit time of the transaction, microseconds since the epoch. */
+    public long committedAt;
+    /** When the job read the change from the WAL, microseconds since the epoch. */
+    public long queuedAt;
+    /** PostgreSQL transaction id. */
+    public long transactionId;
+    /** WAL position (LSN) of the change. */
+    public long position;
+    /**
+     * The columns whose value is stored in a fallback form (README, "Values in before/after"), {@link #CONTEXT_COLUMN}
+     * for the context; null when none, so the common case costs one null check.
+     */
+    public String[] fallbackColumns;
+
+    /** The entry of {@link #fallbackColumns} that stands for the context. */
+    public static final String CONTEXT_COLUMN = "(context)";
+
+    public Change() {}
+
+    /** Notes that {@code column}'s value is stored in a fallback form. */
+    public void markFallback(String column) {
+        if (fallbackColumns == null) {
+            fallbackColumns = new String[] {column};
+        } else if (!Arrays.asList(fallbackColumns).contains(column)) {
+            fallbackColumns = Arrays.copyOf(fallbackColumns, fallbackColumns.length + 1);
+            fallbackColumns[fallbackColumns.length - 1] = column;
+        }
+    }
+
+    /** A WAL position as PostgreSQL writes an LSN ({@code 16/B374D848}). */
+    public static String lsn(long position) {
+        return Long.toHexString(position >>> 32).toUpperCase() + "/" + Long.toHexString(position & 0xFFFFFFFFL).toUpperCase();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Change)) {
+            return false;
+        }
+        Change c = (Change) o;
+        return committedAt == c.committedAt
+                && queuedAt == c.queuedAt
+                && transactionId == c.transactionId
+                && position == c.position
+                && Objects.equals(database, c.database)
+                && Objects.equals(schema, c.schema)
+                && Objects.equals(table, c.table)
+                && Objects.equals(primaryKey, c.primaryKey)
+                && operation == c.operation
+                && Objects.equals(before, c.before)
+                && Objects.equals(after, c.after)
+                && Objects.equals(context, c.context)
+                && Arrays.equals(fallbackColumns, c.fallbackColumns);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(database, schema, table, primaryKey, operation, transactionId, position);
+    }
+
+    @Override
+    public String toString() {
+        // row images and context stay out: they may hold personal data and end up in logs
+        return operation + " " + schema + "." + table + " pk=" + primaryKey + " tx=" + transactionId + " lsn=" + position;
+    }
+}

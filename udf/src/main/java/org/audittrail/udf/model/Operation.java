@@ -1,0 +1,46 @@
+package org.audittrail.udf.model;
+
+/**
+ * What happened to a row, as stored in {@code changes.operation}; MESSAGE (a context message) and the ROW_ kinds (a
+ * row message, naming the row the next context message belongs to) never reach the table.
+ */
+public enum Operation {
+    CREATE,
+    UPDATE,
+    DELETE,
+    TRUNCATE,
+    MESSAGE,
+    ROW_CREATE,
+    ROW_UPDATE,
+    ROW_DELETE;
+
+    /** Whether this is a context message or a row message, not a change. */
+    public boolean isMessage() {
+        return this == MESSAGE || isRowMessage();
+    }
+
+    /** Whether this is a row message (setup's row trigger writes one before its row's context message). */
+    public boolean isRowMessage() {
+        return this == ROW_CREATE || this == ROW_UPDATE || this == ROW_DELETE;
+    }
+
+    /** The row message of a trigger's {@code TG_OP}; null for any other text. */
+    public static Operation ofTrigger(String tgOp) {
+        return switch (tgOp) {
+            case "INSERT" -> ROW_CREATE;
+            case "UPDATE" -> ROW_UPDATE;
+            case "DELETE" -> ROW_DELETE;
+            default -> null;
+        };
+    }
+
+    /** Whether a row message of this kind names a change of {@code change}: an UPDATE of a key arrives as a DELETE and a CREATE. */
+    public boolean names(Operation change) {
+        return switch (this) {
+            case ROW_CREATE -> change == CREATE;
+            case ROW_DELETE -> change == DELETE;
+            case ROW_UPDATE -> change == UPDATE || change == DELETE || change == CREATE;
+            default -> false;
+        };
+    }
+}
