@@ -9,7 +9,7 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.job.AuditTrailJob;
-import org.audittrail.job.config.JobOptions;
+import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.cli.Main;
 import org.audittrail.job.testing.TestDatabase;
 
@@ -70,7 +70,7 @@ public final class LatencyBenchmark {
         config.set(RestOptions.PORT, port);
         config.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, config);
-        JobOptions options = Main.options(db.args());
+        JobConfig options = Main.config(db.args());
         AuditTrailJob.build(env, options);
         JobClient client = env.executeAsync(options.jobName());
         try {

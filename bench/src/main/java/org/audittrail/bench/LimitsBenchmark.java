@@ -6,7 +6,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.job.AuditTrailJob;
 import org.audittrail.job.db.Database;
-import org.audittrail.job.config.JobOptions;
+import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.cli.Main;
 import org.audittrail.job.setup.Setup;
 import org.audittrail.job.testing.TestDatabase;
@@ -58,7 +58,7 @@ public final class LimitsBenchmark {
             db.execute("CREATE DATABASE " + DESTINATION);
             db.executeFixture("bench/item.sql");
             String[] jobArgs = db.args("--destination-db-name=" + DESTINATION);
-            JobOptions options = Main.options(jobArgs);
+            JobConfig options = Main.config(jobArgs);
             setup(jobArgs);
             db.execute("SELECT pg_create_logical_replication_slot('" + SPARE_SLOT + "', 'pgoutput')");
             long start = System.nanoTime();
@@ -124,7 +124,7 @@ public final class LimitsBenchmark {
     }
 
     /** The job, on a fresh slot at the backlog's start and a fresh changes table, until every change is stored. */
-    static Run job(TestDatabase db, Cpu cpu, JobOptions options, long expected) throws Exception {
+    static Run job(TestDatabase db, Cpu cpu, JobConfig options, long expected) throws Exception {
         freshSlot(db, "bemi");
         try (Connection c = destination(db, DESTINATION).connect(); Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS changes CASCADE");

@@ -5,7 +5,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.job.AuditTrailJob;
-import org.audittrail.job.config.JobOptions;
+import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.cli.Main;
 import org.audittrail.job.testing.TestDatabase;
 
@@ -35,7 +35,7 @@ public final class MemoryBenchmark {
             Configuration config = new Configuration();
             config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Files.createTempDirectory("bench-checkpoints").toUri().toString());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, config);
-            JobOptions options = Main.options(db.args());
+            JobConfig options = Main.config(db.args());
             AuditTrailJob.build(env, options);
             JobClient client = env.executeAsync(options.jobName());
             try {

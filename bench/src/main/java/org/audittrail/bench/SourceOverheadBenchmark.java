@@ -5,7 +5,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.job.AuditTrailJob;
-import org.audittrail.job.config.JobOptions;
+import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.cli.Main;
 import org.audittrail.job.setup.Setup;
 import org.audittrail.job.testing.TestDatabase;
@@ -194,7 +194,7 @@ public final class SourceOverheadBenchmark {
         Configuration config = new Configuration();
         config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Files.createTempDirectory("bench-checkpoints").toUri().toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, config);
-        JobOptions options = Main.options(jobArgs);
+        JobConfig options = Main.config(jobArgs);
         AuditTrailJob.build(env, options);
         return env.executeAsync(options.jobName());
     }

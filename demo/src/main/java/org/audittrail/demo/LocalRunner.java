@@ -6,7 +6,7 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.job.AuditTrailJob;
-import org.audittrail.job.config.JobOptions;
+import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.cli.Main;
 
 import java.nio.file.Path;
@@ -39,7 +39,7 @@ public final class LocalRunner {
         config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY,
                 Path.of("target", "local-checkpoints").toAbsolutePath().toUri().toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(config);
-        JobOptions options = Main.options(jobArgs);
+        JobConfig options = Main.config(jobArgs);
         AuditTrailJob.build(env, options);
         JobClient client = env.executeAsync(options.jobName());
         System.out.println("Job running, web UI on http://localhost:8081 . Ctrl-C stops it.");

@@ -1,6 +1,6 @@
 package org.audittrail.job;
 
-import org.audittrail.job.config.JobOptions;
+import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.setup.Setup;
 import org.audittrail.job.sink.ChangesSink;
@@ -29,38 +29,7 @@ import java.util.Set;
 
 /**
  * The audit-trail job: every row change of a PostgreSQL database, read from its WAL, stored in {@code changes}.
- * Started through {@link Main} ({@code flink run audit-trail-job.jar [options]}).
- *
- * <p>Options (each defaults to the environment variable named):
- * <ul>
- *   <li>{@code --db-host} (DB_HOST, localhost), {@code --db-port} (DB_PORT, 5432), {@code --db-name} (DB_NAME, postgres),
- *       {@code --db-user} (DB_USER, postgres), {@code --db-password} (DB_PASSWORD): the source database.</li>
- *   <li>{@code --destination-db-host}, {@code --destination-db-port}, {@code --destination-db-name},
- *       {@code --destination-db-user}, {@code --destination-db-password} (DESTINATION_DB_*): where {@code changes}
- *       lives; each defaults to the source's setting.</li>
- *   <li>{@code --db-sslmode} (DB_SSLMODE, prefer), {@code --db-sslrootcert}, {@code --db-sslcert}, {@code --db-sslkey},
- *       {@code --db-sslpassword-file} (DB_SSLROOTCERT, ...), and the same with {@code --destination-}: TLS as libpq has it.</li>
- *   <li>{@code --tables} (TRACK_TABLES, public.*) and {@code --exclude-tables} (EXCLUDE_TABLES): the tracked tables,
- *       comma-separated {@code schema.table} patterns with {@code *} wildcards.</li>
- *   <li>{@code --ignore-columns} (IGNORE_COLUMNS): ignore-change columns, {@code schema.table.column},
- *       {@code table.column} or {@code column} patterns; an UPDATE of only these is not stored. A rule whose column
- *       part is {@code *} is refused unless {@code --allow-ignoring-every-column}.</li>
- *   <li>{@code --checkpoint-interval-ms} (10000): how often a checkpoint is taken; the slot advances at each.</li>
- *   <li>{@code --batch-size} (500) and {@code --flush-interval-ms} (200): the sink writes a batch (one COPY) when it is
- *       full, when its input is idle, or when its oldest change has waited that long, and at every checkpoint.</li>
- *   <li>{@code --retention-days} (RETENTION_DAYS, 0 = keep forever): daily partitions older than this are dropped.</li>
- *   <li>{@code --skip-setup}: do not run setup before starting (for a role without setup's privileges).</li>
- *   <li>{@code --allow-restore-behind-slot}: start although changes may have been lost (restored position behind the
- *       slot's, or the slot gone).</li>
- *   <li>{@code --heartbeat-interval-ms} (10000): how often a heartbeat message moves the position on while no tracked
- *       table changes.</li>
- *   <li>{@code --publication-check-interval-ms} (60000): how often the job checks that every tracked table is still in
- *       publication {@code bemi}, warning of one dropped from it by hand.</li>
- *   <li>{@code --slot-lag-interval-ms} (15000): how often the WAL the slot holds is queried for its metric.</li>
- *   <li>{@code --db-password-file}, {@code --destination-db-password-file} (DB_PASSWORD_FILE,
- *       DESTINATION_DB_PASSWORD_FILE): passwords read from files; a password option takes its value only after
- *       {@code =}.</li>
- * </ul>
+ * Started through {@code cli.Main} ({@code flink run audit-trail-job.jar [options]}); its options are in docs/options.md.
  */
 public final class AuditTrailJob {
 
@@ -72,19 +41,19 @@ public final class AuditTrailJob {
     private AuditTrailJob() {}
 
     /** Builds the job and runs it until it is cancelled. */
-    public static void run(JobOptions options) throws Exception {
+    public static void run(JobConfig config) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        build(env, options);
-        env.execute(options.jobName());
+        build(env, config);
+        env.execute(config.jobName());
     }
 
     /** Prepares the databases (unless told not to) and builds the pipeline in {@code env}. */
-    public static void build(StreamExecutionEnvironment env, JobOptions options) {
-        Database source = options.source();
-        Database destination = options.destination();
-        TableSelection tables = options.tracking.tables();
-        IgnoredColumns ignoredColumns = options.tracking.ignoredColumns();
-        if (!options.skipSetup) {
+    public static void build(StreamExecutionEnvironment env, JobConfig config) {
+        Database source = config.source();
+        Database destination = config.destination();
+        TableSelection tables = config.tables();
+        IgnoredColumns ignoredColumns = config.ignoredColumns();
+        if (!config.skipSetup()) {
             for (String notice : Setup.run(source, destination, tables)) {
                 if (notice.startsWith(Setup.WARNING)) {
                     LOG.warn("Setup: {}", notice.substring(Setup.WARNING.length()));
@@ -103,14 +72,14 @@ public final class AuditTrailJob {
         }
         LOG.info("Capturing {} into {}: tracking {}, reading {} for their context only; ignore-change columns {}",
                 source, destination, capture.tracked(), capture.contextOnly(), ignoredColumns);
-        configure(env, options.checkpointIntervalMs);
+        configure(env, config.checkpointIntervalMs());
         pipeline(env,
-                WalSource.create(source, destination, capture.read(), tables, options.allowRestoreBehindSlot,
-                        options.heartbeatIntervalMs, options.publicationCheckIntervalMs, options.slotLagIntervalMs),
+                WalSource.create(source, destination, capture.read(), tables, config.allowRestoreBehindSlot(),
+                        config.heartbeatIntervalMs(), config.publicationCheckIntervalMs(), config.slotLagIntervalMs()),
                 new TrackedTablesFilter(tables, destinationTables),
                 new IgnoredColumnsFilter(ignoredColumns),
-                ChangesSink.create(destination, options.batchSize, options.flushIntervalMs),
-                new PartitionMaintenance(destination, options.retentionDays));
+                ChangesSink.create(destination, config.batchSize(), config.flushIntervalMs()),
+                new PartitionMaintenance(destination, config.retentionDays()));
     }
 
     /** Checkpointing exactly-once, kept on cancel so a stopped job can be restored; no Kryo fallback; object reuse; low latency. */

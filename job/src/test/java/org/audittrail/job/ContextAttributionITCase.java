@@ -1,7 +1,7 @@
 package org.audittrail.job;
 
 import org.audittrail.job.cli.Main;
-import org.audittrail.job.config.JobOptions;
+import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.setup.Setup;
 import org.audittrail.job.source.watch.PublicationWatch;
@@ -121,8 +121,8 @@ class ContextAttributionITCase extends JobTestBase {
         job.cancel();
         db.awaitSlotInactive();
         assertThat(Setup.rowTriggerReplaced(db.database())).isTrue();
-        JobOptions options = Main.options(db.args());
-        assertThat(Setup.run(options.source(), options.destination(), options.tracking.tables()))
+        JobConfig options = Main.config(db.args());
+        assertThat(Setup.run(options.source(), options.destination(), options.tables()))
                 .anySatisfy(notice -> assertThat(notice).startsWith(
                         "WARNING: source-setup.sql: Function _bemi_row_trigger_func() was not the audit trail's"));
         assertThat(Setup.rowTriggerReplaced(db.database())).isFalse();

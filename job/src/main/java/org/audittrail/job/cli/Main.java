@@ -1,31 +1,36 @@
 package org.audittrail.job.cli;
 
-import org.audittrail.job.AuditTrailJob;
-import org.audittrail.job.config.DatabaseOptions;
-import org.audittrail.job.config.JobOptions;
-import org.audittrail.job.config.TrackingOptions;
-import org.audittrail.job.db.Database;
-import org.audittrail.job.db.ssh.SshKeys;
-import org.audittrail.job.setup.Setup;
+import static org.audittrail.job.config.Option.Group.DESTINATION;
+import static org.audittrail.job.config.Option.Group.SOURCE;
+import static org.audittrail.job.config.Option.Group.SSH;
+import static org.audittrail.job.config.Option.Group.TLS;
+import static org.audittrail.job.config.Option.Group.TRACKING;
 
-import org.audittrail.udf.selection.TableSelection;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.audittrail.job.AuditTrailJob;
+import org.audittrail.job.config.JobConfig;
+import org.audittrail.job.config.Option;
+import org.audittrail.job.config.Options;
+import org.audittrail.job.setup.Setup;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The command line of the jar: {@code run} (the default, the Flink job), {@code setup}, {@code disconnect} and {@code ssh-keygen}.
- * It names no Flink type, so the admin commands also work with plain {@code java -jar}, without Flink.
+ * The command line of the jar: {@code run} (the default, the Flink job), {@code setup}, {@code disconnect} and
+ * {@code ssh-keygen}. It names no Flink type, so the admin commands also work with plain {@code java -jar}, without
+ * Flink. The only place that reads the environment: it hands it to {@link JobConfig#from} with the arguments.
  */
-@Command(name = "audit-trail", mixinStandardHelpOptions = true, version = "audit-trail 0.1.0",
-        description = "Captures every row change of a PostgreSQL database into a changes table. Without a command: runs the job.",
-        subcommands = {Main.SetupCommand.class, Main.DisconnectCommand.class, Main.SshKeygenCommand.class})
-public class Main implements Callable<Integer> {
+public final class Main {
 
-    @Mixin
-    JobOptions options = new JobOptions();
+    private Main() {}
+
+    /** What a command does with the configuration; returns the exit code. */
+    @FunctionalInterface
+    interface Action {
+        int run(JobConfig config) throws Exception;
+    }
 
     public static void main(String[] args) {
         int exit = commandLine().execute(args);
@@ -34,91 +39,69 @@ public class Main implements Callable<Integer> {
         }
     }
 
-    /** The options of {@code run}, parsed from {@code args} as the jar's command line parses them. */
-    public static JobOptions options(String... args) {
-        CommandLine commandLine = commandLine();
-        commandLine.parseArgs(args);
-        return ((Main) commandLine.getCommand()).options;
+    /** The configuration of {@code run}, from {@code args} and this process's environment, as the jar's command line builds it. */
+    public static JobConfig config(String... args) {
+        return config(System.getenv(), args);
+    }
+
+    /** The configuration of {@code run}, from {@code args} and {@code environment}. */
+    public static JobConfig config(Map<String, String> environment, String... args) {
+        CommandLine commandLine = commandLine(environment);
+        return JobConfig.from(OptionSpecs.arguments(commandLine.parseArgs(args), Options.ALL), environment);
+    }
+
+    /** The command line, reading this process's environment. */
+    public static CommandLine commandLine() {
+        return commandLine(System.getenv());
     }
 
     /** The command line, with errors printed as one clear line rather than a stack trace. */
-    public static CommandLine commandLine() {
-        return new CommandLine(new Main()).setOverwrittenOptionsAllowed(true).setExecutionExceptionHandler((e, cmd, parsed) -> {
+    public static CommandLine commandLine(Map<String, String> environment) {
+        CommandLine run = command("audit-trail",
+                "Captures every row change of a PostgreSQL database into a changes table. Without a command: runs the job.",
+                Options.ALL, environment, config -> {
+                    try {
+                        AuditTrailJob.run(config);
+                    } catch (NoClassDefFoundError e) {
+                        throw new IllegalStateException("Flink is not on the class path: submit the job with 'flink run'", e);
+                    }
+                    return 0;
+                });
+        run.getCommandSpec().version("audit-trail 0.1.0");
+        run.addSubcommand(command("setup",
+                "Checks wal_level, creates slot, publication, replica-identity triggers and the changes table.",
+                Options.of(List.of(SOURCE, DESTINATION, TLS, SSH, TRACKING)), environment, config -> {
+                    Setup.run(config.source(), config.destination(), config.tables()).forEach(System.out::println);
+                    System.out.println("Setup done: source " + config.source() + ", destination " + config.destination());
+                    return 0;
+                }));
+        run.addSubcommand(command("disconnect",
+                "Removes the triggers, the replication slot and the publication from the source database.",
+                Options.of(List.of(SOURCE, DESTINATION, TLS, SSH)), environment, config -> {
+                    Setup.disconnect(config.source());
+                    System.out.println("Disconnected " + config.source() + ": changes made from now on are not captured.");
+                    return 0;
+                }));
+        run.addSubcommand(new CommandLine(new SshKeygenCommand()));
+        run.setOverwrittenOptionsAllowed(true).setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("audit-trail: " + e.getMessage());
             return 1;
         });
+        return run;
     }
 
-    @Override
-    public Integer call() throws Exception {
-        try {
-            AuditTrailJob.run(options);
-        } catch (NoClassDefFoundError e) {
-            throw new IllegalStateException("Flink is not on the class path: submit the job with 'flink run'", e);
-        }
-        return 0;
-    }
-
-
-    /** {@code setup}: prepares source and destination; running it again changes nothing. */
-    @Command(name = "setup", mixinStandardHelpOptions = true,
-            description = "Checks wal_level, creates slot, publication, replica-identity triggers and the changes table.")
-    static class SetupCommand implements Callable<Integer> {
-        @Mixin
-        DatabaseOptions databases;
-
-        @Mixin
-        TrackingOptions tracking;
-
-        @Override
-        public Integer call() {
-            tracking.ignoredColumns(); // invalid rules fail here, as they would at the job's start
-            Setup.run(databases.source(), databases.destination(), tracking.tables()).forEach(System.out::println);
-            System.out.println("Setup done: source " + databases.source() + ", destination " + databases.destination());
-            return 0;
-        }
-    }
-
-    /** {@code disconnect}: removes triggers, slot and publication from the source, as seed 000 lists them. */
-    @Command(name = "disconnect", mixinStandardHelpOptions = true,
-            description = "Removes the triggers, the replication slot and the publication from the source database.")
-    static class DisconnectCommand implements Callable<Integer> {
-        @Mixin
-        DatabaseOptions databases;
-
-        @Override
-        public Integer call() {
-            Setup.disconnect(databases.source());
-            System.out.println("Disconnected " + databases.source() + ": changes made from now on are not captured.");
-            return 0;
-        }
-    }
-
-    /** {@code ssh-keygen}: a key pair for the SSH tunnel; prints the public line to append to the jump host's authorized_keys. */
-    @Command(name = "ssh-keygen", mixinStandardHelpOptions = true,
-            description = "Writes a new ed25519 private key for the SSH tunnel (and <file>.pub), and prints the public line"
-                    + " to append to ~/.ssh/authorized_keys of the jump host's user.")
-    static class SshKeygenCommand implements Callable<Integer> {
-        @picocli.CommandLine.Option(names = "--out", paramLabel = "<file>", required = true,
-                description = "Where the private key goes (then give it as --ssh-key-file / SSH_KEY_FILE); never overwritten.")
-        java.nio.file.Path out;
-
-        @picocli.CommandLine.Option(names = "--comment", defaultValue = "audit-trail", description = "Comment of the public line (default audit-trail).")
-        String comment;
-
-        @picocli.CommandLine.Option(names = "--passphrase-file", paramLabel = "<file>",
-                description = "File holding a passphrase to encrypt the key with (then give it as --ssh-key-passphrase-file).")
-        java.nio.file.Path passphraseFile;
-
-        @Override
-        public Integer call() throws Exception {
-            // as password files are read: without the trailing line break
-            String passphrase = passphraseFile == null ? null : java.nio.file.Files.readString(passphraseFile).replaceAll("[\r\n]+$", "");
-            String publicLine = SshKeys.generate(out, comment, passphrase);
-            System.err.println("Wrote the private key " + out + " and " + out + ".pub. Append this line to ~/.ssh/authorized_keys"
-                    + " of the jump host's user:");
-            System.out.println(publicLine);
-            return 0;
-        }
+    /** A command taking {@code options}: parses them, builds the configuration once, then does {@code action}. */
+    private static CommandLine command(String name, String description, List<Option> options, Map<String, String> environment,
+                                       Action action) {
+        CommandSpec[] self = new CommandSpec[1];
+        Callable<Integer> call = () -> action.run(JobConfig.from(
+                OptionSpecs.arguments(self[0].commandLine().getParseResult(), options), environment));
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(call).name(name).mixinStandardHelpOptions(true);
+        self[0] = spec;
+        spec.usageMessage().description(description).width(110).longOptionsMaxWidth(42);
+        OptionSpecs.add(spec, options);
+        CommandLine commandLine = new CommandLine(spec);
+        commandLine.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST, OptionSpecs::groupedList);
+        return commandLine;
     }
 }

@@ -15,7 +15,7 @@ public final class Tls implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** The modes of libpq and pgjdbc, weakest first. */
-    static final List<String> MODES = List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+    public static final List<String> MODES = List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
 
     /** libpq's default: TLS where the server offers it, without checking its certificate. */
     public static final Tls PREFER = new Tls("prefer", null, null, null, null);

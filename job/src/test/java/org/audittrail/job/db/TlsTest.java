@@ -1,7 +1,7 @@
 package org.audittrail.job.db;
 
 import org.audittrail.job.cli.Main;
-import org.audittrail.job.config.JobOptions;
+import org.audittrail.job.config.JobConfig;
 
 import org.junit.jupiter.api.Test;
 
@@ -15,11 +15,11 @@ class TlsTest {
 
     @Test
     void defaultsToPreferAndTheDestinationTakesTheSourcesSettingsUnlessGivenItsOwn() {
-        JobOptions plain = Main.options();
+        JobConfig plain = Main.config();
         assertThat(plain.source().tls().driverProperties(null)).containsExactly(Map.entry("sslmode", "prefer"));
         assertThat(plain.destination().tls().driverProperties(null)).containsExactly(Map.entry("sslmode", "prefer"));
 
-        JobOptions options = Main.options("--db-sslmode", "verify-full", "--db-sslrootcert", "/ca.crt", "--db-sslcert", "/c.crt",
+        JobConfig options = Main.config("--db-sslmode", "verify-full", "--db-sslrootcert", "/ca.crt", "--db-sslcert", "/c.crt",
                 "--db-sslkey", "/c.p12", "--db-sslpassword=secret-passphrase", "--destination-db-sslkey", "/d.pk8");
         assertThat(options.source().tls().driverProperties("ref")).containsExactly(Map.entry("sslmode", "verify-full"),
                 Map.entry("sslrootcert", "/ca.crt"), Map.entry("sslcert", "/c.crt"), Map.entry("sslkey", "/c.p12"),
@@ -33,8 +33,8 @@ class TlsTest {
 
     @Test
     void unknownModeIsRefusedNamingTheValidOnes() {
-        assertThatThrownBy(() -> Main.options("--destination-db-sslmode", "verify").destination())
+        assertThatThrownBy(() -> Main.config("--destination-db-sslmode", "verify").destination())
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("Unknown sslmode 'verify': use one of disable, allow, prefer, require, verify-ca, verify-full");
+                .hasMessage("--destination-db-sslmode is 'verify': use one of disable, allow, prefer, require, verify-ca, verify-full");
     }
 }

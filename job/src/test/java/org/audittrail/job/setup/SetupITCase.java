@@ -4,7 +4,7 @@ import org.audittrail.job.testing.Cli;
 
 import org.audittrail.job.testing.JobTestBase;
 import org.audittrail.job.cli.Main;
-import org.audittrail.job.config.JobOptions;
+import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.testing.TestDatabase;
 
@@ -101,9 +101,9 @@ class SetupITCase {
                     + " AND proname <> '_bemi_row_trigger_func' ORDER BY 1";
             List<Object> before = column(prepared.query(bodies));
             assertThat(Setup.rowTriggerReplaced(prepared.database())).isTrue();
-            JobOptions options = Main.options(prepared.args());
+            JobConfig options = Main.config(prepared.args());
             // the row trigger function is setup's, under Bemi's name and with Bemi's messages: said, and put back
-            assertThat(Setup.run(options.source(), options.destination(), options.tracking.tables())).anySatisfy(notice ->
+            assertThat(Setup.run(options.source(), options.destination(), options.tables())).anySatisfy(notice ->
                     assertThat(notice).startsWith("WARNING: source-setup.sql: Function _bemi_row_trigger_func() was not the audit trail's"));
             assertThat(Setup.rowTriggerReplaced(prepared.database())).isFalse();
             assertThat(column(prepared.query(bodies))).containsAll(before);

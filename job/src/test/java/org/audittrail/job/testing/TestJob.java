@@ -88,7 +88,7 @@ public final class TestJob {
     public TestJob start(String[] args, String restorePath) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2); // two jobs fit the cluster's four slots, as a second job on one database must be tried
-        AuditTrailJob.build(env, Main.options(args));
+        AuditTrailJob.build(env, Main.config(args));
         JobGraph graph = env.getStreamGraph().getJobGraph();
         if (restorePath != null) {
             graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(restorePath));

@@ -1,7 +1,7 @@
 package org.audittrail.job.db.ssh;
 
 import org.audittrail.job.cli.Main;
-import org.audittrail.job.config.DatabaseOptions;
+import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.db.Tls;
 
@@ -65,14 +65,14 @@ class SshTunnelTest {
 
     @Test
     void theSourceAndTheDestinationInItGoThroughTheJumpHostAnOwnDestinationDirectly() {
-        assertThat(Main.options("--db-host", "db").databases.source().tunnel()).isNull();
-        DatabaseOptions tunnelled = Main.options("--db-host", "db.internal", "--ssh-host", "bastion", "--ssh-user", "audit",
-                "--ssh-key-file", "/k").databases;
+        assertThat(Main.config("--db-host", "db").source().tunnel()).isNull();
+        JobConfig tunnelled = Main.config("--db-host", "db.internal", "--ssh-host", "bastion", "--ssh-user", "audit",
+                "--ssh-key-file", "/k");
         SshTunnel tunnel = tunnelled.source().tunnel();
         assertThat(tunnel).hasToString("ssh audit@bastion:22 key /k");
         // one tunnel for both, so their connections share one session
         assertThat(tunnelled.destination().tunnel()).isSameAs(tunnel);
-        assertThat(Main.options("--ssh-host", "bastion", "--ssh-user", "audit", "--ssh-key-file", "/k",
-                "--destination-db-host", "elsewhere").databases.destination().tunnel()).isNull();
+        assertThat(Main.config("--ssh-host", "bastion", "--ssh-user", "audit", "--ssh-key-file", "/k",
+                "--destination-db-host", "elsewhere").destination().tunnel()).isNull();
     }
 }

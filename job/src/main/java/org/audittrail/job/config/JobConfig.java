@@ -1,0 +1,118 @@
+package org.audittrail.job.config;
+
+import static org.audittrail.job.config.Options.*;
+
+import java.util.Map;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.db.Tls;
+import org.audittrail.job.db.ssh.SshTunnel;
+import org.audittrail.udf.selection.IgnoredColumns;
+import org.audittrail.udf.selection.TableSelection;
+
+/**
+ * The job's configuration: built once from arguments, environment and {@code *_FILE} files by {@link #from}, validated
+ * there (each bad value refused in one line naming the option, the value and what is allowed), then passed down.
+ * Its text never holds a password: {@link Database} names user, host and database only.
+ */
+public record JobConfig(
+        Database source,
+        Database destination,
+        TableSelection tables,
+        IgnoredColumns ignoredColumns,
+        int retentionDays,
+        long checkpointIntervalMs,
+        int batchSize,
+        long flushIntervalMs,
+        boolean allowRestoreBehindSlot,
+        boolean skipSetup,
+        long heartbeatIntervalMs,
+        long publicationCheckIntervalMs,
+        long slotLagIntervalMs) {
+
+    /** The configuration from the text given to each option (by name; a flag as "true") and the environment. */
+    public static JobConfig from(Map<String, String> arguments, Map<String, String> environment) {
+        OptionValues values = new OptionValues(arguments, environment);
+        Tls sourceTls = tls(values, DB_SSLMODE, values.text(DB_SSLROOTCERT), values.text(DB_SSLCERT), values.text(DB_SSLKEY),
+                values.text(DB_SSLPASSWORD));
+        String destinationKeyPassword = values.text(DESTINATION_DB_SSLPASSWORD);
+        Tls destinationTls = tls(values, values.text(DESTINATION_DB_SSLMODE) == null ? DB_SSLMODE : DESTINATION_DB_SSLMODE,
+                or(values.text(DESTINATION_DB_SSLROOTCERT), values.text(DB_SSLROOTCERT)),
+                or(values.text(DESTINATION_DB_SSLCERT), values.text(DB_SSLCERT)),
+                or(values.text(DESTINATION_DB_SSLKEY), values.text(DB_SSLKEY)),
+                destinationKeyPassword == null ? sourceTls.keyPassword() : destinationKeyPassword);
+        SshTunnel tunnel = tunnel(values);
+        String password = values.text(DB_PASSWORD) == null ? "" : values.text(DB_PASSWORD);
+        int port = number(values, DB_PORT, 1, 65535, "a port number from 1 to 65535");
+        Database source = new Database(values.text(DB_HOST), port, values.text(DB_NAME), values.text(DB_USER), password, sourceTls, tunnel);
+        String destinationHost = values.text(DESTINATION_DB_HOST);
+        Database destination = new Database(
+                or(destinationHost, source.host()),
+                values.text(DESTINATION_DB_PORT) == null ? port : number(values, DESTINATION_DB_PORT, 1, 65535, "a port number from 1 to 65535"),
+                or(values.text(DESTINATION_DB_NAME), values.text(DB_NAME)),
+                or(values.text(DESTINATION_DB_USER), values.text(DB_USER)),
+                or(values.text(DESTINATION_DB_PASSWORD), password),
+                destinationTls,
+                // the source's own server, by default, is behind the same jump host: one tunnel, one session
+                destinationHost == null ? tunnel : null);
+        return new JobConfig(source, destination,
+                TableSelection.of(values.list(TABLES), values.list(EXCLUDE_TABLES)),
+                IgnoredColumns.of(values.list(IGNORE_COLUMNS), values.flag(ALLOW_IGNORING_EVERY_COLUMN)),
+                number(values, RETENTION_DAYS, 0, 36_500, "a number of days from 0 (keep every change) to 36500"),
+                number(values, CHECKPOINT_INTERVAL_MS, 10, Long.MAX_VALUE, "milliseconds, at least 10"),
+                number(values, BATCH_SIZE, 1, 1_000_000, "a number of changes from 1 to 1000000"),
+                number(values, FLUSH_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"),
+                values.flag(ALLOW_RESTORE_BEHIND_SLOT),
+                values.flag(SKIP_SETUP),
+                number(values, HEARTBEAT_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"),
+                number(values, PUBLICATION_CHECK_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"),
+                number(values, SLOT_LAG_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"));
+    }
+
+    /** The job's name in the web UI; it names the source database, never its password. */
+    public String jobName() {
+        return "audit-trail " + source;
+    }
+
+    private static SshTunnel tunnel(OptionValues values) {
+        String host = values.text(SSH_HOST);
+        if (host == null || host.isBlank()) {
+            return null;
+        }
+        return new SshTunnel(host, number(values, SSH_PORT, 1, 65535, "a port number from 1 to 65535"), values.text(SSH_USER),
+                values.text(SSH_KEY_FILE), values.text(SSH_KNOWN_HOSTS), values.text(SSH_HOST_KEY_FINGERPRINT),
+                values.text(SSH_KEY_PASSPHRASE));
+    }
+
+    private static Tls tls(OptionValues values, Option mode, String rootCert, String cert, String key, String keyPassword) {
+        String text = values.text(mode);
+        if (!Tls.MODES.contains(text)) {
+            throw refused(values.given(mode), "one of " + String.join(", ", Tls.MODES));
+        }
+        return new Tls(text, rootCert, cert, key, keyPassword);
+    }
+
+    private static int number(OptionValues values, Option option, int min, int max, String allowed) {
+        return (int) number(values, option, min, (long) max, allowed);
+    }
+
+    private static long number(OptionValues values, Option option, long min, long max, String allowed) {
+        OptionValues.Given given = values.given(option);
+        try {
+            long number = Long.parseLong(given.text().strip());
+            if (number >= min && number <= max) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // refused below, as a number out of range is
+        }
+        throw refused(given, allowed);
+    }
+
+    private static IllegalArgumentException refused(OptionValues.Given given, String allowed) {
+        return new IllegalArgumentException(given.by() + " is '" + given.text() + "': use " + allowed);
+    }
+
+    private static String or(String value, String fallback) {
+        return value == null ? fallback : value;
+    }
+}

@@ -1,0 +1,93 @@
+package org.audittrail.job.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.audittrail.job.config.JobConfig;
+import org.audittrail.job.config.Option;
+import org.audittrail.job.config.Options;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line built from the option definitions: grouped help, one configuration, one line per bad value. */
+class MainTest {
+
+    private static String help(String... command) {
+        StringWriter out = new StringWriter();
+        CommandLine commandLine = Main.commandLine(Map.of());
+        commandLine.setOut(new PrintWriter(out, true));
+        String[] args = new String[command.length + 1];
+        System.arraycopy(command, 0, args, 0, command.length);
+        args[command.length] = "--help";
+        assertThat(commandLine.execute(args)).isZero();
+        return out.toString();
+    }
+
+    @Test
+    void helpListsEveryOptionUnderItsConcernWithItsVariableAndDefault() {
+        String help = help();
+        int last = -1;
+        for (Option.Group group : Option.Group.values()) {
+            int at = help.indexOf(group.heading() + ":");
+            assertThat(at).as(group.heading()).isGreaterThan(last);
+            last = at;
+        }
+        for (Option option : Options.ALL) {
+            assertThat(help).contains(option.name());
+        }
+        assertThat(help).containsPattern("--db-port=<port>\\s+Source port\\. Env DB_PORT, default 5432\\.")
+                .containsPattern("--db-password-file=<file>")
+                .contains("Env DB_PASSWORD or DB_PASSWORD_FILE");
+        assertThat(help("setup")).contains("Tracking:", "--tables").doesNotContain("Checkpoints", "--batch-size");
+        assertThat(help("disconnect")).contains("--db-host").doesNotContain("--tables");
+    }
+
+    @Test
+    void anArgumentWinsOverItsVariableWhichWinsOverTheDefault() {
+        Map<String, String> environment = Map.of("DB_HOST", "from-env", "DB_PORT", "6543", "TRACK_TABLES", "app.*");
+        JobConfig config = Main.config(environment, "--db-host", "from-arg");
+        assertThat(config.source()).hasToString("postgres@from-arg:6543/postgres");
+        assertThat(config.destination()).hasToString("postgres@from-arg:6543/postgres");
+        assertThat(config.tables().toString()).contains("app.*");
+        assertThat(Main.config(Map.of()).batchSize()).isEqualTo(500);
+        assertThat(Main.config(Map.of(), "--tables", "a.*", "--tables", "b.x,c.*").tables().toString()).contains("a.*", "b.x", "c.*");
+    }
+
+    @Test
+    void aSecretComesFromItsVariablesFileAndTheDestinationTakesTheSources(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("pw"), "s3cret\n");
+        JobConfig config = Main.config(Map.of("DB_PASSWORD_FILE", file.toString()));
+        assertThat(config.source().password()).isEqualTo("s3cret");
+        assertThat(config.destination().password()).isEqualTo("s3cret");
+        assertThatThrownBy(() -> Main.config(Map.of("DB_PASSWORD_FILE", file.toString(), "DB_PASSWORD", "x")))
+                .hasMessage("Both DB_PASSWORD and DB_PASSWORD_FILE are set, but they exclude each other");
+    }
+
+    @Test
+    void eachBadValueIsRefusedInOneLineNamingOptionValueAndWhatIsAllowed() {
+        assertThatThrownBy(() -> Main.config(Map.of(), "--db-port", "abc"))
+                .hasMessage("--db-port is 'abc': use a port number from 1 to 65535");
+        assertThatThrownBy(() -> Main.config(Map.of("DB_PORT", "70000")))
+                .hasMessage("DB_PORT is '70000': use a port number from 1 to 65535");
+        assertThatThrownBy(() -> Main.config(Map.of(), "--batch-size", "0"))
+                .hasMessage("--batch-size is '0': use a number of changes from 1 to 1000000");
+        assertThatThrownBy(() -> Main.config(Map.of("RETENTION_DAYS", "-1")))
+                .hasMessage("RETENTION_DAYS is '-1': use a number of days from 0 (keep every change) to 36500");
+        assertThatThrownBy(() -> Main.config(Map.of("DB_SSLMODE", "on")))
+                .hasMessage("DB_SSLMODE is 'on': use one of disable, allow, prefer, require, verify-ca, verify-full");
+
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = Main.commandLine(Map.of());
+        commandLine.setErr(new PrintWriter(err, true));
+        assertThat(commandLine.execute("setup", "--checkpoint-interval-ms=5")).isEqualTo(2); // not an option of setup
+        err.getBuffer().setLength(0);
+        assertThat(commandLine.execute("setup", "--db-port=0")).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("audit-trail: --db-port is '0': use a port number from 1 to 65535" + System.lineSeparator());
+    }
+}
