@@ -98,7 +98,7 @@ public final class Main {
                 OptionSpecs.arguments(self[0].commandLine().getParseResult(), options), environment));
         CommandSpec spec = CommandSpec.wrapWithoutInspection(call).name(name).mixinStandardHelpOptions(true);
         self[0] = spec;
-        spec.usageMessage().description(description).width(110).longOptionsMaxWidth(42);
+        spec.usageMessage().description(description).abbreviateSynopsis(true).width(110).longOptionsMaxWidth(42);
         OptionSpecs.add(spec, options);
         CommandLine commandLine = new CommandLine(spec);
         commandLine.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST, OptionSpecs::groupedList);
