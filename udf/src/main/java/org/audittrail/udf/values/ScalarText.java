@@ -1,0 +1,135 @@
+package org.audittrail.udf.values;
+
+import java.time.LocalDateTime;
+
+/**
+ * The text of scalar values as {@code to_jsonb} writes it: which numbers are JSON numbers, timestamps in XSD style,
+ * timestamptz brought to UTC.
+ */
+final class ScalarText {
+
+    private ScalarText() {}
+
+    /** PostgreSQL's IsValidJsonNumber: {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}. */
+    static boolean isJsonNumber(String s) {
+        int n = s.length();
+        int i = 0;
+        if (i < n && s.charAt(i) == '-') {
+            i++;
+        }
+        if (i < n && s.charAt(i) == '0') {
+            i++;
+        } else if (i < n && s.charAt(i) >= '1' && s.charAt(i) <= '9') {
+            i = digits(s, i);
+        } else {
+            return false;
+        }
+        if (i < n && s.charAt(i) == '.') {
+            int start = ++i;
+            i = digits(s, i);
+            if (i == start) {
+                return false;
+            }
+        }
+        if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+            i++;
+            if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+                i++;
+            }
+            int start = i;
+            i = digits(s, i);
+            if (i == start) {
+                return false;
+            }
+        }
+        return i == n;
+    }
+
+    private static int digits(String s, int i) {
+        while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+            i++;
+        }
+        return i;
+    }
+
+    /** timestamp in XSD style: {@code 2024-01-02 03:04:05} becomes {@code 2024-01-02T03:04:05}, {@code BC} kept. */
+    static String timestamp(String text) {
+        if (text.equals("infinity") || text.equals("-infinity")) {
+            return text;
+        }
+        int space = text.indexOf(' ');
+        if (space < 0) {
+            throw new IllegalArgumentException("not a timestamp's text");
+        }
+        return text.substring(0, space) + 'T' + text.substring(space + 1);
+    }
+
+    /**
+     * timestamptz as to_jsonb writes it with TimeZone UTC: {@code 2024-01-02 08:49:05.5+05:45} becomes
+     * {@code 2024-01-02T03:04:05.5+00:00}, years beyond 9999 and BC ones included.
+     */
+    static String timestamptzUtc(String text) {
+        return utc(text, true);
+    }
+
+    /** A timestamptz's text as its output function writes it with TimeZone UTC, DateStyle ISO ({@code ...+00}). */
+    static String timestamptzTextUtc(String text) {
+        return utc(text, false);
+    }
+
+    private static String utc(String text, boolean xsd) {
+        if (text.equals("infinity") || text.equals("-infinity")) {
+            return text;
+        }
+        int separator = text.indexOf(' ');
+        if (text.endsWith("+00") && separator > 0 && text.indexOf(' ', separator + 1) < 0) {
+            // already UTC, and AD (no " BC"): the common case where the server's or the JVM's zone is UTC
+            return xsd ? text.substring(0, separator) + 'T' + text.substring(separator + 1, text.length() - 3) + "+00:00" : text;
+        }
+        boolean bc = text.endsWith(" BC");
+        String s = bc ? text.substring(0, text.length() - 3) : text;
+        int dash1 = s.indexOf('-');
+        int dash2 = s.indexOf('-', dash1 + 1);
+        int space = s.indexOf(' ', dash2 + 1);
+        int year = Integer.parseInt(s.substring(0, dash1));
+        int month = Integer.parseInt(s.substring(dash1 + 1, dash2));
+        int day = Integer.parseInt(s.substring(dash2 + 1, space));
+        int hour = Integer.parseInt(s.substring(space + 1, space + 3));
+        int minute = Integer.parseInt(s.substring(space + 4, space + 6));
+        int second = Integer.parseInt(s.substring(space + 7, space + 9));
+        int i = space + 9;
+        int fractionStart = i;
+        if (i < s.length() && s.charAt(i) == '.') {
+            i = digits(s, i + 1);
+        }
+        String fraction = s.substring(fractionStart, i);
+        char sign = s.charAt(i);
+        if (sign != '+' && sign != '-') {
+            throw new IllegalArgumentException("not a timestamptz's text");
+        }
+        String[] offset = s.substring(i + 1).split(":");
+        int offsetSeconds = Integer.parseInt(offset[0]) * 3600
+                + (offset.length > 1 ? Integer.parseInt(offset[1]) * 60 : 0)
+                + (offset.length > 2 ? Integer.parseInt(offset[2]) : 0);
+        // year 1 BC is ISO year 0, as in PostgreSQL's own proleptic Gregorian calendar
+        LocalDateTime local = LocalDateTime.of(bc ? 1 - year : year, month, day, hour, minute, second);
+        LocalDateTime utc = local.minusSeconds(sign == '+' ? offsetSeconds : -offsetSeconds);
+        int utcYear = utc.getYear();
+        StringBuilder out = new StringBuilder(40);
+        pad(out, utcYear > 0 ? utcYear : 1 - utcYear, 4).append('-');
+        pad(out, utc.getMonthValue(), 2).append('-');
+        pad(out, utc.getDayOfMonth(), 2).append(xsd ? 'T' : ' ');
+        pad(out, utc.getHour(), 2).append(':');
+        pad(out, utc.getMinute(), 2).append(':');
+        pad(out, utc.getSecond(), 2).append(fraction).append(xsd ? "+00:00" : "+00");
+        return utcYear > 0 ? out.toString() : out.append(" BC").toString();
+    }
+
+    private static StringBuilder pad(StringBuilder out, int value, int width) {
+        String digits = Integer.toString(value);
+        for (int i = digits.length(); i < width; i++) {
+            out.append('0');
+        }
+        return out.append(digits);
+    }
+}
