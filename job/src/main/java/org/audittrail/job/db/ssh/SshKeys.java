@@ -1,13 +1,18 @@
 package org.audittrail.job.db.ssh;
 
+import org.apache.sshd.common.NamedResource;
+import org.apache.sshd.common.config.keys.FilePasswordProvider;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyEncryptionContext;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.util.security.SecurityUtils;
+import org.audittrail.job.db.ssh.SshTunnel.Refused;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -16,8 +21,12 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.util.Iterator;
 
-/** Makes the ed25519 key pair of an SSH tunnel, as Bemi's dashboard does: the private key in OpenSSH's format, the public line for authorized_keys. */
+/**
+ * The key files of an SSH tunnel: makes its ed25519 key pair, as Bemi's dashboard does (the private key in OpenSSH's
+ * format, the public line for authorized_keys), and reads the private key back when the tunnel opens.
+ */
 public final class SshKeys {
 
     private SshKeys() {}
@@ -53,5 +62,26 @@ public final class SshKeys {
         }
         Files.writeString(pub, publicLine + "\n");
         return publicLine;
+    }
+
+    /** The private key of {@code keyFile}, decrypted with {@code passphrase} (may be null) where it is encrypted. */
+    static KeyPair load(String keyFile, String passphrase) throws Refused {
+        try (InputStream in = Files.newInputStream(Path.of(keyFile))) {
+            FilePasswordProvider passwords = passphrase == null ? FilePasswordProvider.EMPTY : FilePasswordProvider.of(passphrase);
+            Iterable<KeyPair> keys = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(keyFile), in, passwords);
+            Iterator<KeyPair> it = keys == null ? null : keys.iterator();
+            if (it == null || !it.hasNext()) {
+                throw new Refused("The SSH key file " + keyFile + " holds no private key"
+                        + (passphrase == null ? " that opens without a passphrase: give it with --ssh-key-passphrase-file" : ""), null);
+            }
+            return it.next();
+        } catch (Refused e) {
+            throw e;
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            // the parser's message names the file and the failure, never the key's bytes
+            throw new Refused("Cannot read the SSH private key " + keyFile + " (" + e.getClass().getSimpleName() + ")"
+                    + (passphrase == null ? ": if it is encrypted, give its passphrase with --ssh-key-passphrase-file"
+                    : ": check its passphrase"), null);
+        }
     }
 }

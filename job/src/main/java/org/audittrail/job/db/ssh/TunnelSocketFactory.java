@@ -57,7 +57,7 @@ public final class TunnelSocketFactory extends SocketFactory {
     /** A plain socket that connects to the tunnel's local end instead of the address asked for, which the jump host reaches. */
     private static final class TunnelSocket extends Socket {
         private final SshTunnel tunnel;
-        private SshTunnel.Lease lease;
+        private TunnelSessions.Lease lease;
 
         TunnelSocket(SshTunnel tunnel) {
             this.tunnel = tunnel;
@@ -67,7 +67,7 @@ public final class TunnelSocketFactory extends SocketFactory {
         public void connect(SocketAddress endpoint, int timeout) throws IOException {
             InetSocketAddress target = (InetSocketAddress) endpoint;
             // the name as given, not as this host resolves it: the jump host resolves it on its side
-            SshTunnel.Lease lease = tunnel.lease(target.getHostString(), target.getPort());
+            TunnelSessions.Lease lease = tunnel.lease(target.getHostString(), target.getPort());
             try {
                 super.connect(lease.local(), timeout);
             } catch (IOException | RuntimeException e) {
