@@ -1,6 +1,7 @@
 package org.audittrail.job.sink;
 
 import org.audittrail.job.db.Database;
+import org.audittrail.job.db.ScheduledProbe;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
@@ -12,9 +13,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 /**
  * Passes changes through unchanged and, every hour, creates the coming days' partitions of {@code changes}
@@ -31,7 +30,7 @@ public class PartitionMaintenance extends RichMapFunction<Change, Change> {
 
     private final Database destination;
     private final int retentionDays;
-    private transient ScheduledExecutorService scheduler;
+    private transient ScheduledProbe probe;
 
     public PartitionMaintenance(Database destination, int retentionDays) {
         this.destination = destination;
@@ -40,12 +39,7 @@ public class PartitionMaintenance extends RichMapFunction<Change, Change> {
 
     @Override
     public void open(OpenContext openContext) {
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "partition-maintenance");
-            t.setDaemon(true);
-            return t;
-        });
-        scheduler.scheduleWithFixedDelay(this::maintain, 0, 1, TimeUnit.HOURS);
+        probe = ScheduledProbe.start("partition-maintenance", Duration.ZERO, Duration.ofHours(1), this::maintain);
     }
 
     @Override
@@ -78,8 +72,8 @@ public class PartitionMaintenance extends RichMapFunction<Change, Change> {
 
     @Override
     public void close() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+        if (probe != null) {
+            probe.close();
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.audittrail.job.source.watch;
 
 import org.audittrail.job.db.Database;
+import org.audittrail.job.db.ScheduledProbe;
 import org.audittrail.job.setup.Setup;
 
 import org.apache.flink.metrics.Gauge;
@@ -12,13 +13,11 @@ import org.slf4j.LoggerFactory;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Checks now and then, while the job runs, that every tracked table is in publication {@code bemi}: one dropped from
@@ -38,7 +37,7 @@ public final class PublicationWatch implements AutoCloseable {
     private final Set<String> reported = new HashSet<>();
     private volatile long missing;
     private boolean failureLogged;
-    private ScheduledExecutorService scheduler;
+    private ScheduledProbe probe;
 
     public PublicationWatch(Database source, TableSelection tables, long intervalMs) {
         this.source = source;
@@ -48,12 +47,8 @@ public final class PublicationWatch implements AutoCloseable {
 
     public void start(MetricGroup metrics) {
         metrics.gauge(METRIC, (Gauge<Long>) () -> missing);
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "audit-trail publication watch");
-            t.setDaemon(true);
-            return t;
-        });
-        scheduler.scheduleWithFixedDelay(this::check, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+        Duration interval = Duration.ofMillis(intervalMs);
+        probe = ScheduledProbe.start("audit-trail publication watch", interval, interval, this::check);
     }
 
     /** One check; never throws, since a source that is briefly away must not fail the job. */
@@ -103,8 +98,8 @@ public final class PublicationWatch implements AutoCloseable {
 
     @Override
     public void close() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+        if (probe != null) {
+            probe.close();
         }
     }
 }

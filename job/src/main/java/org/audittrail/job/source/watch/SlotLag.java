@@ -1,6 +1,7 @@
 package org.audittrail.job.source.watch;
 
 import org.audittrail.job.db.Database;
+import org.audittrail.job.db.ScheduledProbe;
 import org.audittrail.job.setup.Setup;
 
 import org.apache.flink.metrics.Gauge;
@@ -11,9 +12,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 /**
  * The gauge {@value #METRIC}: bytes of WAL the replication slot still holds ({@code pg_current_wal_lsn() -
@@ -33,7 +32,7 @@ public final class SlotLag implements Gauge<Long>, AutoCloseable {
     private final Database source;
     private final long intervalMs;
     private volatile long bytes = -1;
-    private ScheduledExecutorService scheduler;
+    private ScheduledProbe probe;
     private Connection connection;
     private boolean failing;
 
@@ -49,15 +48,10 @@ public final class SlotLag implements Gauge<Long>, AutoCloseable {
 
     /** Starts querying: at once, then every {@code intervalMs}. */
     public void start() {
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "replication-slot-lag");
-            t.setDaemon(true);
-            return t;
-        });
-        scheduler.scheduleWithFixedDelay(this::query, 0, intervalMs, TimeUnit.MILLISECONDS);
+        probe = ScheduledProbe.start("replication-slot-lag", Duration.ZERO, Duration.ofMillis(intervalMs), this::query);
     }
 
-    /** One query; runs only in the scheduler's thread. */
+    /** One query; runs only in the probe's thread. */
     public void query() {
         try {
             if (connection == null) {
@@ -99,13 +93,8 @@ public final class SlotLag implements Gauge<Long>, AutoCloseable {
 
     @Override
     public void close() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-            try {
-                scheduler.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (probe != null) {
+            probe.close();
         }
         closeConnection();
     }
