@@ -1,7 +1,6 @@
 package org.audittrail.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
@@ -12,12 +11,9 @@ import org.audittrail.job.AuditTrailJob;
 import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.cli.Main;
 import org.audittrail.job.testing.TestDatabase;
+import org.audittrail.job.testing.TestJob;
 
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -64,7 +60,7 @@ public final class LatencyBenchmark {
 
     static String run(TestDatabase db, int rate, int seconds) throws Exception {
         db.execute("DROP TABLE IF EXISTS changes CASCADE");
-        int port = freePort();
+        int port = TestJob.freePort();
         Configuration config = new Configuration();
         config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Files.createTempDirectory("bench-checkpoints").toUri().toString());
         config.set(RestOptions.PORT, port);
@@ -79,7 +75,8 @@ public final class LatencyBenchmark {
             int changes = rate * seconds;
             drive(db, rate, changes);
             awaitStored(db, 1 + changes);
-            String job = client.getJobID().toHexString();
+            URI rest = URI.create("http://localhost:" + port);
+            JobID job = client.getJobID();
             double[] p = new double[3];
             String[] names = {METRIC + "_median", METRIC + "_p99", METRIC + "_max"};
             // the writers' histograms, once the web UI's fetcher has read them after the last change
@@ -87,10 +84,10 @@ public final class LatencyBenchmark {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (count < 1 + changes && System.nanoTime() < deadline) {
                 Thread.sleep(500); // the REST API's metrics are fetched every second
-                count = (long) writerMetric(port, job, METRIC + "_count", true);
+                count = (long) writerMetric(rest, job, METRIC + "_count", true);
             }
             for (int i = 0; i < names.length; i++) {
-                p[i] = writerMetric(port, job, names[i], false);
+                p[i] = writerMetric(rest, job, names[i], false);
             }
             return String.format("| %,d/s | %,d | %.0f ms | %.0f ms | %.0f ms |", rate, changes, p[0], p[1], p[2]);
         } finally {
@@ -141,36 +138,11 @@ public final class LatencyBenchmark {
     }
 
     /** The writers' metric from the REST API: their sum, or the largest of them. */
-    static double writerMetric(int port, String job, String name, boolean sum) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        ObjectMapper json = new ObjectMapper();
-        String base = "http://localhost:" + port + "/jobs/" + job;
+    static double writerMetric(URI rest, JobID job, String name, boolean sum) throws Exception {
         double result = 0;
-        for (JsonNode vertex : json.readTree(get(http, base)).get("vertices")) {
-            String metrics = base + "/vertices/" + vertex.get("id").asText() + "/metrics";
-            List<String> ids = new ArrayList<>();
-            for (JsonNode m : json.readTree(get(http, metrics))) {
-                if (m.get("id").asText().endsWith("." + name)) {
-                    ids.add(m.get("id").asText());
-                }
-            }
-            if (!ids.isEmpty()) {
-                for (JsonNode m : json.readTree(get(http, metrics + "?get=" + String.join(",", ids)))) {
-                    double v = Double.parseDouble(m.get("value").asText());
-                    result = sum ? result + v : Math.max(result, v);
-                }
-            }
+        for (double v : TestJob.metricValues(rest, job, name)) {
+            result = sum ? result + v : Math.max(result, v);
         }
         return result;
-    }
-
-    private static String get(HttpClient http, String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

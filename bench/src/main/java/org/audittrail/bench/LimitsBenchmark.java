@@ -20,6 +20,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,7 +127,7 @@ public final class LimitsBenchmark {
     /** The job, on a fresh slot at the backlog's start and a fresh changes table, until every change is stored. */
     static Run job(TestDatabase db, Cpu cpu, JobConfig options, long expected) throws Exception {
         freshSlot(db, "bemi");
-        try (Connection c = destination(db, DESTINATION).connect(); Statement s = c.createStatement()) {
+        try (Connection c = db.database(DESTINATION).connect(); Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS changes CASCADE");
         }
         Configuration config = new Configuration();
@@ -138,7 +139,7 @@ public final class LimitsBenchmark {
         long last;
         double jvm;
         double pg;
-        try (Connection c = destination(db, DESTINATION).connect(); Statement s = c.createStatement()) {
+        try (Connection c = db.database(DESTINATION).connect(); Statement s = c.createStatement()) {
             first = await(s, "SELECT EXISTS (SELECT 1 FROM changes)");
             // from the first stored change on: the job's start (setup, Flink's own start) is not part of the drain
             jvm = Cpu.jvm();
@@ -179,7 +180,7 @@ public final class LimitsBenchmark {
     /** COPY of the job's own rows into a fresh changes table made by sql/destination.sql. */
     static Run write(TestDatabase db, Cpu cpu, Path rows, long expected) throws Exception {
         db.execute("DROP DATABASE IF EXISTS " + COPY_DESTINATION, "CREATE DATABASE " + COPY_DESTINATION);
-        Database destination = destination(db, COPY_DESTINATION);
+        Database destination = db.database(COPY_DESTINATION);
         Setup.prepareDestination(destination);
         try (Connection c = destination.connect(); Statement s = c.createStatement()) {
             s.execute("SELECT changes_create_partitions()");
@@ -199,7 +200,7 @@ public final class LimitsBenchmark {
     }
 
     static void export(TestDatabase db, Path rows) throws Exception {
-        try (Connection c = destination(db, DESTINATION).connect(); OutputStream out = Files.newOutputStream(rows)) {
+        try (Connection c = db.database(DESTINATION).connect(); OutputStream out = Files.newOutputStream(rows)) {
             c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT " + COLUMNS + " FROM changes) TO STDOUT", out);
         }
     }
@@ -209,26 +210,17 @@ public final class LimitsBenchmark {
                 "SELECT pg_copy_logical_replication_slot('" + SPARE_SLOT + "', '" + slot + "')");
     }
 
-    static Database destination(TestDatabase db, String name) {
-        Database d = db.database();
-        return new Database(d.host(), d.port(), name, d.user(), d.password());
-    }
-
-    /** Polls {@code query} (one boolean) until true; returns System.nanoTime() then. */
-    static long await(Statement s, String query) throws Exception {
-        long deadline = System.nanoTime() + 30L * 60 * 1_000_000_000L;
-        while (System.nanoTime() < deadline) {
+    /** Polls {@code query} (one boolean) every 50 ms until true; returns System.nanoTime() then. */
+    static long await(Statement s, String query) {
+        TestDatabase.poll(() -> {
             try (ResultSet rs = s.executeQuery(query)) {
                 rs.next();
-                if (rs.getBoolean(1)) {
-                    return System.nanoTime();
-                }
+                return rs.getBoolean(1);
             } catch (SQLException e) {
-                // the job's setup has not created changes yet
+                return false; // the job's setup has not created changes yet
             }
-            Thread.sleep(50); // polling interval
-        }
-        throw new IllegalStateException("Not within 30 minutes: " + query);
+        }, Duration.ofMinutes(30), Duration.ofMillis(50), query);
+        return System.nanoTime();
     }
 
     static String report(List<Run> runs, int changes, double written) {

@@ -25,6 +25,9 @@ public final class TestDatabase implements AutoCloseable {
     /** A password no log line may ever contain; the embedded server trusts local logins, so any works. */
     public static final String PASSWORD = "pw-9f2c1e-never-logged";
 
+    /** How often {@link #await} and {@link #poll} look again, unless told otherwise. */
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
+
     private final EmbeddedPostgres postgres;
 
     private TestDatabase(EmbeddedPostgres postgres) {
@@ -61,7 +64,12 @@ public final class TestDatabase implements AutoCloseable {
 
     /** The database {@code postgres} of this server, as the job sees it. */
     public Database database() {
-        return new Database("localhost", port(), "postgres", "postgres", PASSWORD);
+        return database("postgres");
+    }
+
+    /** Database {@code name} of this server, as the job sees it. */
+    public Database database(String name) {
+        return new Database("localhost", port(), name, "postgres", PASSWORD);
     }
 
     /** The job's command-line arguments for this server, followed by {@code extra}. */
@@ -165,7 +173,7 @@ public final class TestDatabase implements AutoCloseable {
             } catch (IllegalStateException e) {
                 // the table may not exist yet
             }
-            pause();
+            pause(POLL_INTERVAL);
         }
         throw new AssertionError("Timed out after " + timeout + " waiting on: " + sql + "; last rows: " + rows);
     }
@@ -177,12 +185,17 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Polls {@code done} until true, or fails after {@code timeout} saying what it waited for. */
     public static void poll(java.util.function.BooleanSupplier done, Duration timeout, String what) {
+        poll(done, timeout, POLL_INTERVAL, what);
+    }
+
+    /** As {@link #poll(java.util.function.BooleanSupplier, Duration, String)}, every {@code interval}. */
+    public static void poll(java.util.function.BooleanSupplier done, Duration timeout, Duration interval, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("Timed out after " + timeout + " waiting for " + what);
             }
-            pause();
+            pause(interval);
         }
     }
 
@@ -192,9 +205,9 @@ public final class TestDatabase implements AutoCloseable {
                 rows -> rows.isEmpty() || Boolean.FALSE.equals(rows.get(0).get("active")), Duration.ofSeconds(30));
     }
 
-    private static void pause() {
+    private static void pause(Duration interval) {
         try {
-            Thread.sleep(100); // polling interval of a deadline-bounded wait
+            Thread.sleep(interval.toMillis()); // polling interval of a deadline-bounded wait
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -57,7 +57,8 @@ public final class TestJob {
                 .build());
     }
 
-    private static int freePort() {
+    /** A TCP port free on this machine now. */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
@@ -113,24 +114,35 @@ public final class TestJob {
 
     /** The sum over subtasks of an operator metric, read from the REST API as the web UI does; 0 until reported. */
     public long metric(String name) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        JsonNode job = get(http, "/jobs/" + id);
         long sum = 0;
-        for (JsonNode vertex : job.get("vertices")) {
-            String base = "/jobs/" + id + "/vertices/" + vertex.get("id").asText() + "/metrics";
+        for (double value : metricValues(restAddress(), id, name)) {
+            sum += (long) value;
+        }
+        return sum;
+    }
+
+    /**
+     * Each subtask's value of operator metric {@code name} of job {@code job}, read from the REST API at {@code rest}
+     * as the web UI does; none until reported. For a job this class did not submit, as the benchmarks' own.
+     */
+    public static List<Double> metricValues(java.net.URI rest, JobID job, String name) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        List<Double> values = new ArrayList<>();
+        for (JsonNode vertex : get(http, rest, "/jobs/" + job).get("vertices")) {
+            String base = "/jobs/" + job + "/vertices/" + vertex.get("id").asText() + "/metrics";
             List<String> names = new ArrayList<>();
-            for (JsonNode m : get(http, base)) {
+            for (JsonNode m : get(http, rest, base)) {
                 if (m.get("id").asText().endsWith("." + name)) {
                     names.add(m.get("id").asText());
                 }
             }
             if (!names.isEmpty()) {
-                for (JsonNode m : get(http, base + "?get=" + String.join(",", names))) {
-                    sum += (long) Double.parseDouble(m.get("value").asText());
+                for (JsonNode m : get(http, rest, base + "?get=" + String.join(",", names))) {
+                    values.add(Double.parseDouble(m.get("value").asText()));
                 }
             }
         }
-        return sum;
+        return values;
     }
 
     /** One sample of a Prometheus scrape: metric name, labels, value. */
@@ -164,7 +176,11 @@ public final class TestJob {
     }
 
     private JsonNode get(HttpClient http, String path) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(restAddress().resolve(path)).build(),
+        return get(http, restAddress(), path);
+    }
+
+    private static JsonNode get(HttpClient http, java.net.URI rest, String path) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(rest.resolve(path)).build(),
                 HttpResponse.BodyHandlers.ofString());
         return org.audittrail.udf.values.Json.parse(response.body());
     }
