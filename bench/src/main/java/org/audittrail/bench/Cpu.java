@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.bench;
 
 import java.io.IOException;
@@ -23,12 +38,16 @@ final class Cpu {
 
     /** The postmaster's pid, read from {@code postmaster.pid} of its data directory. */
     static long postmasterOf(String dataDirectory) throws IOException {
-        return Long.parseLong(Files.readAllLines(Path.of(dataDirectory, "postmaster.pid")).get(0).trim());
+        return Long.parseLong(Files.readAllLines(Path.of(dataDirectory, "postmaster.pid"))
+                .get(0)
+                .trim());
     }
 
     /** CPU seconds of this JVM, all threads. */
     static double jvm() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                        .getProcessCpuTime()
+                / 1e9;
     }
 
     /** CPU seconds of the server: the postmaster with its reaped children, plus every live child. */
@@ -73,8 +92,11 @@ final class Cpu {
     /** Pins a process, all its threads, to one core; threads and processes it starts later inherit it. */
     static boolean pin(long pid, int core) throws InterruptedException {
         try {
-            Process taskset = new ProcessBuilder("taskset", "-a", "-p", "-c", Integer.toString(core), Long.toString(pid))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process taskset = new ProcessBuilder(
+                            "taskset", "-a", "-p", "-c", Integer.toString(core), Long.toString(pid))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             return taskset.waitFor() == 0;
         } catch (IOException e) {
             return false; // no taskset
@@ -91,7 +113,13 @@ final class Cpu {
         }
         // fields after the command name, which may hold spaces and ends at the last ')'
         String[] f = text.substring(text.lastIndexOf(')') + 2).split(" ");
-        return new long[] {Long.parseLong(f[1]), Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14])};
+        return new long[] {
+            Long.parseLong(f[1]),
+            Long.parseLong(f[11]),
+            Long.parseLong(f[12]),
+            Long.parseLong(f[13]),
+            Long.parseLong(f[14])
+        };
     }
 
     /** Peak resident set size of this JVM in MiB (VmHWM). */

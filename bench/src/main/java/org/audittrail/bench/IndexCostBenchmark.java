@@ -1,7 +1,19 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.bench;
-
-import org.audittrail.job.setup.Setup;
-import org.audittrail.job.testing.TestDatabase;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +26,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.testing.TestDatabase;
 
 /**
  * What each index of {@code changes} costs on write: the server's insert throughput into {@code changes} on embedded
@@ -32,20 +46,21 @@ public final class IndexCostBenchmark {
      * The changes, built once: 40 tables of 1,500 records with 6 columns, a quarter created and the rest updated, each with its request's context,
      * all in today's partition.
      */
-    static final String STAGE = "CREATE UNLOGGED TABLE staged AS SELECT gen_random_uuid() AS id, 'postgres' AS database,"
-            + " 'public' AS schema, 'table_' || g % 40 AS \"table\", ((g / 40) % 2000)::text AS primary_key,"
-            + " CASE WHEN g % 4 = 0 THEN 'CREATE' ELSE 'UPDATE' END AS operation,"
-            + " CASE WHEN g % 4 = 0 THEN '{}' ELSE jsonb_build_object('id', (g / 40) % 2000, 'title', 'Item ' || (g / 40) % 2000,"
-            + "   'status', 'status-' || g % 4 - 1, 'version', g % 4 - 1, 'is_completed', g % 2 = 0,"
-            + "   'updated_at', now() - interval '1 hour') END AS before,"
-            + " jsonb_build_object('id', (g / 40) % 2000, 'title', 'Item ' || (g / 40) % 2000, 'status', 'status-' || g % 4,"
-            + "   'version', g % 4, 'is_completed', g % 2 = 1, 'updated_at', now()) AS after,"
-            + " jsonb_build_object('request_id', gen_random_uuid(), 'user_id', g % 1000, 'method', 'PUT',"
-            + "   'endpoint', '/api/table_' || g % 40 || '/' || (g / 40) % 2000, 'SQL', 'UPDATE ...') AS context,"
-            + " date_trunc('day', now()) + g * interval '1 millisecond' AS committed_at,"
-            + " date_trunc('day', now()) + g * interval '1 millisecond' + interval '40 milliseconds' AS queued_at,"
-            + " 1000000 + g / 4 AS transaction_id, 100000000 + g * 200 AS position"
-            + " FROM generate_series(0, " + (CHANGES - 1) + ") AS g";
+    static final String STAGE =
+            "CREATE UNLOGGED TABLE staged AS SELECT gen_random_uuid() AS id, 'postgres' AS database,"
+                    + " 'public' AS schema, 'table_' || g % 40 AS \"table\", ((g / 40) % 2000)::text AS primary_key,"
+                    + " CASE WHEN g % 4 = 0 THEN 'CREATE' ELSE 'UPDATE' END AS operation,"
+                    + " CASE WHEN g % 4 = 0 THEN '{}' ELSE jsonb_build_object('id', (g / 40) % 2000, 'title', 'Item ' || (g / 40) % 2000,"
+                    + "   'status', 'status-' || g % 4 - 1, 'version', g % 4 - 1, 'is_completed', g % 2 = 0,"
+                    + "   'updated_at', now() - interval '1 hour') END AS before,"
+                    + " jsonb_build_object('id', (g / 40) % 2000, 'title', 'Item ' || (g / 40) % 2000, 'status', 'status-' || g % 4,"
+                    + "   'version', g % 4, 'is_completed', g % 2 = 1, 'updated_at', now()) AS after,"
+                    + " jsonb_build_object('request_id', gen_random_uuid(), 'user_id', g % 1000, 'method', 'PUT',"
+                    + "   'endpoint', '/api/table_' || g % 40 || '/' || (g / 40) % 2000, 'SQL', 'UPDATE ...') AS context,"
+                    + " date_trunc('day', now()) + g * interval '1 millisecond' AS committed_at,"
+                    + " date_trunc('day', now()) + g * interval '1 millisecond' + interval '40 milliseconds' AS queued_at,"
+                    + " 1000000 + g / 4 AS transaction_id, 100000000 + g * 200 AS position"
+                    + " FROM generate_series(0, " + (CHANGES - 1) + ") AS g";
 
     /** The server's part of the sink's write: the same rows, columns and ON CONFLICT, without client and network time. */
     static final String MOVE = "INSERT INTO changes (\"id\", \"database\", \"schema\", \"table\", \"primary_key\","
@@ -70,46 +85,59 @@ public final class IndexCostBenchmark {
         // no autovacuum: GIN pending lists are flushed by the inserts themselves, and nothing else writes WAL meanwhile
         try (TestDatabase db = TestDatabase.start(Map.of("autovacuum", "off"))) {
             Setup.prepareDestination(db.database());
-            for (Map<String, Object> row : db.query("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'changes'"
-                    + " AND indexname <> 'changes_pkey' ORDER BY indexname")) {
-                // a partitioned table's index is defined ON ONLY the parent: recreated so, its partitions would have none
-                definitions.put((String) row.get("indexname"), ((String) row.get("indexdef")).replace(" ON ONLY ", " ON "));
+            for (Map<String, Object> row :
+                    db.query("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'changes'"
+                            + " AND indexname <> 'changes_pkey' ORDER BY indexname")) {
+                // a partitioned table's index is defined ON ONLY the parent: recreated so, its partitions would have
+                // none
+                definitions.put(
+                        (String) row.get("indexname"), ((String) row.get("indexdef")).replace(" ON ONLY ", " ON "));
             }
             List<String> variants = new ArrayList<>();
             variants.add("all");
             variants.addAll(definitions.keySet());
             variants.add("none");
             db.execute(STAGE);
-            try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            try (Connection c = db.connect();
+                    Statement s = c.createStatement()) {
                 long backend = ((Number) value(s, "SELECT pg_backend_pid()")).longValue();
                 s.execute(MOVE); // warm-up: the server's caches
                 // rounds interleave the variants, so a drift of the machine's load spreads over all of them
                 for (int round = 0; round < ROUNDS; round++) {
                     for (String variant : variants) {
-                        List<String> dropped = variant.equals("all") ? List.of()
+                        List<String> dropped = variant.equals("all")
+                                ? List.of()
                                 : variant.equals("none") ? List.copyOf(definitions.keySet()) : List.of(variant);
                         s.execute("TRUNCATE changes");
                         for (String index : dropped) {
                             s.execute("DROP INDEX " + index);
                         }
                         s.execute("CHECKPOINT");
-                        long wal = ((Number) value(s, "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")).longValue();
+                        long wal =
+                                ((Number) value(s, "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")).longValue();
                         double cpu = cpuSeconds(backend);
                         long start = System.nanoTime();
                         s.execute(MOVE);
-                        Run run = new Run((System.nanoTime() - start) / 1e9, cpuSeconds(backend) - cpu,
-                                ((Number) value(s, "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")).longValue() - wal);
+                        Run run = new Run(
+                                (System.nanoTime() - start) / 1e9,
+                                cpuSeconds(backend) - cpu,
+                                ((Number) value(s, "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")).longValue()
+                                        - wal);
                         runs.computeIfAbsent(variant, v -> new ArrayList<>()).add(run);
                         for (String index : dropped) {
                             s.execute(definitions.get(index));
                         }
                         // every partition of changes has every index again, as in a destination
                         if (((Number) value(s, "SELECT count(*) FROM pg_partition_tree('changes_pkey')")).longValue()
-                                != ((Number) value(s, "SELECT count(*) FROM pg_partition_tree('changes_table_record_idx')")).longValue()) {
+                                != ((Number) value(
+                                                s,
+                                                "SELECT count(*) FROM pg_partition_tree('changes_table_record_idx')"))
+                                        .longValue()) {
                             throw new IllegalStateException("an index was recreated on the parent only");
                         }
-                        System.out.printf("round %d, %s: %.0f changes/s, %.2f s CPU, %d WAL bytes%n", round + 1, variant,
-                                CHANGES / run.seconds(), run.cpuSeconds(), run.walBytes());
+                        System.out.printf(
+                                "round %d, %s: %.0f changes/s, %.2f s CPU, %d WAL bytes%n",
+                                round + 1, variant, CHANGES / run.seconds(), run.cpuSeconds(), run.walBytes());
                     }
                 }
             }
@@ -129,7 +157,8 @@ public final class IndexCostBenchmark {
     /** User and system CPU time of a process of this machine (the embedded server's backend), from /proc. */
     static double cpuSeconds(long pid) throws Exception {
         String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-        // fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th
+        // fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and
+        // 13th
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) CLOCK_TICKS;
     }
@@ -141,22 +170,39 @@ public final class IndexCostBenchmark {
         StringBuilder text = new StringBuilder();
         text.append("Index cost on write (bench/src/main/java/org/audittrail/bench/IndexCostBenchmark.java): ")
                 .append(String.format("%,d changes", CHANGES))
-                .append(" of 40 tables with context, in one partition, inserted into `changes` with the sink's `ON CONFLICT DO NOTHING`")
-                .append(" by `INSERT ... SELECT` from a staged copy (the server's part of the write: no client, no network),")
+                .append(
+                        " of 40 tables with context, in one partition, inserted into `changes` with the sink's `ON CONFLICT DO NOTHING`")
+                .append(
+                        " by `INSERT ... SELECT` from a staged copy (the server's part of the write: no client, no network),")
                 .append(" on embedded PostgreSQL 15 (autovacuum off) on this machine (")
-                .append(Runtime.getRuntime().availableProcessors()).append(" cores, shared); median of ").append(ROUNDS)
-                .append(" rounds, the variants interleaved. Wall-clock throughput moves with the machine's other load; the")
-                .append(" server backend's CPU time (from /proc) less so, and the WAL written not at all. An index's share is")
-                .append(" the part of the CPU time and of the WAL with every index that goes away without it. GIN's pending")
-                .append(" list (fastupdate) is flushed by the inserts as it fills; what is left in it at the end is not counted.\n")
-                .append("Last run: ").append(Instant.now()).append("\n\n")
+                .append(Runtime.getRuntime().availableProcessors())
+                .append(" cores, shared); median of ")
+                .append(ROUNDS)
+                .append(
+                        " rounds, the variants interleaved. Wall-clock throughput moves with the machine's other load; the")
+                .append(
+                        " server backend's CPU time (from /proc) less so, and the WAL written not at all. An index's share is")
+                .append(
+                        " the part of the CPU time and of the WAL with every index that goes away without it. GIN's pending")
+                .append(
+                        " list (fastupdate) is flushed by the inserts as it fills; what is left in it at the end is not counted.\n")
+                .append("Last run: ")
+                .append(Instant.now())
+                .append("\n\n")
                 .append("| indexes | serves | changes/s | server CPU per change | WAL per change | share: CPU, WAL |\n")
                 .append("|---|---|---|---|---|---|\n")
                 .append(row("all", "", runs.get("all"), ""));
         for (String index : definitions.keySet()) {
-            text.append(row("all but `" + index + "`", SERVES.getOrDefault(index, ""), runs.get(index), share(runs.get("all"), runs.get(index))));
+            text.append(row(
+                    "all but `" + index + "`",
+                    SERVES.getOrDefault(index, ""),
+                    runs.get(index),
+                    share(runs.get("all"), runs.get(index))));
         }
-        text.append(row("primary key only", "the sink's `ON CONFLICT`", runs.get("none"),
+        text.append(row(
+                "primary key only",
+                "the sink's `ON CONFLICT`",
+                runs.get("none"),
                 share(runs.get("all"), runs.get("none")) + " (all " + definitions.size() + " together)"));
         return text.toString();
     }
@@ -164,14 +210,21 @@ public final class IndexCostBenchmark {
     private static String share(List<Run> all, List<Run> without) {
         double cpu = median(all, Run::cpuSeconds);
         double wal = median(all, r -> (double) r.walBytes());
-        return String.format("%.0f %%, %.0f %%", 100 * (cpu - median(without, Run::cpuSeconds)) / cpu,
+        return String.format(
+                "%.0f %%, %.0f %%",
+                100 * (cpu - median(without, Run::cpuSeconds)) / cpu,
                 100 * (wal - median(without, r -> (double) r.walBytes())) / wal);
     }
 
     private static String row(String indexes, String serves, List<Run> runs, String share) {
-        return String.format("| %s | %s | %,.0f | %.1f µs | %,.0f bytes | %s |%n", indexes, serves,
-                CHANGES / median(runs, Run::seconds), 1e6 * median(runs, Run::cpuSeconds) / CHANGES,
-                median(runs, r -> (double) r.walBytes()) / CHANGES, share);
+        return String.format(
+                "| %s | %s | %,.0f | %.1f µs | %,.0f bytes | %s |%n",
+                indexes,
+                serves,
+                CHANGES / median(runs, Run::seconds),
+                1e6 * median(runs, Run::cpuSeconds) / CHANGES,
+                median(runs, r -> (double) r.walBytes()) / CHANGES,
+                share);
     }
 
     private static double median(List<Run> runs, java.util.function.ToDoubleFunction<Run> measure) {

@@ -1,17 +1,19 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.bench;
-
-import org.apache.flink.api.common.JobID;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.MetricOptions;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.audittrail.job.AuditTrailJob;
-import org.audittrail.job.config.JobConfig;
-import org.audittrail.job.cli.Main;
-import org.audittrail.job.testing.TestDatabase;
-import org.audittrail.job.testing.TestJob;
 
 import java.net.URI;
 import java.nio.file.Files;
@@ -27,6 +29,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.audittrail.job.AuditTrailJob;
+import org.audittrail.job.cli.Main;
+import org.audittrail.job.config.JobConfig;
+import org.audittrail.job.testing.TestDatabase;
+import org.audittrail.job.testing.TestJob;
 
 /**
  * Commit to stored with the job caught up: a steady rate of single-row changes with context for a minute, at 100/s
@@ -42,13 +56,21 @@ public final class LatencyBenchmark {
     public static void main(String[] args) throws Exception {
         Path results = Path.of(args.length > 0 ? args[0] : "bench/RESULTS.md");
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
-        StringBuilder out = new StringBuilder("## Latency, commit to stored\n\n`mvn -B -Pbench -DskipTests verify` (LatencyBenchmark), ")
-                .append(LocalDate.now()).append(", ").append(Runtime.getRuntime().availableProcessors())
-                .append(" cores. Single-row INSERTs with a context, at a steady rate for ").append(seconds)
-                .append(" s from ").append(WRITERS).append(" connections, the job caught up (a local MiniCluster of parallelism 2;"
-                        + " source and destination one embedded PostgreSQL 15). Percentiles of the job's histogram `").append(METRIC)
-                .append("` (from the commit time the WAL carries to the sink's flush), read from the REST API as the web UI shows"
-                        + " them; the worse of the two writers.\n\n| rate | changes | p50 | p99 | max |\n|---|---|---|---|---|\n");
+        StringBuilder out = new StringBuilder(
+                        "## Latency, commit to stored\n\n`mvn -B -Pbench -DskipTests verify` (LatencyBenchmark), ")
+                .append(LocalDate.now())
+                .append(", ")
+                .append(Runtime.getRuntime().availableProcessors())
+                .append(" cores. Single-row INSERTs with a context, at a steady rate for ")
+                .append(seconds)
+                .append(" s from ")
+                .append(WRITERS)
+                .append(" connections, the job caught up (a local MiniCluster of parallelism 2;"
+                        + " source and destination one embedded PostgreSQL 15). Percentiles of the job's histogram `")
+                .append(METRIC)
+                .append(
+                        "` (from the commit time the WAL carries to the sink's flush), read from the REST API as the web UI shows"
+                                + " them; the worse of the two writers.\n\n| rate | changes | p50 | p99 | max |\n|---|---|---|---|---|\n");
         try (TestDatabase db = TestDatabase.start()) {
             db.executeFixture("bench/item.sql");
             for (int rate : new int[] {100, 1_000}) {
@@ -62,7 +84,9 @@ public final class LatencyBenchmark {
         db.execute("DROP TABLE IF EXISTS changes CASCADE");
         int port = TestJob.freePort();
         Configuration config = new Configuration();
-        config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Files.createTempDirectory("bench-checkpoints").toUri().toString());
+        config.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                Files.createTempDirectory("bench-checkpoints").toUri().toString());
         config.set(RestOptions.PORT, port);
         config.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, config);
@@ -106,7 +130,8 @@ public final class LatencyBenchmark {
         for (int w = 0; w < WRITERS; w++) {
             int writer = w;
             writers.add(pool.submit(() -> {
-                try (Connection c = db.connect(); Statement s = c.createStatement()) {
+                try (Connection c = db.connect();
+                        Statement s = c.createStatement()) {
                     for (int i = writer; i < changes; i += WRITERS) {
                         long due = start + i * interval;
                         long wait = due - System.nanoTime();
@@ -115,9 +140,11 @@ public final class LatencyBenchmark {
                         } else if (wait < -interval * 10) {
                             late.incrementAndGet();
                         }
-                        s.execute("INSERT INTO item (name, price, quantity, tags, attributes, note, created_at, updated_at)"
-                                + " VALUES ('item " + i + "', 9.99, " + i + ", ARRAY['a', 'b'], '{\"color\": \"red\"}', 'note', now(), now())"
-                                + LimitsBenchmark.context("POST", i));
+                        s.execute(
+                                "INSERT INTO item (name, price, quantity, tags, attributes, note, created_at, updated_at)"
+                                        + " VALUES ('item " + i + "', 9.99, " + i
+                                        + ", ARRAY['a', 'b'], '{\"color\": \"red\"}', 'note', now(), now())"
+                                        + LimitsBenchmark.context("POST", i));
                     }
                 }
                 return null;
@@ -128,12 +155,15 @@ public final class LatencyBenchmark {
         }
         pool.shutdown();
         if (late.get() > changes / 100) {
-            System.out.println("Warning: " + late.get() + " of " + changes + " writes left more than 10 intervals late: the load fell behind its rate");
+            System.out.println("Warning: " + late.get() + " of " + changes
+                    + " writes left more than 10 intervals late: the load fell behind its rate");
         }
     }
 
     static void awaitStored(TestDatabase db, long count) {
-        TestDatabase.poll(() -> ((Number) db.value("SELECT count(*) FROM changes")).longValue() >= count, Duration.ofMinutes(5),
+        TestDatabase.poll(
+                () -> ((Number) db.value("SELECT count(*) FROM changes")).longValue() >= count,
+                Duration.ofMinutes(5),
                 count + " changes stored");
     }
 

@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.bench;
 
 import java.io.IOException;
@@ -21,11 +36,13 @@ final class PgTools {
             if (!"root".equals(System.getProperty("user.name"))) {
                 command.addAll(List.of("sudo", "-n"));
             }
-            command.addAll(List.of("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "postgresql-15"));
+            command.addAll(List.of(
+                    "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "postgresql-15"));
             int exit = new ProcessBuilder(command).inheritIO().start().waitFor();
             if (exit != 0 || !Files.isExecutable(path)) {
-                throw new IllegalStateException(program + " is missing and `apt-get install -y postgresql-15` failed (exit " + exit
-                        + "): install Debian's postgresql-15 to run this benchmark");
+                throw new IllegalStateException(
+                        program + " is missing and `apt-get install -y postgresql-15` failed (exit " + exit
+                                + "): install Debian's postgresql-15 to run this benchmark");
             }
         }
         return path;

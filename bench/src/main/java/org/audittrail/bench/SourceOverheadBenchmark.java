@@ -1,14 +1,19 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.bench;
-
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.audittrail.job.AuditTrailJob;
-import org.audittrail.job.config.JobConfig;
-import org.audittrail.job.cli.Main;
-import org.audittrail.job.setup.Setup;
-import org.audittrail.job.testing.TestDatabase;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +30,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.audittrail.job.AuditTrailJob;
+import org.audittrail.job.cli.Main;
+import org.audittrail.job.config.JobConfig;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.testing.TestDatabase;
 
 /**
  * What tracking costs the source's own writes, as users weigh it against trigger-based audit tables: pgbench's
@@ -39,7 +53,8 @@ public final class SourceOverheadBenchmark {
 
     static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
     static final Pattern TRANSACTIONS = Pattern.compile("number of transactions actually processed: ([0-9]+)");
-    static final List<String> TABLES = List.of("pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history");
+    static final List<String> TABLES =
+            List.of("pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history");
 
     static final String UNTRACKED = "untracked";
     static final String CLASSIC = "classic audit trigger (no logical decoding)";
@@ -67,13 +82,26 @@ public final class SourceOverheadBenchmark {
         }
         boolean jvmPinned = CORES >= 2 && Cpu.pin(ProcessHandle.current().pid(), 1);
         try (TestDatabase destination = TestDatabase.start(); // core 1 with the JVM, which started it
-             TestDatabase db = TestDatabase.start(Map.of("max_wal_size", "4GB", "autovacuum", "off"))) {
+                TestDatabase db = TestDatabase.start(Map.of("max_wal_size", "4GB", "autovacuum", "off"))) {
             Cpu source = new Cpu(Cpu.postmasterOf((String) db.value("SHOW data_directory")));
             boolean pinned = jvmPinned && source.pinTo(0);
             Bench bench = new Bench(db, pgbench, script, seconds, pinned, source);
-            bench.run(List.of("-i", "-q", "-s", "10", "-h", "localhost", "-p", String.valueOf(db.port()), "-U", "postgres", "postgres"));
+            bench.run(List.of(
+                    "-i",
+                    "-q",
+                    "-s",
+                    "10",
+                    "-h",
+                    "localhost",
+                    "-p",
+                    String.valueOf(db.port()),
+                    "-U",
+                    "postgres",
+                    "postgres"));
             db.execute("CREATE TABLE bench_mark (id int PRIMARY KEY)");
-            String[] jobArgs = db.args("--destination-db-port", String.valueOf(destination.port()),
+            String[] jobArgs = db.args(
+                    "--destination-db-port",
+                    String.valueOf(destination.port()),
                     "--destination-db-password=" + TestDatabase.PASSWORD);
             for (int round = 0; round < rounds; round++) {
                 untracked(db);
@@ -83,14 +111,18 @@ public final class SourceOverheadBenchmark {
                 db.execute("DROP FUNCTION classic_audit() CASCADE", "DROP TABLE classic_audit_log");
 
                 LimitsBenchmark.setup(jobArgs);
-                String setupTrigger = (String) db.value("SELECT pg_get_functiondef('_bemi_row_trigger_func()'::regprocedure)");
+                String setupTrigger =
+                        (String) db.value("SELECT pg_get_functiondef('_bemi_row_trigger_func()'::regprocedure)");
                 JobClient job = startJob(jobArgs);
-                try (Connection stored = destination.connect(); Statement s = stored.createStatement()) {
+                try (Connection stored = destination.connect();
+                        Statement s = stored.createStatement()) {
                     bench.mark(s); // running and caught up before the load starts
                     Map<String, String> triggers = new LinkedHashMap<>();
                     triggers.put(CAPTURE, null);
-                    triggers.put(EMPTY_TRIGGER, "CREATE OR REPLACE FUNCTION _bemi_row_trigger_func() RETURNS trigger AS $$ BEGIN"
-                            + " IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
+                    triggers.put(
+                            EMPTY_TRIGGER,
+                            "CREATE OR REPLACE FUNCTION _bemi_row_trigger_func() RETURNS trigger AS $$ BEGIN"
+                                    + " IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
                     triggers.put(BEMI_TRIGGER, resource("fixtures/bemi-row-trigger-func.sql"));
                     triggers.put(TRACKED, setupTrigger);
                     List<String> order = new ArrayList<>(triggers.keySet());
@@ -132,16 +164,38 @@ public final class SourceOverheadBenchmark {
         Run pgbench(Statement stored) throws Exception {
             db.execute("CHECKPOINT", "VACUUM ANALYZE");
             double cpu = source.postgres();
-            String output = run(List.of("-n", "-c", "4", "-j", "2", "-T", String.valueOf(seconds), "-f", script.toString(),
-                    "-h", "localhost", "-p", String.valueOf(db.port()), "-U", "postgres", "postgres"));
+            String output = run(List.of(
+                    "-n",
+                    "-c",
+                    "4",
+                    "-j",
+                    "2",
+                    "-T",
+                    String.valueOf(seconds),
+                    "-f",
+                    script.toString(),
+                    "-h",
+                    "localhost",
+                    "-p",
+                    String.valueOf(db.port()),
+                    "-U",
+                    "postgres",
+                    "postgres"));
             long end = System.nanoTime();
             double catchUp = stored == null ? 0 : (mark(stored) - end) / 1e9;
             // pgbench's backends gone: their CPU is then in the postmaster's
-            TestDatabase.poll(() -> ((Number) db.value("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench'")).intValue() == 0,
-                    Duration.ofSeconds(30), "pgbench's backends to exit");
+            TestDatabase.poll(
+                    () -> ((Number) db.value(
+                                            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench'"))
+                                    .intValue()
+                            == 0,
+                    Duration.ofSeconds(30),
+                    "pgbench's backends to exit");
             cpu = source.postgres() - cpu;
             double tps = number(TPS, output);
-            System.out.printf("pgbench: %.0f tps, %.1f s of the source's CPU for %.0f transactions%n", tps, cpu, number(TRANSACTIONS, output));
+            System.out.printf(
+                    "pgbench: %.0f tps, %.1f s of the source's CPU for %.0f transactions%n",
+                    tps, cpu, number(TRANSACTIONS, output));
             return new Run(tps, cpu * 1e6 / number(TRANSACTIONS, output), catchUp);
         }
 
@@ -149,8 +203,10 @@ public final class SourceOverheadBenchmark {
         long mark(Statement stored) throws Exception {
             int mark = ++marks;
             db.execute("INSERT INTO bench_mark (id) VALUES (" + mark + ")");
-            return LimitsBenchmark.await(stored,
-                    "SELECT EXISTS (SELECT 1 FROM changes WHERE \"table\" = 'bench_mark' AND primary_key = '" + mark + "')");
+            return LimitsBenchmark.await(
+                    stored,
+                    "SELECT EXISTS (SELECT 1 FROM changes WHERE \"table\" = 'bench_mark' AND primary_key = '" + mark
+                            + "')");
         }
 
         /** Runs pgbench with {@code arguments}, on the source's core where pinned; returns what it printed. */
@@ -192,7 +248,9 @@ public final class SourceOverheadBenchmark {
 
     static JobClient startJob(String[] jobArgs) throws Exception {
         Configuration config = new Configuration();
-        config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Files.createTempDirectory("bench-checkpoints").toUri().toString());
+        config.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                Files.createTempDirectory("bench-checkpoints").toUri().toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, config);
         JobConfig options = Main.config(jobArgs);
         AuditTrailJob.build(env, options);
@@ -206,18 +264,29 @@ public final class SourceOverheadBenchmark {
     }
 
     static String report(Map<String, List<Run>> runs, int seconds, boolean pinned) {
-        double untracked = runs.get(UNTRACKED).stream().mapToDouble(Run::tps).average().orElseThrow();
-        double untrackedCpu = runs.get(UNTRACKED).stream().mapToDouble(Run::cpuMicrosPerTransaction).average().orElseThrow();
-        StringBuilder out = new StringBuilder("## Source overhead\n\n`mvn -B -Pbench -DskipTests verify` (SourceOverheadBenchmark), ")
-                .append(LocalDate.now()).append(", ").append(CORES)
-                .append(" cores. pgbench's TPC-B-like transactions (bench/src/main/resources/bench/tpcb-bemi.sql: three UPDATEs and"
-                        + " an INSERT, each with a Bemi context comment), scale 10, 4 clients, ").append(seconds)
-                .append(" s a run, the set-ups interleaved, on one embedded PostgreSQL 15 with wal_level logical in all (changing"
-                        + " it needs a restart). ")
-                .append(pinned
-                        ? "The source server and pgbench run on core 0; the job and the destination server, another embedded"
-                                + " PostgreSQL, on core 1, as if on another machine. "
-                        : "Not pinned (taskset missing, or one core): the job shares the source's cores. ")
+        double untracked =
+                runs.get(UNTRACKED).stream().mapToDouble(Run::tps).average().orElseThrow();
+        double untrackedCpu = runs.get(UNTRACKED).stream()
+                .mapToDouble(Run::cpuMicrosPerTransaction)
+                .average()
+                .orElseThrow();
+        StringBuilder out = new StringBuilder(
+                        "## Source overhead\n\n`mvn -B -Pbench -DskipTests verify` (SourceOverheadBenchmark), ")
+                .append(LocalDate.now())
+                .append(", ")
+                .append(CORES)
+                .append(
+                        " cores. pgbench's TPC-B-like transactions (bench/src/main/resources/bench/tpcb-bemi.sql: three UPDATEs and"
+                                + " an INSERT, each with a Bemi context comment), scale 10, 4 clients, ")
+                .append(seconds)
+                .append(
+                        " s a run, the set-ups interleaved, on one embedded PostgreSQL 15 with wal_level logical in all (changing"
+                                + " it needs a restart). ")
+                .append(
+                        pinned
+                                ? "The source server and pgbench run on core 0; the job and the destination server, another embedded"
+                                        + " PostgreSQL, on core 1, as if on another machine. "
+                                : "Not pinned (taskset missing, or one core): the job shares the source's cores. ")
                 .append("Tracked set-ups add one part at a time; each counts the source's CPU (from /proc: backends,"
                         + " walsender, background processes) until the job has stored a mark written after the run, so the"
                         + " decoding of the whole run is in it.\n\n"
@@ -225,11 +294,25 @@ public final class SourceOverheadBenchmark {
                         + " job caught up after the run |\n|---|---|---|---|---|---|---|\n");
         runs.forEach((name, each) -> {
             double tps = each.stream().mapToDouble(Run::tps).average().orElseThrow();
-            double cpu = each.stream().mapToDouble(Run::cpuMicrosPerTransaction).average().orElseThrow();
-            double catchUp = each.stream().mapToDouble(Run::catchUpSeconds).max().orElseThrow();
-            out.append(String.format("| %s | %s | %.0f | %.2f | %.0f µs | %.2f | %s |%n", name,
-                    String.join(", ", each.stream().map(r -> String.format("%.0f", r.tps())).toList()), tps, tps / untracked,
-                    cpu, cpu / untrackedCpu, catchUp == 0 ? "" : String.format("%.1f s at most", catchUp)));
+            double cpu = each.stream()
+                    .mapToDouble(Run::cpuMicrosPerTransaction)
+                    .average()
+                    .orElseThrow();
+            double catchUp =
+                    each.stream().mapToDouble(Run::catchUpSeconds).max().orElseThrow();
+            out.append(String.format(
+                    "| %s | %s | %.0f | %.2f | %.0f µs | %.2f | %s |%n",
+                    name,
+                    String.join(
+                            ", ",
+                            each.stream()
+                                    .map(r -> String.format("%.0f", r.tps()))
+                                    .toList()),
+                    tps,
+                    tps / untracked,
+                    cpu,
+                    cpu / untrackedCpu,
+                    catchUp == 0 ? "" : String.format("%.1f s at most", catchUp)));
         });
         return out.toString();
     }

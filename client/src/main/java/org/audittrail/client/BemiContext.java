@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.client;
 
 import java.nio.charset.StandardCharsets;
@@ -28,8 +43,7 @@ public final class BemiContext {
     /** A context as set: its entries, and its comment, or null when the comment is over the cap. */
     private record Snapshot(Map<String, Object> values, String comment) {}
 
-    private BemiContext() {
-    }
+    private BemiContext() {}
 
     /**
      * Replaces the current thread's context with a copy of {@code context} (an empty or null map clears it). The
@@ -93,14 +107,18 @@ public final class BemiContext {
         String json = ContextJson.write(values);
         // JSON keeps '/' and '*' as they are, so only the text itself can tell whether the comment would break
         if (json.contains("*/") || json.contains("/*")) {
-            throw new IllegalArgumentException("Bemi context refused: a key or value contains \"*/\" or \"/*\", which would"
-                    + " end or nest the SQL comment it travels in (keys and values are not shown)");
+            throw new IllegalArgumentException(
+                    "Bemi context refused: a key or value contains \"*/\" or \"/*\", which would"
+                            + " end or nest the SQL comment it travels in (keys and values are not shown)");
         }
         String comment = "/*Bemi " + json + " Bemi*/";
         int bytes = utf8Length(comment);
         if (bytes > MAX_COMMENT_BYTES) {
-            LOG.log(System.Logger.Level.WARNING, "Bemi context of {0} bytes is over the cap of {1} bytes: writes go without it",
-                    bytes, MAX_COMMENT_BYTES);
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "Bemi context of {0} bytes is over the cap of {1} bytes: writes go without it",
+                    bytes,
+                    MAX_COMMENT_BYTES);
             return new Snapshot(values, null);
         }
         return new Snapshot(values, comment);

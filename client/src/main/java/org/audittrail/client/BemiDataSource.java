@@ -1,6 +1,20 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.client;
 
-import javax.sql.DataSource;
 import java.io.PrintWriter;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -14,6 +28,7 @@ import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.Objects;
 import java.util.logging.Logger;
+import javax.sql.DataSource;
 
 /**
  * A {@link DataSource} (typically a connection pool) whose connections put the current thread's
@@ -41,8 +56,10 @@ public final class BemiDataSource implements DataSource {
 
     /** {@code connection} with the comment on its writes; for a connection that comes from elsewhere. */
     public static Connection wrap(Connection connection) {
-        return (Connection) Proxy.newProxyInstance(BemiDataSource.class.getClassLoader(),
-                new Class<?>[] {Connection.class}, new ConnectionHandler(connection));
+        return (Connection) Proxy.newProxyInstance(
+                BemiDataSource.class.getClassLoader(),
+                new Class<?>[] {Connection.class},
+                new ConnectionHandler(connection));
     }
 
     /** Rewrites the SQL given to prepareStatement and prepareCall, and wraps the plain statements. */
@@ -57,7 +74,9 @@ public final class BemiDataSource implements DataSource {
         public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
             String name = method.getName();
             Object[] actual = args;
-            if (args != null && args.length > 0 && args[0] instanceof String sql
+            if (args != null
+                    && args.length > 0
+                    && args[0] instanceof String sql
                     && (name.equals("prepareStatement") || name.equals("prepareCall"))) {
                 actual = args.clone();
                 actual[0] = BemiSql.withContext(sql);
@@ -67,10 +86,14 @@ public final class BemiDataSource implements DataSource {
                 result = call(connection, method, actual);
             }
             if (result instanceof Statement statement) {
-                // a prepared statement's SQL is fixed already; the proxy keeps getConnection() on the wrapped connection
-                Class<?> type = statement instanceof CallableStatement ? CallableStatement.class
+                // a prepared statement's SQL is fixed already; the proxy keeps getConnection() on the wrapped
+                // connection
+                Class<?> type = statement instanceof CallableStatement
+                        ? CallableStatement.class
                         : statement instanceof PreparedStatement ? PreparedStatement.class : Statement.class;
-                return Proxy.newProxyInstance(BemiDataSource.class.getClassLoader(), new Class<?>[] {type},
+                return Proxy.newProxyInstance(
+                        BemiDataSource.class.getClassLoader(),
+                        new Class<?>[] {type},
                         new StatementHandler(statement, (Connection) proxy));
             }
             return result;
@@ -94,7 +117,9 @@ public final class BemiDataSource implements DataSource {
                 return connection;
             }
             Object[] actual = args;
-            if (args != null && args.length > 0 && args[0] instanceof String sql
+            if (args != null
+                    && args.length > 0
+                    && args[0] instanceof String sql
                     && (name.startsWith("execute") || name.equals("addBatch"))) {
                 actual = args.clone();
                 actual[0] = BemiSql.withContext(sql);

@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.client;
 
 import java.util.ArrayList;
@@ -19,8 +34,7 @@ import java.util.Locale;
  */
 public final class BemiSql {
 
-    private BemiSql() {
-    }
+    private BemiSql() {}
 
     /** {@code sql} with the current thread's comment ({@link BemiContext#comment()}) on its writes. */
     public static String withContext(String sql) {
@@ -73,7 +87,8 @@ public final class BemiSql {
         }
         for (int i = 1; i < statement.size(); i++) {
             Token before = statement.get(i - 1);
-            if (isWriteWord(statement.get(i).word(sql)) && before.kind == Kind.SYMBOL
+            if (isWriteWord(statement.get(i).word(sql))
+                    && before.kind == Kind.SYMBOL
                     && (sql.charAt(before.start) == '(' || sql.charAt(before.start) == ')')) {
                 return true;
             }
@@ -82,10 +97,11 @@ public final class BemiSql {
     }
 
     private static boolean isWriteWord(String word) {
-        return word != null && switch (word) {
-            case "INSERT", "UPDATE", "DELETE", "MERGE" -> true;
-            default -> false;
-        };
+        return word != null
+                && switch (word) {
+                    case "INSERT", "UPDATE", "DELETE", "MERGE" -> true;
+                    default -> false;
+                };
     }
 
     /** The significant tokens of each statement, split at top-level semicolons; empty statements left out. */
@@ -105,7 +121,9 @@ public final class BemiSql {
                 continue;
             }
             // CREATE FUNCTION ... BEGIN ATOMIC ... END: its body's semicolons are its own, to the end of the string
-            if ("ATOMIC".equals(t.word(sql)) && !current.isEmpty() && "BEGIN".equals(current.get(current.size() - 1).word(sql))
+            if ("ATOMIC".equals(t.word(sql))
+                    && !current.isEmpty()
+                    && "BEGIN".equals(current.get(current.size() - 1).word(sql))
                     && "CREATE".equals(current.get(0).word(sql))) {
                 atomicBody = true;
             }
@@ -117,7 +135,12 @@ public final class BemiSql {
         return statements;
     }
 
-    private enum Kind { WORD, LITERAL, COMMENT, SYMBOL }
+    private enum Kind {
+        WORD,
+        LITERAL,
+        COMMENT,
+        SYMBOL
+    }
 
     private record Token(Kind kind, int start, int end) {
         /** The upper-cased word, or null for anything else. */

@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.client;
 
 import java.lang.reflect.Array;
@@ -16,8 +31,7 @@ public final class ContextJson {
     private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-    private ContextJson() {
-    }
+    private ContextJson() {}
 
     /**
      * The JSON text of {@code value}: maps as objects (keys by {@code String.valueOf}, in the map's order), iterables
@@ -35,7 +49,8 @@ public final class ContextJson {
 
     private static void write(Object value, StringBuilder out, int depth) {
         if (depth > MAX_DEPTH) {
-            throw new IllegalArgumentException("Bemi context refused: nested deeper than " + MAX_DEPTH + " levels (a cycle?)");
+            throw new IllegalArgumentException(
+                    "Bemi context refused: nested deeper than " + MAX_DEPTH + " levels (a cycle?)");
         }
         if (value instanceof Optional<?> optional) {
             value = optional.orElse(null);
@@ -88,14 +103,18 @@ public final class ContextJson {
         if (number instanceof Double || number instanceof Float) {
             double d = number.doubleValue();
             if (Double.isNaN(d) || Double.isInfinite(d)) {
-                throw new IllegalArgumentException("Bemi context refused: a number is NaN or infinite, which JSON cannot hold");
+                throw new IllegalArgumentException(
+                        "Bemi context refused: a number is NaN or infinite, which JSON cannot hold");
             }
             // Float's own digits, not the double nearest to it (0.1f stays 0.1)
             out.append(number instanceof Float ? Float.toString(number.floatValue()) : Double.toString(d));
         } else if (number instanceof BigDecimal decimal) {
             out.append(decimal.toString());
-        } else if (number instanceof BigInteger || number instanceof Long || number instanceof Integer
-                || number instanceof Short || number instanceof Byte) {
+        } else if (number instanceof BigInteger
+                || number instanceof Long
+                || number instanceof Integer
+                || number instanceof Short
+                || number instanceof Byte) {
             out.append(number);
         } else {
             // another Number (AtomicLong, a custom one): its text if that is a JSON number, else as a string
@@ -126,8 +145,11 @@ public final class ContextJson {
                             : Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
                     // control characters, and a surrogate without its pair (which UTF-8 cannot carry), as escapes
                     if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || loneSurrogate) {
-                        out.append("\\u").append(HEX[c >> 12 & 0xf]).append(HEX[c >> 8 & 0xf])
-                                .append(HEX[c >> 4 & 0xf]).append(HEX[c & 0xf]);
+                        out.append("\\u")
+                                .append(HEX[c >> 12 & 0xf])
+                                .append(HEX[c >> 8 & 0xf])
+                                .append(HEX[c >> 4 & 0xf])
+                                .append(HEX[c & 0xf]);
                     } else {
                         out.append(c);
                     }

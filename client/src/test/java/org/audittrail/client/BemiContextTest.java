@@ -1,16 +1,30 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.client;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /** The thread's context: set, cleared, scoped, capped, and refused when it would break the comment. */
 class BemiContextTest {
@@ -59,12 +73,17 @@ class BemiContextTest {
 
     @Test
     void refusesContextsThatWouldBreakTheCommentWithoutShowingThem() {
-        for (Map<String, ?> bad : List.of(Map.of("path", "/a*/b"), Map.of("accept", "*/*"), Map.of("note", "/* open"),
-                Map.of("x*/", "key"), Map.of("list", List.of("ok", " Bemi*/")))) {
+        for (Map<String, ?> bad : List.of(
+                Map.of("path", "/a*/b"),
+                Map.of("accept", "*/*"),
+                Map.of("note", "/* open"),
+                Map.of("x*/", "key"),
+                Map.of("list", List.of("ok", " Bemi*/")))) {
             assertThatThrownBy(() -> BemiContext.set(bad))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("would end or nest the SQL comment")
-                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("/a", "accept", "open", "x*/", "ok", "path", "note"));
+                    .satisfies(e -> assertThat(e.getMessage())
+                            .doesNotContain("/a", "accept", "open", "x*/", "ok", "path", "note"));
         }
         // refused, the context before stays
         BemiContext.set(Map.of("user_id", 1));

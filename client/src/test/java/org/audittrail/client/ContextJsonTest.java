@@ -1,6 +1,22 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.client;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -12,9 +28,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /** The context's JSON, as written by the client's own writer. */
 class ContextJsonTest {
@@ -25,7 +39,8 @@ class ContextJsonTest {
         context.put("user_id", 187234);
         context.put("endpoint", "/todo");
         context.put("method", "POST");
-        assertThat(ContextJson.write(context)).isEqualTo("{\"user_id\":187234,\"endpoint\":\"/todo\",\"method\":\"POST\"}");
+        assertThat(ContextJson.write(context))
+                .isEqualTo("{\"user_id\":187234,\"endpoint\":\"/todo\",\"method\":\"POST\"}");
     }
 
     @Test
@@ -49,18 +64,20 @@ class ContextJsonTest {
         context.put("optional", Optional.of("x"));
         context.put("empty", Optional.empty());
         context.put(null, "null key");
-        assertThat(ContextJson.write(context)).isEqualTo("{\"null\":null,\"yes\":true,\"int\":-7,"
-                + "\"long\":9223372036854775807,\"big\":123456789012345678901234567890,\"decimal\":0.10,\"double\":2.5,"
-                + "\"float\":0.1,\"atomic\":42,\"list\":[1,\"two\",[]],\"array\":[1,2],\"strings\":[\"a\"],"
-                + "\"nested\":{\"k\":{}},\"enum\":\"SECONDS\",\"uuid\":\"00000000-0000-0000-0000-000000000001\","
-                + "\"optional\":\"x\",\"empty\":null,\"null\":\"null key\"}");
+        assertThat(ContextJson.write(context))
+                .isEqualTo("{\"null\":null,\"yes\":true,\"int\":-7,"
+                        + "\"long\":9223372036854775807,\"big\":123456789012345678901234567890,\"decimal\":0.10,\"double\":2.5,"
+                        + "\"float\":0.1,\"atomic\":42,\"list\":[1,\"two\",[]],\"array\":[1,2],\"strings\":[\"a\"],"
+                        + "\"nested\":{\"k\":{}},\"enum\":\"SECONDS\",\"uuid\":\"00000000-0000-0000-0000-000000000001\","
+                        + "\"optional\":\"x\",\"empty\":null,\"null\":\"null key\"}");
     }
 
     @Test
     void escapesWhatJsonStringsMustEscape() {
         assertThat(ContextJson.write("q\"b\\n\nr\rt\tb\bf\f\u0000\u001f\u007f"))
                 .isEqualTo("\"q\\\"b\\\\n\\nr\\rt\\tb\\bf\\f\\u0000\\u001f\\u007f\"");
-        // non-ASCII stays as it is; a surrogate pair stays a pair; a lone surrogate, which UTF-8 cannot carry, is escaped
+        // non-ASCII stays as it is; a surrogate pair stays a pair; a lone surrogate, which UTF-8 cannot carry, is
+        // escaped
         assertThat(ContextJson.write("é€😀")).isEqualTo("\"é€😀\"");
         assertThat(ContextJson.write("a\ud800b\udc00")).isEqualTo("\"a\\ud800b\\udc00\"");
         assertThat(ContextJson.write("/todo")).isEqualTo("\"/todo\"");

@@ -1,7 +1,21 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.demo;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -45,8 +59,17 @@ final class EmbeddedDatabase implements AutoCloseable {
 
     /** The job's command-line arguments for this server. */
     String[] args() {
-        return new String[] {"--db-host", "localhost", "--db-port", String.valueOf(port()),
-                "--db-name", "postgres", "--db-user", "postgres", "--db-password=" + PASSWORD};
+        return new String[] {
+            "--db-host",
+            "localhost",
+            "--db-port",
+            String.valueOf(port()),
+            "--db-name",
+            "postgres",
+            "--db-user",
+            "postgres",
+            "--db-password=" + PASSWORD
+        };
     }
 
     private Connection connect() throws SQLException {
@@ -55,7 +78,8 @@ final class EmbeddedDatabase implements AutoCloseable {
 
     /** Runs statements, each in its own transaction. */
     void execute(String... statements) throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             for (String sql : statements) {
                 s.execute(sql);
             }
@@ -71,7 +95,9 @@ final class EmbeddedDatabase implements AutoCloseable {
 
     /** The rows of a query, each column by name. */
     List<Map<String, Object>> query(String sql) throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             List<Map<String, Object>> rows = new ArrayList<>();
             ResultSetMetaData meta = rs.getMetaData();
             while (rs.next()) {

@@ -1,22 +1,36 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.demo;
-
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.audittrail.job.AuditTrailJob;
-import org.audittrail.job.config.JobConfig;
-import org.audittrail.job.cli.Main;
 
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.audittrail.job.AuditTrailJob;
+import org.audittrail.job.cli.Main;
+import org.audittrail.job.config.JobConfig;
 
 /**
  * The demo and the local launcher: the job in a local Flink MiniCluster with the web UI on localhost:8081, until Ctrl-C.
@@ -36,7 +50,8 @@ public final class LocalRunner {
 
         Configuration config = new Configuration();
         config.set(RestOptions.PORT, 8081);
-        config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+        config.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY,
                 Path.of("target", "local-checkpoints").toAbsolutePath().toUri().toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(config);
         JobConfig options = Main.config(jobArgs);
@@ -80,7 +95,8 @@ public final class LocalRunner {
     /** Prints each new row of changes until stopped. */
     private static void printChanges(EmbeddedDatabase db, CountDownLatch stopped) throws InterruptedException {
         Set<Object> seen = new HashSet<>(); // by id: the sink's subtasks store rows out of WAL order
-        System.out.printf("%-12s %-6s %-9s %-45s %-45s %-30s %s%n",
+        System.out.printf(
+                "%-12s %-6s %-9s %-45s %-45s %-30s %s%n",
                 "primary_key", "table", "operation", "before", "after", "context", "committed_at");
         while (stopped.getCount() > 0) {
             List<Map<String, Object>> rows;
@@ -93,8 +109,14 @@ public final class LocalRunner {
                 if (!seen.add(row.get("id"))) {
                     continue;
                 }
-                System.out.printf("%-12s %-6s %-9s %-45s %-45s %-30s %s%n", row.get("primary_key"), row.get("table"),
-                        row.get("operation"), row.get("before"), row.get("after"), row.get("context"),
+                System.out.printf(
+                        "%-12s %-6s %-9s %-45s %-45s %-30s %s%n",
+                        row.get("primary_key"),
+                        row.get("table"),
+                        row.get("operation"),
+                        row.get("before"),
+                        row.get("after"),
+                        row.get("context"),
                         ((Timestamp) row.get("committed_at")).toInstant());
             }
             stopped.await(500, java.util.concurrent.TimeUnit.MILLISECONDS);

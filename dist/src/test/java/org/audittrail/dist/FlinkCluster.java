@@ -1,9 +1,22 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.dist;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.audittrail.job.testing.TestDatabase;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -20,13 +33,15 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.audittrail.job.testing.TestDatabase;
 
 /** A standalone Flink cluster of the assembled directory: JobManager and TaskManagers as processes started by its launchers. */
 final class FlinkCluster implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    final Path home = Path.of(System.getProperty("flink.home", "target/flink-1.20.3")).toAbsolutePath();
+    final Path home =
+            Path.of(System.getProperty("flink.home", "target/flink-1.20.3")).toAbsolutePath();
     final Path work;
     final int restPort = freePort();
     final int prometheusPort = freePort();
@@ -52,16 +67,25 @@ final class FlinkCluster implements AutoCloseable {
             }
         }
         // the README's edit for a cluster on one machine
-        Files.writeString(conf.resolve("config.yaml"), Files.readString(conf.resolve("config.yaml"))
-                .replace("address: jobmanager", "address: localhost")
-                .replace("file:///opt/flink/data", work.resolve("data").toUri().toString().replaceAll("/$", "")));
+        Files.writeString(
+                conf.resolve("config.yaml"),
+                Files.readString(conf.resolve("config.yaml"))
+                        .replace("address: jobmanager", "address: localhost")
+                        .replace(
+                                "file:///opt/flink/data",
+                                work.resolve("data").toUri().toString().replaceAll("/$", "")));
         this.environment.put("FLINK_CONF_DIR", conf.toString());
         this.dynamicConfig = List.of(
-                "jobmanager.rpc.port=" + rpcPort, "jobmanager.bind-host=localhost",
-                "taskmanager.host=localhost", "taskmanager.bind-host=localhost",
-                "rest.address=localhost", "rest.bind-address=localhost", "rest.port=" + restPort,
+                "jobmanager.rpc.port=" + rpcPort,
+                "jobmanager.bind-host=localhost",
+                "taskmanager.host=localhost",
+                "taskmanager.bind-host=localhost",
+                "rest.address=localhost",
+                "rest.bind-address=localhost",
+                "rest.port=" + restPort,
                 "metrics.reporter.prom.port=" + prometheusPort + "-" + (prometheusPort + 5),
-                "heartbeat.interval=2000", "heartbeat.timeout=15000");
+                "heartbeat.interval=2000",
+                "heartbeat.timeout=15000");
     }
 
     /** Where the checkpoints of each job go, a directory per job id. */
@@ -84,11 +108,13 @@ final class FlinkCluster implements AutoCloseable {
     }
 
     private Process launch(String script) throws IOException {
-        List<String> command = new ArrayList<>(List.of(home.resolve("bin").resolve(script).toString()));
+        List<String> command =
+                new ArrayList<>(List.of(home.resolve("bin").resolve(script).toString()));
         dynamicConfig.forEach(setting -> command.addAll(List.of("-D", setting)));
         Path out = logs().resolve(script.replace(".sh", "") + "-" + (++started) + ".out");
         Files.createDirectories(logs());
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
         builder.environment().put("FLINK_LOG_DIR", logs().toString());
         builder.environment().putAll(environment);
         Process process = builder.start();
@@ -107,7 +133,8 @@ final class FlinkCluster implements AutoCloseable {
         process.getOutputStream().close();
         byte[] output = process.getInputStream().readAllBytes();
         if (!process.waitFor(3, TimeUnit.MINUTES) || process.exitValue() != 0) {
-            throw new AssertionError("flink " + String.join(" ", args) + " failed: " + new String(output) + "; logs in " + logs());
+            throw new AssertionError(
+                    "flink " + String.join(" ", args) + " failed: " + new String(output) + "; logs in " + logs());
         }
         return new String(output);
     }
@@ -135,7 +162,8 @@ final class FlinkCluster implements AutoCloseable {
 
     /** Stops the job with a savepoint under {@code directory}, as {@code flink stop --savepointPath}; returns the savepoint's path. */
     String stopWithSavepoint(String jobId, Path directory) throws Exception {
-        String output = flink("stop", "-m", address(), "--savepointPath", directory.toUri().toString(), jobId);
+        String output = flink(
+                "stop", "-m", address(), "--savepointPath", directory.toUri().toString(), jobId);
         Matcher path = Pattern.compile("Savepoint completed\\. Path: (\\S+)").matcher(output);
         if (!path.find()) {
             throw new AssertionError("No savepoint path in: " + output);
@@ -156,10 +184,12 @@ final class FlinkCluster implements AutoCloseable {
     /** GETs a URL's body; IOException as unchecked, so it can be polled. */
     String get(URI uri) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
-                throw new UncheckedIOException(new IOException(uri + ": HTTP " + response.statusCode() + " " + response.body()));
+                throw new UncheckedIOException(
+                        new IOException(uri + ": HTTP " + response.statusCode() + " " + response.body()));
             }
             return response.body();
         } catch (IOException e) {
@@ -172,18 +202,24 @@ final class FlinkCluster implements AutoCloseable {
 
     /** Polls {@code done}, treating a REST call that fails (process starting or gone) as not yet. */
     void poll(java.util.function.BooleanSupplier done, Duration timeout, String what) {
-        TestDatabase.poll(() -> {
-            try {
-                return done.getAsBoolean();
-            } catch (UncheckedIOException e) {
-                return false;
-            }
-        }, timeout, what + " (logs in " + logs() + ")");
+        TestDatabase.poll(
+                () -> {
+                    try {
+                        return done.getAsBoolean();
+                    } catch (UncheckedIOException e) {
+                        return false;
+                    }
+                },
+                timeout,
+                what + " (logs in " + logs() + ")");
     }
 
     /** Waits until {@code count} TaskManagers are registered with the JobManager. */
     void awaitTaskManagers(int count) {
-        poll(() -> rest("/taskmanagers").get("taskmanagers").size() == count, Duration.ofSeconds(90), count + " TaskManagers");
+        poll(
+                () -> rest("/taskmanagers").get("taskmanagers").size() == count,
+                Duration.ofSeconds(90),
+                count + " TaskManagers");
     }
 
     /** The job's checkpoint counts: completed, failed, in_progress, restored. */
@@ -193,18 +229,21 @@ final class FlinkCluster implements AutoCloseable {
 
     /** Waits until every task of the job runs and a checkpoint completed after {@code completedBefore}. */
     void awaitRunningAndCheckpointed(String jobId, long completedBefore) {
-        poll(() -> {
-            JsonNode job = rest("/jobs/" + jobId);
-            if (!"RUNNING".equals(job.get("state").asText())) {
-                return false;
-            }
-            for (JsonNode vertex : job.get("vertices")) {
-                if (!"RUNNING".equals(vertex.get("status").asText())) {
-                    return false;
-                }
-            }
-            return checkpointCounts(jobId).get("completed").asLong() > completedBefore;
-        }, Duration.ofSeconds(180), "job " + jobId + " to run and complete a checkpoint after #" + completedBefore);
+        poll(
+                () -> {
+                    JsonNode job = rest("/jobs/" + jobId);
+                    if (!"RUNNING".equals(job.get("state").asText())) {
+                        return false;
+                    }
+                    for (JsonNode vertex : job.get("vertices")) {
+                        if (!"RUNNING".equals(vertex.get("status").asText())) {
+                            return false;
+                        }
+                    }
+                    return checkpointCounts(jobId).get("completed").asLong() > completedBefore;
+                },
+                Duration.ofSeconds(180),
+                "job " + jobId + " to run and complete a checkpoint after #" + completedBefore);
     }
 
     /** The sum over the job's subtasks of an operator metric, as the web UI reads it; 0 until reported. */

@@ -1,31 +1,44 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job;
 
-import org.audittrail.job.config.JobConfig;
-import org.audittrail.job.db.Database;
-import org.audittrail.job.setup.Setup;
-import org.audittrail.job.sink.ChangesSink;
-import org.audittrail.job.sink.PartitionMaintenance;
-import org.audittrail.job.source.WalSource;
-
+import java.util.HashSet;
+import java.util.Set;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.audittrail.udf.model.Change;
+import org.audittrail.job.config.JobConfig;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.sink.ChangesSink;
+import org.audittrail.job.sink.PartitionMaintenance;
+import org.audittrail.job.source.WalSource;
 import org.audittrail.udf.functions.ContextStitcher;
 import org.audittrail.udf.functions.FallbackValues;
-import org.audittrail.udf.selection.IgnoredColumns;
 import org.audittrail.udf.functions.IgnoredColumnsFilter;
-import org.audittrail.udf.selection.TableSelection;
 import org.audittrail.udf.functions.TrackedTablesFilter;
 import org.audittrail.udf.functions.WalSequence;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.selection.IgnoredColumns;
+import org.audittrail.udf.selection.TableSelection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * The audit-trail job: every row change of a PostgreSQL database, read from its WAL, stored in {@code changes}.
@@ -62,20 +75,34 @@ public final class AuditTrailJob {
                 }
             }
         } else if (Setup.rowTriggerReplaced(source)) {
-            LOG.warn("Function _bemi_row_trigger_func() is not the audit trail's (did a Bemi package's migration replace it?):"
-                    + " a context may reach a row its statement did not write. Run setup (or start without --skip-setup) to reinstall it.");
+            LOG.warn(
+                    "Function _bemi_row_trigger_func() is not the audit trail's (did a Bemi package's migration replace it?):"
+                            + " a context may reach a row its statement did not write. Run setup (or start without --skip-setup) to reinstall it.");
         }
         Setup.Capture capture = Setup.capture(source, tables);
         Set<String> destinationTables = new HashSet<>(capture.destination());
         if (destination.sameAs(source)) {
             destinationTables.add("public.changes"); // never read back what the job writes, even before setup marked it
         }
-        LOG.info("Capturing {} into {}: tracking {}, reading {} for their context only; ignore-change columns {}",
-                source, destination, capture.tracked(), capture.contextOnly(), ignoredColumns);
+        LOG.info(
+                "Capturing {} into {}: tracking {}, reading {} for their context only; ignore-change columns {}",
+                source,
+                destination,
+                capture.tracked(),
+                capture.contextOnly(),
+                ignoredColumns);
         configure(env, config.checkpointIntervalMs());
-        pipeline(env,
-                WalSource.create(source, destination, capture.read(), tables, config.allowRestoreBehindSlot(),
-                        config.heartbeatIntervalMs(), config.publicationCheckIntervalMs(), config.slotLagIntervalMs()),
+        pipeline(
+                env,
+                WalSource.create(
+                        source,
+                        destination,
+                        capture.read(),
+                        tables,
+                        config.allowRestoreBehindSlot(),
+                        config.heartbeatIntervalMs(),
+                        config.publicationCheckIntervalMs(),
+                        config.slotLagIntervalMs()),
                 new TrackedTablesFilter(tables, destinationTables),
                 new IgnoredColumnsFilter(ignoredColumns),
                 ChangesSink.create(destination, config.batchSize(), config.flushIntervalMs()),
@@ -87,8 +114,9 @@ public final class AuditTrailJob {
         // a quiet change would wait up to Flink's default 100 ms in each of the job's network buffers
         env.setBufferTimeout(20);
         env.enableCheckpointing(checkpointIntervalMs, CheckpointingMode.EXACTLY_ONCE);
-        env.getCheckpointConfig().setExternalizedCheckpointCleanup(
-                CheckpointConfig.ExternalizedCheckpointCleanup.RETAIN_ON_CANCELLATION);
+        env.getCheckpointConfig()
+                .setExternalizedCheckpointCleanup(
+                        CheckpointConfig.ExternalizedCheckpointCleanup.RETAIN_ON_CANCELLATION);
         env.getConfig().disableGenericTypes();
         // no copy of each change between chained operators: none changes a change after passing it on, and each
         // change read from the network is a new object (the sink keeps its batch's changes)
@@ -96,13 +124,17 @@ public final class AuditTrailJob {
     }
 
     /** The pipeline: WAL source, context stitched per transaction, tracked tables, ignore-change columns, partition upkeep, changes sink. */
-    static void pipeline(StreamExecutionEnvironment env, Source<Change, ?, ?> source, TrackedTablesFilter trackedTables,
-                         IgnoredColumnsFilter ignoredColumns, Sink<Change> sink, PartitionMaintenance maintenance) {
+    static void pipeline(
+            StreamExecutionEnvironment env,
+            Source<Change, ?, ?> source,
+            TrackedTablesFilter trackedTables,
+            IgnoredColumnsFilter ignoredColumns,
+            Sink<Change> sink,
+            PartitionMaintenance maintenance) {
         DataStream<Change> wal = env.fromSource(source, new WalSequence(), "WAL")
                 .uid(UID_PREFIX + "wal")
                 .setParallelism(1);
-        DataStream<Change> changes = wal
-                .keyBy(change -> change.transactionId)
+        DataStream<Change> changes = wal.keyBy(change -> change.transactionId)
                 .process(new ContextStitcher())
                 .name("Context")
                 .uid(UID_PREFIX + "context")

@@ -1,15 +1,23 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job;
 
-import org.audittrail.job.db.Database;
-import org.audittrail.job.setup.Setup;
-import org.audittrail.job.testing.TestDatabase;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.audittrail.udf.values.Json;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -22,8 +30,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.testing.TestDatabase;
+import org.audittrail.udf.values.Json;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The destination's indexes on 210,000 changes over 7 days: seed 002's query, context and jsonpath queries, a
@@ -43,9 +56,11 @@ class ChangesIndexesITCase {
         db.executeFixture("fixtures/realistic-changes.sql");
         today = LocalDate.now(ZoneOffset.UTC);
         // a day may have turned between the load and now: the test then asks of the load's days
-        today = LocalDate.parse((String) db.value("SELECT max(committed_at AT TIME ZONE 'UTC')::date::text FROM changes"));
-        for (Map<String, Object> row : db.query("SELECT c.relname AS partition_index, p.relname AS parent_index FROM pg_inherits i"
-                + " JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relkind = 'I'")) {
+        today = LocalDate.parse(
+                (String) db.value("SELECT max(committed_at AT TIME ZONE 'UTC')::date::text FROM changes"));
+        for (Map<String, Object> row : db.query(
+                "SELECT c.relname AS partition_index, p.relname AS parent_index FROM pg_inherits i"
+                        + " JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relkind = 'I'")) {
             PARENT_INDEX.put((String) row.get("partition_index"), (String) row.get("parent_index"));
         }
     }
@@ -64,10 +79,11 @@ class ChangesIndexesITCase {
 
     @Test
     void seed002sQueryReadsTheRecordsIndexInThePartitionsOfTheLastThreeMonths() {
-        String sql = "SELECT * FROM \"changes\" WHERE \"database\" = 'postgres' AND \"schema\" = 'public' AND \"table\" = 'users'"
-                + " AND \"primary_key\" = '123' AND \"operation\" = 'UPDATE' AND \"after\" @> '{\"email\": \"user123.2@example.com\"}'"
-                + " AND NOT (\"before\" @> '{\"email\": \"user123.2@example.com\"}')"
-                + " AND \"committed_at\" BETWEEN (NOW() - INTERVAL '3 months') AND NOW() LIMIT 1";
+        String sql =
+                "SELECT * FROM \"changes\" WHERE \"database\" = 'postgres' AND \"schema\" = 'public' AND \"table\" = 'users'"
+                        + " AND \"primary_key\" = '123' AND \"operation\" = 'UPDATE' AND \"after\" @> '{\"email\": \"user123.2@example.com\"}'"
+                        + " AND NOT (\"before\" @> '{\"email\": \"user123.2@example.com\"}')"
+                        + " AND \"committed_at\" BETWEEN (NOW() - INTERVAL '3 months') AND NOW() LIMIT 1";
         Plan plan = explain(sql);
         // partitions after now are never read; days before the oldest partition may only be in the default one
         assertThat(plan.relations).isEqualTo(days(-6, 0, true));
@@ -83,7 +99,8 @@ class ChangesIndexesITCase {
         assertThat(plan.indexes).containsOnly("changes_context_idx");
         // without a time range: every partition, each by its index
         assertThat(explain("SELECT * FROM changes WHERE context @> '{\"request_id\": \"req-20000\"}'").indexes)
-                .containsOnly("changes_context_idx").hasSize(7);
+                .containsOnly("changes_context_idx")
+                .hasSize(7);
         assertThat(db.query(sql)).hasSize(4);
     }
 
@@ -103,18 +120,23 @@ class ChangesIndexesITCase {
         assertThat(plan.nodes).doesNotContain("Function Scan");
         assertThat(plan.relations).isEqualTo(days(-6, -3, false));
         assertThat(plan.indexes).contains("changes_table_record_idx");
-        assertThat(db.query("SELECT * FROM changes_record_history('todo', '321')")).hasSize(5);
-        assertThat(db.query("SELECT * FROM changes_record_history('todo_tags', '[\"tag6\",321]')")).hasSize(5);
+        assertThat(db.query("SELECT * FROM changes_record_history('todo', '321')"))
+                .hasSize(5);
+        assertThat(db.query("SELECT * FROM changes_record_history('todo_tags', '[\"tag6\",321]')"))
+                .hasSize(5);
     }
 
     @Test
     void anOrmsPreparedHistoryPrunesAtExecution() throws Exception {
-        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+        try (Connection c = db.connect();
+                Statement s = c.createStatement()) {
             // a generic plan, as a driver's prepared statement gets after its first executions
             s.execute("SET plan_cache_mode = force_generic_plan");
-            s.execute("PREPARE history(text, text, timestamptz, timestamptz) AS SELECT * FROM changes_record_history($1, $2, $3, $4)");
+            s.execute(
+                    "PREPARE history(text, text, timestamptz, timestamptz) AS SELECT * FROM changes_record_history($1, $2, $3, $4)");
             Plan plan;
-            try (ResultSet rs = s.executeQuery("EXPLAIN (FORMAT JSON) EXECUTE history('todo', '321', '" + day(-2) + "', '" + endOf(-1) + "')")) {
+            try (ResultSet rs = s.executeQuery(
+                    "EXPLAIN (FORMAT JSON) EXECUTE history('todo', '321', '" + day(-2) + "', '" + endOf(-1) + "')")) {
                 rs.next();
                 plan = new Plan(Json.parse(rs.getString(1)));
             }
@@ -146,7 +168,8 @@ class ChangesIndexesITCase {
 
     @Test
     void aRequestsChangesAreInlinedAndReadTheContextIndexInTheirDays() {
-        String sql = "SELECT * FROM changes_by_context('{\"request_id\": \"req-20000\"}', '" + day(-4) + "', '" + endOf(-3) + "')";
+        String sql = "SELECT * FROM changes_by_context('{\"request_id\": \"req-20000\"}', '" + day(-4) + "', '"
+                + endOf(-3) + "')";
         Plan plan = explain(sql);
         assertThat(plan.nodes).doesNotContain("Function Scan");
         assertThat(plan.relations).isEqualTo(days(-4, -3, false));
@@ -159,17 +182,22 @@ class ChangesIndexesITCase {
         db.execute("CREATE DATABASE older");
         Database older = new Database("localhost", db.port(), "older", "postgres", TestDatabase.PASSWORD);
         Setup.prepareDestination(older);
-        try (Connection c = older.connect(); Statement s = c.createStatement()) {
+        try (Connection c = older.connect();
+                Statement s = c.createStatement()) {
             // the record index as destinations had it before
             s.execute("DROP INDEX changes_table_record_idx");
-            s.execute("CREATE INDEX changes_record_idx ON changes (\"primary_key\", \"table\", \"schema\", \"database\", \"committed_at\")");
+            s.execute(
+                    "CREATE INDEX changes_record_idx ON changes (\"primary_key\", \"table\", \"schema\", \"database\", \"committed_at\")");
         }
         Setup.prepareDestination(older);
-        try (Connection c = older.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT string_agg(indexname, ', ' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'changes'")) {
+        try (Connection c = older.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT string_agg(indexname, ', ' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'changes'")) {
             rs.next();
-            assertThat(rs.getString(1)).isEqualTo("changes_after_idx, changes_before_idx, changes_committed_at_idx, changes_context_idx,"
-                    + " changes_pkey, changes_table_record_idx");
+            assertThat(rs.getString(1))
+                    .isEqualTo("changes_after_idx, changes_before_idx, changes_committed_at_idx, changes_context_idx,"
+                            + " changes_pkey, changes_table_record_idx");
         }
     }
 
@@ -221,7 +249,9 @@ class ChangesIndexesITCase {
             walk(explained.get(0).get("Plan"));
             // the planner reads an empty partition (a day ahead, the default one) sequentially: nothing to read
             for (String relation : seqScanned) {
-                assertThat(db.value("SELECT count(*) FROM " + relation)).as("sequential scan of %s in %s", relation, text).isEqualTo(0L);
+                assertThat(db.value("SELECT count(*) FROM " + relation))
+                        .as("sequential scan of %s in %s", relation, text)
+                        .isEqualTo(0L);
             }
         }
 

@@ -1,8 +1,21 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job;
 
-import org.audittrail.job.db.Database;
-import org.audittrail.job.testing.JobTestBase;
-import org.audittrail.job.testing.TestDatabase;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -10,9 +23,19 @@ import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
 import org.audittrail.client.BemiContext;
 import org.audittrail.client.BemiDataSource;
 import org.audittrail.client.hibernate.BemiStatementInspector;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.job.testing.TestDatabase;
 import org.audittrail.udf.values.Json;
 import org.hibernate.SessionFactory;
 import org.hibernate.boot.MetadataSources;
@@ -23,16 +46,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.postgresql.ds.PGSimpleDataSource;
-
-import javax.sql.DataSource;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.util.List;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The Java client end to end: writes through its DataSource wrapper and through Hibernate, contexts read back from changes. */
 class ClientITCase extends JobTestBase {
@@ -70,11 +83,13 @@ class ClientITCase extends JobTestBase {
         job.submit(db.args());
         DataSource ds = new BemiDataSource(server());
         try (Connection c = ds.getConnection()) {
-            try (BemiContext.Scope scope = BemiContext.with(Map.of("user_id", 187234, "endpoint", "/todo", "method", "POST"))) {
+            try (BemiContext.Scope scope =
+                    BemiContext.with(Map.of("user_id", 187234, "endpoint", "/todo", "method", "POST"))) {
                 int expectedId = 26;
                 for (String task : List.of("Sleep", "Eat", "Repeat")) {
                     // pgjdbc appends its RETURNING after the comment: still one statement, the comment still in it
-                    try (PreparedStatement s = c.prepareStatement("INSERT INTO todo (task) VALUES (?)", Statement.RETURN_GENERATED_KEYS)) {
+                    try (PreparedStatement s =
+                            c.prepareStatement("INSERT INTO todo (task) VALUES (?)", Statement.RETURN_GENERATED_KEYS)) {
                         s.setString(1, task);
                         s.executeUpdate();
                         try (ResultSet keys = s.getGeneratedKeys()) {
@@ -87,16 +102,19 @@ class ClientITCase extends JobTestBase {
                 // the driver's own interfaces stay reachable
                 assertThat(c.unwrap(PGConnection.class).getBackendPID()).isPositive();
                 // a read under a context is sent as written
-                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM todo")) {
+                try (Statement s = c.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT count(*) FROM todo")) {
                     rs.next();
                     assertThat(rs.getInt(1)).isEqualTo(3);
                 }
             }
-            try (BemiContext.Scope scope = BemiContext.with(Map.of("user_id", 187234, "endpoint", "/todo/complete", "method", "PUT"));
+            try (BemiContext.Scope scope =
+                            BemiContext.with(Map.of("user_id", 187234, "endpoint", "/todo/complete", "method", "PUT"));
                     Statement s = c.createStatement()) {
                 s.executeUpdate("UPDATE todo SET is_completed = true WHERE id = 26");
             }
-            try (BemiContext.Scope scope = BemiContext.with(Map.of("user_id", 187234, "endpoint", "/todo/27", "method", "DELETE"));
+            try (BemiContext.Scope scope =
+                            BemiContext.with(Map.of("user_id", 187234, "endpoint", "/todo/27", "method", "DELETE"));
                     PreparedStatement s = c.prepareStatement("DELETE FROM todo WHERE id = ?")) {
                 s.setInt(1, 27);
                 s.executeUpdate();
@@ -120,7 +138,8 @@ class ClientITCase extends JobTestBase {
             }
         }
         List<Map<String, Object>> rows = settledChanges(11);
-        assertThat(rows).extracting(r -> r.get("operation") + " " + r.get("primary_key") + " " + r.get("context"))
+        assertThat(rows)
+                .extracting(r -> r.get("operation") + " " + r.get("primary_key") + " " + r.get("context"))
                 .containsExactly(
                         "CREATE 26 " + jsonb(POST),
                         "CREATE 27 " + jsonb(POST),
@@ -142,7 +161,9 @@ class ClientITCase extends JobTestBase {
         @Id
         @GeneratedValue(strategy = GenerationType.IDENTITY)
         Integer id;
+
         String task;
+
         @Column(name = "is_completed")
         boolean completed;
     }
@@ -158,8 +179,12 @@ class ClientITCase extends JobTestBase {
                 // Hibernate's own comment before each statement: the inspector reads past it
                 .applySetting(AvailableSettings.USE_SQL_COMMENTS, true)
                 .build();
-        try (SessionFactory sessions = new MetadataSources(registry).addAnnotatedClass(Todo.class).buildMetadata().buildSessionFactory()) {
-            try (BemiContext.Scope scope = BemiContext.with(Map.of("user_id", 187234, "endpoint", "/todo", "method", "POST"))) {
+        try (SessionFactory sessions = new MetadataSources(registry)
+                .addAnnotatedClass(Todo.class)
+                .buildMetadata()
+                .buildSessionFactory()) {
+            try (BemiContext.Scope scope =
+                    BemiContext.with(Map.of("user_id", 187234, "endpoint", "/todo", "method", "POST"))) {
                 sessions.inTransaction(session -> {
                     for (String task : List.of("Sleep", "Eat", "Repeat")) {
                         Todo todo = new Todo();
@@ -169,16 +194,19 @@ class ClientITCase extends JobTestBase {
                 });
             }
             // Hibernate sends an update at flush: the context of that moment is the one it carries
-            try (BemiContext.Scope scope = BemiContext.with(Map.of("user_id", 187234, "endpoint", "/todo/complete", "method", "PUT"))) {
+            try (BemiContext.Scope scope =
+                    BemiContext.with(Map.of("user_id", 187234, "endpoint", "/todo/complete", "method", "PUT"))) {
                 sessions.inTransaction(session -> session.find(Todo.class, 26).completed = true);
             }
-            try (BemiContext.Scope scope = BemiContext.with(Map.of("user_id", 187234, "endpoint", "/todo/27", "method", "DELETE"))) {
+            try (BemiContext.Scope scope =
+                    BemiContext.with(Map.of("user_id", 187234, "endpoint", "/todo/27", "method", "DELETE"))) {
                 sessions.inTransaction(session -> session.remove(session.find(Todo.class, 27)));
             }
             sessions.inTransaction(session -> session.find(Todo.class, 28).task = "Repeat without context");
         }
         List<Map<String, Object>> rows = settledChanges(6);
-        assertThat(rows).extracting(r -> r.get("operation") + " " + r.get("primary_key") + " " + r.get("context"))
+        assertThat(rows)
+                .extracting(r -> r.get("operation") + " " + r.get("primary_key") + " " + r.get("context"))
                 .containsExactly(
                         "CREATE 26 " + jsonb(POST),
                         "CREATE 27 " + jsonb(POST),

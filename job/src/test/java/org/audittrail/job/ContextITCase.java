@@ -1,12 +1,23 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job;
 
-import org.audittrail.job.testing.JobTestBase;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.audittrail.udf.values.Json;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.List;
@@ -15,8 +26,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.udf.values.Json;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** Context written through plain JDBC the way Bemi's packages write it, read back from {@code changes}. */
 class ContextITCase extends JobTestBase {
@@ -30,39 +43,74 @@ class ContextITCase extends JobTestBase {
     void reproducesSeed003() throws Exception {
         job.submit(db.args());
         db.execute("ALTER SEQUENCE todo_id_seq RESTART WITH 26");
-        String post = "{\"user_id\": 187234, \"endpoint\": \"/todo\", \"method\": \"POST\", \"SQL\": \"INSERT INTO ...\"}";
+        String post =
+                "{\"user_id\": 187234, \"endpoint\": \"/todo\", \"method\": \"POST\", \"SQL\": \"INSERT INTO ...\"}";
         try (Connection c = db.connect()) {
             for (String task : List.of("Sleep", "Eat", "Repeat")) {
-                try (PreparedStatement s = c.prepareStatement(withContext("INSERT INTO todo (task) VALUES (?)", post))) {
+                try (PreparedStatement s =
+                        c.prepareStatement(withContext("INSERT INTO todo (task) VALUES (?)", post))) {
                     s.setString(1, task);
                     s.executeUpdate();
                 }
             }
-            try (PreparedStatement s = c.prepareStatement(withContext("UPDATE todo SET is_completed = ? WHERE id = ?",
-                    "{\"user_id\": 187234, \"endpoint\": \"/todo/complete\", \"method\": \"PUT\", \"SQL\": \"UPDATE ...\"}"))) {
+            try (PreparedStatement s = c.prepareStatement(
+                    withContext(
+                            "UPDATE todo SET is_completed = ? WHERE id = ?",
+                            "{\"user_id\": 187234, \"endpoint\": \"/todo/complete\", \"method\": \"PUT\", \"SQL\": \"UPDATE ...\"}"))) {
                 s.setBoolean(1, true);
                 s.setInt(2, 26);
                 s.executeUpdate();
             }
-            try (PreparedStatement s = c.prepareStatement(withContext("DELETE FROM todo WHERE id = ?",
-                    "{\"user_id\": 187234, \"endpoint\": \"/todo/27\", \"method\": \"DELETE\", \"SQL\": \"DELETE FROM ...\"}"))) {
+            try (PreparedStatement s = c.prepareStatement(
+                    withContext(
+                            "DELETE FROM todo WHERE id = ?",
+                            "{\"user_id\": 187234, \"endpoint\": \"/todo/27\", \"method\": \"DELETE\", \"SQL\": \"DELETE FROM ...\"}"))) {
                 s.setInt(1, 27);
                 s.executeUpdate();
             }
         }
         List<Map<String, Object>> rows = db.awaitChanges(5);
         String[][] expected = {
-            {"26", "todo", "CREATE", "{}", "{\"id\": 26, \"task\": \"Sleep\", \"is_completed\": false}",
-                "{\"user_id\": 187234, \"endpoint\": \"/todo\", \"method\": \"POST\", \"SQL\": \"INSERT INTO ...\"}"},
-            {"27", "todo", "CREATE", "{}", "{\"id\": 27, \"task\": \"Eat\", \"is_completed\": false}",
-                "{\"user_id\": 187234, \"endpoint\": \"/todo\", \"method\": \"POST\", \"SQL\": \"INSERT INTO ...\"}"},
-            {"28", "todo", "CREATE", "{}", "{\"id\": 28, \"task\": \"Repeat\", \"is_completed\": false}",
-                "{\"user_id\": 187234, \"endpoint\": \"/todo\", \"method\": \"POST\", \"SQL\": \"INSERT INTO ...\"}"},
-            {"26", "todo", "UPDATE", "{\"id\": 26, \"task\": \"Sleep\", \"is_completed\": false}",
+            {
+                "26",
+                "todo",
+                "CREATE",
+                "{}",
+                "{\"id\": 26, \"task\": \"Sleep\", \"is_completed\": false}",
+                "{\"user_id\": 187234, \"endpoint\": \"/todo\", \"method\": \"POST\", \"SQL\": \"INSERT INTO ...\"}"
+            },
+            {
+                "27",
+                "todo",
+                "CREATE",
+                "{}",
+                "{\"id\": 27, \"task\": \"Eat\", \"is_completed\": false}",
+                "{\"user_id\": 187234, \"endpoint\": \"/todo\", \"method\": \"POST\", \"SQL\": \"INSERT INTO ...\"}"
+            },
+            {
+                "28",
+                "todo",
+                "CREATE",
+                "{}",
+                "{\"id\": 28, \"task\": \"Repeat\", \"is_completed\": false}",
+                "{\"user_id\": 187234, \"endpoint\": \"/todo\", \"method\": \"POST\", \"SQL\": \"INSERT INTO ...\"}"
+            },
+            {
+                "26",
+                "todo",
+                "UPDATE",
+                "{\"id\": 26, \"task\": \"Sleep\", \"is_completed\": false}",
                 "{\"id\": 26, \"task\": \"Sleep\", \"is_completed\": true}",
-                "{\"user_id\": 187234, \"endpoint\": \"/todo/complete\", \"method\": \"PUT\", \"SQL\": \"UPDATE ...\"}"},
-            {"27", "todo", "DELETE", "{\"id\": 27, \"task\": \"Eat\", \"is_completed\": false}", "{}",
-                "{\"user_id\": 187234, \"endpoint\": \"/todo/27\", \"method\": \"DELETE\", \"SQL\": \"DELETE FROM ...\"}"},
+                "{\"user_id\": 187234, \"endpoint\": \"/todo/complete\", \"method\": \"PUT\", \"SQL\": \"UPDATE ...\"}"
+            },
+            {
+                "27",
+                "todo",
+                "DELETE",
+                "{\"id\": 27, \"task\": \"Eat\", \"is_completed\": false}",
+                "{}",
+                "{\"user_id\": 187234, \"endpoint\": \"/todo/27\", \"method\": \"DELETE\", \"SQL\": \"DELETE FROM ...\"}"
+            },
         };
         assertThat(rows).hasSize(expected.length);
         for (int i = 0; i < expected.length; i++) {
@@ -76,13 +124,15 @@ class ContextITCase extends JobTestBase {
         }
         // the context is stored as sent: keys in order, value types kept
         assertThat(rows.get(0).get("context").toString())
-                .isEqualTo("{\"SQL\": \"INSERT INTO ...\", \"method\": \"POST\", \"user_id\": 187234, \"endpoint\": \"/todo\"}");
+                .isEqualTo(
+                        "{\"SQL\": \"INSERT INTO ...\", \"method\": \"POST\", \"user_id\": 187234, \"endpoint\": \"/todo\"}");
     }
 
     @Test
     void eachRowGetsTheContextOfItsOwnStatement() throws Exception {
         job.submit(db.args());
-        db.execute("INSERT INTO lists VALUES (1, 'home'), (2, 'work')",
+        db.execute(
+                "INSERT INTO lists VALUES (1, 'home'), (2, 'work')",
                 "INSERT INTO items VALUES (10, 1, 'a'), (11, 1, 'b'), (20, 2, 'c')");
         db.awaitChanges(5);
         db.execute("TRUNCATE changes");
@@ -104,7 +154,8 @@ class ContextITCase extends JobTestBase {
         db.execute("INSERT INTO guarded VALUES (3, 'next')");
 
         List<Map<String, Object>> rows = db.awaitChanges(9);
-        assertThat(rows).extracting(r -> r.get("table") + " " + r.get("operation") + " " + r.get("primary_key") + " "
+        assertThat(rows)
+                .extracting(r -> r.get("table") + " " + r.get("operation") + " " + r.get("primary_key") + " "
                         + r.get("context").toString().replace(" ", ""))
                 .containsExactly(
                         "items UPDATE 10 {\"step\":\"multi\"}",
@@ -123,10 +174,12 @@ class ContextITCase extends JobTestBase {
         job.submit(db.args());
         // Bemi's Django package URL-quotes its JSON, breaks up "--" and doubles "%"; psycopg halves the
         // percents again when the statement has parameters
-        String withParameters = "{\"user_id\": 7, \"note\": \"50% off%3B a%2Ab - - d\", \"SQL\": \"INSERT INTO todo (task) VALUES (%s)\"}";
+        String withParameters =
+                "{\"user_id\": 7, \"note\": \"50% off%3B a%2Ab - - d\", \"SQL\": \"INSERT INTO todo (task) VALUES (%s)\"}";
         String withoutParameters = withParameters.replace("%", "%%");
         try (Connection c = db.connect()) {
-            try (PreparedStatement s = c.prepareStatement(withContext("INSERT INTO todo (task) VALUES (?)", withParameters))) {
+            try (PreparedStatement s =
+                    c.prepareStatement(withContext("INSERT INTO todo (task) VALUES (?)", withParameters))) {
                 s.setString(1, "django");
                 s.executeUpdate();
             }
@@ -135,7 +188,8 @@ class ContextITCase extends JobTestBase {
             }
         }
         List<Map<String, Object>> rows = db.awaitChanges(2);
-        JsonNode expected = Json.parse("{\"user_id\": 7, \"note\": \"50% off; a*b -- d\", \"SQL\": \"INSERT INTO todo (task) VALUES (%s)\"}");
+        JsonNode expected = Json.parse(
+                "{\"user_id\": 7, \"note\": \"50% off; a*b -- d\", \"SQL\": \"INSERT INTO todo (task) VALUES (%s)\"}");
         assertThat(rows).allSatisfy(row -> assertThat(json(row, "context")).isEqualTo(expected));
     }
 
@@ -153,7 +207,8 @@ class ContextITCase extends JobTestBase {
         job.submit(db.args());
         db.execute(withContext("INSERT INTO todo (task) VALUES ('big')", "{\"n\": 1e400, \"m\": -1e400}"));
         db.awaitChanges(1);
-        assertThat(db.value("SELECT context = '{\"n\": 1e400, \"m\": -1e400}'::jsonb FROM changes")).isEqualTo(true);
+        assertThat(db.value("SELECT context = '{\"n\": 1e400, \"m\": -1e400}'::jsonb FROM changes"))
+                .isEqualTo(true);
     }
 
     @Test

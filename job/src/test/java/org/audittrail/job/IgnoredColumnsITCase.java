@@ -1,16 +1,28 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job;
 
-import org.audittrail.job.testing.Cli;
-
-import org.audittrail.job.testing.JobTestBase;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.audittrail.job.testing.Cli;
+import org.audittrail.job.testing.JobTestBase;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** An UPDATE of ignore-change columns alone leaves no row; any other change is recorded whole. */
 class IgnoredColumnsITCase extends JobTestBase {
@@ -38,8 +50,10 @@ class IgnoredColumnsITCase extends JobTestBase {
         assertThat(rows).extracting(r -> r.get("operation")).containsExactly("CREATE", "UPDATE", "DELETE");
         Map<String, Object> update = rows.get(1);
         assertThat(ContextITCase.json(update, "after").get("task").asText()).isEqualTo("b");
-        assertThat(ContextITCase.json(update, "after").get("updated_at").asText()).isEqualTo("2030-01-01T00:00:00+00:00");
-        assertThat(ContextITCase.json(update, "after").get("likes_cached_count").asInt()).isEqualTo(5);
+        assertThat(ContextITCase.json(update, "after").get("updated_at").asText())
+                .isEqualTo("2030-01-01T00:00:00+00:00");
+        assertThat(ContextITCase.json(update, "after").get("likes_cached_count").asInt())
+                .isEqualTo(5);
         assertThat(job.metric("updatesIgnored")).isEqualTo(3);
     }
 
@@ -55,11 +69,14 @@ class IgnoredColumnsITCase extends JobTestBase {
         for (String rule : new String[] {"*", "*.*", "*.*.*"}) {
             Cli.Result result = Cli.run(db.args("setup", "--ignore-columns", "*.updated_at," + rule));
             assertThat(result.exit()).as(rule).isEqualTo(1);
-            assertThat(result.err()).contains("'" + rule + "' matches every column, so no UPDATE of any table would be recorded");
+            assertThat(result.err())
+                    .contains("'" + rule + "' matches every column, so no UPDATE of any table would be recorded");
         }
-        assertThat(Cli.run(db.args("setup", "--ignore-columns", "public.todo.*")).err())
+        assertThat(Cli.run(db.args("setup", "--ignore-columns", "public.todo.*"))
+                        .err())
                 .contains("no UPDATE of the tables of 'public.todo.*' would be recorded");
-        assertThat(Cli.run(db.args("setup", "--ignore-columns", "public.todo.*", "--allow-ignoring-every-column")).exit())
+        assertThat(Cli.run(db.args("setup", "--ignore-columns", "public.todo.*", "--allow-ignoring-every-column"))
+                        .exit())
                 .isZero();
     }
 }

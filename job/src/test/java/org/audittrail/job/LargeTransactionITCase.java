@@ -1,13 +1,26 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job;
 
-import org.audittrail.job.testing.JobTestBase;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.audittrail.job.testing.JobTestBase;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** One transaction of a million rows, each with its context, stitched without holding the transaction. */
 class LargeTransactionITCase extends JobTestBase {
@@ -23,14 +36,20 @@ class LargeTransactionITCase extends JobTestBase {
     void millionRowTransactionIsStoredWholeWithItsContexts() throws Exception {
         job.submit(db.args("--batch-size", "5000"));
         db.transaction(
-                ContextITCase.withContext("INSERT INTO events SELECT i, 'e' || i FROM generate_series(1, " + (ROWS / 2) + ") i",
+                ContextITCase.withContext(
+                        "INSERT INTO events SELECT i, 'e' || i FROM generate_series(1, " + (ROWS / 2) + ") i",
                         "{\"half\": 1}"),
                 "INSERT INTO events SELECT i, 'e' || i FROM generate_series(" + (ROWS / 2 + 1) + ", " + ROWS + ") i");
-        db.await("SELECT count(*) AS n FROM changes", rows -> (Long) rows.get(0).get("n") >= ROWS, Duration.ofMinutes(10));
-        assertThat(db.value("SELECT count(*) FROM changes WHERE context = '{\"half\": 1}' AND primary_key::bigint <= " + ROWS / 2))
+        db.await(
+                "SELECT count(*) AS n FROM changes",
+                rows -> (Long) rows.get(0).get("n") >= ROWS,
+                Duration.ofMinutes(10));
+        assertThat(db.value("SELECT count(*) FROM changes WHERE context = '{\"half\": 1}' AND primary_key::bigint <= "
+                        + ROWS / 2))
                 .isEqualTo((long) ROWS / 2);
         assertThat(db.value("SELECT count(*) FROM changes WHERE context = '{}' AND primary_key::bigint > " + ROWS / 2))
                 .isEqualTo((long) ROWS / 2);
-        assertThat(db.value("SELECT count(DISTINCT transaction_id) FROM changes")).isEqualTo(1L);
+        assertThat(db.value("SELECT count(DISTINCT transaction_id) FROM changes"))
+                .isEqualTo(1L);
     }
 }

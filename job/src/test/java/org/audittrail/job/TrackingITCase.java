@@ -1,16 +1,28 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job;
 
-import org.audittrail.job.testing.Cli;
-
-import org.audittrail.job.testing.JobTestBase;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.audittrail.job.testing.Cli;
+import org.audittrail.job.testing.JobTestBase;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** Selective tracking: include and exclude patterns, a second schema, a table added through a savepoint. */
 class TrackingITCase extends JobTestBase {
@@ -30,13 +42,16 @@ class TrackingITCase extends JobTestBase {
                 "INSERT INTO sales.secrets VALUES (1, 's')",
                 ContextITCase.withContext("UPDATE sales.orders SET total = 10.00 WHERE id = 1", "{\"by\": \"sales\"}"));
         // a message of an untracked row never reaches the tracked row after it
-        db.transaction(ContextITCase.withContext("INSERT INTO tmp_import VALUES (2, 'y')", "{\"by\": \"import\"}"),
+        db.transaction(
+                ContextITCase.withContext("INSERT INTO tmp_import VALUES (2, 'y')", "{\"by\": \"import\"}"),
                 "INSERT INTO todo VALUES (2, 'b')");
         db.execute("INSERT INTO todo VALUES (3, 'marker')");
 
         List<Map<String, Object>> rows = settledChanges(5);
-        assertThat(rows).extracting(r -> r.get("schema") + "." + r.get("table") + " " + r.get("operation") + " "
-                        + r.get("primary_key") + " " + r.get("context").toString().replace(" ", ""))
+        assertThat(rows)
+                .extracting(r ->
+                        r.get("schema") + "." + r.get("table") + " " + r.get("operation") + " " + r.get("primary_key")
+                                + " " + r.get("context").toString().replace(" ", ""))
                 .containsExactly(
                         "public.todo CREATE 1 {}",
                         "sales.orders CREATE 1 {}",
@@ -54,17 +69,21 @@ class TrackingITCase extends JobTestBase {
     @Test
     void aTableCreatedWhileTheJobRunsIsTrackedAtOnce() throws Exception {
         job.submit(db.args());
-        db.execute("CREATE TABLE created_later (id int PRIMARY KEY, v text)",
+        db.execute(
+                "CREATE TABLE created_later (id int PRIMARY KEY, v text)",
                 ContextITCase.withContext("INSERT INTO created_later VALUES (1, 'a')", "{\"new\": true}"),
                 "UPDATE created_later SET v = 'b'");
         List<Map<String, Object>> rows = settledChanges(2);
-        assertThat(rows).extracting(r -> r.get("table") + " " + r.get("operation") + " " + r.get("before") + " "
-                        + r.get("context"))
-                .containsExactly("created_later CREATE {} {\"new\": true}",
-                        "created_later UPDATE {\"v\": \"a\", \"id\": 1} {}");
+        assertThat(rows)
+                .extracting(
+                        r -> r.get("table") + " " + r.get("operation") + " " + r.get("before") + " " + r.get("context"))
+                .containsExactly(
+                        "created_later CREATE {} {\"new\": true}", "created_later UPDATE {\"v\": \"a\", \"id\": 1} {}");
         // the job never reads back what it writes
-        assertThat(db.value("SELECT count(*) FROM changes WHERE \"table\" LIKE 'changes%'")).isEqualTo(0L);
-        assertThat(db.value("SELECT count(*) FROM pg_publication_tables WHERE tablename LIKE 'changes%'")).isEqualTo(0L);
+        assertThat(db.value("SELECT count(*) FROM changes WHERE \"table\" LIKE 'changes%'"))
+                .isEqualTo(0L);
+        assertThat(db.value("SELECT count(*) FROM pg_publication_tables WHERE tablename LIKE 'changes%'"))
+                .isEqualTo(0L);
     }
 
     @Test
@@ -86,7 +105,8 @@ class TrackingITCase extends JobTestBase {
 
         job.submit(db.args("--tables", "public.todo,sales.orders"), savepoint);
         db.execute("INSERT INTO todo VALUES (12, 'after')", "INSERT INTO sales.orders VALUES (12, 1)");
-        assertThat(settledChanges(4)).extracting(r -> r.get("table") + " " + r.get("primary_key"))
+        assertThat(settledChanges(4))
+                .extracting(r -> r.get("table") + " " + r.get("primary_key"))
                 .containsExactly("todo 10", "todo 11", "todo 12", "orders 12");
     }
 }

@@ -1,23 +1,37 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job;
 
-import org.audittrail.job.testing.JobTestBase;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Map;
+import org.audittrail.job.testing.JobTestBase;
 import org.audittrail.udf.values.Json;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Values keep their type and every digit in {@code before} and {@code after}, TOASTed ones included. */
 class TypeFidelityITCase extends JobTestBase {
 
     /** The row inserted, as stored in after: as to_jsonb writes it (TimeZone UTC), numbers exact, json nested. */
-    static final String EXPECTED = """
+    static final String EXPECTED =
+            """
             {
               "id": 1,
               "n": 12345678901234567890.123456789012345678,
@@ -60,7 +74,8 @@ class TypeFidelityITCase extends JobTestBase {
     @Test
     void valuesKeepTheirTypesAndDigits() throws Exception {
         job.submit(db.args());
-        db.execute("""
+        db.execute(
+                """
                 INSERT INTO typed VALUES (1, 12345678901234567890.123456789012345678, 1.5, 1234567890123456789012345678901234567890,
                   -32768, 2147483647, 9223372036854775807, 0.1, 3.141592653589793, 12.34, true,
                   'text with "quotes" and \\ and ünïcode', 'short', 'ab',
@@ -76,14 +91,16 @@ class TypeFidelityITCase extends JobTestBase {
         String large = (String) db.value("SELECT large FROM typed");
         assertThat(large).hasSize(32_000);
         assertThat(db.value("SELECT pg_column_size(large) < 32000 OR pg_relation_size(reltoastrelid) > 0"
-                + " FROM typed, pg_class WHERE relname = 'typed'")).as("large is TOASTed").isEqualTo(true);
+                        + " FROM typed, pg_class WHERE relname = 'typed'"))
+                .as("large is TOASTed")
+                .isEqualTo(true);
 
         ObjectNode inserted = (ObjectNode) Json.parse(rows.get(0).get("after").toString());
         assertThat(inserted.remove("large").textValue()).isEqualTo(large);
         assertThat(inserted).isEqualTo(Json.parse(EXPECTED));
         // and exactly what PostgreSQL's own to_jsonb makes of the row as inserted (flag was true then)
-        assertThat(inserted).isEqualTo(Json.parse((String) db.value(
-                "SELECT (to_jsonb(typed) - 'large' || '{\"flag\": true}')::text FROM typed")));
+        assertThat(inserted).isEqualTo(Json.parse((String)
+                db.value("SELECT (to_jsonb(typed) - 'large' || '{\"flag\": true}')::text FROM typed")));
 
         // an UPDATE that leaves the TOASTed column alone still stores its real value, before and after
         JsonNode before = Json.parse(rows.get(1).get("before").toString());
@@ -93,8 +110,10 @@ class TypeFidelityITCase extends JobTestBase {
         assertThat(after.get("flag").booleanValue()).isFalse();
 
         // jsonb itself keeps every digit: compared in PostgreSQL, not only after Jackson read it
-        assertThat(db.value("SELECT after->'n' = '12345678901234567890.123456789012345678'::jsonb"
-                + " AND after->'n_big' = '1234567890123456789012345678901234567890'::jsonb FROM changes WHERE operation = 'CREATE'"))
+        assertThat(
+                        db.value(
+                                "SELECT after->'n' = '12345678901234567890.123456789012345678'::jsonb"
+                                        + " AND after->'n_big' = '1234567890123456789012345678901234567890'::jsonb FROM changes WHERE operation = 'CREATE'"))
                 .isEqualTo(true);
     }
 }

@@ -1,8 +1,30 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.client.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.audittrail.client.BemiContext;
 import org.audittrail.client.BemiSql;
 import org.junit.jupiter.api.AfterEach;
@@ -11,19 +33,12 @@ import org.springframework.mock.web.MockFilterChain;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 /** The filter on Spring's own servlet request objects: the context inside the request, and none after it. */
 class BemiServletFilterTest {
 
     /** What the application's code would see and send while handling the request. */
     final List<Map<String, Object>> seen = new ArrayList<>();
+
     final List<String> sent = new ArrayList<>();
 
     final HttpServlet handler = new HttpServlet() {
@@ -47,8 +62,9 @@ class BemiServletFilterTest {
         new MockFilterChain(handler, new BemiServletFilter()).doFilter(request, new MockHttpServletResponse());
 
         assertThat(seen).containsExactly(Map.of("method", "PUT", "path", "/todo/complete", "user", "alice"));
-        assertThat(sent).containsExactly("UPDATE todo SET is_completed = true WHERE id = ?"
-                + " /*Bemi {\"method\":\"PUT\",\"path\":\"/todo/complete\",\"user\":\"alice\"} Bemi*/");
+        assertThat(sent)
+                .containsExactly("UPDATE todo SET is_completed = true WHERE id = ?"
+                        + " /*Bemi {\"method\":\"PUT\",\"path\":\"/todo/complete\",\"user\":\"alice\"} Bemi*/");
         assertThat(BemiContext.get()).isEmpty();
     }
 
@@ -83,7 +99,7 @@ class BemiServletFilterTest {
             }
         };
         assertThatThrownBy(() -> new MockFilterChain(failing, new BemiServletFilter())
-                .doFilter(new MockHttpServletRequest("GET", "/todo"), new MockHttpServletResponse()))
+                        .doFilter(new MockHttpServletRequest("GET", "/todo"), new MockHttpServletResponse()))
                 .hasMessage("handler failed");
         assertThat(seen).containsExactly(Map.of("method", "GET", "path", "/todo"));
         assertThat(BemiContext.get()).isEqualTo(Map.of("worker", "outer"));

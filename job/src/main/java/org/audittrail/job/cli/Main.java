@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.cli;
 
 import static org.audittrail.job.config.Option.Group.DESTINATION;
@@ -57,29 +72,42 @@ public final class Main {
 
     /** The command line, with errors printed as one clear line rather than a stack trace. */
     public static CommandLine commandLine(Map<String, String> environment) {
-        CommandLine run = command("audit-trail",
+        CommandLine run = command(
+                "audit-trail",
                 "Captures every row change of a PostgreSQL database into a changes table. Without a command: runs the job.",
-                Options.ALL, environment, config -> {
+                Options.ALL,
+                environment,
+                config -> {
                     try {
                         AuditTrailJob.run(config);
                     } catch (NoClassDefFoundError e) {
-                        throw new IllegalStateException("Flink is not on the class path: submit the job with 'flink run'", e);
+                        throw new IllegalStateException(
+                                "Flink is not on the class path: submit the job with 'flink run'", e);
                     }
                     return 0;
                 });
         run.getCommandSpec().version("audit-trail 0.1.0");
-        run.addSubcommand(command("setup",
+        run.addSubcommand(command(
+                "setup",
                 "Checks wal_level, creates slot, publication, replica-identity triggers and the changes table.",
-                Options.of(List.of(SOURCE, DESTINATION, TLS, SSH, TRACKING)), environment, config -> {
-                    Setup.run(config.source(), config.destination(), config.tables()).forEach(System.out::println);
-                    System.out.println("Setup done: source " + config.source() + ", destination " + config.destination());
+                Options.of(List.of(SOURCE, DESTINATION, TLS, SSH, TRACKING)),
+                environment,
+                config -> {
+                    Setup.run(config.source(), config.destination(), config.tables())
+                            .forEach(System.out::println);
+                    System.out.println(
+                            "Setup done: source " + config.source() + ", destination " + config.destination());
                     return 0;
                 }));
-        run.addSubcommand(command("disconnect",
+        run.addSubcommand(command(
+                "disconnect",
                 "Removes the triggers, the replication slot and the publication from the source database.",
-                Options.of(List.of(SOURCE, DESTINATION, TLS, SSH)), environment, config -> {
+                Options.of(List.of(SOURCE, DESTINATION, TLS, SSH)),
+                environment,
+                config -> {
                     Setup.disconnect(config.source());
-                    System.out.println("Disconnected " + config.source() + ": changes made from now on are not captured.");
+                    System.out.println(
+                            "Disconnected " + config.source() + ": changes made from now on are not captured.");
                     return 0;
                 }));
         run.addSubcommand(new CommandLine(new SshKeygenCommand()));
@@ -91,17 +119,23 @@ public final class Main {
     }
 
     /** A command taking {@code options}: parses them, builds the configuration once, then does {@code action}. */
-    private static CommandLine command(String name, String description, List<Option> options, Map<String, String> environment,
-                                       Action action) {
+    private static CommandLine command(
+            String name, String description, List<Option> options, Map<String, String> environment, Action action) {
         CommandSpec[] self = new CommandSpec[1];
-        Callable<Integer> call = () -> action.run(JobConfig.from(
-                OptionSpecs.arguments(self[0].commandLine().getParseResult(), options), environment));
+        Callable<Integer> call = () -> action.run(
+                JobConfig.from(OptionSpecs.arguments(self[0].commandLine().getParseResult(), options), environment));
         CommandSpec spec = CommandSpec.wrapWithoutInspection(call).name(name).mixinStandardHelpOptions(true);
         self[0] = spec;
-        spec.usageMessage().description(description).abbreviateSynopsis(true).width(110).longOptionsMaxWidth(42);
+        spec.usageMessage()
+                .description(description)
+                .abbreviateSynopsis(true)
+                .width(110)
+                .longOptionsMaxWidth(42);
         OptionSpecs.add(spec, options);
         CommandLine commandLine = new CommandLine(spec);
-        commandLine.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST, OptionSpecs::groupedList);
+        commandLine
+                .getHelpSectionMap()
+                .put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST, OptionSpecs::groupedList);
         return commandLine;
     }
 }

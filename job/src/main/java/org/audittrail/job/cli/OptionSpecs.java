@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.cli;
 
 import java.util.ArrayList;
@@ -30,14 +45,19 @@ final class OptionSpecs {
         OptionSpec.Builder builder = OptionSpec.builder(option.name()).description(option.help());
         switch (option.kind()) {
             case FLAG -> builder.arity("0").type(boolean.class);
-            case LIST -> builder.type(List.class).auxiliaryTypes(String.class).splitRegex(",").paramLabel(option.label());
+            case LIST -> builder.type(List.class)
+                    .auxiliaryTypes(String.class)
+                    .splitRegex(",")
+                    .paramLabel(option.label());
             case SECRET -> builder.type(String.class).paramLabel(option.label()).preprocessor(new PasswordValue());
             case VALUE -> builder.type(String.class).paramLabel(option.label());
         }
         if (option.kind() != Kind.SECRET) {
             return List.of(builder.build());
         }
-        OptionSpec file = OptionSpec.builder(option.fileOption()).type(String.class).paramLabel("<file>")
+        OptionSpec file = OptionSpec.builder(option.fileOption())
+                .type(String.class)
+                .paramLabel("<file>")
                 .description("File holding the value of " + option.name() + "; a trailing line break is dropped. Env "
                         + option.fileVariable() + ".")
                 .build();
@@ -48,18 +68,24 @@ final class OptionSpecs {
     static Map<String, String> arguments(ParseResult parsed, List<Option> options) {
         Map<String, String> given = new LinkedHashMap<>();
         for (Option option : options) {
-            List<String> names = option.kind() == Kind.SECRET ? List.of(option.name(), option.fileOption()) : List.of(option.name());
+            List<String> names =
+                    option.kind() == Kind.SECRET ? List.of(option.name(), option.fileOption()) : List.of(option.name());
             for (String name : names) {
                 if (!parsed.hasMatchedOption(name)) {
                     continue;
                 }
                 Object value = parsed.matchedOptionValue(name, null);
-                given.put(name, switch (option.kind()) {
-                    case FLAG -> "true";
-                    // --tables a --tables b,c: every pattern, as picocli gathers them
-                    case LIST -> String.join(",", ((List<?>) value).stream().map(String::valueOf).toList());
-                    default -> String.valueOf(value);
-                });
+                given.put(
+                        name,
+                        switch (option.kind()) {
+                            case FLAG -> "true";
+                                // --tables a --tables b,c: every pattern, as picocli gathers them
+                            case LIST -> String.join(
+                                    ",",
+                                    ((List<?>) value)
+                                            .stream().map(String::valueOf).toList());
+                            default -> String.valueOf(value);
+                        });
             }
         }
         return given;
@@ -72,8 +98,10 @@ final class OptionSpecs {
         for (Group group : Group.values()) {
             List<OptionSpec> specs = new ArrayList<>();
             for (OptionSpec spec : command.options()) {
-                if (org.audittrail.job.config.Options.ALL.stream().anyMatch(o -> o.group() == group
-                        && (spec.longestName().equals(o.name()) || spec.longestName().equals(o.fileOption())))) {
+                if (org.audittrail.job.config.Options.ALL.stream()
+                        .anyMatch(o -> o.group() == group
+                                && (spec.longestName().equals(o.name())
+                                        || spec.longestName().equals(o.fileOption())))) {
                     specs.add(spec);
                 }
             }
@@ -81,7 +109,9 @@ final class OptionSpecs {
                 text.append(String.format("%n%s:%n", group.heading())).append(layout(help, specs));
             }
         }
-        List<OptionSpec> standard = command.options().stream().filter(s -> s.usageHelp() || s.versionHelp()).toList();
+        List<OptionSpec> standard = command.options().stream()
+                .filter(s -> s.usageHelp() || s.versionHelp())
+                .toList();
         return text.append(String.format("%n")).append(layout(help, standard)).toString();
     }
 

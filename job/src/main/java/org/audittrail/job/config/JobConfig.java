@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.config;
 
 import static org.audittrail.job.config.Options.*;
@@ -32,10 +47,17 @@ public record JobConfig(
     /** The configuration from the text given to each option (by name; a flag as "true") and the environment. */
     public static JobConfig from(Map<String, String> arguments, Map<String, String> environment) {
         OptionValues values = new OptionValues(arguments, environment);
-        Tls sourceTls = tls(values, DB_SSLMODE, values.text(DB_SSLROOTCERT), values.text(DB_SSLCERT), values.text(DB_SSLKEY),
+        Tls sourceTls = tls(
+                values,
+                DB_SSLMODE,
+                values.text(DB_SSLROOTCERT),
+                values.text(DB_SSLCERT),
+                values.text(DB_SSLKEY),
                 values.text(DB_SSLPASSWORD));
         String destinationKeyPassword = values.text(DESTINATION_DB_SSLPASSWORD);
-        Tls destinationTls = tls(values, values.text(DESTINATION_DB_SSLMODE) == null ? DB_SSLMODE : DESTINATION_DB_SSLMODE,
+        Tls destinationTls = tls(
+                values,
+                values.text(DESTINATION_DB_SSLMODE) == null ? DB_SSLMODE : DESTINATION_DB_SSLMODE,
                 or(values.text(DESTINATION_DB_SSLROOTCERT), values.text(DB_SSLROOTCERT)),
                 or(values.text(DESTINATION_DB_SSLCERT), values.text(DB_SSLCERT)),
                 or(values.text(DESTINATION_DB_SSLKEY), values.text(DB_SSLKEY)),
@@ -43,18 +65,23 @@ public record JobConfig(
         SshTunnel tunnel = tunnel(values);
         String password = values.text(DB_PASSWORD) == null ? "" : values.text(DB_PASSWORD);
         int port = number(values, DB_PORT, 1, 65535, "a port number from 1 to 65535");
-        Database source = new Database(values.text(DB_HOST), port, values.text(DB_NAME), values.text(DB_USER), password, sourceTls, tunnel);
+        Database source = new Database(
+                values.text(DB_HOST), port, values.text(DB_NAME), values.text(DB_USER), password, sourceTls, tunnel);
         String destinationHost = values.text(DESTINATION_DB_HOST);
         Database destination = new Database(
                 or(destinationHost, source.host()),
-                values.text(DESTINATION_DB_PORT) == null ? port : number(values, DESTINATION_DB_PORT, 1, 65535, "a port number from 1 to 65535"),
+                values.text(DESTINATION_DB_PORT) == null
+                        ? port
+                        : number(values, DESTINATION_DB_PORT, 1, 65535, "a port number from 1 to 65535"),
                 or(values.text(DESTINATION_DB_NAME), values.text(DB_NAME)),
                 or(values.text(DESTINATION_DB_USER), values.text(DB_USER)),
                 or(values.text(DESTINATION_DB_PASSWORD), password),
                 destinationTls,
                 // the source's own server, by default, is behind the same jump host: one tunnel, one session
                 destinationHost == null ? tunnel : null);
-        return new JobConfig(source, destination,
+        return new JobConfig(
+                source,
+                destination,
                 TableSelection.of(values.list(TABLES), values.list(EXCLUDE_TABLES)),
                 IgnoredColumns.of(values.list(IGNORE_COLUMNS), values.flag(ALLOW_IGNORING_EVERY_COLUMN)),
                 number(values, RETENTION_DAYS, 0, 36_500, "a number of days from 0 (keep every change) to 36500"),
@@ -78,12 +105,18 @@ public record JobConfig(
         if (host == null || host.isBlank()) {
             return null;
         }
-        return new SshTunnel(host, number(values, SSH_PORT, 1, 65535, "a port number from 1 to 65535"), values.text(SSH_USER),
-                values.text(SSH_KEY_FILE), values.text(SSH_KNOWN_HOSTS), values.text(SSH_HOST_KEY_FINGERPRINT),
+        return new SshTunnel(
+                host,
+                number(values, SSH_PORT, 1, 65535, "a port number from 1 to 65535"),
+                values.text(SSH_USER),
+                values.text(SSH_KEY_FILE),
+                values.text(SSH_KNOWN_HOSTS),
+                values.text(SSH_HOST_KEY_FINGERPRINT),
                 values.text(SSH_KEY_PASSPHRASE));
     }
 
-    private static Tls tls(OptionValues values, Option mode, String rootCert, String cert, String key, String keyPassword) {
+    private static Tls tls(
+            OptionValues values, Option mode, String rootCert, String cert, String key, String keyPassword) {
         String text = values.text(mode);
         if (!Tls.MODES.contains(text)) {
             throw refused(values.given(mode), "one of " + String.join(", ", Tls.MODES));

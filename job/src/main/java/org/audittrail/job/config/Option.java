@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.config;
 
 import java.util.Optional;
@@ -15,8 +30,15 @@ import java.util.Optional;
  * @param label the value's placeholder in help
  * @param description one or two sentences: what it does and what is allowed
  */
-public record Option(String name, String variable, Group group, Kind kind, String defaultValue, String defaultText,
-                     String label, String description) {
+public record Option(
+        String name,
+        String variable,
+        Group group,
+        Kind kind,
+        String defaultValue,
+        String defaultText,
+        String label,
+        String description) {
 
     /** How an option takes its value. */
     public enum Kind {
@@ -72,7 +94,8 @@ public record Option(String name, String variable, Group group, Kind kind, Strin
         if (variable != null) {
             text.append(" Env ").append(variable).append(kind == Kind.SECRET ? " or " + fileVariable() : "");
         }
-        shownDefault().ifPresent(d -> text.append(variable != null ? ", default " : " Default ").append(d));
+        shownDefault().ifPresent(d -> text.append(variable != null ? ", default " : " Default ")
+                .append(d));
         if (variable != null || shownDefault().isPresent()) {
             text.append('.');
         }

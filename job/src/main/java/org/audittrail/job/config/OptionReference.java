@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.config;
 
 import java.io.IOException;
@@ -22,7 +37,8 @@ public final class OptionReference {
 
     /** The reference: per concern, a table of option, variable, default and description. */
     public static String markdown() {
-        StringBuilder text = new StringBuilder("""
+        StringBuilder text = new StringBuilder(
+                """
                 # Options
 
                 <!-- Generated from job/src/main/java/org/audittrail/job/config/Options.java by the build
@@ -37,12 +53,24 @@ public final class OptionReference {
                 A value out of range is refused at start in one line naming the option, the value and what is allowed.
                 """);
         for (Group group : Group.values()) {
-            List<Option> options = Options.ALL.stream().filter(o -> o.group() == group).toList();
-            text.append("\n## ").append(group.heading()).append("\n\n| option | variable | default | what |\n|---|---|---|---|\n");
+            List<Option> options =
+                    Options.ALL.stream().filter(o -> o.group() == group).toList();
+            text.append("\n## ")
+                    .append(group.heading())
+                    .append("\n\n| option | variable | default | what |\n|---|---|---|---|\n");
             for (Option option : options) {
-                text.append("| ").append(usage(option)).append(" | ").append(variables(option)).append(" | ")
-                        .append(option.defaultValue() != null ? "`" + option.defaultValue() + "`" : option.shownDefault().orElse(""))
-                        .append(" | ").append(option.description().replace("<", "&lt;").replace(">", "&gt;")).append(" |\n");
+                text.append("| ")
+                        .append(usage(option))
+                        .append(" | ")
+                        .append(variables(option))
+                        .append(" | ")
+                        .append(
+                                option.defaultValue() != null
+                                        ? "`" + option.defaultValue() + "`"
+                                        : option.shownDefault().orElse(""))
+                        .append(" | ")
+                        .append(option.description().replace("<", "&lt;").replace(">", "&gt;"))
+                        .append(" |\n");
             }
         }
         return text.toString();
@@ -61,7 +89,9 @@ public final class OptionReference {
         if (option.variable() == null) {
             return "";
         }
-        List<String> names = option.kind() == Kind.SECRET ? List.of(option.variable(), option.fileVariable()) : List.of(option.variable());
+        List<String> names = option.kind() == Kind.SECRET
+                ? List.of(option.variable(), option.fileVariable())
+                : List.of(option.variable());
         return names.stream().map(n -> "`" + n + "`").collect(Collectors.joining(", "));
     }
 }

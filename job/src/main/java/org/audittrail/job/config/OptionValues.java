@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.config;
 
 import java.io.IOException;
@@ -54,14 +69,20 @@ final class OptionValues {
 
     List<String> list(Option option) {
         String text = text(option);
-        return text == null ? List.of() : Arrays.stream(text.split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList();
+        return text == null
+                ? List.of()
+                : Arrays.stream(text.split(","))
+                        .map(String::strip)
+                        .filter(v -> !v.isEmpty())
+                        .toList();
     }
 
     private String secret(Option option) {
         String value = arguments.get(option.name());
         String file = arguments.get(option.fileOption());
         if (value != null && file != null) {
-            throw new IllegalArgumentException(option.name() + " and " + option.fileOption() + " are both given: give one of them");
+            throw new IllegalArgumentException(
+                    option.name() + " and " + option.fileOption() + " are both given: give one of them");
         }
         if (value != null) {
             return value;
@@ -90,8 +111,10 @@ final class OptionValues {
             }
             return text.substring(0, end);
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("Cannot read the password file " + file + " given by " + givenBy + ": "
-                    + e.getClass().getSimpleName(), e);
+            throw new IllegalArgumentException(
+                    "Cannot read the password file " + file + " given by " + givenBy + ": "
+                            + e.getClass().getSimpleName(),
+                    e);
         }
     }
 }

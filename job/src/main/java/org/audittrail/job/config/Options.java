@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.config;
 
 import static org.audittrail.job.config.Option.Group.CHECKPOINTS;
@@ -21,106 +36,274 @@ public final class Options {
 
     public static final Option DB_HOST = value("--db-host", "DB_HOST", SOURCE, "localhost", "<host>", "Source host.");
     public static final Option DB_PORT = value("--db-port", "DB_PORT", SOURCE, "5432", "<port>", "Source port.");
-    public static final Option DB_NAME = value("--db-name", "DB_NAME", SOURCE, "postgres", "<name>", "Source database.");
+    public static final Option DB_NAME =
+            value("--db-name", "DB_NAME", SOURCE, "postgres", "<name>", "Source database.");
     public static final Option DB_USER = value("--db-user", "DB_USER", SOURCE, "postgres", "<user>", "Source user.");
-    public static final Option DB_PASSWORD = secret("--db-password", "DB_PASSWORD", SOURCE, "<password>",
+    public static final Option DB_PASSWORD = secret(
+            "--db-password",
+            "DB_PASSWORD",
+            SOURCE,
+            "<password>",
             "Source password, only as --db-password=<password>; prefer --db-password-file, as arguments show in process lists"
                     + " and Flink's logs.");
 
-    public static final Option DESTINATION_DB_HOST = derived("--destination-db-host", "DESTINATION_DB_HOST", DESTINATION, "<host>",
+    public static final Option DESTINATION_DB_HOST = derived(
+            "--destination-db-host",
+            "DESTINATION_DB_HOST",
+            DESTINATION,
+            "<host>",
             "Destination host, where the changes table lives.");
-    public static final Option DESTINATION_DB_PORT = derived("--destination-db-port", "DESTINATION_DB_PORT", DESTINATION, "<port>",
-            "Destination port.");
-    public static final Option DESTINATION_DB_NAME = derived("--destination-db-name", "DESTINATION_DB_NAME", DESTINATION, "<name>",
-            "Destination database.");
-    public static final Option DESTINATION_DB_USER = derived("--destination-db-user", "DESTINATION_DB_USER", DESTINATION, "<user>",
-            "Destination user.");
-    public static final Option DESTINATION_DB_PASSWORD = new Option("--destination-db-password", "DESTINATION_DB_PASSWORD", DESTINATION,
-            Kind.SECRET, null, SOURCES, "<password>", "Destination password, only as --destination-db-password=<password>.");
-    public static final Option RETENTION_DAYS = value("--retention-days", "RETENTION_DAYS", DESTINATION, "0", "<days>",
+    public static final Option DESTINATION_DB_PORT =
+            derived("--destination-db-port", "DESTINATION_DB_PORT", DESTINATION, "<port>", "Destination port.");
+    public static final Option DESTINATION_DB_NAME =
+            derived("--destination-db-name", "DESTINATION_DB_NAME", DESTINATION, "<name>", "Destination database.");
+    public static final Option DESTINATION_DB_USER =
+            derived("--destination-db-user", "DESTINATION_DB_USER", DESTINATION, "<user>", "Destination user.");
+    public static final Option DESTINATION_DB_PASSWORD = new Option(
+            "--destination-db-password",
+            "DESTINATION_DB_PASSWORD",
+            DESTINATION,
+            Kind.SECRET,
+            null,
+            SOURCES,
+            "<password>",
+            "Destination password, only as --destination-db-password=<password>.");
+    public static final Option RETENTION_DAYS = value(
+            "--retention-days",
+            "RETENTION_DAYS",
+            DESTINATION,
+            "0",
+            "<days>",
             "Days of changes kept: older daily partitions are dropped; 0 keeps every change.");
 
-    public static final Option DB_SSLMODE = value("--db-sslmode", "DB_SSLMODE", TLS, "prefer", "<mode>",
+    public static final Option DB_SSLMODE = value(
+            "--db-sslmode",
+            "DB_SSLMODE",
+            TLS,
+            "prefer",
+            "<mode>",
             "Source TLS mode: disable, allow, prefer, require, verify-ca or verify-full (recommended, with --db-sslrootcert).");
-    public static final Option DB_SSLROOTCERT = value("--db-sslrootcert", "DB_SSLROOTCERT", TLS, null, "<file>",
+    public static final Option DB_SSLROOTCERT = value(
+            "--db-sslrootcert",
+            "DB_SSLROOTCERT",
+            TLS,
+            null,
+            "<file>",
             "CA certificate(s), PEM, the source server's certificate is checked against.");
-    public static final Option DB_SSLCERT = value("--db-sslcert", "DB_SSLCERT", TLS, null, "<file>",
+    public static final Option DB_SSLCERT = value(
+            "--db-sslcert",
+            "DB_SSLCERT",
+            TLS,
+            null,
+            "<file>",
             "Client certificate, PEM, for the source's cert authentication.");
-    public static final Option DB_SSLKEY = value("--db-sslkey", "DB_SSLKEY", TLS, null, "<file>",
+    public static final Option DB_SSLKEY = value(
+            "--db-sslkey",
+            "DB_SSLKEY",
+            TLS,
+            null,
+            "<file>",
             "Client key, as pgjdbc reads it: PKCS-8 DER (.pk8) or PKCS-12 (.p12, alias user).");
-    public static final Option DB_SSLPASSWORD = secret("--db-sslpassword", "DB_SSLPASSWORD", TLS, "<passphrase>",
+    public static final Option DB_SSLPASSWORD = secret(
+            "--db-sslpassword",
+            "DB_SSLPASSWORD",
+            TLS,
+            "<passphrase>",
             "Passphrase of the source's client key, only as --db-sslpassword=<passphrase>; prefer a file.");
-    public static final Option DESTINATION_DB_SSLMODE = derived("--destination-db-sslmode", "DESTINATION_DB_SSLMODE", TLS, "<mode>",
-            "Destination TLS mode.");
-    public static final Option DESTINATION_DB_SSLROOTCERT = derived("--destination-db-sslrootcert", "DESTINATION_DB_SSLROOTCERT", TLS,
-            "<file>", "Destination CA certificate(s).");
-    public static final Option DESTINATION_DB_SSLCERT = derived("--destination-db-sslcert", "DESTINATION_DB_SSLCERT", TLS, "<file>",
-            "Destination client certificate.");
-    public static final Option DESTINATION_DB_SSLKEY = derived("--destination-db-sslkey", "DESTINATION_DB_SSLKEY", TLS, "<file>",
-            "Destination client key.");
-    public static final Option DESTINATION_DB_SSLPASSWORD = new Option("--destination-db-sslpassword", "DESTINATION_DB_SSLPASSWORD",
-            TLS, Kind.SECRET, null, SOURCES, "<passphrase>",
+    public static final Option DESTINATION_DB_SSLMODE =
+            derived("--destination-db-sslmode", "DESTINATION_DB_SSLMODE", TLS, "<mode>", "Destination TLS mode.");
+    public static final Option DESTINATION_DB_SSLROOTCERT = derived(
+            "--destination-db-sslrootcert",
+            "DESTINATION_DB_SSLROOTCERT",
+            TLS,
+            "<file>",
+            "Destination CA certificate(s).");
+    public static final Option DESTINATION_DB_SSLCERT = derived(
+            "--destination-db-sslcert", "DESTINATION_DB_SSLCERT", TLS, "<file>", "Destination client certificate.");
+    public static final Option DESTINATION_DB_SSLKEY =
+            derived("--destination-db-sslkey", "DESTINATION_DB_SSLKEY", TLS, "<file>", "Destination client key.");
+    public static final Option DESTINATION_DB_SSLPASSWORD = new Option(
+            "--destination-db-sslpassword",
+            "DESTINATION_DB_SSLPASSWORD",
+            TLS,
+            Kind.SECRET,
+            null,
+            SOURCES,
+            "<passphrase>",
             "Passphrase of the destination's client key, only as --destination-db-sslpassword=<passphrase>.");
 
-    public static final Option SSH_HOST = value("--ssh-host", "SSH_HOST", SSH, null, "<host>",
+    public static final Option SSH_HOST = value(
+            "--ssh-host",
+            "SSH_HOST",
+            SSH,
+            null,
+            "<host>",
             "SSH jump host the source is reached through; without it, the source is reached directly.");
-    public static final Option SSH_PORT = value("--ssh-port", "SSH_PORT", SSH, "22", "<port>", "SSH port of the jump host.");
-    public static final Option SSH_USER = value("--ssh-user", "SSH_USER", SSH, null, "<user>", "User on the jump host.");
-    public static final Option SSH_KEY_FILE = value("--ssh-key-file", "SSH_KEY_FILE", SSH, null, "<file>",
+    public static final Option SSH_PORT =
+            value("--ssh-port", "SSH_PORT", SSH, "22", "<port>", "SSH port of the jump host.");
+    public static final Option SSH_USER =
+            value("--ssh-user", "SSH_USER", SSH, null, "<user>", "User on the jump host.");
+    public static final Option SSH_KEY_FILE = value(
+            "--ssh-key-file",
+            "SSH_KEY_FILE",
+            SSH,
+            null,
+            "<file>",
             "Private key for the jump host, OpenSSH or PEM; 'audit-trail ssh-keygen' makes one.");
-    public static final Option SSH_KNOWN_HOSTS = new Option("--ssh-known-hosts", "SSH_KNOWN_HOSTS", SSH, Kind.VALUE, null,
-            "~/.ssh/known_hosts", "<file>", "known_hosts file that must hold the jump host's key.");
-    public static final Option SSH_HOST_KEY_FINGERPRINT = value("--ssh-host-key-fingerprint", "SSH_HOST_KEY_FINGERPRINT", SSH, null,
-            "<SHA256:...>", "The jump host's key fingerprint, instead of a known_hosts file.");
-    public static final Option SSH_KEY_PASSPHRASE = secret("--ssh-key-passphrase", "SSH_KEY_PASSPHRASE", SSH, "<passphrase>",
+    public static final Option SSH_KNOWN_HOSTS = new Option(
+            "--ssh-known-hosts",
+            "SSH_KNOWN_HOSTS",
+            SSH,
+            Kind.VALUE,
+            null,
+            "~/.ssh/known_hosts",
+            "<file>",
+            "known_hosts file that must hold the jump host's key.");
+    public static final Option SSH_HOST_KEY_FINGERPRINT = value(
+            "--ssh-host-key-fingerprint",
+            "SSH_HOST_KEY_FINGERPRINT",
+            SSH,
+            null,
+            "<SHA256:...>",
+            "The jump host's key fingerprint, instead of a known_hosts file.");
+    public static final Option SSH_KEY_PASSPHRASE = secret(
+            "--ssh-key-passphrase",
+            "SSH_KEY_PASSPHRASE",
+            SSH,
+            "<passphrase>",
             "Passphrase of the SSH key, only as --ssh-key-passphrase=<passphrase>; prefer a file.");
 
-    public static final Option TABLES = new Option("--tables", "TRACK_TABLES", TRACKING, Kind.LIST, "public.*", null, "<pattern>",
+    public static final Option TABLES = new Option(
+            "--tables",
+            "TRACK_TABLES",
+            TRACKING,
+            Kind.LIST,
+            "public.*",
+            null,
+            "<pattern>",
             "Tracked tables, schema.table with * wildcards, comma-separated.");
-    public static final Option EXCLUDE_TABLES = new Option("--exclude-tables", "EXCLUDE_TABLES", TRACKING, Kind.LIST, null, null,
-            "<pattern>", "Tables not tracked though --tables matches them, schema.table with * wildcards.");
-    public static final Option IGNORE_COLUMNS = new Option("--ignore-columns", "IGNORE_COLUMNS", TRACKING, Kind.LIST, null, null,
-            "<pattern>", "Ignore-change columns: schema.table.column, table.column or column, with * wildcards"
+    public static final Option EXCLUDE_TABLES = new Option(
+            "--exclude-tables",
+            "EXCLUDE_TABLES",
+            TRACKING,
+            Kind.LIST,
+            null,
+            null,
+            "<pattern>",
+            "Tables not tracked though --tables matches them, schema.table with * wildcards.");
+    public static final Option IGNORE_COLUMNS = new Option(
+            "--ignore-columns",
+            "IGNORE_COLUMNS",
+            TRACKING,
+            Kind.LIST,
+            null,
+            null,
+            "<pattern>",
+            "Ignore-change columns: schema.table.column, table.column or column, with * wildcards"
                     + " (e.g. public.todo.updated_at,*.updated_at); an UPDATE of only these is not stored.");
-    public static final Option ALLOW_IGNORING_EVERY_COLUMN = flag("--allow-ignoring-every-column", TRACKING,
+    public static final Option ALLOW_IGNORING_EVERY_COLUMN = flag(
+            "--allow-ignoring-every-column",
+            TRACKING,
             "Accept an --ignore-columns rule whose column part is * (no UPDATE of the tables it selects is recorded).");
 
-    public static final Option CHECKPOINT_INTERVAL_MS = value("--checkpoint-interval-ms", null, CHECKPOINTS, "10000", "<ms>",
+    public static final Option CHECKPOINT_INTERVAL_MS = value(
+            "--checkpoint-interval-ms",
+            null,
+            CHECKPOINTS,
+            "10000",
+            "<ms>",
             "Checkpoint interval; the slot advances at each checkpoint.");
-    public static final Option BATCH_SIZE = value("--batch-size", null, CHECKPOINTS, "500", "<changes>", "Changes per batch, one COPY.");
-    public static final Option FLUSH_INTERVAL_MS = value("--flush-interval-ms", null, CHECKPOINTS, "200", "<ms>",
+    public static final Option BATCH_SIZE =
+            value("--batch-size", null, CHECKPOINTS, "500", "<changes>", "Changes per batch, one COPY.");
+    public static final Option FLUSH_INTERVAL_MS = value(
+            "--flush-interval-ms",
+            null,
+            CHECKPOINTS,
+            "200",
+            "<ms>",
             "Longest wait before a batch is written, where its input is never idle.");
-    public static final Option ALLOW_RESTORE_BEHIND_SLOT = flag("--allow-restore-behind-slot",
-            CHECKPOINTS, "Start although changes may have been lost: from a checkpoint or savepoint behind the slot's position"
+    public static final Option ALLOW_RESTORE_BEHIND_SLOT = flag(
+            "--allow-restore-behind-slot",
+            CHECKPOINTS,
+            "Start although changes may have been lost: from a checkpoint or savepoint behind the slot's position"
                     + " (skipping the changes in between), or without the slot the restored state read from (created anew"
                     + " at the current position).");
-    public static final Option SKIP_SETUP = flag("--skip-setup", CHECKPOINTS,
-            "Do not run setup before starting (for a role without setup's privileges).");
+    public static final Option SKIP_SETUP = flag(
+            "--skip-setup", CHECKPOINTS, "Do not run setup before starting (for a role without setup's privileges).");
 
-    public static final Option HEARTBEAT_INTERVAL_MS = value("--heartbeat-interval-ms", null, METRICS, "10000", "<ms>",
+    public static final Option HEARTBEAT_INTERVAL_MS = value(
+            "--heartbeat-interval-ms",
+            null,
+            METRICS,
+            "10000",
+            "<ms>",
             "How often the job writes a heartbeat message into the source's WAL, so its position, and the slot's, advance"
                     + " while no tracked table changes.");
-    public static final Option PUBLICATION_CHECK_INTERVAL_MS = value("--publication-check-interval-ms", null, METRICS, "60000", "<ms>",
+    public static final Option PUBLICATION_CHECK_INTERVAL_MS = value(
+            "--publication-check-interval-ms",
+            null,
+            METRICS,
+            "60000",
+            "<ms>",
             "How often the job checks that every tracked table is still in publication bemi, warning of one dropped from it by hand.");
-    public static final Option SLOT_LAG_INTERVAL_MS = value("--slot-lag-interval-ms", null, METRICS, "15000", "<ms>",
+    public static final Option SLOT_LAG_INTERVAL_MS = value(
+            "--slot-lag-interval-ms",
+            null,
+            METRICS,
+            "15000",
+            "<ms>",
             "How often the job queries the WAL the replication slot holds, for the metric replicationSlotLagBytes.");
 
     /** Every option, in the order help and docs list them within their group. */
-    public static final List<Option> ALL = List.of(DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD,
-            DESTINATION_DB_HOST, DESTINATION_DB_PORT, DESTINATION_DB_NAME, DESTINATION_DB_USER, DESTINATION_DB_PASSWORD, RETENTION_DAYS,
-            DB_SSLMODE, DB_SSLROOTCERT, DB_SSLCERT, DB_SSLKEY, DB_SSLPASSWORD,
-            DESTINATION_DB_SSLMODE, DESTINATION_DB_SSLROOTCERT, DESTINATION_DB_SSLCERT, DESTINATION_DB_SSLKEY, DESTINATION_DB_SSLPASSWORD,
-            SSH_HOST, SSH_PORT, SSH_USER, SSH_KEY_FILE, SSH_KNOWN_HOSTS, SSH_HOST_KEY_FINGERPRINT, SSH_KEY_PASSPHRASE,
-            TABLES, EXCLUDE_TABLES, IGNORE_COLUMNS, ALLOW_IGNORING_EVERY_COLUMN,
-            CHECKPOINT_INTERVAL_MS, BATCH_SIZE, FLUSH_INTERVAL_MS, ALLOW_RESTORE_BEHIND_SLOT, SKIP_SETUP,
-            HEARTBEAT_INTERVAL_MS, PUBLICATION_CHECK_INTERVAL_MS, SLOT_LAG_INTERVAL_MS);
+    public static final List<Option> ALL = List.of(
+            DB_HOST,
+            DB_PORT,
+            DB_NAME,
+            DB_USER,
+            DB_PASSWORD,
+            DESTINATION_DB_HOST,
+            DESTINATION_DB_PORT,
+            DESTINATION_DB_NAME,
+            DESTINATION_DB_USER,
+            DESTINATION_DB_PASSWORD,
+            RETENTION_DAYS,
+            DB_SSLMODE,
+            DB_SSLROOTCERT,
+            DB_SSLCERT,
+            DB_SSLKEY,
+            DB_SSLPASSWORD,
+            DESTINATION_DB_SSLMODE,
+            DESTINATION_DB_SSLROOTCERT,
+            DESTINATION_DB_SSLCERT,
+            DESTINATION_DB_SSLKEY,
+            DESTINATION_DB_SSLPASSWORD,
+            SSH_HOST,
+            SSH_PORT,
+            SSH_USER,
+            SSH_KEY_FILE,
+            SSH_KNOWN_HOSTS,
+            SSH_HOST_KEY_FINGERPRINT,
+            SSH_KEY_PASSPHRASE,
+            TABLES,
+            EXCLUDE_TABLES,
+            IGNORE_COLUMNS,
+            ALLOW_IGNORING_EVERY_COLUMN,
+            CHECKPOINT_INTERVAL_MS,
+            BATCH_SIZE,
+            FLUSH_INTERVAL_MS,
+            ALLOW_RESTORE_BEHIND_SLOT,
+            SKIP_SETUP,
+            HEARTBEAT_INTERVAL_MS,
+            PUBLICATION_CHECK_INTERVAL_MS,
+            SLOT_LAG_INTERVAL_MS);
 
     /** The options of the groups given, in catalogue order. */
     public static List<Option> of(List<Group> groups) {
         return ALL.stream().filter(o -> groups.contains(o.group())).toList();
     }
 
-    private static Option value(String name, String variable, Group group, String defaultValue, String label, String description) {
+    private static Option value(
+            String name, String variable, Group group, String defaultValue, String label, String description) {
         return new Option(name, variable, group, Kind.VALUE, defaultValue, null, label, description);
     }
 

@@ -1,12 +1,26 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.db;
-
-import org.audittrail.job.db.ssh.SshTunnel;
 
 import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Properties;
+import org.audittrail.job.db.ssh.SshTunnel;
 
 /** Where a PostgreSQL database is and how to log in; its password never leaves through {@link #toString()}. */
 public final class Database implements Serializable {
@@ -103,8 +117,11 @@ public final class Database implements Serializable {
             return DriverManager.getConnection(jdbcUrl(), properties);
         } catch (SQLException e) {
             // the TLS settings tell which CA, host name or client certificate a refused handshake was checked against
-            throw new SQLException("Cannot connect to " + this + " (" + tls + "): " + e.getMessage() + tls.hint(e, host)
-                    + SshTunnel.hint(e), e.getSQLState(), e);
+            throw new SQLException(
+                    "Cannot connect to " + this + " (" + tls + "): " + e.getMessage() + tls.hint(e, host)
+                            + SshTunnel.hint(e),
+                    e.getSQLState(),
+                    e);
         }
     }
 

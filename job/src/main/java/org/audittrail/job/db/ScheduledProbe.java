@@ -1,13 +1,27 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.db;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Periodic work against a database, in a daemon thread of its own named {@code thread}: first run {@code first} after
@@ -60,7 +74,12 @@ public final class ScheduledProbe implements AutoCloseable {
                 return; // interrupted by close: not a failure
             }
             failures.incrementAndGet();
-            LOG.warn("{} failed, run again in {} ms: {}: {}", thread, interval.toMillis(), e.getClass().getName(), e.getMessage());
+            LOG.warn(
+                    "{} failed, run again in {} ms: {}: {}",
+                    thread,
+                    interval.toMillis(),
+                    e.getClass().getName(),
+                    e.getMessage());
         }
     }
 

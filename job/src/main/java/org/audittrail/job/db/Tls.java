@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.db;
 
 import java.io.Serializable;
@@ -15,7 +30,8 @@ public final class Tls implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** The modes of libpq and pgjdbc, weakest first. */
-    public static final List<String> MODES = List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+    public static final List<String> MODES =
+            List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
 
     /** libpq's default: TLS where the server offers it, without checking its certificate. */
     public static final Tls PREFER = new Tls("prefer", null, null, null, null);
@@ -29,7 +45,8 @@ public final class Tls implements Serializable {
     /** Files may be null (pgjdbc's defaults under ~/.postgresql then apply); {@code mode} must be one of {@link #MODES}. */
     public Tls(String mode, String rootCert, String cert, String key, String keyPassword) {
         if (!MODES.contains(mode)) {
-            throw new IllegalArgumentException("Unknown sslmode '" + mode + "': use one of " + String.join(", ", MODES));
+            throw new IllegalArgumentException(
+                    "Unknown sslmode '" + mode + "': use one of " + String.join(", ", MODES));
         }
         this.mode = mode;
         this.rootCert = blankToNull(rootCert);
@@ -85,8 +102,10 @@ public final class Tls implements Serializable {
             return " (the server's certificate does not name host " + host + ": connect by a name it holds)";
         }
         // pgjdbc reports a PKCS-12 file it cannot open, a wrong passphrase among the causes, as a missing X.509 factory
-        if (key != null && (message.contains("X.509 CertificateFactory not available") || message.contains("SSL key file"))) {
-            return " (the client key sslkey " + key + " could not be read: check its passphrase, and that it is PKCS-8 DER"
+        if (key != null
+                && (message.contains("X.509 CertificateFactory not available") || message.contains("SSL key file"))) {
+            return " (the client key sslkey " + key
+                    + " could not be read: check its passphrase, and that it is PKCS-8 DER"
                     + " (.pk8) or PKCS-12 (.p12), as pgjdbc reads keys)";
         }
         return "";
@@ -94,8 +113,8 @@ public final class Tls implements Serializable {
 
     @Override
     public String toString() {
-        return "sslmode=" + mode + (rootCert == null ? "" : " sslrootcert=" + rootCert) + (cert == null ? "" : " sslcert=" + cert)
-                + (key == null ? "" : " sslkey=" + key);
+        return "sslmode=" + mode + (rootCert == null ? "" : " sslrootcert=" + rootCert)
+                + (cert == null ? "" : " sslcert=" + cert) + (key == null ? "" : " sslkey=" + key);
     }
 
     private static String blankToNull(String value) {

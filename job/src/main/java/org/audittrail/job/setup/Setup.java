@@ -1,9 +1,19 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.setup;
-
-import org.audittrail.job.db.Database;
-
-import org.postgresql.util.PSQLException;
-import org.postgresql.util.ServerErrorMessage;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,8 +28,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-
+import org.audittrail.job.db.Database;
 import org.audittrail.udf.selection.TableSelection;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 /**
  * Prepares the source (slot, publication, replica identity) and the destination (changes table), and disconnects;
@@ -29,6 +41,7 @@ public final class Setup {
 
     /** Name of both the replication slot and the publication, as Bemi names them. */
     public static final String SLOT = "bemi";
+
     public static final String PUBLICATION = "bemi";
 
     /** How a notice that is a warning begins. */
@@ -41,9 +54,11 @@ public final class Setup {
      * then reach rows their statement did not write, until setup runs again.
      */
     public static boolean rowTriggerReplaced(Database source) {
-        try (Connection c = source.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT coalesce(obj_description(to_regprocedure('_bemi_row_trigger_func()'), 'pg_proc'), '')"
-                        + " NOT LIKE 'audit-trail: names each row%' AND to_regprocedure('_bemi_row_trigger_func()') IS NOT NULL")) {
+        try (Connection c = source.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT coalesce(obj_description(to_regprocedure('_bemi_row_trigger_func()'), 'pg_proc'), '')"
+                                + " NOT LIKE 'audit-trail: names each row%' AND to_regprocedure('_bemi_row_trigger_func()') IS NOT NULL")) {
             return rs.next() && rs.getBoolean(1);
         } catch (SQLException e) {
             throw failure("Reading the context trigger of " + source, e);
@@ -70,7 +85,9 @@ public final class Setup {
                 runScript(c, "source-setup.sql", notices);
                 Capture capture = capture(c, tables);
                 // the script has said it of the tables of public
-                capture.untrackable().stream().filter(notice -> !notice.startsWith("Not tracking public.")).forEach(notices::add);
+                capture.untrackable().stream()
+                        .filter(notice -> !notice.startsWith("Not tracking public."))
+                        .forEach(notices::add);
                 for (String table : capture.tracked()) {
                     prepareTracked(c, table);
                 }
@@ -114,7 +131,8 @@ public final class Setup {
      * the destination's own tables found in the source, never to be tracked; and a notice for each selected table
      * that cannot be tracked (UNLOGGED, foreign, or such a partition of a selected table).
      */
-    public record Capture(List<String> tracked, List<String> contextOnly, List<String> destination, List<String> untrackable) {
+    public record Capture(
+            List<String> tracked, List<String> contextOnly, List<String> destination, List<String> untrackable) {
         /** Every table whose changes the source reads. */
         public List<String> read() {
             List<String> all = new ArrayList<>(tracked);
@@ -143,35 +161,41 @@ public final class Setup {
     }
 
     private static Capture capture(Connection c, TableSelection tables) throws SQLException {
-        String sql = "SELECT n.nspname, c.relname, c.relkind = 'f' OR c.relpersistence <> 'p' AS untrackable, c.relkind = 'f' AS foreign_table,"
-                + " " + HAS_CONTEXT_TRIGGER + " AS has_context_trigger,"
-                + " coalesce(obj_description(c.oid, 'pg_class'), '') LIKE 'audit-trail destination%' AS is_destination,"
-                + " format('%I.%I', n.nspname, c.relname) AS qualified, rn.nspname AS root_schema, r.relname AS root"
-                + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                // a partition is read through its root: only an untrackable one is of interest
-                + " LEFT JOIN pg_class r ON c.relispartition AND r.oid = pg_partition_root(c.oid)"
-                + " LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace"
-                + " WHERE c.relkind IN ('r', 'p', 'f') AND (NOT c.relispartition OR c.relkind = 'f' OR c.relpersistence <> 'p')"
-                + " AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'"
-                + " ORDER BY 1, 2";
+        String sql =
+                "SELECT n.nspname, c.relname, c.relkind = 'f' OR c.relpersistence <> 'p' AS untrackable, c.relkind = 'f' AS foreign_table,"
+                        + " " + HAS_CONTEXT_TRIGGER + " AS has_context_trigger,"
+                        + " coalesce(obj_description(c.oid, 'pg_class'), '') LIKE 'audit-trail destination%' AS is_destination,"
+                        + " format('%I.%I', n.nspname, c.relname) AS qualified, rn.nspname AS root_schema, r.relname AS root"
+                        + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        // a partition is read through its root: only an untrackable one is of interest
+                        + " LEFT JOIN pg_class r ON c.relispartition AND r.oid = pg_partition_root(c.oid)"
+                        + " LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace"
+                        + " WHERE c.relkind IN ('r', 'p', 'f') AND (NOT c.relispartition OR c.relkind = 'f' OR c.relpersistence <> 'p')"
+                        + " AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'"
+                        + " ORDER BY 1, 2";
         List<String> tracked = new ArrayList<>();
         List<String> contextOnly = new ArrayList<>();
         List<String> destination = new ArrayList<>();
         List<String> untrackable = new ArrayList<>();
         Set<String> skipped = new LinkedHashSet<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
                 String schema = rs.getString("nspname");
                 String table = schema + "." + rs.getString("relname");
-                String root = rs.getString("root") == null ? null : rs.getString("root_schema") + "." + rs.getString("root");
+                String root =
+                        rs.getString("root") == null ? null : rs.getString("root_schema") + "." + rs.getString("root");
                 if (rs.getBoolean("untrackable")) {
-                    if (root == null ? tables.isTracked(schema, rs.getString("relname"))
+                    if (root == null
+                            ? tables.isTracked(schema, rs.getString("relname"))
                             : tables.isTracked(rs.getString("root_schema"), rs.getString("root"))) {
                         skipped.add(table);
-                        untrackable.add("Not tracking " + table + (root == null ? "" : ", a partition of " + root) + ": "
-                                + (rs.getBoolean("foreign_table") ? "a foreign table's rows are stored in another database (track them there)"
-                                : "an UNLOGGED table's changes are not in the WAL (ALTER TABLE " + rs.getString("qualified")
-                                        + " SET LOGGED; makes it trackable)"));
+                        untrackable.add("Not tracking " + table + (root == null ? "" : ", a partition of " + root)
+                                + ": "
+                                + (rs.getBoolean("foreign_table")
+                                        ? "a foreign table's rows are stored in another database (track them there)"
+                                        : "an UNLOGGED table's changes are not in the WAL (ALTER TABLE "
+                                                + rs.getString("qualified") + " SET LOGGED; makes it trackable)"));
                     }
                 } else if (rs.getBoolean("is_destination")) {
                     destination.add(table);
@@ -182,12 +206,18 @@ public final class Setup {
                 }
             }
         }
-        List<String> missing = tables.namedTables().stream().filter(t -> !tracked.contains(t) && !skipped.contains(t)).toList();
+        List<String> missing = tables.namedTables().stream()
+                .filter(t -> !tracked.contains(t) && !skipped.contains(t))
+                .toList();
         if (!missing.isEmpty()) {
-            throw new SetupException("--tables names " + String.join(", ", missing) + ", which "
-                    + (missing.size() == 1 ? "does" : "do") + " not exist (or " + (missing.size() == 1 ? "is" : "are")
-                    + " excluded) in database " + c.getCatalog() + ": create " + (missing.size() == 1 ? "it" : "them")
-                    + " or correct the name (schema.table, case-sensitive)", null);
+            throw new SetupException(
+                    "--tables names " + String.join(", ", missing) + ", which "
+                            + (missing.size() == 1 ? "does" : "do") + " not exist (or "
+                            + (missing.size() == 1 ? "is" : "are")
+                            + " excluded) in database " + c.getCatalog() + ": create "
+                            + (missing.size() == 1 ? "it" : "them")
+                            + " or correct the name (schema.table, case-sensitive)",
+                    null);
         }
         return new Capture(tracked, contextOnly, destination, untrackable);
     }
@@ -208,9 +238,10 @@ public final class Setup {
             }
         }
         // the trigger's name cut at 63 bytes, on a character boundary, as PostgreSQL would cut it
-        try (PreparedStatement trigger = c.prepareStatement("SELECT format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s"
-                + " FOR EACH ROW EXECUTE FUNCTION _bemi_row_trigger_func()', ('_bemi_row_trigger_' || c.relname)::name, c.oid::regclass)"
-                + " FROM pg_class c WHERE c.oid = ?::regclass AND NOT " + HAS_CONTEXT_TRIGGER)) {
+        try (PreparedStatement trigger =
+                c.prepareStatement("SELECT format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s"
+                        + " FOR EACH ROW EXECUTE FUNCTION _bemi_row_trigger_func()', ('_bemi_row_trigger_' || c.relname)::name, c.oid::regclass)"
+                        + " FROM pg_class c WHERE c.oid = ?::regclass AND NOT " + HAS_CONTEXT_TRIGGER)) {
             trigger.setString(1, relation);
             try (ResultSet rs = trigger.executeQuery()) {
                 if (rs.next()) {
@@ -227,14 +258,15 @@ public final class Setup {
 
     private static void syncPublication(Connection c, List<String> tables, List<String> notices) throws SQLException {
         Set<String> published = new LinkedHashSet<>();
-        try (PreparedStatement s = c.prepareStatement(
-                "SELECT p.puballtables, t.schemaname, t.tablename FROM pg_publication p"
+        try (PreparedStatement s =
+                c.prepareStatement("SELECT p.puballtables, t.schemaname, t.tablename FROM pg_publication p"
                         + " LEFT JOIN pg_publication_tables t ON t.pubname = p.pubname WHERE p.pubname = ?")) {
             s.setString(1, PUBLICATION);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     if (rs.getBoolean(1)) {
-                        notices.add("Publication " + PUBLICATION + " is FOR ALL TABLES: the job filters the tracked tables itself");
+                        notices.add("Publication " + PUBLICATION
+                                + " is FOR ALL TABLES: the job filters the tracked tables itself");
                         return;
                     }
                     if (rs.getString(2) != null) {
@@ -274,7 +306,8 @@ public final class Setup {
                 // "already exists, skipping" and the like are what a second run says of everything: not news
                 if (!w.getMessage().endsWith(", skipping")) {
                     // a RAISE WARNING (SQLSTATE 01xxx) says something went wrong or was repaired, a NOTICE only informs
-                    notices.add((w.getSQLState() != null && w.getSQLState().startsWith("01") ? WARNING : "") + name + ": " + w.getMessage());
+                    notices.add((w.getSQLState() != null && w.getSQLState().startsWith("01") ? WARNING : "") + name
+                            + ": " + w.getMessage());
                 }
             }
         }

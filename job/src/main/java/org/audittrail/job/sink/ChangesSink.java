@@ -1,7 +1,25 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.sink;
 
-import org.audittrail.job.db.Database;
-
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.StatefulSink;
@@ -12,15 +30,10 @@ import org.apache.flink.connector.jdbc.core.datastream.sink.committer.JdbcCommit
 import org.apache.flink.connector.jdbc.core.datastream.sink.writer.JdbcWriterState;
 import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.audittrail.job.db.Database;
 import org.audittrail.udf.model.Change;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
-
-import java.io.IOException;
-import java.sql.SQLException;
-import java.util.Collection;
-import java.util.List;
-import java.util.UUID;
 
 /**
  * The sink writing into {@code changes}: batched COPY ({@link CopyWriter}), idempotent on the deterministic change id.
@@ -47,7 +60,8 @@ public final class ChangesSink {
      * serializers, which the COPY writer leaves empty, so the operators and savepoints are those of the JDBC sink this
      * job had before.
      */
-    static final class MeasuredSink implements StatefulSink<Change, JdbcWriterState>, TwoPhaseCommittingSink<Change, JdbcCommitable> {
+    static final class MeasuredSink
+            implements StatefulSink<Change, JdbcWriterState>, TwoPhaseCommittingSink<Change, JdbcCommitable> {
         private static final long serialVersionUID = 1L;
 
         private final Database destination;
@@ -68,7 +82,11 @@ public final class ChangesSink {
         @Override
         public CopyWriter restoreWriter(InitContext context, Collection<JdbcWriterState> state) {
             // built here, in the writer's task, as the metrics exist only there
-            return new CopyWriter(destination, batchSize, flushIntervalMs, new StoredChanges(context.metricGroup()),
+            return new CopyWriter(
+                    destination,
+                    batchSize,
+                    flushIntervalMs,
+                    new StoredChanges(context.metricGroup()),
                     context.getProcessingTimeService());
         }
 
@@ -90,23 +108,34 @@ public final class ChangesSink {
         /** The at-least-once JDBC sink whose committer (which receives nothing) and serializers this sink keeps. */
         private JdbcSink<Change> frame() {
             return JdbcSink.<Change>builder()
-                    .withQueryStatement("SELECT 1", (statement, change) -> { })
-                    .buildAtLeastOnce(new SimpleJdbcConnectionProvider(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                            .withUrl(destination.jdbcUrl())
-                            .withDriverName("org.postgresql.Driver")
-                            .build()));
+                    .withQueryStatement("SELECT 1", (statement, change) -> {})
+                    .buildAtLeastOnce(
+                            new SimpleJdbcConnectionProvider(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
+                                    .withUrl(destination.jdbcUrl())
+                                    .withDriverName("org.postgresql.Driver")
+                                    .build()));
         }
     }
 
     /** The error of a failed batch: what the server said, without its detail, and which changes the batch held. */
     static SQLException failure(SQLException e, List<Change> changes, List<UUID> ids) {
-        StringBuilder message = new StringBuilder("Storing ").append(changes.size()).append(" change")
-                .append(changes.size() == 1 ? "" : "s").append(" failed: ").append(primaryMessage(e))
+        StringBuilder message = new StringBuilder("Storing ")
+                .append(changes.size())
+                .append(" change")
+                .append(changes.size() == 1 ? "" : "s")
+                .append(" failed: ")
+                .append(primaryMessage(e))
                 .append(". The batch held (table, WAL position, id):");
         for (int i = 0; i < Math.min(changes.size(), NAMED_IN_ERROR); i++) {
             Change c = changes.get(i);
-            message.append(i == 0 ? " " : "; ").append(c.schema).append('.').append(c.table).append(' ')
-                    .append(Change.lsn(c.position)).append(' ').append(ids.get(i));
+            message.append(i == 0 ? " " : "; ")
+                    .append(c.schema)
+                    .append('.')
+                    .append(c.table)
+                    .append(' ')
+                    .append(Change.lsn(c.position))
+                    .append(' ')
+                    .append(ids.get(i));
         }
         if (changes.size() > NAMED_IN_ERROR) {
             message.append("; and ").append(changes.size() - NAMED_IN_ERROR).append(" more");
@@ -118,8 +147,11 @@ public final class ChangesSink {
     /** Severity and message of the server's error, never its DETAIL or WHERE; else the driver's own innermost message. */
     static String primaryMessage(SQLException e) {
         Throwable root = e;
-        for (Throwable t = e; t != null; t = t.getCause() != null ? t.getCause()
-                : t instanceof SQLException sql ? sql.getNextException() : null) {
+        for (Throwable t = e;
+                t != null;
+                t = t.getCause() != null
+                        ? t.getCause()
+                        : t instanceof SQLException sql ? sql.getNextException() : null) {
             if (t instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
                 ServerErrorMessage server = psql.getServerErrorMessage();
                 return server.getSeverity() + ": " + server.getMessage() + " (SQLState " + server.getSQLState() + ")";

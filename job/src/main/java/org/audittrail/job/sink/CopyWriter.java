@@ -1,19 +1,19 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.sink;
-
-import org.audittrail.job.db.Database;
-
-import org.apache.flink.api.common.operators.ProcessingTimeService;
-import org.apache.flink.api.connector.sink2.StatefulSink;
-import org.apache.flink.api.connector.sink2.TwoPhaseCommittingSink;
-import org.apache.flink.connector.jdbc.core.datastream.sink.committer.JdbcCommitable;
-import org.apache.flink.connector.jdbc.core.datastream.sink.writer.JdbcWriterState;
-import org.audittrail.udf.model.Change;
-import org.audittrail.udf.model.ChangeId;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
-import org.postgresql.util.PSQLState;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +25,19 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
+import org.apache.flink.api.connector.sink2.StatefulSink;
+import org.apache.flink.api.connector.sink2.TwoPhaseCommittingSink;
+import org.apache.flink.connector.jdbc.core.datastream.sink.committer.JdbcCommitable;
+import org.apache.flink.connector.jdbc.core.datastream.sink.writer.JdbcWriterState;
+import org.audittrail.job.db.Database;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.model.ChangeId;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.util.PSQLState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The sink's writer: each batch goes into {@code changes} with one {@code COPY}, in one transaction; a batch holding a
@@ -38,8 +51,9 @@ import java.util.UUID;
  * no state and commits nothing later; it has the JDBC sink's state and committable types so that savepoints of
  * either restore with the other.
  */
-final class CopyWriter implements StatefulSink.StatefulSinkWriter<Change, JdbcWriterState>,
-        TwoPhaseCommittingSink.PrecommittingSinkWriter<Change, JdbcCommitable> {
+final class CopyWriter
+        implements StatefulSink.StatefulSinkWriter<Change, JdbcWriterState>,
+                TwoPhaseCommittingSink.PrecommittingSinkWriter<Change, JdbcCommitable> {
 
     private static final Logger LOG = LoggerFactory.getLogger(CopyWriter.class);
 
@@ -49,11 +63,14 @@ final class CopyWriter implements StatefulSink.StatefulSinkWriter<Change, JdbcWr
     /** Attempts at a batch before the task fails (and Flink restarts it from its checkpoint). */
     static final int ATTEMPTS = 5;
 
-    static final String COLUMNS = "\"id\", \"database\", \"schema\", \"table\", \"primary_key\", \"operation\", \"before\","
-            + " \"after\", \"context\", \"committed_at\", \"queued_at\", \"transaction_id\", \"position\", \"fallback_columns\"";
+    static final String COLUMNS =
+            "\"id\", \"database\", \"schema\", \"table\", \"primary_key\", \"operation\", \"before\","
+                    + " \"after\", \"context\", \"committed_at\", \"queued_at\", \"transaction_id\", \"position\", \"fallback_columns\"";
     static final String COPY = "COPY changes (" + COLUMNS + ") FROM STDIN";
     /** Staging for a batch with changes stored before; dropped at the end of its transaction. */
-    static final String STAGING = "CREATE TEMPORARY TABLE audit_trail_staging (LIKE changes INCLUDING DEFAULTS) ON COMMIT DROP";
+    static final String STAGING =
+            "CREATE TEMPORARY TABLE audit_trail_staging (LIKE changes INCLUDING DEFAULTS) ON COMMIT DROP";
+
     static final String COPY_STAGING = "COPY audit_trail_staging (" + COLUMNS + ") FROM STDIN";
     static final String FROM_STAGING = "INSERT INTO changes (" + COLUMNS + ") SELECT " + COLUMNS
             + " FROM audit_trail_staging ON CONFLICT DO NOTHING";
@@ -69,7 +86,12 @@ final class CopyWriter implements StatefulSink.StatefulSinkWriter<Change, JdbcWr
     private long firstPending;
     private boolean timerSet;
 
-    CopyWriter(Database destination, int batchSize, long flushIntervalMs, StoredChanges stored, ProcessingTimeService time) {
+    CopyWriter(
+            Database destination,
+            int batchSize,
+            long flushIntervalMs,
+            StoredChanges stored,
+            ProcessingTimeService time) {
         this.destination = destination;
         this.batchSize = batchSize;
         this.flushIntervalMs = flushIntervalMs;
@@ -132,7 +154,12 @@ final class CopyWriter implements StatefulSink.StatefulSinkWriter<Change, JdbcWr
                 if (!isTransient(e)) {
                     break;
                 }
-                LOG.warn("Storing {} changes failed ({}), attempt {} of {}", batch.size(), ChangesSink.primaryMessage(e), attempt, ATTEMPTS);
+                LOG.warn(
+                        "Storing {} changes failed ({}), attempt {} of {}",
+                        batch.size(),
+                        ChangesSink.primaryMessage(e),
+                        attempt,
+                        ATTEMPTS);
                 pause(attempt);
             }
         }
@@ -186,7 +213,11 @@ final class CopyWriter implements StatefulSink.StatefulSinkWriter<Change, JdbcWr
     /** Connection and server-side transient failures are tried again; a refused row (a constraint, a type) is not. */
     private static boolean isTransient(SQLException e) {
         String state = e.getSQLState();
-        return state == null || state.startsWith("08") || state.startsWith("40") || state.startsWith("53") || state.startsWith("57");
+        return state == null
+                || state.startsWith("08")
+                || state.startsWith("40")
+                || state.startsWith("53")
+                || state.startsWith("57");
     }
 
     private static void pause(int attempt) throws IOException {
@@ -235,13 +266,14 @@ final class CopyWriter implements StatefulSink.StatefulSinkWriter<Change, JdbcWr
         int start = 0;
         for (int i = 0; i < value.length(); i++) {
             char ch = value.charAt(i);
-            String escape = switch (ch) {
-                case '\\' -> "\\\\";
-                case '\t' -> "\\t";
-                case '\n' -> "\\n";
-                case '\r' -> "\\r";
-                default -> null;
-            };
+            String escape =
+                    switch (ch) {
+                        case '\\' -> "\\\\";
+                        case '\t' -> "\\t";
+                        case '\n' -> "\\n";
+                        case '\r' -> "\\r";
+                        default -> null;
+                    };
             if (escape != null) {
                 out.append(value, start, i).append(escape);
                 start = i + 1;
@@ -257,13 +289,16 @@ final class CopyWriter implements StatefulSink.StatefulSinkWriter<Change, JdbcWr
             if (array.length() > 1) {
                 array.append(',');
             }
-            array.append('"').append(v.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+            array.append('"')
+                    .append(v.replace("\\", "\\\\").replace("\"", "\\\""))
+                    .append('"');
         }
         return array.append('}').toString();
     }
 
     private static StringBuilder timestamp(StringBuilder out, long epochMicros) {
-        return out.append(Instant.ofEpochSecond(Math.floorDiv(epochMicros, 1_000_000L), Math.floorMod(epochMicros, 1_000_000L) * 1_000L));
+        return out.append(Instant.ofEpochSecond(
+                Math.floorDiv(epochMicros, 1_000_000L), Math.floorMod(epochMicros, 1_000_000L) * 1_000L));
     }
 
     @Override

@@ -1,19 +1,32 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.sink;
-
-import org.audittrail.job.db.Database;
-import org.audittrail.job.db.ScheduledProbe;
-
-import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.functions.RichMapFunction;
-import org.audittrail.udf.model.Change;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.db.ScheduledProbe;
+import org.audittrail.udf.model.Change;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Passes changes through unchanged and, every hour, creates the coming days' partitions of {@code changes}
@@ -53,7 +66,11 @@ public class PartitionMaintenance extends RichMapFunction<Change, Change> {
             int created = call(c, "SELECT changes_create_partitions(?)", DAYS_AHEAD);
             int dropped = call(c, "SELECT changes_apply_retention(?)", retentionDays);
             if (created + dropped > 0) {
-                LOG.info("Partitions of changes: {} created, {} dropped by the {}-day retention", created, dropped, retentionDays);
+                LOG.info(
+                        "Partitions of changes: {} created, {} dropped by the {}-day retention",
+                        created,
+                        dropped,
+                        retentionDays);
             }
         } catch (SQLException e) {
             LOG.warn("Partition maintenance failed, retried in an hour: {}", e.getMessage());

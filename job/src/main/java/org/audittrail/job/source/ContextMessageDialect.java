@@ -1,45 +1,54 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.source;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.debezium.connector.postgresql.connection.Lsn;
+import io.debezium.connector.postgresql.connection.MessageDecoderContext;
+import io.debezium.connector.postgresql.connection.PostgresConnection;
+import io.debezium.connector.postgresql.connection.PostgresReplicationConnection;
+import io.debezium.pipeline.EventDispatcher;
+import io.debezium.relational.TableId;
+import io.debezium.schema.DataCollectionFilters.DataCollectionFilter;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.lang.reflect.Field;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.cdc.connectors.base.config.JdbcSourceConfig;
+import org.apache.flink.cdc.connectors.base.relational.connection.JdbcConnectionPoolFactory;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
+import org.apache.flink.cdc.connectors.base.source.reader.external.FetchTask;
+import org.apache.flink.cdc.connectors.base.source.reader.external.JdbcSourceFetchTaskContext;
+import org.apache.flink.cdc.connectors.postgres.source.PostgresConnectionPoolFactory;
+import org.apache.flink.cdc.connectors.postgres.source.PostgresDialect;
+import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfig;
+import org.apache.flink.cdc.connectors.postgres.source.fetch.PostgresSourceFetchTaskContext;
+import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffset;
+import org.apache.flink.util.FlinkRuntimeException;
+import org.apache.kafka.connect.source.SourceRecord;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.db.SourcePassword;
 import org.audittrail.job.db.ssh.TunnelSocketFactory;
 import org.audittrail.job.source.decoding.PgOutputDecoder;
-
-import org.apache.flink.cdc.connectors.base.config.JdbcSourceConfig;
-import org.apache.flink.cdc.connectors.base.source.reader.external.JdbcSourceFetchTaskContext;
-import org.apache.flink.cdc.connectors.postgres.source.PostgresDialect;
-import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfig;
-import org.apache.flink.cdc.connectors.postgres.source.fetch.PostgresSourceFetchTaskContext;
-import org.apache.flink.cdc.connectors.base.relational.connection.JdbcConnectionPoolFactory;
-import org.apache.flink.cdc.connectors.postgres.source.PostgresConnectionPoolFactory;
-import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
-import org.apache.flink.cdc.connectors.base.source.reader.external.FetchTask;
-import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffset;
-import org.apache.flink.util.FlinkRuntimeException;
-import org.apache.kafka.connect.source.SourceRecord;
-
-import io.debezium.connector.postgresql.connection.Lsn;
-import io.debezium.connector.postgresql.connection.PostgresConnection;
-
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
-
-import io.debezium.connector.postgresql.connection.MessageDecoderContext;
-import io.debezium.connector.postgresql.connection.PostgresReplicationConnection;
-
-import java.io.IOException;
-import io.debezium.pipeline.EventDispatcher;
-import io.debezium.relational.TableId;
-import io.debezium.schema.DataCollectionFilters.DataCollectionFilter;
-
-import java.lang.reflect.Field;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.io.ObjectInputStream;
-import java.sql.SQLException;
 
 /**
  * The Postgres dialect: refuses to start where changes may have been lost, decodes with {@link PgOutputDecoder},
@@ -67,8 +76,14 @@ public class ContextMessageDialect extends PostgresDialect {
      * {@code destination} is where the job stores changes, consulted to tell why a restore is refused; unless
      * {@code acceptLostChanges}, reading refuses to start where changes may have been lost (see {@link #createFetchTask}).
      */
-    public ContextMessageDialect(PostgresSourceConfig sourceConfig, String passwordReference, String password,
-                                 String keyPasswordReference, String keyPassword, Database destination, boolean acceptLostChanges) {
+    public ContextMessageDialect(
+            PostgresSourceConfig sourceConfig,
+            String passwordReference,
+            String password,
+            String keyPasswordReference,
+            String keyPassword,
+            Database destination,
+            boolean acceptLostChanges) {
         super(sourceConfig);
         this.passwordReference = passwordReference;
         this.password = password;
@@ -99,9 +114,10 @@ public class ContextMessageDialect extends PostgresDialect {
             PostgresOffset restored = (PostgresOffset) split.asStreamSplit().getStartingOffset();
             Slot slot = slot();
             if (slot != null && slot.activePid() != null) {
-                throw new SlotInUseException("Replication slot \"" + getSlotName() + "\" is active for PID " + slot.activePid()
-                        + ": another job reads this database's changes (only one may), or this job's previous connection"
-                        + " has not closed yet. Stop the other job; the start is retried.");
+                throw new SlotInUseException(
+                        "Replication slot \"" + getSlotName() + "\" is active for PID " + slot.activePid()
+                                + ": another job reads this database's changes (only one may), or this job's previous connection"
+                                + " has not closed yet. Stop the other job; the start is retried.");
             }
             if (restored.getLsn().isValid() && !acceptLostChanges) {
                 if (slot == null) {
@@ -127,7 +143,8 @@ public class ContextMessageDialect extends PostgresDialect {
 
     private CaptureRefusedException slotLost(String position) {
         return new CaptureRefusedException("Replication slot " + getSlotName() + " no longer exists, though this job"
-                + " restored " + position + " from a checkpoint or savepoint: it was dropped (by disconnect, by hand, or by"
+                + " restored " + position
+                + " from a checkpoint or savepoint: it was dropped (by disconnect, by hand, or by"
                 + " a failover to a server without it), and every change made since then may have been lost. The slot is"
                 + " not recreated silently: start with " + ACCEPT_OPTION + " to create it at the current position and"
                 + " capture from now on.");
@@ -137,18 +154,23 @@ public class ContextMessageDialect extends PostgresDialect {
     public static final String ACCEPT_OPTION = "--allow-restore-behind-slot";
 
     private String behindSlot(PostgresOffset restored, Lsn confirmed) {
-        String gap = " Changes between " + restored.getLsn() + " and " + confirmed + " would be skipped: PostgreSQL streams"
-                + " from the slot's position, whatever the job asks for.";
+        String gap = " Changes between " + restored.getLsn() + " and " + confirmed
+                + " would be skipped: PostgreSQL streams" + " from the slot's position, whatever the job asks for.";
         Boolean stored = storedBetween(restored, confirmed);
         if (Boolean.TRUE.equals(stored)) {
-            return "Restored position " + restored.getLsn() + " is behind the position " + confirmed + " the replication slot "
-                    + getSlotName() + " has confirmed, and " + destination + " already holds changes stored after it: this"
-                    + " is an older checkpoint or savepoint than the newest one." + gap + " Restore the newest checkpoint or"
+            return "Restored position " + restored.getLsn() + " is behind the position " + confirmed
+                    + " the replication slot "
+                    + getSlotName() + " has confirmed, and " + destination
+                    + " already holds changes stored after it: this"
+                    + " is an older checkpoint or savepoint than the newest one." + gap
+                    + " Restore the newest checkpoint or"
                     + " savepoint instead, or start with " + ACCEPT_OPTION + " to accept the gap.";
         }
-        return "Restored position " + restored.getLsn() + " is behind the position " + confirmed + " the replication slot "
-                + getSlotName() + " has confirmed, and " + (stored == null ? "" : destination + " holds no change stored after"
-                + " it: ") + "the slot was moved by something other than this job (pg_replication_slot_advance, a slot"
+        return "Restored position " + restored.getLsn() + " is behind the position " + confirmed
+                + " the replication slot "
+                + getSlotName() + " has confirmed, and "
+                + (stored == null ? "" : destination + " holds no change stored after" + " it: ")
+                + "the slot was moved by something other than this job (pg_replication_slot_advance, a slot"
                 + " dropped and created again, another consumer), past changes this job never stored." + gap
                 + " Start with " + ACCEPT_OPTION + " to capture from the slot's position on.";
     }
@@ -156,10 +178,12 @@ public class ContextMessageDialect extends PostgresDialect {
     /** Whether the destination holds a change of this database stored after {@code restored}; null if it cannot tell. */
     private Boolean storedBetween(PostgresOffset restored, Lsn confirmed) {
         Long committedMicros = restored.getLastCommitTs();
-        try (Connection c = destination.connect(); PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM changes"
-                + " WHERE \"database\" = ? AND \"position\" > ? AND \"position\" <= ?"
-                // later transactions commit later: the time bound lets the partitions and the index narrow the search
-                + " AND \"committed_at\" >= to_timestamp(? / 1e6) - interval '1 minute')")) {
+        try (Connection c = destination.connect();
+                PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM changes"
+                        + " WHERE \"database\" = ? AND \"position\" > ? AND \"position\" <= ?"
+                        // later transactions commit later: the time bound lets the partitions and the index narrow the
+                        // search
+                        + " AND \"committed_at\" >= to_timestamp(? / 1e6) - interval '1 minute')")) {
             s.setString(1, database);
             s.setLong(2, restored.getLsn().asLong());
             s.setLong(3, confirmed.asLong());
@@ -178,10 +202,14 @@ public class ContextMessageDialect extends PostgresDialect {
     /** The slot of this database, or null where there is none. */
     private Slot slot() {
         try (PostgresConnection jdbc = openJdbcConnection()) {
-            return jdbc.queryAndMap("SELECT active_pid, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '"
-                    + getSlotName().replace("'", "''") + "' AND database = current_database()", rs -> rs.next()
-                    ? new Slot((Integer) rs.getObject(1), rs.getString(2) == null ? Lsn.INVALID_LSN : Lsn.valueOf(rs.getString(2)))
-                    : null);
+            return jdbc.queryAndMap(
+                    "SELECT active_pid, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '"
+                            + getSlotName().replace("'", "''") + "' AND database = current_database()",
+                    rs -> rs.next()
+                            ? new Slot(
+                                    (Integer) rs.getObject(1),
+                                    rs.getString(2) == null ? Lsn.INVALID_LSN : Lsn.valueOf(rs.getString(2)))
+                            : null);
         } catch (SQLException e) {
             throw new FlinkRuntimeException("Cannot read replication slot " + getSlotName() + ": " + e.getMessage(), e);
         }
@@ -247,11 +275,15 @@ public class ContextMessageDialect extends PostgresDialect {
             decoder.setAccessible(true);
             Object connection = context.getReplicationConnection();
             if (!(decoder.get(connection) instanceof PgOutputDecoder)) {
-                decoder.set(connection, new PgOutputDecoder(
-                        new MessageDecoderContext(context.getDbzConnectorConfig(), context.getDatabaseSchema()), context.getConnection()));
+                decoder.set(
+                        connection,
+                        new PgOutputDecoder(
+                                new MessageDecoderContext(context.getDbzConnectorConfig(), context.getDatabaseSchema()),
+                                context.getConnection()));
             }
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("Debezium's replication connection changed: its message decoder cannot be replaced", e);
+            throw new IllegalStateException(
+                    "Debezium's replication connection changed: its message decoder cannot be replaced", e);
         }
     }
 
@@ -266,7 +298,8 @@ public class ContextMessageDialect extends PostgresDialect {
                 filter.set(dispatcher, new KeptAnswers((DataCollectionFilter<TableId>) filter.get(dispatcher)));
             }
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("Debezium's event dispatcher changed: its table filter cannot be wrapped", e);
+            throw new IllegalStateException(
+                    "Debezium's event dispatcher changed: its table filter cannot be wrapped", e);
         }
     }
 
@@ -286,6 +319,7 @@ public class ContextMessageDialect extends PostgresDialect {
     }
 
     static boolean isMessage(SourceRecord record) {
-        return record.valueSchema() != null && MESSAGE_VALUE_SCHEMA.equals(record.valueSchema().name());
+        return record.valueSchema() != null
+                && MESSAGE_VALUE_SCHEMA.equals(record.valueSchema().name());
     }
 }

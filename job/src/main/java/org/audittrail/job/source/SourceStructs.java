@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.source;
 
 import io.debezium.config.CommonConnectorConfig;
@@ -6,14 +21,13 @@ import io.debezium.connector.SnapshotRecord;
 import io.debezium.connector.SourceInfoStructMaker;
 import io.debezium.connector.postgresql.Module;
 import io.debezium.connector.postgresql.SourceInfo;
-import org.apache.kafka.connect.data.Field;
-import org.apache.kafka.connect.data.Schema;
-import org.apache.kafka.connect.data.Struct;
-
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.time.Instant;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
 
 /**
  * Debezium's source struct of each record without its {@code sequence}, a JSON text Debezium writes with Jackson for
@@ -82,7 +96,8 @@ final class SourceStructs implements SourceInfoStructMaker<SourceInfo> {
                 maker.set(config, new SourceStructs(debezium.schema(), config.getLogicalName()));
             }
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("Debezium's connector configuration changed: its source struct maker cannot be replaced", e);
+            throw new IllegalStateException(
+                    "Debezium's connector configuration changed: its source struct maker cannot be replaced", e);
         }
     }
 

@@ -1,49 +1,19 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.source;
-
-import org.audittrail.job.db.Database;
-import org.audittrail.job.db.SourcePassword;
-import org.audittrail.job.db.Tls;
-import org.audittrail.job.setup.Setup;
-import org.audittrail.job.source.decoding.JsonTextConverter;
-import org.audittrail.job.source.decoding.PgOutputDecoder;
-import org.audittrail.job.source.watch.PublicationWatch;
-import org.audittrail.job.source.watch.SlotLag;
-
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.connector.source.Boundedness;
-import org.apache.flink.api.connector.source.ReaderOutput;
-import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.api.connector.source.SourceEvent;
-import org.apache.flink.api.connector.source.SourceReader;
-import org.apache.flink.api.connector.source.SourceReaderContext;
-import org.apache.flink.api.connector.source.SplitEnumerator;
-import org.apache.flink.api.connector.source.SplitEnumeratorContext;
-import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
-import org.apache.flink.api.connector.source.SourceOutput;
-import org.apache.flink.cdc.connectors.base.config.SourceConfig;
-import org.apache.flink.cdc.connectors.base.options.StartupOptions;
-import org.apache.flink.cdc.connectors.base.source.meta.offset.OffsetFactory;
-import org.apache.flink.cdc.connectors.base.source.meta.split.SourceRecords;
-import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitState;
-import org.apache.flink.cdc.connectors.base.source.metrics.SourceReaderMetrics;
-import org.apache.flink.cdc.connectors.base.source.reader.IncrementalSourceRecordEmitter;
-import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
-import org.apache.flink.connector.base.source.reader.RecordEmitter;
-import org.apache.kafka.connect.data.Schema;
-import org.apache.kafka.connect.data.Struct;
-import org.apache.kafka.connect.source.SourceRecord;
-import org.apache.flink.cdc.connectors.base.source.assigner.state.PendingSplitsState;
-import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
-import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
-import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder.PostgresIncrementalSource;
-import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfigFactory;
-import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffsetFactory;
-import org.apache.flink.core.io.InputStatus;
-import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.flink.util.ExceptionUtils;
-import org.audittrail.udf.model.Change;
-import org.audittrail.udf.functions.ChangeDeserializer;
-import org.audittrail.udf.selection.TableSelection;
 
 import java.time.Duration;
 import java.util.Collection;
@@ -53,13 +23,56 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.api.connector.source.ReaderOutput;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.connector.source.SourceEvent;
+import org.apache.flink.api.connector.source.SourceOutput;
+import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
+import org.apache.flink.cdc.connectors.base.config.SourceConfig;
+import org.apache.flink.cdc.connectors.base.options.StartupOptions;
+import org.apache.flink.cdc.connectors.base.source.assigner.state.PendingSplitsState;
+import org.apache.flink.cdc.connectors.base.source.meta.offset.OffsetFactory;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceRecords;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitState;
+import org.apache.flink.cdc.connectors.base.source.metrics.SourceReaderMetrics;
+import org.apache.flink.cdc.connectors.base.source.reader.IncrementalSourceRecordEmitter;
+import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
+import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder.PostgresIncrementalSource;
+import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfigFactory;
+import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffsetFactory;
+import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
+import org.apache.flink.connector.base.source.reader.RecordEmitter;
+import org.apache.flink.core.io.InputStatus;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.util.ExceptionUtils;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.db.SourcePassword;
+import org.audittrail.job.db.Tls;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.source.decoding.JsonTextConverter;
+import org.audittrail.job.source.watch.PublicationWatch;
+import org.audittrail.job.source.watch.SlotLag;
+import org.audittrail.udf.functions.ChangeDeserializer;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.selection.TableSelection;
 
 /**
  * The Flink CDC incremental source over slot and publication {@code bemi}, with pgoutput, streaming only; a refused
  * start ({@link CaptureRefusedException}, {@link SlotInUseException}) surfaces as the task's failure rather than three
  * causes deep. Its reader reports the WAL the slot holds in the gauge {@value SlotLag#METRIC}.
  */
-public final class WalSource implements Source<Change, SourceSplitBase, PendingSplitsState>, ResultTypeQueryable<Change> {
+public final class WalSource
+        implements Source<Change, SourceSplitBase, PendingSplitsState>, ResultTypeQueryable<Change> {
 
     private static final long serialVersionUID = 1L;
 
@@ -76,8 +89,13 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
     private final long publicationCheckIntervalMs;
     private final long slotLagIntervalMs;
 
-    private WalSource(PostgresIncrementalSource<Change> source, ContextMessageDialect dialect, Database database,
-                      TableSelection tracked, long publicationCheckIntervalMs, long slotLagIntervalMs) {
+    private WalSource(
+            PostgresIncrementalSource<Change> source,
+            ContextMessageDialect dialect,
+            Database database,
+            TableSelection tracked,
+            long publicationCheckIntervalMs,
+            long slotLagIntervalMs) {
         this.source = source;
         this.dialect = dialect;
         this.database = database;
@@ -93,9 +111,15 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
      * {@code publicationCheckIntervalMs} a {@link PublicationWatch} checks that the tables {@code tracked} selects are in it.
      * The slot's lag in bytes is queried every {@code slotLagIntervalMs}.
      */
-    public static WalSource create(Database source, Database destination, List<String> tables, TableSelection tracked,
-                                   boolean acceptLostChanges, long heartbeatIntervalMs, long publicationCheckIntervalMs,
-                                   long slotLagIntervalMs) {
+    public static WalSource create(
+            Database source,
+            Database destination,
+            List<String> tables,
+            TableSelection tracked,
+            boolean acceptLostChanges,
+            long heartbeatIntervalMs,
+            long publicationCheckIntervalMs,
+            long slotLagIntervalMs) {
         Set<String> schemas = new TreeSet<>(Set.of("public"));
         tables.forEach(t -> schemas.add(t.substring(0, t.indexOf('.'))));
         String passwordReference = SourcePassword.newReference();
@@ -107,22 +131,36 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
                 .username(source.user())
                 .password(passwordReference)
                 .schemaList(schemas.toArray(String[]::new))
-                .tableList(schemas.stream().map(schema -> Pattern.quote(schema) + "\\..*").toArray(String[]::new))
+                .tableList(schemas.stream()
+                        .map(schema -> Pattern.quote(schema) + "\\..*")
+                        .toArray(String[]::new))
                 .slotName(Setup.SLOT)
-                // three attempts of 10 s rather than of 30: a source out of reach is said (and retried) within half a minute
+                // three attempts of 10 s rather than of 30: a source out of reach is said (and retried) within half a
+                // minute
                 .connectTimeout(Duration.ofSeconds(10))
                 .decodingPluginName("pgoutput")
                 // the first start reads from the slot; later starts from the checkpoint or savepoint
                 .startupOptions(StartupOptions.committed())
-                .debeziumProperties(withTunnel(debeziumProperties(heartbeatIntervalMs, source.tls(), keyPasswordReference), source))
+                .debeziumProperties(
+                        withTunnel(debeziumProperties(heartbeatIntervalMs, source.tls(), keyPasswordReference), source))
                 .deserializer(new ChangeDeserializer());
         PostgresSourceConfigFactory config = builder.getConfigFactory();
         // build() hard-codes the stock dialect, which drops context messages
         ContextMessageDialect dialect = new ContextMessageDialect(
-                config.create(0), passwordReference, source.password(), keyPasswordReference, source.tls().keyPassword(),
-                destination, acceptLostChanges);
-        return new WalSource(new CdcSource(config, dialect), dialect,
-                source, tracked, publicationCheckIntervalMs, slotLagIntervalMs);
+                config.create(0),
+                passwordReference,
+                source.password(),
+                keyPasswordReference,
+                source.tls().keyPassword(),
+                destination,
+                acceptLostChanges);
+        return new WalSource(
+                new CdcSource(config, dialect),
+                dialect,
+                source,
+                tracked,
+                publicationCheckIntervalMs,
+                slotLagIntervalMs);
     }
 
     /** Routes every connection of Debezium and of the pool through the source's SSH tunnel, where it has one. */
@@ -136,9 +174,12 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
     private static Properties debeziumProperties(long heartbeatIntervalMs, Tls tls, String keyPasswordReference) {
         Properties p = new Properties();
         // Debezium hands every database.* property to pgjdbc, for its JDBC and its replication connections alike
-        tls.driverProperties(keyPasswordReference).forEach((name, value) -> p.setProperty(DATABASE_PREFIX + name, value));
+        tls.driverProperties(keyPasswordReference)
+                .forEach((name, value) -> p.setProperty(DATABASE_PREFIX + name, value));
         if (keyPasswordReference != null) {
-            p.setProperty(DATABASE_PREFIX + SourcePassword.KeyPassword.CALLBACK_PROPERTY, SourcePassword.KeyPassword.class.getName());
+            p.setProperty(
+                    DATABASE_PREFIX + SourcePassword.KeyPassword.CALLBACK_PROPERTY,
+                    SourcePassword.KeyPassword.class.getName());
         }
         p.setProperty("publication.name", Setup.PUBLICATION);
         p.setProperty("database." + SourcePassword.PLUGIN_PROPERTY, SourcePassword.class.getName());
@@ -149,10 +190,13 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
         // every value arrives as the JSON to_jsonb writes (PgOutputDecoder); Debezium passes it on untouched
         p.setProperty("converters", "jsontext");
         p.setProperty("jsontext.type", JsonTextConverter.class.getName());
-        p.setProperty("message.prefix.include.list", ChangeDeserializer.CONTEXT_PREFIX + "," + ChangeDeserializer.ROW_PREFIX + "," + HEARTBEAT_PREFIX);
+        p.setProperty(
+                "message.prefix.include.list",
+                ChangeDeserializer.CONTEXT_PREFIX + "," + ChangeDeserializer.ROW_PREFIX + "," + HEARTBEAT_PREFIX);
         // a WAL position of the job's own while no tracked table changes: the checkpoint moves on, and the slot with it
         p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatIntervalMs));
-        p.setProperty("heartbeat.action.query", "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', '')");
+        p.setProperty(
+                "heartbeat.action.query", "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', '')");
         // Debezium's default 500 ms pause when the WAL is idle adds up to that much latency to every quiet change
         p.setProperty("poll.interval.ms", "50");
         return p;
@@ -166,7 +210,9 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
     @Override
     public SourceReader<Change, SourceSplitBase> createReader(SourceReaderContext context) throws Exception {
         // one watch per job: the WAL is read by one subtask
-        PublicationWatch watch = context.getIndexOfSubtask() == 0 ? new PublicationWatch(database, tracked, publicationCheckIntervalMs) : null;
+        PublicationWatch watch = context.getIndexOfSubtask() == 0
+                ? new PublicationWatch(database, tracked, publicationCheckIntervalMs)
+                : null;
         if (watch != null) {
             watch.start(context.metricGroup());
         }
@@ -176,7 +222,8 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
     }
 
     @Override
-    public SplitEnumerator<SourceSplitBase, PendingSplitsState> createEnumerator(SplitEnumeratorContext<SourceSplitBase> context) {
+    public SplitEnumerator<SourceSplitBase, PendingSplitsState> createEnumerator(
+            SplitEnumeratorContext<SourceSplitBase> context) {
         return source.createEnumerator(context);
     }
 
@@ -211,7 +258,8 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
         }
 
         @Override
-        protected RecordEmitter<SourceRecords, Change, SourceSplitState> createRecordEmitter(SourceConfig config, SourceReaderMetrics metrics) {
+        protected RecordEmitter<SourceRecords, Change, SourceSplitState> createRecordEmitter(
+                SourceConfig config, SourceReaderMetrics metrics) {
             return new ChangeEmitter(deserializationSchema, metrics, config.isIncludeSchemaChanges(), offsetFactory);
         }
     }
@@ -221,13 +269,17 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
      * run a regular expression on each record's key schema name, on the one thread that reads the WAL.
      */
     static final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
-        ChangeEmitter(DebeziumDeserializationSchema<Change> deserializer, SourceReaderMetrics metrics, boolean includeSchemaChanges,
-                      OffsetFactory offsetFactory) {
+        ChangeEmitter(
+                DebeziumDeserializationSchema<Change> deserializer,
+                SourceReaderMetrics metrics,
+                boolean includeSchemaChanges,
+                OffsetFactory offsetFactory) {
             super(deserializer, metrics, includeSchemaChanges, offsetFactory);
         }
 
         @Override
-        protected void processElement(SourceRecord element, SourceOutput<Change> output, SourceSplitState splitState) throws Exception {
+        protected void processElement(SourceRecord element, SourceOutput<Change> output, SourceSplitState splitState)
+                throws Exception {
             if (splitState.isStreamSplitState() && isChange(element)) {
                 // what Flink CDC does with a data change record, as it would decide after its checks
                 splitState.asStreamSplitState().setStartingOffset(getOffsetPosition(element));
@@ -246,7 +298,10 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
             }
             String key = record.keySchema() == null ? null : record.keySchema().name();
             boolean envelope = schema.name().endsWith(".Envelope") || ContextMessageDialect.isMessage(record);
-            return envelope && schema.field("op") != null && value.getString("op") != null && (key == null || !key.endsWith(".SchemaChangeKey"));
+            return envelope
+                    && schema.field("op") != null
+                    && value.getString("op") != null
+                    && (key == null || !key.endsWith(".SchemaChangeKey"));
         }
     }
 
@@ -267,8 +322,10 @@ public final class WalSource implements Source<Change, SourceSplitBase, PendingS
             try {
                 return reader.pollNext(output);
             } catch (RuntimeException e) {
-                throw ExceptionUtils.findThrowable(e, t -> t instanceof CaptureRefusedException || t instanceof SlotInUseException)
-                        .map(RuntimeException.class::cast).orElse(e);
+                throw ExceptionUtils.findThrowable(
+                                e, t -> t instanceof CaptureRefusedException || t instanceof SlotInUseException)
+                        .map(RuntimeException.class::cast)
+                        .orElse(e);
             }
         }
 

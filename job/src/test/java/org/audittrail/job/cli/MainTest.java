@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,7 +56,8 @@ class MainTest {
         for (Option option : Options.ALL) {
             assertThat(help).contains(option.name());
         }
-        assertThat(help).containsPattern("--db-port=<port>\\s+Source port\\. Env DB_PORT, default 5432\\.")
+        assertThat(help)
+                .containsPattern("--db-port=<port>\\s+Source port\\. Env DB_PORT, default 5432\\.")
                 .containsPattern("--db-password-file=<file>")
                 .contains("Env DB_PASSWORD or DB_PASSWORD_FILE");
         assertThat(help("setup")).contains("Tracking:", "--tables").doesNotContain("Checkpoints", "--batch-size");
@@ -56,7 +72,10 @@ class MainTest {
         assertThat(config.destination()).hasToString("postgres@from-arg:6543/postgres");
         assertThat(config.tables().toString()).contains("app.*");
         assertThat(Main.config(Map.of()).batchSize()).isEqualTo(500);
-        assertThat(Main.config(Map.of(), "--tables", "a.*", "--tables", "b.x,c.*").tables().toString()).contains("a.*", "b.x", "c.*");
+        assertThat(Main.config(Map.of(), "--tables", "a.*", "--tables", "b.x,c.*")
+                        .tables()
+                        .toString())
+                .contains("a.*", "b.x", "c.*");
     }
 
     @Test
@@ -88,6 +107,7 @@ class MainTest {
         assertThat(commandLine.execute("setup", "--checkpoint-interval-ms=5")).isEqualTo(2); // not an option of setup
         err.getBuffer().setLength(0);
         assertThat(commandLine.execute("setup", "--db-port=0")).isEqualTo(1);
-        assertThat(err.toString()).isEqualTo("audit-trail: --db-port is '0': use a port number from 1 to 65535" + System.lineSeparator());
+        assertThat(err.toString())
+                .isEqualTo("audit-trail: --db-port is '0': use a port number from 1 to 65535" + System.lineSeparator());
     }
 }

@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,7 +30,8 @@ class OptionReferenceTest {
         Path checkedIn = Path.of("..", "docs", "options.md");
         assertThat(Files.readString(generated)).isEqualTo(OptionReference.markdown());
         assertThat(Files.readString(checkedIn))
-                .as("docs/options.md differs from the option definitions: cp job/target/generated-docs/options.md docs/options.md")
+                .as(
+                        "docs/options.md differs from the option definitions: cp job/target/generated-docs/options.md docs/options.md")
                 .isEqualTo(Files.readString(generated));
     }
 

@@ -1,6 +1,21 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.db;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The probes' schedule: a named daemon thread, the first run and the interval, a failing run, and close. */
 class ScheduledProbeTest {
@@ -26,16 +40,20 @@ class ScheduledProbeTest {
         List<Long> runs = new CopyOnWriteArrayList<>();
         List<Thread> threads = new CopyOnWriteArrayList<>();
         long started = System.nanoTime();
-        try (ScheduledProbe probe = ScheduledProbe.start("probe-test-interval", Duration.ZERO, Duration.ofMillis(interval), () -> {
-            runs.add(System.nanoTime());
-            threads.add(Thread.currentThread());
-        })) {
+        try (ScheduledProbe probe =
+                ScheduledProbe.start("probe-test-interval", Duration.ZERO, Duration.ofMillis(interval), () -> {
+                    runs.add(System.nanoTime());
+                    threads.add(Thread.currentThread());
+                })) {
             await(() -> runs.size() >= 5, "five runs");
             assertThat(probe.failures()).isZero();
         }
-        // never early: each run at least an interval after the one before (a little slack for the clock read in the run)
+        // never early: each run at least an interval after the one before (a little slack for the clock read in the
+        // run)
         for (int i = 1; i < 5; i++) {
-            assertThat(millis(runs.get(i) - runs.get(i - 1))).as("gap before run " + i).isGreaterThanOrEqualTo(interval - 5);
+            assertThat(millis(runs.get(i) - runs.get(i - 1)))
+                    .as("gap before run " + i)
+                    .isGreaterThanOrEqualTo(interval - 5);
         }
         // and not far late either, on a busy machine: the first at once, five in well under twenty intervals each
         assertThat(millis(runs.get(0) - started)).isLessThan(2_000);
@@ -50,8 +68,8 @@ class ScheduledProbeTest {
     void firstRunWaitsAsLongAsAsked() {
         List<Long> runs = new CopyOnWriteArrayList<>();
         long started = System.nanoTime();
-        try (ScheduledProbe probe = ScheduledProbe.start("probe-test-first", Duration.ofMillis(300), Duration.ofMillis(50),
-                () -> runs.add(System.nanoTime()))) {
+        try (ScheduledProbe probe = ScheduledProbe.start(
+                "probe-test-first", Duration.ofMillis(300), Duration.ofMillis(50), () -> runs.add(System.nanoTime()))) {
             await(() -> runs.size() >= 2, "two runs");
         }
         assertThat(millis(runs.get(0) - started)).isGreaterThanOrEqualTo(300);
@@ -102,7 +120,10 @@ class ScheduledProbeTest {
         int atClose = runs.get();
         assertThat(atClose).isEqualTo(3);
         assertThat(probe.failures()).isZero();
-        await(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals(thread)), "the thread to end");
+        await(
+                () -> Thread.getAllStackTraces().keySet().stream()
+                        .noneMatch(t -> t.getName().equals(thread)),
+                "the thread to end");
         assertThat(runs.get()).isEqualTo(atClose);
         assertThat(count(thread + " failed")).isEqualTo(logged);
     }
@@ -125,6 +146,10 @@ class ScheduledProbeTest {
     }
 
     private static long count(String text) throws Exception {
-        return Files.exists(LOG) ? Files.readAllLines(LOG).stream().filter(line -> line.contains(text)).count() : 0;
+        return Files.exists(LOG)
+                ? Files.readAllLines(LOG).stream()
+                        .filter(line -> line.contains(text))
+                        .count()
+                : 0;
     }
 }

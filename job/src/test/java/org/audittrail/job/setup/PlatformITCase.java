@@ -1,20 +1,33 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.setup;
 
-import org.audittrail.job.db.Database;
-import org.audittrail.job.testing.TestDatabase;
-
-import org.audittrail.udf.selection.TableSelection;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.testing.TestDatabase;
+import org.audittrail.udf.selection.TableSelection;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** Setup's wal_level and privilege failures on a server that looks like each managed platform (its roles, settings, functions faked). */
 class PlatformITCase {
@@ -28,13 +41,24 @@ class PlatformITCase {
     static {
         LOOKS.put(Platform.SELF_MANAGED, List.of("SELECT 1", "SELECT 1"));
         LOOKS.put(Platform.RDS, List.of("CREATE ROLE rds_superuser", "DROP ROLE rds_superuser"));
-        LOOKS.put(Platform.AURORA, List.of("CREATE ROLE rds_superuser; CREATE FUNCTION aurora_version() RETURNS text LANGUAGE sql AS 'SELECT ''15.4.0'''",
-                "DROP FUNCTION aurora_version(); DROP ROLE rds_superuser"));
-        // a setting of a module the server has not loaded: a placeholder, which a new session reads from its database's defaults
-        LOOKS.put(Platform.CLOUD_SQL, List.of("ALTER DATABASE postgres SET cloudsql.logical_decoding = off",
-                "ALTER DATABASE postgres RESET cloudsql.logical_decoding"));
+        LOOKS.put(
+                Platform.AURORA,
+                List.of(
+                        "CREATE ROLE rds_superuser; CREATE FUNCTION aurora_version() RETURNS text LANGUAGE sql AS 'SELECT ''15.4.0'''",
+                        "DROP FUNCTION aurora_version(); DROP ROLE rds_superuser"));
+        // a setting of a module the server has not loaded: a placeholder, which a new session reads from its database's
+        // defaults
+        LOOKS.put(
+                Platform.CLOUD_SQL,
+                List.of(
+                        "ALTER DATABASE postgres SET cloudsql.logical_decoding = off",
+                        "ALTER DATABASE postgres RESET cloudsql.logical_decoding"));
         LOOKS.put(Platform.SUPABASE, List.of("CREATE ROLE supabase_admin", "DROP ROLE supabase_admin"));
-        LOOKS.put(Platform.NEON, List.of("ALTER DATABASE postgres SET neon.tenant_id = 'fake'", "ALTER DATABASE postgres RESET neon.tenant_id"));
+        LOOKS.put(
+                Platform.NEON,
+                List.of(
+                        "ALTER DATABASE postgres SET neon.tenant_id = 'fake'",
+                        "ALTER DATABASE postgres RESET neon.tenant_id"));
     }
 
     @BeforeAll
@@ -55,7 +79,9 @@ class PlatformITCase {
         for (Map.Entry<Platform, List<String>> look : LOOKS.entrySet()) {
             replica.execute(look.getValue().get(0));
             try (Connection c = replica.connect()) {
-                assertThat(Platform.detect(c)).as("server faking %s", look.getKey()).isEqualTo(look.getKey());
+                assertThat(Platform.detect(c))
+                        .as("server faking %s", look.getKey())
+                        .isEqualTo(look.getKey());
             } finally {
                 replica.execute(look.getValue().get(1));
             }
@@ -77,7 +103,9 @@ class PlatformITCase {
                 replica.execute(look.getValue().get(1));
             }
         }
-        assertThat(replica.value("SELECT count(*) FROM pg_replication_slots")).as("nothing created").isEqualTo(0L);
+        assertThat(replica.value("SELECT count(*) FROM pg_replication_slots"))
+                .as("nothing created")
+                .isEqualTo(0L);
     }
 
     @Test

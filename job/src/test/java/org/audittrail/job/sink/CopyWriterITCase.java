@@ -1,10 +1,31 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.sink;
 
-import org.audittrail.job.setup.Setup;
-import org.audittrail.job.testing.TestDatabase;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ScheduledFuture;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.testing.TestDatabase;
 import org.audittrail.udf.model.Change;
 import org.audittrail.udf.model.ChangeId;
 import org.audittrail.udf.model.Operation;
@@ -12,14 +33,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ScheduledFuture;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The COPY writer against a real destination: exact values, replays stored once, and when a batch is written. */
 class CopyWriterITCase {
@@ -71,7 +84,8 @@ class CopyWriterITCase {
     void newWriter() {
         db.execute("TRUNCATE changes");
         clock = new Clock();
-        writer = new CopyWriter(db.database(), 3, 200, new StoredChanges(UnregisteredMetricsGroup.createOperatorMetricGroup()), clock);
+        writer = new CopyWriter(
+                db.database(), 3, 200, new StoredChanges(UnregisteredMetricsGroup.createOperatorMetricGroup()), clock);
     }
 
     static Change change(long position, String table, String after) {
@@ -104,15 +118,23 @@ class CopyWriterITCase {
         odd.fallbackColumns = new String[] {"qu\"ote", "com,ma", "back\\slash", Change.CONTEXT_COLUMN};
         writer.write(odd, null);
         writer.flush(false);
-        Map<String, Object> row = db.query("SELECT \"schema\", \"table\", primary_key, operation, after::text AS after, context::text AS context,"
-                + " fallback_columns::text AS fallback, committed_at = to_timestamp(" + odd.committedAt + " / 1e6) AS committed,"
-                + " transaction_id, position, id::text AS id FROM changes").get(0);
-        assertThat(row).containsEntry("schema", "we\\ird").containsEntry("table", "tab\there\nnew\\line")
-                .containsEntry("primary_key", "[\"a\\tb\",\"\\\\\"]").containsEntry("operation", "CREATE")
+        Map<String, Object> row = db.query(
+                        "SELECT \"schema\", \"table\", primary_key, operation, after::text AS after, context::text AS context,"
+                                + " fallback_columns::text AS fallback, committed_at = to_timestamp(" + odd.committedAt
+                                + " / 1e6) AS committed,"
+                                + " transaction_id, position, id::text AS id FROM changes")
+                .get(0);
+        assertThat(row)
+                .containsEntry("schema", "we\\ird")
+                .containsEntry("table", "tab\there\nnew\\line")
+                .containsEntry("primary_key", "[\"a\\tb\",\"\\\\\"]")
+                .containsEntry("operation", "CREATE")
                 .containsEntry("after", "{\"raw\": [1, 2], \"text\": \"a\\tb\\\\c\\nd\"}")
                 .containsEntry("context", "{\"note\": \"line\\nbreak\", \"path\": \"/a\\\\b\"}")
                 .containsEntry("fallback", "{\"qu\\\"ote\",\"com,ma\",\"back\\\\slash\",(context)}")
-                .containsEntry("committed", true).containsEntry("transaction_id", 701L).containsEntry("position", 1L)
+                .containsEntry("committed", true)
+                .containsEntry("transaction_id", 701L)
+                .containsEntry("position", 1L)
                 .containsEntry("id", ChangeId.of(odd).toString());
     }
 
@@ -126,7 +148,9 @@ class CopyWriterITCase {
         writer.write(change(2, "todo", "{}"), null);
         writer.write(change(3, "todo", "{}"), null);
         assertThat(stored()).isEqualTo(3);
-        assertThat(db.query("SELECT position FROM changes ORDER BY position")).extracting(r -> r.get("position")).containsExactly(1L, 2L, 3L);
+        assertThat(db.query("SELECT position FROM changes ORDER BY position"))
+                .extracting(r -> r.get("position"))
+                .containsExactly(1L, 2L, 3L);
     }
 
     @Test
@@ -142,8 +166,14 @@ class CopyWriterITCase {
         clock.advance(1);
         assertThat(stored()).as("idle").isEqualTo(4);
 
-        // a steady trickle, never idle, into a large batch: written once its oldest change has waited the flush interval
-        CopyWriter trickle = new CopyWriter(db.database(), 1_000, 200, new StoredChanges(UnregisteredMetricsGroup.createOperatorMetricGroup()), clock);
+        // a steady trickle, never idle, into a large batch: written once its oldest change has waited the flush
+        // interval
+        CopyWriter trickle = new CopyWriter(
+                db.database(),
+                1_000,
+                200,
+                new StoredChanges(UnregisteredMetricsGroup.createOperatorMetricGroup()),
+                clock);
         for (int i = 5; i < 5 + 199; i++) {
             trickle.write(change(i, "todo", "{}"), null);
             clock.advance(1);

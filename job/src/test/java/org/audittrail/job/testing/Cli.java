@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,7 +73,8 @@ public final class Cli {
         List<String> command = new ArrayList<>(java(classPath));
         command.addAll(List.of(args));
         Path err = Files.createTempFile("cli", ".err");
-        Process process = new ProcessBuilder(command).redirectError(err.toFile()).start();
+        Process process =
+                new ProcessBuilder(command).redirectError(err.toFile()).start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(1, TimeUnit.MINUTES)).isTrue();
         return new Output(process.exitValue(), out, Files.readString(err));
@@ -75,7 +91,11 @@ public final class Cli {
     }
 
     private static List<String> java(String classPath) {
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classPath, Main.class.getName());
+        return List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                classPath,
+                Main.class.getName());
     }
 
     // picocli takes the subcommand first

@@ -1,8 +1,19 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.testing;
-
-import org.audittrail.job.db.Database;
-
-import org.junit.jupiter.api.Assumptions;
 
 import java.io.File;
 import java.io.IOException;
@@ -18,6 +29,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.audittrail.job.db.Database;
+import org.junit.jupiter.api.Assumptions;
 
 /** Debian's PgBouncer on loopback in transaction pooling mode, in front of a test server; installed with apt-get where missing. */
 public final class PgBouncer implements AutoCloseable {
@@ -41,22 +54,26 @@ public final class PgBouncer implements AutoCloseable {
         Path dir = Files.createTempDirectory("pgbouncer");
         boolean root = "root".equals(System.getProperty("user.name"));
         Files.writeString(dir.resolve("users.txt"), "\"postgres\" \"\"\n");
-        Files.writeString(dir.resolve("pgbouncer.ini"), String.join("\n",
-                "[databases]",
-                "* = host=127.0.0.1 port=" + serverPort,
-                "[pgbouncer]",
-                "listen_addr = 127.0.0.1",
-                "listen_port = " + port,
-                "unix_socket_dir =",
-                "auth_type = trust",
-                "auth_file = " + dir.resolve("users.txt"),
-                "pool_mode = transaction",
-                // one server connection per database: every client's statements meet on it, as named prepared statements would
-                "default_pool_size = 1",
-                // pgjdbc sends it at login; PgBouncer refuses startup parameters it does not know
-                "ignore_startup_parameters = extra_float_digits",
-                "logfile = " + dir.resolve("pgbouncer.log"),
-                ""));
+        Files.writeString(
+                dir.resolve("pgbouncer.ini"),
+                String.join(
+                        "\n",
+                        "[databases]",
+                        "* = host=127.0.0.1 port=" + serverPort,
+                        "[pgbouncer]",
+                        "listen_addr = 127.0.0.1",
+                        "listen_port = " + port,
+                        "unix_socket_dir =",
+                        "auth_type = trust",
+                        "auth_file = " + dir.resolve("users.txt"),
+                        "pool_mode = transaction",
+                        // one server connection per database: every client's statements meet on it, as named prepared
+                        // statements would
+                        "default_pool_size = 1",
+                        // pgjdbc sends it at login; PgBouncer refuses startup parameters it does not know
+                        "ignore_startup_parameters = extra_float_digits",
+                        "logfile = " + dir.resolve("pgbouncer.log"),
+                        ""));
         // PgBouncer refuses to run as root: root runs it as postgres, who must read the directory
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         for (String file : List.of("users.txt", "pgbouncer.ini")) {
@@ -65,15 +82,21 @@ public final class PgBouncer implements AutoCloseable {
         List<String> command = new ArrayList<>();
         if (root) {
             // Debian's PostgreSQL packages create postgres; nobody serves where they have not
-            String user = Files.readAllLines(Path.of("/etc/passwd")).stream().anyMatch(line -> line.startsWith("postgres:")) ? "postgres" : "nobody";
+            String user =
+                    Files.readAllLines(Path.of("/etc/passwd")).stream().anyMatch(line -> line.startsWith("postgres:"))
+                            ? "postgres"
+                            : "nobody";
             command.addAll(List.of("runuser", "-u", user, "--"));
         }
         command.addAll(List.of(BINARY.toString(), dir.resolve("pgbouncer.ini").toString()));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("stdout.txt").toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("stdout.txt").toFile())
+                .start();
         PgBouncer bouncer = new PgBouncer(process, dir, port);
         try {
-            TestDatabase.poll(bouncer::answers, Duration.ofSeconds(30), "PgBouncer to accept connections on port " + port);
+            TestDatabase.poll(
+                    bouncer::answers, Duration.ofSeconds(30), "PgBouncer to accept connections on port " + port);
         } catch (AssertionError e) {
             String log = bouncer.log();
             bouncer.close();
@@ -87,18 +110,25 @@ public final class PgBouncer implements AutoCloseable {
         if (Files.isExecutable(BINARY)) {
             return;
         }
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/apt-get")),
-                "PgBouncer is not installed at " + BINARY + " and there is no apt-get to install it: install pgbouncer to run this test");
+        Assumptions.assumeTrue(
+                Files.isExecutable(Path.of("/usr/bin/apt-get")),
+                "PgBouncer is not installed at " + BINARY
+                        + " and there is no apt-get to install it: install pgbouncer to run this test");
         // a user other than root installs through sudo, where it needs no password
-        List<String> asRoot = "root".equals(System.getProperty("user.name")) ? List.of() : List.of("sudo", "-n", "env", "DEBIAN_FRONTEND=noninteractive");
+        List<String> asRoot = "root".equals(System.getProperty("user.name"))
+                ? List.of()
+                : List.of("sudo", "-n", "env", "DEBIAN_FRONTEND=noninteractive");
         String output = run(asRoot, "apt-get", "install", "-y", "-q", "pgbouncer");
         if (!Files.isExecutable(BINARY)) {
             // the package lists may be missing or stale, as in a fresh container
-            output = run(asRoot, "apt-get", "update", "-q") + run(asRoot, "apt-get", "install", "-y", "-q", "pgbouncer");
+            output =
+                    run(asRoot, "apt-get", "update", "-q") + run(asRoot, "apt-get", "install", "-y", "-q", "pgbouncer");
         }
         String tail = output.length() > 600 ? output.substring(output.length() - 600) : output;
-        Assumptions.assumeTrue(Files.isExecutable(BINARY),
-                "PgBouncer is not installed and `apt-get install -y pgbouncer` failed (no network, or neither root nor sudo?): " + tail);
+        Assumptions.assumeTrue(
+                Files.isExecutable(BINARY),
+                "PgBouncer is not installed and `apt-get install -y pgbouncer` failed (no network, or neither root nor sudo?): "
+                        + tail);
     }
 
     private static String run(List<String> prefix, String... command) throws Exception {
@@ -136,7 +166,9 @@ public final class PgBouncer implements AutoCloseable {
         if (!process.isAlive()) {
             throw new AssertionError("PgBouncer exited with " + process.exitValue() + ": " + log());
         }
-        try (Connection c = database("postgres").connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {
+        try (Connection c = database("postgres").connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT 1")) {
             return rs.next();
         } catch (SQLException e) {
             return false;

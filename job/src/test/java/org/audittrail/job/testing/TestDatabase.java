@@ -1,9 +1,21 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.testing;
 
-import org.audittrail.job.db.Database;
-
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.audittrail.job.db.Database;
 
 /** A real PostgreSQL server (embedded, wal_level logical) for tests and the benchmarks; the demo has its own in demo/. */
 public final class TestDatabase implements AutoCloseable {
@@ -75,8 +88,15 @@ public final class TestDatabase implements AutoCloseable {
     /** The job's command-line arguments for this server, followed by {@code extra}. */
     public String[] args(String... extra) {
         List<String> args = new ArrayList<>(List.of(
-                "--db-host", "localhost", "--db-port", String.valueOf(port()),
-                "--db-name", "postgres", "--db-user", "postgres", "--db-password=" + PASSWORD));
+                "--db-host",
+                "localhost",
+                "--db-port",
+                String.valueOf(port()),
+                "--db-name",
+                "postgres",
+                "--db-user",
+                "postgres",
+                "--db-password=" + PASSWORD));
         args.addAll(List.of(extra));
         return args.toArray(new String[0]);
     }
@@ -87,7 +107,8 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Runs statements, each in its own transaction. */
     public void execute(String... statements) {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             for (String sql : statements) {
                 s.execute(sql);
             }
@@ -110,7 +131,8 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Runs statements in one transaction and tells its xid and the WAL positions before and after it. */
     public Transaction transaction(String... statements) {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             long before = lsn(s);
             c.setAutoCommit(false);
             for (String sql : statements) {
@@ -138,7 +160,9 @@ public final class TestDatabase implements AutoCloseable {
 
     /** The rows of a query, each column by name, values as JDBC returns them. */
     public List<Map<String, Object>> query(String sql) {
-        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             List<Map<String, Object>> rows = new ArrayList<>();
             ResultSetMetaData meta = rs.getMetaData();
             while (rs.next()) {
@@ -180,7 +204,10 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Waits until {@code changes} holds at least {@code count} rows; returns them. */
     public List<Map<String, Object>> awaitChanges(int count) {
-        return await("SELECT * FROM changes ORDER BY position, operation", rows -> rows.size() >= count, Duration.ofSeconds(60));
+        return await(
+                "SELECT * FROM changes ORDER BY position, operation",
+                rows -> rows.size() >= count,
+                Duration.ofSeconds(60));
     }
 
     /** Polls {@code done} until true, or fails after {@code timeout} saying what it waited for. */
@@ -201,8 +228,10 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Waits until no process reads the slot, so it can be dropped or read by a new job. */
     public void awaitSlotInactive() {
-        await("SELECT active FROM pg_replication_slots WHERE slot_name = 'bemi'",
-                rows -> rows.isEmpty() || Boolean.FALSE.equals(rows.get(0).get("active")), Duration.ofSeconds(30));
+        await(
+                "SELECT active FROM pg_replication_slots WHERE slot_name = 'bemi'",
+                rows -> rows.isEmpty() || Boolean.FALSE.equals(rows.get(0).get("active")),
+                Duration.ofSeconds(30));
     }
 
     private static void pause(Duration interval) {

@@ -1,24 +1,21 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.testing;
 
-import org.audittrail.job.AuditTrailJob;
-import org.audittrail.job.cli.Main;
-
-import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.runtime.jobgraph.JobGraph;
-import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
-import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.MetricOptions;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.test.junit5.MiniClusterExtension;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import org.apache.flink.core.execution.SavepointFormatType;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -26,13 +23,27 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.audittrail.job.AuditTrailJob;
+import org.audittrail.job.cli.Main;
 
 /** Runs the real job on a Flink MiniCluster: submit, checkpoint, cancel, restore. */
 public final class TestJob {
@@ -43,10 +54,13 @@ public final class TestJob {
     /** A MiniCluster for an ITCase: one TaskManager, checkpoints kept under target/, metrics also for Prometheus. */
     public static MiniClusterExtension cluster() {
         Configuration config = new Configuration();
-        config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Path.of("target", "checkpoints").toAbsolutePath().toUri().toString());
+        config.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                Path.of("target", "checkpoints").toAbsolutePath().toUri().toString());
         config.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 3); // so a test can restore an older one
         prometheusPort = freePort();
-        config.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        config.setString(
+                "metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         config.setString("metrics.reporter.prom.port", String.valueOf(prometheusPort));
         // the web UI's metrics fetched every second rather than every 10, so tests see them sooner
         config.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
@@ -105,8 +119,12 @@ public final class TestJob {
 
     /** Stops the job with a savepoint, as {@code flink stop} does, and returns the savepoint's path. */
     public String stopWithSavepoint() throws Exception {
-        String path = cluster.stopWithSavepoint(id, Path.of("target", "savepoints").toAbsolutePath().toUri().toString(),
-                false, SavepointFormatType.CANONICAL).get();
+        String path = cluster.stopWithSavepoint(
+                        id,
+                        Path.of("target", "savepoints").toAbsolutePath().toUri().toString(),
+                        false,
+                        SavepointFormatType.CANONICAL)
+                .get();
         awaitStatus(JobStatus.FINISHED);
         id = null;
         return path;
@@ -153,8 +171,11 @@ public final class TestJob {
 
     /** The samples of this job in what Prometheus scrapes from the cluster's reporter now. */
     public List<Sample> prometheus() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                java.net.URI.create("http://localhost:" + prometheusPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + prometheusPort + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         List<Sample> samples = new ArrayList<>();
         for (String line : response.body().split("\n")) {
             Matcher m = SAMPLE.matcher(line);
@@ -180,8 +201,8 @@ public final class TestJob {
     }
 
     private static JsonNode get(HttpClient http, java.net.URI rest, String path) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(rest.resolve(path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response =
+                http.send(HttpRequest.newBuilder(rest.resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
         return org.audittrail.udf.values.Json.parse(response.body());
     }
 
@@ -189,14 +210,17 @@ public final class TestJob {
     public String awaitException(String text) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         String[] exceptions = {""};
-        TestDatabase.poll(() -> {
-            try {
-                exceptions[0] = get(http, "/jobs/" + id + "/exceptions").toString();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-            return exceptions[0].contains(text);
-        }, Duration.ofSeconds(60), "job " + id + " to fail with: " + text);
+        TestDatabase.poll(
+                () -> {
+                    try {
+                        exceptions[0] = get(http, "/jobs/" + id + "/exceptions").toString();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return exceptions[0].contains(text);
+                },
+                Duration.ofSeconds(60),
+                "job " + id + " to fail with: " + text);
         return exceptions[0];
     }
 
@@ -205,23 +229,33 @@ public final class TestJob {
      * root exception, whose own first line is always Flink's {@code JobException: The failure is not recoverable}.
      */
     public String awaitFailedForGood() throws Exception {
-        TestDatabase.poll(() -> {
-            try {
-                return cluster.getJobStatus(id).get() == JobStatus.FAILED;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, Duration.ofSeconds(60), "job " + id + " to fail for good");
-        String root = get(HttpClient.newHttpClient(), "/jobs/" + id + "/exceptions").get("root-exception").asText();
+        TestDatabase.poll(
+                () -> {
+                    try {
+                        return cluster.getJobStatus(id).get() == JobStatus.FAILED;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                },
+                Duration.ofSeconds(60),
+                "job " + id + " to fail for good");
+        String root = get(HttpClient.newHttpClient(), "/jobs/" + id + "/exceptions")
+                .get("root-exception")
+                .asText();
         // the refusal is the wrapper's cause, or, where the enumerator refused, one cause further down
-        return root.lines().filter(line -> line.startsWith("Caused by: org.audittrail.")).findFirst()
-                .map(line -> line.substring("Caused by: ".length())).orElse(root);
+        return root.lines()
+                .filter(line -> line.startsWith("Caused by: org.audittrail."))
+                .findFirst()
+                .map(line -> line.substring("Caused by: ".length()))
+                .orElse(root);
     }
 
     /** The first lines of the exceptions of every failed attempt of the job, newest first. */
     public List<String> failures() throws Exception {
         List<String> failures = new ArrayList<>();
-        for (JsonNode entry : get(HttpClient.newHttpClient(), "/jobs/" + id + "/exceptions").get("exceptionHistory").get("entries")) {
+        for (JsonNode entry : get(HttpClient.newHttpClient(), "/jobs/" + id + "/exceptions")
+                .get("exceptionHistory")
+                .get("entries")) {
             failures.add(entry.get("stacktrace").asText().lines().findFirst().orElse(""));
         }
         return failures;
@@ -251,8 +285,14 @@ public final class TestJob {
         while (status != expected) {
             if (status.isGloballyTerminalState() || System.nanoTime() > deadline) {
                 throw new AssertionError("Job " + id + " is " + status + ", expected " + expected
-                        + (status == JobStatus.FAILED ? ": " + cluster.requestJobResult(id).get().getSerializedThrowable()
-                                .map(t -> t.getFullStringifiedStackTrace()).orElse("") : ""));
+                        + (status == JobStatus.FAILED
+                                ? ": "
+                                        + cluster.requestJobResult(id)
+                                                .get()
+                                                .getSerializedThrowable()
+                                                .map(t -> t.getFullStringifiedStackTrace())
+                                                .orElse("")
+                                : ""));
             }
             Thread.sleep(50); // polling interval of a deadline-bounded wait
             status = cluster.getJobStatus(id).get();

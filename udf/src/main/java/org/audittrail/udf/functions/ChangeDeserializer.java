@@ -1,21 +1,33 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.udf.functions;
 
-import org.audittrail.udf.model.Change;
-import org.audittrail.udf.model.Context;
-import org.audittrail.udf.model.Operation;
-import org.audittrail.udf.values.Json;
-
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
-
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.model.Operation;
+import org.audittrail.udf.values.Json;
 
 /** Maps a Debezium record of the WAL to a {@link Change}: row changes, and {@code _bemi} context messages. */
 public class ChangeDeserializer implements DebeziumDeserializationSchema<Change> {
@@ -37,14 +49,15 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         if (value == null || value.schema().field("op") == null) {
             return; // tombstones, heartbeats and schema events carry no change
         }
-        Change change = switch (value.getString("op")) {
-            case "c" -> row(record, value, Operation.CREATE);
-            case "u" -> row(record, value, Operation.UPDATE);
-            case "d" -> row(record, value, Operation.DELETE);
-            case "t" -> row(record, value, Operation.TRUNCATE);
-            case "m" -> message(value);
-            default -> null; // "r": snapshot reads; the job streams only
-        };
+        Change change =
+                switch (value.getString("op")) {
+                    case "c" -> row(record, value, Operation.CREATE);
+                    case "u" -> row(record, value, Operation.UPDATE);
+                    case "d" -> row(record, value, Operation.DELETE);
+                    case "t" -> row(record, value, Operation.TRUNCATE);
+                    case "m" -> message(value);
+                    default -> null; // "r": snapshot reads; the job streams only
+                };
         if (change != null) {
             out.collect(change);
         }
@@ -54,7 +67,8 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         Change change = positioned(value, operation);
         Struct before = struct(value, "before");
         change.before = operation == Operation.CREATE ? Json.EMPTY_OBJECT : RowImage.json(before, null, change);
-        change.after = operation == Operation.DELETE ? Json.EMPTY_OBJECT
+        change.after = operation == Operation.DELETE
+                ? Json.EMPTY_OBJECT
                 : RowImage.json(struct(value, "after"), operation == Operation.UPDATE ? before : null, change);
         change.primaryKey = primaryKey((Struct) record.key());
         change.context = Json.EMPTY_OBJECT;
@@ -114,10 +128,16 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         } catch (Exception e) {
             return null;
         }
-        if (!row.isArray() || row.size() != 3 || !row.get(0).isTextual() || !row.get(1).isTextual() || !row.get(2).isTextual()) {
+        if (!row.isArray()
+                || row.size() != 3
+                || !row.get(0).isTextual()
+                || !row.get(1).isTextual()
+                || !row.get(2).isTextual()) {
             return null;
         }
-        return new String[] {row.get(0).textValue(), row.get(1).textValue(), row.get(2).textValue()};
+        return new String[] {
+            row.get(0).textValue(), row.get(1).textValue(), row.get(2).textValue()
+        };
     }
 
     private static Change positioned(Struct value, Operation operation) {
@@ -152,7 +172,9 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
             return text;
         }
         // never half a surrogate pair, which would reach PostgreSQL as '?'
-        int end = Character.isHighSurrogate(text.charAt(PRIMARY_KEY_LENGTH - 1)) ? PRIMARY_KEY_LENGTH - 1 : PRIMARY_KEY_LENGTH;
+        int end = Character.isHighSurrogate(text.charAt(PRIMARY_KEY_LENGTH - 1))
+                ? PRIMARY_KEY_LENGTH - 1
+                : PRIMARY_KEY_LENGTH;
         return text.substring(0, end);
     }
 
@@ -179,7 +201,9 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         }
         char first = text.charAt(0);
         if (first == '"') {
-            return text.length() >= 2 && text.charAt(text.length() - 1) == '"' ? (quoted ? text : text.substring(1, text.length() - 1)) : null;
+            return text.length() >= 2 && text.charAt(text.length() - 1) == '"'
+                    ? (quoted ? text : text.substring(1, text.length() - 1))
+                    : null;
         }
         if (text.equals("true") || text.equals("false")) {
             return text;

@@ -1,8 +1,21 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.udf.functions;
 
-import org.audittrail.udf.model.Change;
-import org.audittrail.udf.model.Context;
-import org.audittrail.udf.model.Operation;
+import static org.audittrail.udf.model.Context.read;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -12,12 +25,12 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.model.Context;
+import org.audittrail.udf.model.Context.Stored;
+import org.audittrail.udf.model.Operation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import org.audittrail.udf.model.Context.Stored;
-
-import static org.audittrail.udf.model.Context.read;
 
 /**
  * Gives each row change the context that belongs to its own row; keyed by transaction.
@@ -47,11 +60,13 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
     private transient Counter withoutRow;
     /** The last context text read, and how it is stored: a statement's rows, and a request's statements, repeat it. */
     private transient String lastSent;
+
     private transient Stored lastStored;
 
     @Override
     public void open(OpenContext openContext) {
-        transaction = getRuntimeContext().getState(new ValueStateDescriptor<>("transaction", TypeInformation.of(PendingContext.class)));
+        transaction = getRuntimeContext()
+                .getState(new ValueStateDescriptor<>("transaction", TypeInformation.of(PendingContext.class)));
         cleanupTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("cleanup-timer", Types.LONG));
         stitched = getRuntimeContext().getMetricGroup().counter("changesWithContext");
         unattached = getRuntimeContext().getMetricGroup().counter("contextMessagesWithoutChange");
@@ -92,7 +107,10 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
     private void message(PendingContext state, Change event) {
         if (event.operation.isRowMessage() && event.context != null) {
             Stored context = stored(event.context); // the row's context, sent with its name
-            state.push(PendingContext.rowOf(event.operation, event.schema, event.table), context.json(), context.fallback());
+            state.push(
+                    PendingContext.rowOf(event.operation, event.schema, event.table),
+                    context.json(),
+                    context.fallback());
             state.rowOpen = false;
         } else if (event.operation.isRowMessage()) {
             state.push(PendingContext.rowOf(event.operation, event.schema, event.table), null, false);
@@ -168,9 +186,15 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
             return top;
         }
         // the identities of the row messages that would name this change, built once for the whole stack
-        String created = Operation.ROW_CREATE.names(event.operation) ? PendingContext.rowOf(Operation.ROW_CREATE, event.schema, event.table) : null;
-        String updated = Operation.ROW_UPDATE.names(event.operation) ? PendingContext.rowOf(Operation.ROW_UPDATE, event.schema, event.table) : null;
-        String deleted = Operation.ROW_DELETE.names(event.operation) ? PendingContext.rowOf(Operation.ROW_DELETE, event.schema, event.table) : null;
+        String created = Operation.ROW_CREATE.names(event.operation)
+                ? PendingContext.rowOf(Operation.ROW_CREATE, event.schema, event.table)
+                : null;
+        String updated = Operation.ROW_UPDATE.names(event.operation)
+                ? PendingContext.rowOf(Operation.ROW_UPDATE, event.schema, event.table)
+                : null;
+        String deleted = Operation.ROW_DELETE.names(event.operation)
+                ? PendingContext.rowOf(Operation.ROW_DELETE, event.schema, event.table)
+                : null;
         for (int i = top; i >= 0; i--) {
             String row = state.rows[i];
             if (row != null && (row.equals(created) || row.equals(updated) || row.equals(deleted))) {

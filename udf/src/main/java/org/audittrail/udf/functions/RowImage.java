@@ -1,9 +1,19 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.udf.functions;
-
-import org.audittrail.udf.model.Change;
-import org.audittrail.udf.values.Json;
-import org.audittrail.udf.values.Jsonb;
-import org.audittrail.udf.values.PgText;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
@@ -11,15 +21,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.kafka.connect.data.Field;
-import org.apache.kafka.connect.data.Schema;
-import org.apache.kafka.connect.data.Struct;
-
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.values.Json;
+import org.audittrail.udf.values.Jsonb;
+import org.audittrail.udf.values.PgText;
 
 /**
  * Turns a Debezium row image into the JSON stored in {@code before} and {@code after}: each value arrives as the JSON
@@ -39,6 +52,7 @@ public final class RowImage {
 
     /** Column names as JSON strings with their colon: a table's few names, quoted once rather than once per row. */
     private static final Map<String, String> NAMES = new ConcurrentHashMap<>();
+
     private static final int MAX_NAMES = 100_000;
 
     private RowImage() {}
@@ -129,7 +143,9 @@ public final class RowImage {
         if (value == null) {
             return NODES.nullNode();
         }
-        if (schema.type() == Schema.Type.STRING && schema.parameters() != null && schema.parameters().containsKey(JSON_TEXT)) {
+        if (schema.type() == Schema.Type.STRING
+                && schema.parameters() != null
+                && schema.parameters().containsKey(JSON_TEXT)) {
             return jsonText((String) value, change, column);
         }
         switch (schema.type()) {

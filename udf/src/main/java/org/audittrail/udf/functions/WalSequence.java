@@ -1,14 +1,28 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.udf.functions;
-
-import org.audittrail.udf.model.Change;
 
 import org.apache.flink.api.common.eventtime.TimestampAssigner;
 import org.apache.flink.api.common.eventtime.TimestampAssignerSupplier;
+import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.eventtime.Watermark;
-import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
+import org.audittrail.udf.model.Change;
 
 /**
  * Stamps each event read from the WAL with its commit time in milliseconds, never lower than the stamp before, and
@@ -33,7 +47,8 @@ public final class WalSequence implements WatermarkStrategy<Change> {
             @Override
             public long extractTimestamp(Change change, long recordTimestamp) {
                 // Change.committedAt is in microseconds; an event without a commit time takes the wall clock
-                long committed = change.committedAt > 0 ? Math.floorDiv(change.committedAt, 1_000L) : System.currentTimeMillis();
+                long committed =
+                        change.committedAt > 0 ? Math.floorDiv(change.committedAt, 1_000L) : System.currentTimeMillis();
                 last = Math.max(last, committed);
                 return last;
             }

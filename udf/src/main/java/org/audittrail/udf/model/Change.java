@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.udf.model;
 
 import java.util.Arrays;
@@ -60,7 +75,8 @@ public class Change {
 
     /** A WAL position as PostgreSQL writes an LSN ({@code 16/B374D848}). */
     public static String lsn(long position) {
-        return Long.toHexString(position >>> 32).toUpperCase() + "/" + Long.toHexString(position & 0xFFFFFFFFL).toUpperCase();
+        return Long.toHexString(position >>> 32).toUpperCase() + "/"
+                + Long.toHexString(position & 0xFFFFFFFFL).toUpperCase();
     }
 
     @Override
@@ -95,6 +111,7 @@ public class Change {
     @Override
     public String toString() {
         // row images and context stay out: they may hold personal data and end up in logs
-        return operation + " " + schema + "." + table + " pk=" + primaryKey + " tx=" + transactionId + " lsn=" + position;
+        return operation + " " + schema + "." + table + " pk=" + primaryKey + " tx=" + transactionId + " lsn="
+                + position;
     }
 }

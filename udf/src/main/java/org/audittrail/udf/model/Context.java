@@ -1,15 +1,28 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.udf.model;
-
-import org.audittrail.udf.values.Json;
-import org.audittrail.udf.values.Jsonb;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
+import org.audittrail.udf.values.Json;
+import org.audittrail.udf.values.Jsonb;
 
 /**
  * Turns the text of a {@code _bemi} message into the JSON object stored in {@code changes.context}.
@@ -33,6 +46,7 @@ public final class Context {
 
     /** All Django's quoting leaves: ASCII letters and digits, _.-~ and its safe characters. */
     private static final Pattern DJANGO_ALPHABET = Pattern.compile("[A-Za-z0-9_.~{},\\[\\]:\"'\\\\\\-/=()% ]*");
+
     private static final Pattern PERCENT_ESCAPE = Pattern.compile("%[0-9A-Fa-f]{2}");
 
     private Context() {}
@@ -77,7 +91,8 @@ public final class Context {
     }
 
     static boolean looksDjangoQuoted(String text) {
-        return (PERCENT_ESCAPE.matcher(text).find() || text.contains("- -")) && DJANGO_ALPHABET.matcher(text).matches();
+        return (PERCENT_ESCAPE.matcher(text).find() || text.contains("- -"))
+                && DJANGO_ALPHABET.matcher(text).matches();
     }
 
     /** Undoes the Django package's quoting: halves doubled percents, decodes %XX, joins {@code - -}. */

@@ -1,12 +1,22 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.udf.selection;
-
-import org.audittrail.udf.model.Change;
-import org.audittrail.udf.model.Operation;
-import org.audittrail.udf.values.Json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -14,6 +24,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.model.Operation;
+import org.audittrail.udf.values.Json;
 
 /**
  * Ignore-change column rules, as Bemi's: an UPDATE whose changed columns all match a rule is not worth a change.
@@ -55,7 +68,8 @@ public final class IgnoredColumns implements Serializable {
         for (String rule : parsed.rules) {
             String column = rule.substring(rule.lastIndexOf('.') + 1);
             if (!everyColumnAllowed && column.chars().allMatch(c -> c == '*')) {
-                throw new IllegalArgumentException("--ignore-columns: '" + rule + "' matches every column, so no UPDATE of "
+                throw new IllegalArgumentException("--ignore-columns: '" + rule
+                        + "' matches every column, so no UPDATE of "
                         + (rule.equals(column) || rule.matches("[*.]+") ? "any table" : "the tables of '" + rule + "'")
                         + " would be recorded; name the columns (e.g. *.updated_at), or add --allow-ignoring-every-column"
                         + " if that is what you want");
@@ -74,8 +88,9 @@ public final class IgnoredColumns implements Serializable {
                 empty |= part.isEmpty();
             }
             if (trimmed.isEmpty() || parts.length > 3 || empty) {
-                throw new IllegalArgumentException("--ignore-columns: '" + rule + "' is not column, table.column or"
-                        + " schema.table.column (use * as a wildcard, e.g. public.todo.updated_at, *.updated_at, *_cached_count)");
+                throw new IllegalArgumentException(
+                        "--ignore-columns: '" + rule + "' is not column, table.column or"
+                                + " schema.table.column (use * as a wildcard, e.g. public.todo.updated_at, *.updated_at, *_cached_count)");
             }
             valid.add(trimmed);
         }

@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.udf.values;
 
 import java.time.LocalDateTime;
@@ -84,7 +99,9 @@ final class ScalarText {
         int separator = text.indexOf(' ');
         if (text.endsWith("+00") && separator > 0 && text.indexOf(' ', separator + 1) < 0) {
             // already UTC, and AD (no " BC"): the common case where the server's or the JVM's zone is UTC
-            return xsd ? text.substring(0, separator) + 'T' + text.substring(separator + 1, text.length() - 3) + "+00:00" : text;
+            return xsd
+                    ? text.substring(0, separator) + 'T' + text.substring(separator + 1, text.length() - 3) + "+00:00"
+                    : text;
         }
         boolean bc = text.endsWith(" BC");
         String s = bc ? text.substring(0, text.length() - 3) : text;

@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.udf.values;
 
 import java.util.List;
@@ -46,7 +61,8 @@ public final class ValueForm {
     public static final ValueForm JSON = new ValueForm(Kind.JSON, null, ',', List.of(), List.of());
     public static final ValueForm JSONB = new ValueForm(Kind.JSONB, null, ',', List.of(), List.of());
     public static final ValueForm TSTZ_RANGE = new ValueForm(Kind.TSTZ_RANGE, null, ',', List.of(), List.of());
-    public static final ValueForm TSTZ_MULTIRANGE = new ValueForm(Kind.TSTZ_MULTIRANGE, null, ',', List.of(), List.of());
+    public static final ValueForm TSTZ_MULTIRANGE =
+            new ValueForm(Kind.TSTZ_MULTIRANGE, null, ',', List.of(), List.of());
     public static final ValueForm HSTORE = new ValueForm(Kind.HSTORE, null, ',', List.of(), List.of());
     public static final ValueForm UNKNOWN_CAST = new ValueForm(Kind.UNKNOWN_CAST, null, ',', List.of(), List.of());
     public static final ValueForm TEXT = new ValueForm(Kind.TEXT, null, ',', List.of(), List.of());
@@ -109,7 +125,10 @@ public final class ValueForm {
             case COMPOSITE: {
                 StringBuilder sb = new StringBuilder("(");
                 for (int i = 0; i < names.size(); i++) {
-                    sb.append(i == 0 ? "" : ", ").append(names.get(i)).append(' ').append(attributes.get(i));
+                    sb.append(i == 0 ? "" : ", ")
+                            .append(names.get(i))
+                            .append(' ')
+                            .append(attributes.get(i));
                 }
                 return sb.append(')').toString();
             }

@@ -1,38 +1,60 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.udf.functions;
 
-import org.audittrail.udf.model.Change;
-import org.audittrail.udf.model.Operation;
-import org.audittrail.udf.values.Json;
-import org.audittrail.udf.values.PgText;
-import org.audittrail.udf.values.ValueForm;
-
-import org.apache.flink.util.Collector;
-import org.apache.kafka.connect.data.Schema;
-import org.apache.kafka.connect.data.SchemaBuilder;
-import org.apache.kafka.connect.data.Struct;
-import org.apache.kafka.connect.source.SourceRecord;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.model.Operation;
+import org.audittrail.udf.values.Json;
+import org.audittrail.udf.values.PgText;
+import org.audittrail.udf.values.ValueForm;
+import org.junit.jupiter.api.Test;
 
 /** Debezium records, built as Debezium 1.9 builds them for pgoutput, mapped to changes. */
 class ChangeDeserializerTest {
 
-    static final Schema SOURCE = SchemaBuilder.struct().name("io.debezium.connector.postgresql.Source")
-            .field("db", Schema.STRING_SCHEMA).field("schema", Schema.STRING_SCHEMA).field("table", Schema.STRING_SCHEMA)
-            .field("lsn", Schema.OPTIONAL_INT64_SCHEMA).field("txId", Schema.OPTIONAL_INT64_SCHEMA)
-            .field("ts_ms", Schema.INT64_SCHEMA).build();
+    static final Schema SOURCE = SchemaBuilder.struct()
+            .name("io.debezium.connector.postgresql.Source")
+            .field("db", Schema.STRING_SCHEMA)
+            .field("schema", Schema.STRING_SCHEMA)
+            .field("table", Schema.STRING_SCHEMA)
+            .field("lsn", Schema.OPTIONAL_INT64_SCHEMA)
+            .field("txId", Schema.OPTIONAL_INT64_SCHEMA)
+            .field("ts_ms", Schema.INT64_SCHEMA)
+            .build();
 
     /** Every value as the source delivers it: the JSON text to_jsonb writes, in a string marked as such. */
-    static final Schema JSON_TEXT = SchemaBuilder.string().optional().parameter(RowImage.JSON_TEXT, "true").build();
+    static final Schema JSON_TEXT = SchemaBuilder.string()
+            .optional()
+            .parameter(RowImage.JSON_TEXT, "true")
+            .build();
 
-    static final Schema ROW = SchemaBuilder.struct().optional()
+    static final Schema ROW = SchemaBuilder.struct()
+            .optional()
             .field("id", JSON_TEXT)
             .field("price", JSON_TEXT)
             .field("ratio", JSON_TEXT)
@@ -41,22 +63,41 @@ class ChangeDeserializerTest {
             .build();
 
     static final Schema ENVELOPE = SchemaBuilder.struct()
-            .field("before", ROW).field("after", ROW).field("source", SOURCE).field("op", Schema.STRING_SCHEMA)
+            .field("before", ROW)
+            .field("after", ROW)
+            .field("source", SOURCE)
+            .field("op", Schema.STRING_SCHEMA)
             .build();
 
     static Struct source() {
-        return new Struct(SOURCE).put("db", "postgres").put("schema", "public").put("table", "items")
-                .put("lsn", 4242L).put("txId", 77L).put("ts_ms", 1_700_000_000_123L);
+        return new Struct(SOURCE)
+                .put("db", "postgres")
+                .put("schema", "public")
+                .put("table", "items")
+                .put("lsn", 4242L)
+                .put("txId", 77L)
+                .put("ts_ms", 1_700_000_000_123L);
     }
 
     static Struct row(int id, String body) {
-        return new Struct(ROW).put("id", String.valueOf(id)).put("price", "19.90")
+        return new Struct(ROW)
+                .put("id", String.valueOf(id))
+                .put("price", "19.90")
                 .put("ratio", "12345678901234567890.000000000000000001")
-                .put("at", "\"2023-11-14T22:13:20.123456\"").put("body", body == null ? null : Json.write(Json.MAPPER.getNodeFactory().textNode(body)));
+                .put("at", "\"2023-11-14T22:13:20.123456\"")
+                .put(
+                        "body",
+                        body == null
+                                ? null
+                                : Json.write(Json.MAPPER.getNodeFactory().textNode(body)));
     }
 
     static SourceRecord record(String op, Struct before, Struct after, Struct key) {
-        Struct value = new Struct(ENVELOPE).put("op", op).put("source", source()).put("before", before).put("after", after);
+        Struct value = new Struct(ENVELOPE)
+                .put("op", op)
+                .put("source", source())
+                .put("before", before)
+                .put("after", after);
         return new SourceRecord(Map.of(), Map.of(), "t", key == null ? null : key.schema(), key, ENVELOPE, value);
     }
 
@@ -93,8 +134,9 @@ class ChangeDeserializerTest {
         assertThat(c.queuedAt).isGreaterThan(c.committedAt);
         assertThat(c.before).isEqualTo("{}");
         assertThat(c.context).isEqualTo("{}");
-        assertThat(c.after).isEqualTo("{\"id\":1,\"price\":19.90,\"ratio\":12345678901234567890.000000000000000001,"
-                + "\"at\":\"2023-11-14T22:13:20.123456\",\"body\":\"x\"}");
+        assertThat(c.after)
+                .isEqualTo("{\"id\":1,\"price\":19.90,\"ratio\":12345678901234567890.000000000000000001,"
+                        + "\"at\":\"2023-11-14T22:13:20.123456\",\"body\":\"x\"}");
     }
 
     @Test
@@ -108,27 +150,45 @@ class ChangeDeserializerTest {
     @Test
     void updateFillsAnUnreadableToastedValueFromBefore() {
         // the decoder's placeholder for an unchanged TOASTed value without an old tuple (REPLICA IDENTITY DEFAULT)
-        Change c = deserialize(record("u", row(1, "large text"), row(1, RowImage.UNAVAILABLE), key(1))).get(0);
+        Change c = deserialize(record("u", row(1, "large text"), row(1, RowImage.UNAVAILABLE), key(1)))
+                .get(0);
         assertThat(c.operation).isEqualTo(Operation.UPDATE);
         assertThat(c.after).contains("\"body\":\"large text\"").doesNotContain(RowImage.UNAVAILABLE);
     }
 
     @Test
     void rowsAndMessagesNameTheirValuesInFallbackForm() {
-        assertThat(deserialize(record("c", null, row(1, "x"), key(1))).get(0).fallbackColumns).isNull();
+        assertThat(deserialize(record("c", null, row(1, "x"), key(1))).get(0).fallbackColumns)
+                .isNull();
         // a context is passed on as sent; the stitcher reads it (ContextStitcherTest)
         Change sent = deserialize(message("_bemi", "{\"a\":\"\\u0000\"}")).get(0);
         assertThat(sent.fallbackColumns).isNull();
         assertThat(sent.context).isEqualTo("{\"a\":\"\\u0000\"}");
 
-        Schema documents = SchemaBuilder.struct().optional().field("id", JSON_TEXT).field("j", JSON_TEXT).build();
-        Schema envelope = SchemaBuilder.struct().field("before", documents).field("after", documents)
-                .field("source", SOURCE).field("op", Schema.STRING_SCHEMA).build();
+        Schema documents = SchemaBuilder.struct()
+                .optional()
+                .field("id", JSON_TEXT)
+                .field("j", JSON_TEXT)
+                .build();
+        Schema envelope = SchemaBuilder.struct()
+                .field("before", documents)
+                .field("after", documents)
+                .field("source", SOURCE)
+                .field("op", Schema.STRING_SCHEMA)
+                .build();
         Struct before = new Struct(documents).put("id", "1").put("j", PgText.json(ValueForm.JSON, "{\"k\\u0000\": 1}"));
-        Struct after = new Struct(documents).put("id", "1").put("j", PgText.json(ValueForm.JSON, "{\"k\": \"\\u0000\"}"));
-        Struct value = new Struct(envelope).put("op", "u").put("source", source()).put("before", before).put("after", after);
-        Change update = deserialize(new SourceRecord(Map.of(), Map.of(), "t", key(1).schema(), key(1), envelope, value)).get(0);
-        assertThat(update.fallbackColumns).as("once, though in before and after").containsExactly("j");
+        Struct after =
+                new Struct(documents).put("id", "1").put("j", PgText.json(ValueForm.JSON, "{\"k\": \"\\u0000\"}"));
+        Struct value = new Struct(envelope)
+                .put("op", "u")
+                .put("source", source())
+                .put("before", before)
+                .put("after", after);
+        Change update = deserialize(new SourceRecord(Map.of(), Map.of(), "t", key(1).schema(), key(1), envelope, value))
+                .get(0);
+        assertThat(update.fallbackColumns)
+                .as("once, though in before and after")
+                .containsExactly("j");
         assertThat(update.before).isEqualTo("{\"id\":1,\"j\":\"{\\\"k\\\\u0000\\\": 1}\"}");
         assertThat(update.after).isEqualTo("{\"id\":1,\"j\":\"{\\\"k\\\": \\\"\\\\u0000\\\"}\"}");
     }
@@ -137,14 +197,30 @@ class ChangeDeserializerTest {
     void primaryKeyIsNeverCutInsideACharacter() {
         Schema text = SchemaBuilder.struct().field("code", JSON_TEXT).build();
         String key = "k".repeat(254) + "\uD83D\uDE00" + "k";
-        assertThat(ChangeDeserializer.primaryKey(new Struct(text).put("code", "\"" + key + "\""))).isEqualTo("k".repeat(254));
+        assertThat(ChangeDeserializer.primaryKey(new Struct(text).put("code", "\"" + key + "\"")))
+                .isEqualTo("k".repeat(254));
     }
 
     @Test
     void primaryKeyTextReadWithoutAParserIsTheTextTheTreeGave() throws Exception {
         // the text is part of the change id: the short way must give what the tree gave before it, or nothing
-        for (String json : List.of("26", "-7", "0", "true", "\"abc\"", "\"\"", "\"é ✓\"", "\"a\\\"b\"", "\"a\\nb\"", "1.50",
-                "1e3", "-0.0", "123456789012345678901234567890", "\"2024-01-02T08:49:05+00:00\"", "null", "[1,2]")) {
+        for (String json : List.of(
+                "26",
+                "-7",
+                "0",
+                "true",
+                "\"abc\"",
+                "\"\"",
+                "\"é ✓\"",
+                "\"a\\\"b\"",
+                "\"a\\nb\"",
+                "1.50",
+                "1e3",
+                "-0.0",
+                "123456789012345678901234567890",
+                "\"2024-01-02T08:49:05+00:00\"",
+                "null",
+                "[1,2]")) {
             String single = ChangeDeserializer.plainKeyText(json, false);
             String quoted = ChangeDeserializer.plainKeyText(json, true);
             var tree = Json.parseValue(json);
@@ -157,33 +233,48 @@ class ChangeDeserializerTest {
         }
         assertThat(ChangeDeserializer.plainKeyText("26", false)).isEqualTo("26");
         assertThat(ChangeDeserializer.plainKeyText("\"abc\"", false)).isEqualTo("abc");
-        assertThat(ChangeDeserializer.plainKeyText("\"a\\\"b\"", false)).as("escapes take the tree").isNull();
+        assertThat(ChangeDeserializer.plainKeyText("\"a\\\"b\"", false))
+                .as("escapes take the tree")
+                .isNull();
     }
 
     @Test
     void rowMessagesAreReadWithOrWithoutEscapes() {
-        assertThat(ChangeDeserializer.rowNames("[\"INSERT\", \"public\", \"todo\"]")).containsExactly("INSERT", "public", "todo");
-        assertThat(ChangeDeserializer.rowNames("[\"UPDATE\", \"my schema\", \"a\\\"b\"]")).containsExactly("UPDATE", "my schema", "a\"b");
+        assertThat(ChangeDeserializer.rowNames("[\"INSERT\", \"public\", \"todo\"]"))
+                .containsExactly("INSERT", "public", "todo");
+        assertThat(ChangeDeserializer.rowNames("[\"UPDATE\", \"my schema\", \"a\\\"b\"]"))
+                .containsExactly("UPDATE", "my schema", "a\"b");
         assertThat(ChangeDeserializer.rowNames("[\"UPDATE\", \"x\"]")).isNull();
         assertThat(ChangeDeserializer.rowNames("not json")).isNull();
         // setup's trigger sends a row's context with its name, after a line break, passed on as sent
-        Change named = deserialize(message(ChangeDeserializer.ROW_PREFIX, "[\"DELETE\", \"public\", \"todo\"]\n{\"a\": \"x\ny\"}")).get(0);
+        Change named = deserialize(
+                        message(ChangeDeserializer.ROW_PREFIX, "[\"DELETE\", \"public\", \"todo\"]\n{\"a\": \"x\ny\"}"))
+                .get(0);
         assertThat(named.operation).isEqualTo(Operation.ROW_DELETE);
         assertThat(named.table).isEqualTo("todo");
         assertThat(named.context).isEqualTo("{\"a\": \"x\ny\"}");
-        assertThat(deserialize(message(ChangeDeserializer.ROW_PREFIX, "[\"INSERT\", \"public\", \"todo\"]")).get(0).context).isNull();
+        assertThat(deserialize(message(ChangeDeserializer.ROW_PREFIX, "[\"INSERT\", \"public\", \"todo\"]"))
+                        .get(0)
+                        .context)
+                .isNull();
     }
 
     @Test
     void primaryKeyTextForNoneOneAndManyColumns() {
         assertThat(ChangeDeserializer.primaryKey(null)).isNull();
         assertThat(ChangeDeserializer.primaryKey(key(26))).isEqualTo("26");
-        Schema composite = SchemaBuilder.struct().field("tag", JSON_TEXT).field("todo_id", JSON_TEXT).build();
-        assertThat(ChangeDeserializer.primaryKey(new Struct(composite).put("tag", "\"a,\\\"b\\\"\"").put("todo_id", "7")))
+        Schema composite = SchemaBuilder.struct()
+                .field("tag", JSON_TEXT)
+                .field("todo_id", JSON_TEXT)
+                .build();
+        assertThat(ChangeDeserializer.primaryKey(
+                        new Struct(composite).put("tag", "\"a,\\\"b\\\"\"").put("todo_id", "7")))
                 .isEqualTo("[\"a,\\\"b\\\"\",7]");
         Schema text = SchemaBuilder.struct().field("code", JSON_TEXT).build();
-        assertThat(ChangeDeserializer.primaryKey(new Struct(text).put("code", "\"" + "k".repeat(300) + "\""))).hasSize(255);
-        assertThat(ChangeDeserializer.primaryKey(new Struct(text).put("code", "\"abc\""))).isEqualTo("abc");
+        assertThat(ChangeDeserializer.primaryKey(new Struct(text).put("code", "\"" + "k".repeat(300) + "\"")))
+                .hasSize(255);
+        assertThat(ChangeDeserializer.primaryKey(new Struct(text).put("code", "\"abc\"")))
+                .isEqualTo("abc");
     }
 
     @Test
@@ -210,27 +301,41 @@ class ChangeDeserializerTest {
                     assertThat(m.transactionId).isEqualTo(77L);
                 });
         // not written by setup's trigger: dropped, so no context can follow it astray
-        assertThat(deserialize(message("audit-trail-row", "[\"TRUNCATE\", \"public\", \"t\"]"))).isEmpty();
+        assertThat(deserialize(message("audit-trail-row", "[\"TRUNCATE\", \"public\", \"t\"]")))
+                .isEmpty();
         assertThat(deserialize(message("audit-trail-row", "not json"))).isEmpty();
     }
 
     @Test
     void snapshotReadsAndHeartbeatsAreSkipped() {
         assertThat(deserialize(record("r", null, row(1, "x"), key(1)))).isEmpty();
-        Schema heartbeat = SchemaBuilder.struct().field("ts_ms", Schema.INT64_SCHEMA).build();
-        assertThat(deserialize(new SourceRecord(Map.of(), Map.of(), "h", null, null, heartbeat,
-                new Struct(heartbeat).put("ts_ms", 1L)))).isEmpty();
+        Schema heartbeat =
+                SchemaBuilder.struct().field("ts_ms", Schema.INT64_SCHEMA).build();
+        assertThat(deserialize(new SourceRecord(
+                        Map.of(), Map.of(), "h", null, null, heartbeat, new Struct(heartbeat).put("ts_ms", 1L))))
+                .isEmpty();
     }
 
     static SourceRecord message(String prefix, String content) {
-        Schema block = SchemaBuilder.struct().field("prefix", Schema.OPTIONAL_STRING_SCHEMA)
-                .field("content", Schema.OPTIONAL_BYTES_SCHEMA).build();
-        Schema value = SchemaBuilder.struct().name("io.debezium.connector.postgresql.MessageValue")
-                .field("op", Schema.STRING_SCHEMA).field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
-                .field("source", SOURCE).field("message", block).build();
-        Struct struct = new Struct(value).put("op", "m").put("source", source())
-                .put("message", new Struct(block).put("prefix", prefix)
-                        .put("content", ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8))));
+        Schema block = SchemaBuilder.struct()
+                .field("prefix", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("content", Schema.OPTIONAL_BYTES_SCHEMA)
+                .build();
+        Schema value = SchemaBuilder.struct()
+                .name("io.debezium.connector.postgresql.MessageValue")
+                .field("op", Schema.STRING_SCHEMA)
+                .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
+                .field("source", SOURCE)
+                .field("message", block)
+                .build();
+        Struct struct = new Struct(value)
+                .put("op", "m")
+                .put("source", source())
+                .put(
+                        "message",
+                        new Struct(block)
+                                .put("prefix", prefix)
+                                .put("content", ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8))));
         return new SourceRecord(Map.of(), Map.of(), "m", null, null, value, struct);
     }
 }

@@ -1,23 +1,36 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.udf.functions;
 
-import org.audittrail.udf.model.Change;
-import org.audittrail.udf.model.Operation;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.audittrail.udf.testing.TestChanges.*;
 
+import java.util.List;
+import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.model.Operation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every stitching case of issue 3, on the operator itself, restore from its snapshot included. */
 class ContextStitcherTest {
@@ -62,15 +75,21 @@ class ContextStitcherTest {
     @Test
     void cascadedRowsGetTheirOwnMessages() throws Exception {
         // DELETE of a parent with context: its row, then the child rows its foreign key deletes
-        send(message(1, 100, "{\"c\":1}"), row(1, 100), message(1, 150, "{\"c\":1}"), row(1, 150),
-                message(1, 160, "{\"c\":1}"), row(1, 160));
+        send(
+                message(1, 100, "{\"c\":1}"),
+                row(1, 100),
+                message(1, 150, "{\"c\":1}"),
+                row(1, 150),
+                message(1, 160, "{\"c\":1}"),
+                row(1, 160));
         assertThat(contexts()).containsExactly("{\"c\":1}", "{\"c\":1}", "{\"c\":1}");
     }
 
     @Test
     void interleavedTransactionsDoNotSeeEachOthersContext() throws Exception {
         send(message(1, 100, "{\"t\":1}"), message(2, 101, "{\"t\":2}"), row(2, 101), row(1, 100), row(2, 102));
-        assertThat(output()).extracting(c -> c.transactionId + " " + c.context)
+        assertThat(output())
+                .extracting(c -> c.transactionId + " " + c.context)
                 .containsExactly("2 {\"t\":2}", "1 {\"t\":1}", "2 {}");
     }
 
@@ -97,7 +116,9 @@ class ContextStitcherTest {
         send(row(2, 200)); // the next transaction: the first one has ended
         harness.processWatermark(new Watermark(sequence));
         assertThat(contexts()).containsExactly("{}", "{}");
-        assertThat(harness.numKeyedStateEntries()).as("transaction 1 cleared; 2 sent no context, so holds nothing").isZero();
+        assertThat(harness.numKeyedStateEntries())
+                .as("transaction 1 cleared; 2 sent no context, so holds nothing")
+                .isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
     }
 
@@ -113,7 +134,9 @@ class ContextStitcherTest {
     void stateIsClearedWhenTheTransactionEnds() throws Exception {
         send(message(1, 100, "{\"a\":1}"), row(1, 100));
         harness.processWatermark(new Watermark(sequence - 1));
-        assertThat(harness.numKeyedStateEntries()).as("still in the transaction").isPositive();
+        assertThat(harness.numKeyedStateEntries())
+                .as("still in the transaction")
+                .isPositive();
         harness.processWatermark(new Watermark(sequence + 1));
         assertThat(harness.numKeyedStateEntries()).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
@@ -141,13 +164,19 @@ class ContextStitcherTest {
     @Test
     void rowMessagesCarryingTheirContextAttachAsMessagePairsDid() throws Exception {
         // a skipped row, a nested one written by an outer row's trigger, and a row without context after one with
-        send(rowMessage(1, 100, Operation.ROW_CREATE, "todo", "{\"skipped\": 1}"),
+        send(
+                rowMessage(1, 100, Operation.ROW_CREATE, "todo", "{\"skipped\": 1}"),
                 rowMessage(1, 200, Operation.ROW_CREATE, "todo", "{\"outer\": 1}"),
-                rowMessage(1, 220, Operation.ROW_CREATE, "log", "{\"inner\": 1}"), rowOf(1, 220, "log"), row(1, 230),
-                rowMessage(1, 300, Operation.ROW_CREATE, "todo"), row(1, 300),
-                rowMessage(1, 400, Operation.ROW_CREATE, "todo", "not json"), row(1, 400));
+                rowMessage(1, 220, Operation.ROW_CREATE, "log", "{\"inner\": 1}"),
+                rowOf(1, 220, "log"),
+                row(1, 230),
+                rowMessage(1, 300, Operation.ROW_CREATE, "todo"),
+                row(1, 300),
+                rowMessage(1, 400, Operation.ROW_CREATE, "todo", "not json"),
+                row(1, 400));
         assertThat(contexts()).containsExactly("{\"inner\":1}", "{\"outer\":1}", "{}", "{\"_unparsed\":\"not json\"}");
-        assertThat(output()).extracting(c -> c.fallbackColumns == null ? "none" : String.join(",", c.fallbackColumns))
+        assertThat(output())
+                .extracting(c -> c.fallbackColumns == null ? "none" : String.join(",", c.fallbackColumns))
                 .containsExactly("none", "none", "none", Change.CONTEXT_COLUMN);
     }
 
@@ -163,7 +192,8 @@ class ContextStitcherTest {
     void aContextInFallbackFormMarksOnlyTheRowItReaches() throws Exception {
         Change unparsed = message(1, 100, "{\"a\":\"\\u0000\"}"); // sent as text jsonb cannot hold
         send(unparsed, row(1, 100), message(1, 200, "{\"a\":1}"), row(1, 200), row(1, 300));
-        assertThat(output()).extracting(c -> c.fallbackColumns == null ? "none" : String.join(",", c.fallbackColumns))
+        assertThat(output())
+                .extracting(c -> c.fallbackColumns == null ? "none" : String.join(",", c.fallbackColumns))
                 .containsExactly(Change.CONTEXT_COLUMN, "none", "none");
     }
 
@@ -173,7 +203,8 @@ class ContextStitcherTest {
         send(unparsed);
         restore(harness.snapshot(1, 1));
         send(row(1, 100));
-        assertThat(output()).singleElement().satisfies(c -> assertThat(c.fallbackColumns).containsExactly(Change.CONTEXT_COLUMN));
+        assertThat(output()).singleElement().satisfies(c -> assertThat(c.fallbackColumns)
+                .containsExactly(Change.CONTEXT_COLUMN));
     }
 
     @Test
@@ -202,8 +233,11 @@ class ContextStitcherTest {
     @Test
     void aSkippedRowsContextNeverReachesTheNextStatementsRow() throws Exception {
         // INSERT ... ON CONFLICT DO NOTHING /*Bemi*/ skipped its row; the next statement, without context, is named too
-        send(rowMessage(1, 100, Operation.ROW_CREATE, "todo"), message(1, 100, "{\"skipped\":1}"),
-                rowMessage(1, 200, Operation.ROW_CREATE, "todo"), row(1, 200));
+        send(
+                rowMessage(1, 100, Operation.ROW_CREATE, "todo"),
+                message(1, 100, "{\"skipped\":1}"),
+                rowMessage(1, 200, Operation.ROW_CREATE, "todo"),
+                row(1, 200));
         assertThat(contexts()).containsExactly("{}");
     }
 
@@ -219,9 +253,15 @@ class ContextStitcherTest {
         // a BEFORE trigger of orders inserts into log: log's messages and change come between orders' and its change
         Change log = row(1, 150);
         log.table = "log";
-        send(rowMessage(1, 100, Operation.ROW_CREATE, "todo"), message(1, 100, "{\"outer\":1}"),
-                rowMessage(1, 120, Operation.ROW_CREATE, "log"), message(1, 120, "{\"inner\":1}"), log, row(1, 200));
-        assertThat(output()).extracting(c -> c.table + " " + c.context)
+        send(
+                rowMessage(1, 100, Operation.ROW_CREATE, "todo"),
+                message(1, 100, "{\"outer\":1}"),
+                rowMessage(1, 120, Operation.ROW_CREATE, "log"),
+                message(1, 120, "{\"inner\":1}"),
+                log,
+                row(1, 200));
+        assertThat(output())
+                .extracting(c -> c.table + " " + c.context)
                 .containsExactly("log {\"inner\":1}", "todo {\"outer\":1}");
     }
 
@@ -230,8 +270,13 @@ class ContextStitcherTest {
         Change delete = row(1, 100);
         delete.operation = Operation.DELETE;
         Change create = row(1, 100);
-        send(rowMessage(1, 90, Operation.ROW_UPDATE, "todo"), message(1, 90, "{\"k\":1}"), delete, create,
-                rowMessage(1, 150, Operation.ROW_UPDATE, "todo"), row(1, 200));
+        send(
+                rowMessage(1, 90, Operation.ROW_UPDATE, "todo"),
+                message(1, 90, "{\"k\":1}"),
+                delete,
+                create,
+                rowMessage(1, 150, Operation.ROW_UPDATE, "todo"),
+                row(1, 200));
         assertThat(contexts()).containsExactly("{\"k\":1}", "{\"k\":1}", "{}");
     }
 
@@ -259,8 +304,9 @@ class ContextStitcherTest {
         var operator = (org.apache.flink.streaming.api.operators.AbstractStreamOperator<?>) harness.getOperator();
         operator.setCurrentKey(transaction);
         return operator.getKeyedStateStore()
-                .getState(new org.apache.flink.api.common.state.ValueStateDescriptor<>("transaction",
-                        org.apache.flink.api.common.typeinfo.TypeInformation.of(PendingContext.class))).value();
+                .getState(new org.apache.flink.api.common.state.ValueStateDescriptor<>(
+                        "transaction", org.apache.flink.api.common.typeinfo.TypeInformation.of(PendingContext.class)))
+                .value();
     }
 
     private void restore(OperatorSubtaskState snapshot) throws Exception {
@@ -277,7 +323,9 @@ class ContextStitcherTest {
     }
 
     private List<Change> output() {
-        return harness.extractOutputStreamRecords().stream().map(StreamRecord::getValue).collect(Collectors.toList());
+        return harness.extractOutputStreamRecords().stream()
+                .map(StreamRecord::getValue)
+                .collect(Collectors.toList());
     }
 
     private List<String> contexts() {

@@ -1,9 +1,25 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.udf.functions;
 
-import org.audittrail.udf.testing.TestChanges;
-import org.audittrail.udf.model.Change;
-import org.audittrail.udf.model.ChangeId;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.metrics.Counter;
@@ -23,15 +39,12 @@ import org.apache.logging.log4j.core.Logger;
 import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.logging.log4j.core.config.Property;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.model.ChangeId;
+import org.audittrail.udf.testing.TestChanges;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The fallback-values operator: passes every change on, counts fallback values, warns once per table and column. */
 class FallbackValuesTest {
@@ -49,7 +62,8 @@ class FallbackValuesTest {
                 return metrics;
             }
         };
-        MockEnvironment environment = new MockEnvironmentBuilder().setMetricGroup(task).build();
+        MockEnvironment environment =
+                new MockEnvironmentBuilder().setMetricGroup(task).build();
         harness = new OneInputStreamOperatorTestHarness<>(new StreamMap<>(new FallbackValues()), environment);
         harness.open();
         appender = new AbstractAppender("fallback-values-test", null, null, true, Property.EMPTY_ARRAY) {
@@ -82,7 +96,9 @@ class FallbackValuesTest {
         fallback.markFallback("k");
         fallback.markFallback("j");
         send(plain, fallback);
-        List<Change> out = harness.extractOutputStreamRecords().stream().map(StreamRecord::getValue).collect(Collectors.toList());
+        List<Change> out = harness.extractOutputStreamRecords().stream()
+                .map(StreamRecord::getValue)
+                .collect(Collectors.toList());
         assertThat(out).containsExactly(plain, fallback);
         assertThat(counter().getCount()).as("two columns of one change").isEqualTo(2);
         assertThat(warnings).hasSize(2);
@@ -103,12 +119,23 @@ class FallbackValuesTest {
         send(first, again, context, otherTable);
 
         assertThat(counter().getCount()).isEqualTo(4);
-        assertThat(warnings).hasSize(3).allSatisfy(w -> assertThat(w).startsWith("WARN ")
-                .doesNotContain("secret").contains(FallbackValues.METRIC));
-        assertThat(warnings.get(0)).contains("public.documents column j", "WAL position 1/B0", ChangeId.of(first).toString());
-        assertThat(warnings.get(1)).contains("A context of public.documents", "WAL position 1/D0", ChangeId.of(context).toString());
+        assertThat(warnings).hasSize(3).allSatisfy(w -> assertThat(w)
+                .startsWith("WARN ")
+                .doesNotContain("secret")
+                .contains(FallbackValues.METRIC));
+        assertThat(warnings.get(0))
+                .contains(
+                        "public.documents column j",
+                        "WAL position 1/B0",
+                        ChangeId.of(first).toString());
+        assertThat(warnings.get(1))
+                .contains(
+                        "A context of public.documents",
+                        "WAL position 1/D0",
+                        ChangeId.of(context).toString());
         assertThat(warnings.get(2)).contains("public.notes column j");
-        assertThat(warnings.stream().filter(w -> w.contains("1/C0")).collect(Collectors.toList())).isEmpty();
+        assertThat(warnings.stream().filter(w -> w.contains("1/C0")).collect(Collectors.toList()))
+                .isEmpty();
     }
 
     @Test
@@ -118,7 +145,8 @@ class FallbackValuesTest {
         PojoTypeInfo<Change> pojo = (PojoTypeInfo<Change>) type;
         for (int i = 0; i < pojo.getArity(); i++) {
             assertThat(pojo.getPojoFieldAt(i).getTypeInformation().getClass().getSimpleName())
-                    .as(pojo.getPojoFieldAt(i).getField().getName()).isNotEqualTo("GenericTypeInfo");
+                    .as(pojo.getPojoFieldAt(i).getField().getName())
+                    .isNotEqualTo("GenericTypeInfo");
         }
     }
 

@@ -1,24 +1,40 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.udf.functions;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
 import org.audittrail.udf.model.Change;
 import org.audittrail.udf.values.Json;
 import org.audittrail.udf.values.PgText;
 import org.audittrail.udf.values.ValueForm;
-
-import org.apache.kafka.connect.data.Schema;
-import org.apache.kafka.connect.data.SchemaBuilder;
-import org.apache.kafka.connect.data.Struct;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Row values at the edges of their types: each stored exactly, or in its fallback form with its column named. */
 class RowImageTest {
 
     /** A column as the source delivers it: the JSON text to_jsonb writes, in a string marked as such. */
-    static final Schema JSON_TEXT = SchemaBuilder.string().optional().parameter(RowImage.JSON_TEXT, "true").build();
+    static final Schema JSON_TEXT = SchemaBuilder.string()
+            .optional()
+            .parameter(RowImage.JSON_TEXT, "true")
+            .build();
 
     /** The stored JSON of a one-column row {@code v} of {@code schema}, and the columns it marked as fallback. */
     static String[] image(Schema schema, Object value) {
@@ -53,27 +69,32 @@ class RowImageTest {
     @Test
     void jsonThatJsonbCannotHoldIsStoredAsItsText() {
         for (String text : List.of(
-                "{\"a\": \"\\u0000\"}",                       // U+0000 in a value
-                "{\"a\\u0000\": 1}",                           // in a key
-                "[{\"deep\": [\"x\\u0000y\"]}]",               // nested
-                "\"\\ud800\"",                                 // an unpaired surrogate
-                "{\"n\": 1e-20000}",                           // beyond numeric's scale
-                "{\"n\": 1e131072}",                           // beyond numeric's integer digits
-                "{\"n\": 1e99999999999}",                      // beyond BigDecimal
-                "[".repeat(2000) + "]".repeat(2000))) {       // beyond Jackson's nesting
-            assertThat(image(PgText.json(ValueForm.JSON, text))).as(text).containsExactly(Json.write(Json.object().put("v", text)), "v");
+                "{\"a\": \"\\u0000\"}", // U+0000 in a value
+                "{\"a\\u0000\": 1}", // in a key
+                "[{\"deep\": [\"x\\u0000y\"]}]", // nested
+                "\"\\ud800\"", // an unpaired surrogate
+                "{\"n\": 1e-20000}", // beyond numeric's scale
+                "{\"n\": 1e131072}", // beyond numeric's integer digits
+                "{\"n\": 1e99999999999}", // beyond BigDecimal
+                "[".repeat(2000) + "]".repeat(2000))) { // beyond Jackson's nesting
+            assertThat(image(PgText.json(ValueForm.JSON, text)))
+                    .as(text)
+                    .containsExactly(Json.write(Json.object().put("v", text)), "v");
         }
     }
 
     @Test
     void jsonThatJsonbCanHoldIsNestedAsItsText() {
         // json as it comes, whitespace, escapes and every digit: the destination's jsonb reads it as to_jsonb would
-        for (String text : List.of("{\"a\": \"\\ud83d\\ude00 \\u0001\", \"n\": 1e-16000, \"b\": 1.50}",
-                "{\"n\": " + "9".repeat(1500) + "}", "[1e400, -1.5e-400]")) {
+        for (String text : List.of(
+                "{\"a\": \"\\ud83d\\ude00 \\u0001\", \"n\": 1e-16000, \"b\": 1.50}",
+                "{\"n\": " + "9".repeat(1500) + "}",
+                "[1e400, -1.5e-400]")) {
             assertThat(image(PgText.json(ValueForm.JSON, text))).as(text).containsExactly("{\"v\":" + text + "}", "");
         }
         // jsonb's text is what jsonb holds already: never checked
-        assertThat(image(PgText.json(ValueForm.JSONB, "{\"a\": [1, 2.50]}"))).containsExactly("{\"v\":{\"a\": [1, 2.50]}}", "");
+        assertThat(image(PgText.json(ValueForm.JSONB, "{\"a\": [1, 2.50]}")))
+                .containsExactly("{\"v\":{\"a\": [1, 2.50]}}", "");
     }
 
     @Test
@@ -86,10 +107,14 @@ class RowImageTest {
 
     @Test
     void anUnchangedToastedValueIsFilledFromBefore() {
-        Schema row = SchemaBuilder.struct().field("v", JSON_TEXT).field("w", JSON_TEXT).build();
+        Schema row = SchemaBuilder.struct()
+                .field("v", JSON_TEXT)
+                .field("w", JSON_TEXT)
+                .build();
         Struct before = new Struct(row).put("v", "\"large\"").put("w", RowImage.UNAVAILABLE_JSON);
         Struct after = new Struct(row).put("v", RowImage.UNAVAILABLE_JSON).put("w", RowImage.UNAVAILABLE_JSON);
         // where before has no value either (REPLICA IDENTITY DEFAULT), Debezium's placeholder is what there is
-        assertThat(RowImage.json(after, before, null)).isEqualTo("{\"v\":\"large\",\"w\":" + RowImage.UNAVAILABLE_JSON + "}");
+        assertThat(RowImage.json(after, before, null))
+                .isEqualTo("{\"v\":\"large\",\"w\":" + RowImage.UNAVAILABLE_JSON + "}");
     }
 }

@@ -1,10 +1,24 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.udf.model;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.UUID;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The deterministic change id: stable, and different for each part of a change's identity. */
 class ChangeIdTest {
@@ -49,14 +63,31 @@ class ChangeIdTest {
     void differsForEachPartOfTheIdentity() {
         UUID id = ChangeId.of(change());
         Change other;
-        other = change(); other.position++; assertThat(ChangeId.of(other)).isNotEqualTo(id);
-        other = change(); other.operation = Operation.DELETE; assertThat(ChangeId.of(other)).isNotEqualTo(id);
-        other = change(); other.table = "todos"; assertThat(ChangeId.of(other)).isNotEqualTo(id);
-        other = change(); other.schema = "app"; assertThat(ChangeId.of(other)).isNotEqualTo(id);
-        other = change(); other.database = "app"; assertThat(ChangeId.of(other)).isNotEqualTo(id);
-        other = change(); other.transactionId++; assertThat(ChangeId.of(other)).isNotEqualTo(id);
-        other = change(); other.primaryKey = null; assertThat(ChangeId.of(other)).isNotEqualTo(id);
+        other = change();
+        other.position++;
+        assertThat(ChangeId.of(other)).isNotEqualTo(id);
+        other = change();
+        other.operation = Operation.DELETE;
+        assertThat(ChangeId.of(other)).isNotEqualTo(id);
+        other = change();
+        other.table = "todos";
+        assertThat(ChangeId.of(other)).isNotEqualTo(id);
+        other = change();
+        other.schema = "app";
+        assertThat(ChangeId.of(other)).isNotEqualTo(id);
+        other = change();
+        other.database = "app";
+        assertThat(ChangeId.of(other)).isNotEqualTo(id);
+        other = change();
+        other.transactionId++;
+        assertThat(ChangeId.of(other)).isNotEqualTo(id);
+        other = change();
+        other.primaryKey = null;
+        assertThat(ChangeId.of(other)).isNotEqualTo(id);
         // fields are separated, so moving text from one to the next is another identity
-        other = change(); other.schema = "publi"; other.table = "ctodo"; assertThat(ChangeId.of(other)).isNotEqualTo(id);
+        other = change();
+        other.schema = "publi";
+        other.table = "ctodo";
+        assertThat(ChangeId.of(other)).isNotEqualTo(id);
     }
 }

@@ -1,12 +1,24 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.udf.values;
 
-import org.audittrail.udf.functions.RowImage;
-
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** PostgreSQL's text output turned into what to_jsonb writes, for each form; the expected JSON is PostgreSQL 15's own. */
 class PgTextTest {
@@ -29,9 +41,11 @@ class PgTextTest {
 
     @Test
     void timestampsInXsdStyleAndTimestamptzInUtc() {
-        assertThat(PgText.json(ValueForm.TIMESTAMP, "2024-01-02 03:04:05.123456")).isEqualTo("\"2024-01-02T03:04:05.123456\"");
+        assertThat(PgText.json(ValueForm.TIMESTAMP, "2024-01-02 03:04:05.123456"))
+                .isEqualTo("\"2024-01-02T03:04:05.123456\"");
         assertThat(PgText.json(ValueForm.TIMESTAMP, "0044-03-15 12:00:00 BC")).isEqualTo("\"0044-03-15T12:00:00 BC\"");
-        assertThat(PgText.json(ValueForm.TIMESTAMP, "294276-12-31 23:59:59.999999")).isEqualTo("\"294276-12-31T23:59:59.999999\"");
+        assertThat(PgText.json(ValueForm.TIMESTAMP, "294276-12-31 23:59:59.999999"))
+                .isEqualTo("\"294276-12-31T23:59:59.999999\"");
         assertThat(PgText.json(ValueForm.TIMESTAMP, "-infinity")).isEqualTo("\"-infinity\"");
         assertThat(ScalarText.timestamptzUtc("2024-01-02 08:49:05.5+05:45")).isEqualTo("2024-01-02T03:04:05.5+00:00");
         assertThat(ScalarText.timestamptzUtc("1900-01-01 00:00:00-00:25:21")).isEqualTo("1900-01-01T00:25:21+00:00");
@@ -40,10 +54,12 @@ class PgTextTest {
         assertThat(ScalarText.timestamptzUtc("0001-01-01 00:30:00+01")).isEqualTo("0001-12-31T23:30:00+00:00 BC");
         assertThat(ScalarText.timestamptzUtc("4714-11-24 00:00:00+00 BC")).isEqualTo("4714-11-24T00:00:00+00:00 BC");
         // already in UTC: the short way gives what the long one does
-        for (String utc : List.of("2024-01-02 08:49:05.123456+00", "2024-01-02 08:49:05+00", "294276-12-31 23:59:59.999999+00")) {
+        for (String utc :
+                List.of("2024-01-02 08:49:05.123456+00", "2024-01-02 08:49:05+00", "294276-12-31 23:59:59.999999+00")) {
             assertThat(ScalarText.timestamptzUtc(utc)).isEqualTo(utc.replace(' ', 'T') + ":00");
         }
-        assertThat(ScalarText.timestamptzUtc("294277-01-01 05:44:59.999999+05:45")).isEqualTo("294276-12-31T23:59:59.999999+00:00");
+        assertThat(ScalarText.timestamptzUtc("294277-01-01 05:44:59.999999+05:45"))
+                .isEqualTo("294276-12-31T23:59:59.999999+00:00");
         assertThat(PgText.json(ValueForm.TIMESTAMPTZ, "infinity")).isEqualTo("\"infinity\"");
     }
 
@@ -54,8 +70,11 @@ class PgTextTest {
         assertThat(PgText.json(ValueForm.TSTZ_RANGE, "empty")).isEqualTo("\"empty\"");
         assertThat(PgText.json(ValueForm.TSTZ_RANGE, "(,\"0001-01-01 00:30:00+01\"]"))
                 .isEqualTo("\"(,\\\"0001-12-31 23:30:00+00 BC\\\"]\"");
-        assertThat(PgText.json(ValueForm.TSTZ_MULTIRANGE, "{[\"2024-01-01 01:00:00+01\",\"2024-01-02 01:00:00+01\"),(,\"1999-12-31 23:00:00-01\")}"))
-                .isEqualTo("\"{[\\\"2024-01-01 00:00:00+00\\\",\\\"2024-01-02 00:00:00+00\\\"),(,\\\"2000-01-01 00:00:00+00\\\")}\"");
+        assertThat(PgText.json(
+                        ValueForm.TSTZ_MULTIRANGE,
+                        "{[\"2024-01-01 01:00:00+01\",\"2024-01-02 01:00:00+01\"),(,\"1999-12-31 23:00:00-01\")}"))
+                .isEqualTo(
+                        "\"{[\\\"2024-01-01 00:00:00+00\\\",\\\"2024-01-02 00:00:00+00\\\"),(,\\\"2000-01-01 00:00:00+00\\\")}\"");
         assertThat(PgText.json(ValueForm.TSTZ_MULTIRANGE, "{}")).isEqualTo("\"{}\"");
     }
 
@@ -68,7 +87,8 @@ class PgTextTest {
         assertThat(PgText.json(ValueForm.array(ValueForm.TEXT, ','), "{\"NULL\",NULL,\"a \\\"b\\\" \\\\\",\"\",x}"))
                 .isEqualTo("[\"NULL\",null,\"a \\\"b\\\" \\\\\",\"\",\"x\"]");
         assertThat(PgText.json(ValueForm.array(ValueForm.TEXT, ';'), "{(1,1),(0,0);(2,2),(1,1)}"))
-                .as("box[], delimiter ;").isEqualTo("[\"(1,1),(0,0)\",\"(2,2),(1,1)\"]");
+                .as("box[], delimiter ;")
+                .isEqualTo("[\"(1,1),(0,0)\",\"(2,2),(1,1)\"]");
         assertThat(PgText.json(ValueForm.array(ValueForm.JSON, ','), "{\"{\\\"a\\\": [1, 2.50]}\",NULL}"))
                 .isEqualTo("[{\"a\":[1,2.50]},null]");
     }
@@ -76,16 +96,19 @@ class PgTextTest {
     @Test
     void compositesAsObjectsOfTheirAttributes() {
         ValueForm inner = ValueForm.composite(List.of("n", "t"), List.of(ValueForm.NUMBER, ValueForm.TEXT));
-        ValueForm outer = ValueForm.composite(List.of("i", "a", "e"), List.of(inner, ValueForm.array(ValueForm.NUMBER, ','), ValueForm.TEXT));
+        ValueForm outer = ValueForm.composite(
+                List.of("i", "a", "e"), List.of(inner, ValueForm.array(ValueForm.NUMBER, ','), ValueForm.TEXT));
         assertThat(PgText.json(outer, "(\"(1.5,\"\"a \"\"\"\"b\"\"\"\"\"\")\",\"{1,NULL}\",)"))
                 .isEqualTo("{\"i\":{\"n\":1.5,\"t\":\"a \\\"b\\\"\"},\"a\":[1,null],\"e\":null}");
         assertThat(PgText.json(inner, "(,\"\")")).isEqualTo("{\"n\":null,\"t\":\"\"}");
-        assertThat(PgText.json(ValueForm.array(inner, ','), "{\"(1,x)\",NULL}")).isEqualTo("[{\"n\":1,\"t\":\"x\"},null]");
+        assertThat(PgText.json(ValueForm.array(inner, ','), "{\"(1,x)\",NULL}"))
+                .isEqualTo("[{\"n\":1,\"t\":\"x\"},null]");
     }
 
     @Test
     void hstoreAsAnObjectOfStrings() {
-        assertThat(PgText.json(ValueForm.HSTORE, "\"a\"=>\"1\", \"b \\\"q\\\"\"=>NULL, \"c\"=>\"\"")).isEqualTo("{\"a\":\"1\",\"b \\\"q\\\"\":null,\"c\":\"\"}");
+        assertThat(PgText.json(ValueForm.HSTORE, "\"a\"=>\"1\", \"b \\\"q\\\"\"=>NULL, \"c\"=>\"\""))
+                .isEqualTo("{\"a\":\"1\",\"b \\\"q\\\"\":null,\"c\":\"\"}");
         assertThat(PgText.json(ValueForm.HSTORE, "")).isEqualTo("{}");
     }
 
@@ -93,7 +116,8 @@ class PgTextTest {
     void whatCannotBeMadeExactIsItsTextInFallbackForm() {
         assertThat(PgText.json(ValueForm.UNKNOWN_CAST, "happy")).isEqualTo(PgText.fallback("happy"));
         assertThat(PgText.json(ValueForm.array(ValueForm.JSON, ','), "{\"{\\\"a\\\": \\\"\\\\u0000\\\"}\"}"))
-                .as("json that jsonb cannot hold, in an array").startsWith("\u0000");
+                .as("json that jsonb cannot hold, in an array")
+                .startsWith("\u0000");
         assertThat(PgText.json(ValueForm.BOOL, "yes")).isEqualTo(PgText.fallback("yes"));
         // a top-level json value is its own text; RowImage checks what jsonb can hold
         assertThat(PgText.json(ValueForm.JSON, "{\"a\": 1}")).isEqualTo("{\"a\": 1}");

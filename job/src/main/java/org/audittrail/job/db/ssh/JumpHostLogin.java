@@ -1,14 +1,28 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.db.ssh;
-
-import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.AttributeRepository;
-import org.apache.sshd.common.config.keys.KeyUtils;
-import org.audittrail.job.db.ssh.SshTunnel.Refused;
 
 import java.io.IOException;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.AttributeRepository;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.audittrail.job.db.ssh.SshTunnel.Refused;
 
 /** Logs in to the jump host with a tunnel's key, its host key checked; each refusal says why, never a secret. */
 final class JumpHostLogin {
@@ -40,9 +54,15 @@ final class JumpHostLogin {
         ClientSession session;
         try {
             // the key exchange may start before connect returns: the verifier travels with the connection's context
-            session = TunnelSessions.client().connect(user, host, port,
-                    AttributeRepository.ofKeyValuePair(HostKeyCheck.VERIFIER, hostKeyCheck.verifier(hostKeyRefusal)))
-                    .verify(TIMEOUT).getSession();
+            session = TunnelSessions.client()
+                    .connect(
+                            user,
+                            host,
+                            port,
+                            AttributeRepository.ofKeyValuePair(
+                                    HostKeyCheck.VERIFIER, hostKeyCheck.verifier(hostKeyRefusal)))
+                    .verify(TIMEOUT)
+                    .getSession();
         } catch (IOException e) {
             throw new Refused("Cannot reach the SSH jump host " + where + ": " + rootCause(e), e);
         }
@@ -57,11 +77,17 @@ final class JumpHostLogin {
             }
             if (!String.valueOf(e.getMessage()).contains("No more authentication methods")) {
                 // the connection broke or timed out during the handshake: the key was not refused
-                throw new Refused("The SSH session with the jump host " + where + " failed before login: " + rootCause(e), e);
+                throw new Refused(
+                        "The SSH session with the jump host " + where + " failed before login: " + rootCause(e), e);
             }
-            throw new Refused("The SSH jump host " + where + " refused the key " + keyFile + " (" + KeyUtils.getFingerPrint(key.getPublic())
-                    + "): append its public line (audit-trail ssh-keygen printed it; 'ssh-keygen -y -f " + keyFile + "' prints"
-                    + " it again) to ~" + user + "/.ssh/authorized_keys on the jump host. It said: " + e.getMessage(), e);
+            throw new Refused(
+                    "The SSH jump host " + where + " refused the key " + keyFile + " ("
+                            + KeyUtils.getFingerPrint(key.getPublic())
+                            + "): append its public line (audit-trail ssh-keygen printed it; 'ssh-keygen -y -f "
+                            + keyFile + "' prints"
+                            + " it again) to ~" + user + "/.ssh/authorized_keys on the jump host. It said: "
+                            + e.getMessage(),
+                    e);
         }
     }
 

@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.db.ssh;
 
 import java.io.IOException;
@@ -43,19 +58,42 @@ public final class SshTunnel implements Serializable {
      * given; without either, {@link HostKeyCheck#DEFAULT_KNOWN_HOSTS} must know the jump host. {@code passphrase} may
      * be null.
      */
-    public SshTunnel(String host, int port, String user, String keyFile, String knownHosts, String hostKeyFingerprint,
-                     String passphrase) {
-        this(host, port, user, keyFile, knownHosts, hostKeyFingerprint, passphrase, blank(passphrase) ? null : "ssh-passphrase-ref:" + UUID.randomUUID());
+    public SshTunnel(
+            String host,
+            int port,
+            String user,
+            String keyFile,
+            String knownHosts,
+            String hostKeyFingerprint,
+            String passphrase) {
+        this(
+                host,
+                port,
+                user,
+                keyFile,
+                knownHosts,
+                hostKeyFingerprint,
+                passphrase,
+                blank(passphrase) ? null : "ssh-passphrase-ref:" + UUID.randomUUID());
     }
 
-    private SshTunnel(String host, int port, String user, String keyFile, String knownHosts, String hostKeyFingerprint,
-                      String passphrase, String passphraseReference) {
+    private SshTunnel(
+            String host,
+            int port,
+            String user,
+            String keyFile,
+            String knownHosts,
+            String hostKeyFingerprint,
+            String passphrase,
+            String passphraseReference) {
         if (blank(host) || blank(user) || blank(keyFile)) {
-            throw new IllegalArgumentException("An SSH tunnel needs the jump host (--ssh-host), its user (--ssh-user) and a"
-                    + " private key file (--ssh-key-file)");
+            throw new IllegalArgumentException(
+                    "An SSH tunnel needs the jump host (--ssh-host), its user (--ssh-user) and a"
+                            + " private key file (--ssh-key-file)");
         }
         if (!blank(knownHosts) && !blank(hostKeyFingerprint)) {
-            throw new IllegalArgumentException("--ssh-known-hosts and --ssh-host-key-fingerprint are both given: give one of them");
+            throw new IllegalArgumentException(
+                    "--ssh-known-hosts and --ssh-host-key-fingerprint are both given: give one of them");
         }
         if (!blank(hostKeyFingerprint) && !hostKeyFingerprint.startsWith("SHA256:")) {
             throw new IllegalArgumentException("The host key fingerprint must be OpenSSH's SHA256:... form, as"
@@ -105,7 +143,10 @@ public final class SshTunnel implements Serializable {
         StringBuilder s = new StringBuilder();
         a.forEach((name, value) -> {
             if (value != null) {
-                s.append(s.length() == 0 ? "" : "&").append(name).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+                s.append(s.length() == 0 ? "" : "&")
+                        .append(name)
+                        .append('=')
+                        .append(URLEncoder.encode(value, StandardCharsets.UTF_8));
             }
         });
         return s.toString();
@@ -123,11 +164,19 @@ public final class SshTunnel implements Serializable {
         String reference = a.get("passphrase");
         String passphrase = reference == null ? null : PASSPHRASES.get(reference);
         if (reference != null && passphrase == null) {
-            throw new IllegalStateException("The SSH key passphrase was not handed to this JVM: pgjdbc and the job must be"
-                    + " loaded by the same class loader (keep pgjdbc out of Flink's lib/)");
+            throw new IllegalStateException(
+                    "The SSH key passphrase was not handed to this JVM: pgjdbc and the job must be"
+                            + " loaded by the same class loader (keep pgjdbc out of Flink's lib/)");
         }
-        return new SshTunnel(a.get("host"), Integer.parseInt(a.getOrDefault("port", "22")), a.get("user"), a.get("key"),
-                a.get("knownHosts"), a.get("fingerprint"), passphrase, reference);
+        return new SshTunnel(
+                a.get("host"),
+                Integer.parseInt(a.getOrDefault("port", "22")),
+                a.get("user"),
+                a.get("key"),
+                a.get("knownHosts"),
+                a.get("fingerprint"),
+                passphrase,
+                reference);
     }
 
     /**

@@ -1,5 +1,26 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.db.ssh;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
@@ -8,13 +29,6 @@ import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.audittrail.job.db.ssh.SshTunnel.Refused;
-
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The SSH sessions of this JVM, one per tunnel and target, each with its local port forward; reopened once closed,
@@ -101,7 +115,8 @@ final class TunnelSessions {
     private static synchronized void release(String key, Forward forward) {
         forward.connections--;
         if (forward.connections == 0 && FORWARDS.get(key) == forward) {
-            forward.closing = timer().schedule(() -> closeIdle(key, forward), idle.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            forward.closing = timer().schedule(
+                            () -> closeIdle(key, forward), idle.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         }
     }
 
@@ -138,13 +153,15 @@ final class TunnelSessions {
         Forward forward;
         ClientSession session = tunnel.login().open();
         try {
-            SshdSocketAddress local = session.startLocalPortForwarding(new SshdSocketAddress("127.0.0.1", 0),
-                    new SshdSocketAddress(targetHost, targetPort));
+            SshdSocketAddress local = session.startLocalPortForwarding(
+                    new SshdSocketAddress("127.0.0.1", 0), new SshdSocketAddress(targetHost, targetPort));
             forward = new Forward(session, new InetSocketAddress("127.0.0.1", local.getPort()));
         } catch (IOException | RuntimeException e) {
             session.close(true);
-            throw new Refused("The SSH jump host " + tunnel.jumpHost()
-                    + " refused to forward to " + targetHost + ":" + targetPort + ": " + e.getMessage(), e);
+            throw new Refused(
+                    "The SSH jump host " + tunnel.jumpHost() + " refused to forward to " + targetHost + ":" + targetPort
+                            + ": " + e.getMessage(),
+                    e);
         }
         return forward;
     }

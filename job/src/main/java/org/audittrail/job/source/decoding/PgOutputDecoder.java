@@ -1,3 +1,18 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.source.decoding;
 
 import io.debezium.connector.postgresql.PostgresStreamingChangeEventSource.PgConnectionSupplier;
@@ -8,19 +23,15 @@ import io.debezium.connector.postgresql.connection.AbstractReplicationMessageCol
 import io.debezium.connector.postgresql.connection.MessageDecoderContext;
 import io.debezium.connector.postgresql.connection.PostgresConnection;
 import io.debezium.connector.postgresql.connection.ReplicationMessage;
+import io.debezium.connector.postgresql.connection.ReplicationMessage.NoopMessage;
 import io.debezium.connector.postgresql.connection.ReplicationMessage.Operation;
 import io.debezium.connector.postgresql.connection.ReplicationStream.ReplicationMessageProcessor;
 import io.debezium.connector.postgresql.connection.pgoutput.PgOutputMessageDecoder;
 import io.debezium.connector.postgresql.connection.pgoutput.PgOutputReplicationMessage;
-import io.debezium.connector.postgresql.connection.ReplicationMessage.NoopMessage;
 import io.debezium.relational.Column;
 import io.debezium.relational.ColumnEditor;
 import io.debezium.relational.Table;
 import io.debezium.relational.TableId;
-import org.audittrail.udf.values.PgText;
-import org.audittrail.udf.values.ValueForm;
-import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
-
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -37,6 +48,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import org.audittrail.udf.values.PgText;
+import org.audittrail.udf.values.ValueForm;
+import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
 
 /**
  * Debezium's pgoutput decoder with its faults worked around and its value conversions replaced; the rest of the protocol
@@ -56,7 +70,8 @@ import java.util.function.Function;
  */
 public class PgOutputDecoder extends PgOutputMessageDecoder {
 
-    private static final Instant PG_EPOCH = LocalDate.of(2000, 1, 1).atStartOfDay().toInstant(ZoneOffset.UTC);
+    private static final Instant PG_EPOCH =
+            LocalDate.of(2000, 1, 1).atStartOfDay().toInstant(ZoneOffset.UTC);
 
     /**
      * Each column: nullability, position in the primary key (else the first unique index, as Debezium falls back). No
@@ -74,6 +89,7 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
     private final PostgresConnection connection;
     /** Each relation's column forms, by relation OID, from its latest relation message. */
     private final Map<Integer, List<ValueForm>> forms = new HashMap<>();
+
     private Instant commitTimestamp;
     private Long transactionId;
 
@@ -84,12 +100,14 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
     }
 
     @Override
-    public ChainedLogicalStreamBuilder optionsWithMetadata(ChainedLogicalStreamBuilder builder, Function<Integer, Boolean> hasMinimumServerVersion) {
+    public ChainedLogicalStreamBuilder optionsWithMetadata(
+            ChainedLogicalStreamBuilder builder, Function<Integer, Boolean> hasMinimumServerVersion) {
         return super.optionsWithMetadata(builder, hasMinimumServerVersion).withAutomaticFlush(false);
     }
 
     @Override
-    public ChainedLogicalStreamBuilder optionsWithoutMetadata(ChainedLogicalStreamBuilder builder, Function<Integer, Boolean> hasMinimumServerVersion) {
+    public ChainedLogicalStreamBuilder optionsWithoutMetadata(
+            ChainedLogicalStreamBuilder builder, Function<Integer, Boolean> hasMinimumServerVersion) {
         return super.optionsWithoutMetadata(builder, hasMinimumServerVersion).withAutomaticFlush(false);
     }
 
@@ -111,7 +129,12 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
                 int relationId = buffer.getInt();
                 Optional<Table> table = table(relationId);
                 buffer.get(); // 'N'
-                row(processor, Operation.INSERT, table, null, table.isPresent() ? tuple(buffer, types, table.get(), forms.get(relationId)) : null);
+                row(
+                        processor,
+                        Operation.INSERT,
+                        table,
+                        null,
+                        table.isPresent() ? tuple(buffer, types, table.get(), forms.get(relationId)) : null);
             }
             case 'U' -> {
                 int relationId = buffer.getInt();
@@ -122,13 +145,23 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
                     old = table.isPresent() ? tuple(buffer, types, table.get(), forms.get(relationId)) : null;
                     buffer.get(); // 'N'
                 }
-                row(processor, Operation.UPDATE, table, old, table.isPresent() ? tuple(buffer, types, table.get(), forms.get(relationId)) : null);
+                row(
+                        processor,
+                        Operation.UPDATE,
+                        table,
+                        old,
+                        table.isPresent() ? tuple(buffer, types, table.get(), forms.get(relationId)) : null);
             }
             case 'D' -> {
                 int relationId = buffer.getInt();
                 Optional<Table> table = table(relationId);
                 buffer.get(); // 'O' or 'K'
-                row(processor, Operation.DELETE, table, table.isPresent() ? tuple(buffer, types, table.get(), forms.get(relationId)) : null, null);
+                row(
+                        processor,
+                        Operation.DELETE,
+                        table,
+                        table.isPresent() ? tuple(buffer, types, table.get(), forms.get(relationId)) : null,
+                        null);
             }
             default -> {
                 buffer.position(start);
@@ -141,13 +174,18 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
         return Optional.ofNullable(context.getSchema().tableFor(relationId));
     }
 
-    private void row(ReplicationMessageProcessor processor, Operation operation, Optional<Table> table,
-                     List<ReplicationMessage.Column> old, List<ReplicationMessage.Column> columns) throws SQLException, InterruptedException {
+    private void row(
+            ReplicationMessageProcessor processor,
+            Operation operation,
+            Optional<Table> table,
+            List<ReplicationMessage.Column> old,
+            List<ReplicationMessage.Column> columns)
+            throws SQLException, InterruptedException {
         if (table.isEmpty()) {
             processor.process(new NoopMessage(transactionId, commitTimestamp)); // a table the schema filters out
         } else {
-            processor.process(new PgOutputReplicationMessage(operation, table.get().id().toDoubleQuotedString(),
-                    commitTimestamp, transactionId, old, columns));
+            processor.process(new PgOutputReplicationMessage(
+                    operation, table.get().id().toDoubleQuotedString(), commitTimestamp, transactionId, old, columns));
         }
     }
 
@@ -174,7 +212,11 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
             }
             columns.add(column(name, type, modifier, attribute));
         }
-        Table table = Table.editor().tableId(id).addColumns(columns).setPrimaryKeyNames(new ArrayList<>(key.values())).create();
+        Table table = Table.editor()
+                .tableId(id)
+                .addColumns(columns)
+                .setPrimaryKeyNames(new ArrayList<>(key.values()))
+                .create();
         forms.put(relationId, forms(typeOids));
         context.getSchema().applySchemaChangesForTable(relationId, table);
     }
@@ -200,7 +242,9 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
             length = type.getTypeInfo().getPrecision(type.getOid(), modifier);
             scale = type.getTypeInfo().getScale(type.getOid(), modifier);
         }
-        String expression = length == type.getDefaultLength() && scale == 0 ? type.getName() : type.getName() + "(" + length + "," + scale + ")";
+        String expression = length == type.getDefaultLength() && scale == 0
+                ? type.getName()
+                : type.getName() + "(" + length + "," + scale + ")";
         ColumnEditor editor = Column.editor()
                 .name(name)
                 .jdbcType(type.getRootType().getJdbcId())
@@ -235,7 +279,8 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
      * A tuple's columns, in the table's order, each value already the JSON {@code to_jsonb} writes for it (or its
      * fallback form), which {@link JsonTextConverter} passes through Debezium untouched.
      */
-    private static List<ReplicationMessage.Column> tuple(ByteBuffer buffer, TypeRegistry types, Table table, List<ValueForm> forms) {
+    private static List<ReplicationMessage.Column> tuple(
+            ByteBuffer buffer, TypeRegistry types, Table table, List<ValueForm> forms) {
         short count = buffer.getShort();
         List<ReplicationMessage.Column> columns = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -257,7 +302,8 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
                     }
                 });
             } else if (kind == 'u') {
-                columns.add(new UnchangedToastedReplicationMessageColumn(name, type, expression, column.isOptional(), true));
+                columns.add(new UnchangedToastedReplicationMessageColumn(
+                        name, type, expression, column.isOptional(), true));
             } else {
                 columns.add(new AbstractReplicationMessageColumn(name, type, expression, true, true) {
                     @Override

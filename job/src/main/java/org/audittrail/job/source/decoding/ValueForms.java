@@ -1,6 +1,19 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.source.decoding;
-
-import org.audittrail.udf.values.ValueForm;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -9,6 +22,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.audittrail.udf.values.ValueForm;
 
 /** Resolves a column type's {@link ValueForm} from the catalog, as PostgreSQL 15's {@code jsonb_categorize_type} does. */
 final class ValueForms {

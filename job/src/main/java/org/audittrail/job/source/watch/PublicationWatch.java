@@ -1,14 +1,19 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.source.watch;
-
-import org.audittrail.job.db.Database;
-import org.audittrail.job.db.ScheduledProbe;
-import org.audittrail.job.setup.Setup;
-
-import org.apache.flink.metrics.Gauge;
-import org.apache.flink.metrics.MetricGroup;
-import org.audittrail.udf.selection.TableSelection;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,6 +23,14 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.db.ScheduledProbe;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.udf.selection.TableSelection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks now and then, while the job runs, that every tracked table is in publication {@code bemi}: one dropped from
@@ -57,9 +70,10 @@ public final class PublicationWatch implements AutoCloseable {
             List<String> tracked = Setup.capture(source, tables).tracked();
             Set<String> published = new HashSet<>();
             boolean exists = false;
-            try (Connection c = source.connect(); PreparedStatement s = c.prepareStatement(
-                    "SELECT p.puballtables, t.schemaname, t.tablename FROM pg_publication p"
-                            + " LEFT JOIN pg_publication_tables t ON t.pubname = p.pubname WHERE p.pubname = ?")) {
+            try (Connection c = source.connect();
+                    PreparedStatement s = c.prepareStatement(
+                            "SELECT p.puballtables, t.schemaname, t.tablename FROM pg_publication p"
+                                    + " LEFT JOIN pg_publication_tables t ON t.pubname = p.pubname WHERE p.pubname = ?")) {
                 s.setString(1, Setup.PUBLICATION);
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
@@ -78,10 +92,15 @@ public final class PublicationWatch implements AutoCloseable {
             absent.removeAll(published);
             for (String table : absent) {
                 if (reported.add(table)) {
-                    LOG.warn("Tracked table {} is not in publication {}{}: its changes are not captured. The job's next start"
+                    LOG.warn(
+                            "Tracked table {} is not in publication {}{}: its changes are not captured. The job's next start"
                                     + " (setup) adds it again; or run ALTER PUBLICATION {} ADD TABLE {}; (metric {})",
-                            table, Setup.PUBLICATION, exists ? " (changed by hand?)" : ", which no longer exists",
-                            Setup.PUBLICATION, Setup.quoted(table), METRIC);
+                            table,
+                            Setup.PUBLICATION,
+                            exists ? " (changed by hand?)" : ", which no longer exists",
+                            Setup.PUBLICATION,
+                            Setup.quoted(table),
+                            METRIC);
                 }
             }
             reported.retainAll(absent); // a table back in the publication is reported again if it leaves again

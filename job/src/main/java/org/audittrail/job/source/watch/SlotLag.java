@@ -1,18 +1,31 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package org.audittrail.job.source.watch;
-
-import org.audittrail.job.db.Database;
-import org.audittrail.job.db.ScheduledProbe;
-import org.audittrail.job.setup.Setup;
-
-import org.apache.flink.metrics.Gauge;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import org.apache.flink.metrics.Gauge;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.db.ScheduledProbe;
+import org.audittrail.job.setup.Setup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gauge {@value #METRIC}: bytes of WAL the replication slot still holds ({@code pg_current_wal_lsn() -
@@ -26,8 +39,9 @@ public final class SlotLag implements Gauge<Long>, AutoCloseable {
     /** Name of the gauge, on the WAL source's operator. */
     public static final String METRIC = "replicationSlotLagBytes";
 
-    private static final String QUERY = "SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint FROM pg_replication_slots"
-            + " WHERE slot_name = ? AND database = current_database()";
+    private static final String QUERY =
+            "SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint FROM pg_replication_slots"
+                    + " WHERE slot_name = ? AND database = current_database()";
 
     private final Database source;
     private final long intervalMs;
@@ -81,8 +95,12 @@ public final class SlotLag implements Gauge<Long>, AutoCloseable {
         bytes = -1;
         if (!failing) {
             // once per run of failures: a database that is down must not flood the log every few seconds
-            LOG.warn("Cannot read the WAL held by replication slot {}, {} shows -1 until it can (retried every {} ms): {}",
-                    Setup.SLOT, METRIC, intervalMs, reason);
+            LOG.warn(
+                    "Cannot read the WAL held by replication slot {}, {} shows -1 until it can (retried every {} ms): {}",
+                    Setup.SLOT,
+                    METRIC,
+                    intervalMs,
+                    reason);
             failing = true;
         }
     }
