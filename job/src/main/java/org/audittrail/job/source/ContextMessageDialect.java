@@ -240,9 +240,11 @@ public class ContextMessageDialect extends PostgresDialect {
                 // the stock pool's URL has no TLS or tunnel settings: the same as Debezium's connections get
                 sourceConfig.getDbzProperties().forEach((name, value) -> {
                     String property = name.toString();
-                    if (property.startsWith(WalSource.DATABASE_PREFIX + "ssl")
-                            || property.startsWith(WalSource.DATABASE_PREFIX + TunnelSocketFactory.FACTORY_PROPERTY)) {
-                        config.addDataSourceProperty(property.substring(WalSource.DATABASE_PREFIX.length()), value);
+                    if (property.startsWith(DebeziumProperties.DATABASE_PREFIX + "ssl")
+                            || property.startsWith(
+                                    DebeziumProperties.DATABASE_PREFIX + TunnelSocketFactory.FACTORY_PROPERTY)) {
+                        config.addDataSourceProperty(
+                                property.substring(DebeziumProperties.DATABASE_PREFIX.length()), value);
                     }
                 });
                 return new HikariDataSource(config);

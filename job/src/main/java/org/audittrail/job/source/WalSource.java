@@ -16,19 +16,13 @@
 package org.audittrail.job.source;
 
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Boundedness;
-import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.api.connector.source.SourceEvent;
-import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.api.connector.source.SourceReader;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.api.connector.source.SplitEnumerator;
@@ -37,29 +31,19 @@ import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.cdc.connectors.base.config.SourceConfig;
 import org.apache.flink.cdc.connectors.base.options.StartupOptions;
 import org.apache.flink.cdc.connectors.base.source.assigner.state.PendingSplitsState;
-import org.apache.flink.cdc.connectors.base.source.meta.offset.OffsetFactory;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceRecords;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitState;
 import org.apache.flink.cdc.connectors.base.source.metrics.SourceReaderMetrics;
-import org.apache.flink.cdc.connectors.base.source.reader.IncrementalSourceRecordEmitter;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder.PostgresIncrementalSource;
 import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfigFactory;
 import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffsetFactory;
-import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
 import org.apache.flink.connector.base.source.reader.RecordEmitter;
-import org.apache.flink.core.io.InputStatus;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.flink.util.ExceptionUtils;
-import org.apache.kafka.connect.data.Schema;
-import org.apache.kafka.connect.data.Struct;
-import org.apache.kafka.connect.source.SourceRecord;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.db.SourcePassword;
-import org.audittrail.job.db.Tls;
 import org.audittrail.job.setup.Setup;
-import org.audittrail.job.source.decoding.JsonTextConverter;
 import org.audittrail.job.source.watch.PublicationWatch;
 import org.audittrail.job.source.watch.SlotLag;
 import org.audittrail.udf.functions.ChangeDeserializer;
@@ -75,12 +59,6 @@ public final class WalSource
         implements Source<Change, SourceSplitBase, PendingSplitsState>, ResultTypeQueryable<Change> {
 
     private static final long serialVersionUID = 1L;
-
-    /** Prefix of the logical messages the heartbeat writes, so an idle position still advances and the WAL is freed. */
-    static final String HEARTBEAT_PREFIX = "audit-trail-heartbeat";
-
-    /** Prefix of the Debezium properties that are pgjdbc's connection properties. */
-    static final String DATABASE_PREFIX = "database.";
 
     private final PostgresIncrementalSource<Change> source;
     private final ContextMessageDialect dialect;
@@ -141,8 +119,7 @@ public final class WalSource
                 .decodingPluginName("pgoutput")
                 // the first start reads from the slot; later starts from the checkpoint or savepoint
                 .startupOptions(StartupOptions.committed())
-                .debeziumProperties(
-                        withTunnel(debeziumProperties(heartbeatIntervalMs, source.tls(), keyPasswordReference), source))
+                .debeziumProperties(DebeziumProperties.of(source, heartbeatIntervalMs, keyPasswordReference))
                 .deserializer(new ChangeDeserializer());
         PostgresSourceConfigFactory config = builder.getConfigFactory();
         // build() hard-codes the stock dialect, which drops context messages
@@ -163,45 +140,6 @@ public final class WalSource
                 slotLagIntervalMs);
     }
 
-    /** Routes every connection of Debezium and of the pool through the source's SSH tunnel, where it has one. */
-    static Properties withTunnel(Properties p, Database source) {
-        if (source.tunnel() != null) {
-            source.tunnel().driverProperties().forEach((name, value) -> p.setProperty(DATABASE_PREFIX + name, value));
-        }
-        return p;
-    }
-
-    private static Properties debeziumProperties(long heartbeatIntervalMs, Tls tls, String keyPasswordReference) {
-        Properties p = new Properties();
-        // Debezium hands every database.* property to pgjdbc, for its JDBC and its replication connections alike
-        tls.driverProperties(keyPasswordReference)
-                .forEach((name, value) -> p.setProperty(DATABASE_PREFIX + name, value));
-        if (keyPasswordReference != null) {
-            p.setProperty(
-                    DATABASE_PREFIX + SourcePassword.KeyPassword.CALLBACK_PROPERTY,
-                    SourcePassword.KeyPassword.class.getName());
-        }
-        p.setProperty("publication.name", Setup.PUBLICATION);
-        p.setProperty("database." + SourcePassword.PLUGIN_PROPERTY, SourcePassword.class.getName());
-        // setup owns the publication's table list
-        p.setProperty("publication.autocreate.mode", "disabled");
-        p.setProperty("slot.drop.on.stop", "false");
-        p.setProperty("include.unknown.datatypes", "true");
-        // every value arrives as the JSON to_jsonb writes (PgOutputDecoder); Debezium passes it on untouched
-        p.setProperty("converters", "jsontext");
-        p.setProperty("jsontext.type", JsonTextConverter.class.getName());
-        p.setProperty(
-                "message.prefix.include.list",
-                ChangeDeserializer.CONTEXT_PREFIX + "," + ChangeDeserializer.ROW_PREFIX + "," + HEARTBEAT_PREFIX);
-        // a WAL position of the job's own while no tracked table changes: the checkpoint moves on, and the slot with it
-        p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatIntervalMs));
-        p.setProperty(
-                "heartbeat.action.query", "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', '')");
-        // Debezium's default 500 ms pause when the WAL is idle adds up to that much latency to every quiet change
-        p.setProperty("poll.interval.ms", "50");
-        return p;
-    }
-
     @Override
     public Boundedness getBoundedness() {
         return source.getBoundedness();
@@ -218,7 +156,7 @@ public final class WalSource
         }
         SlotLag lag = new SlotLag(database, slotLagIntervalMs);
         context.metricGroup().gauge(SlotLag.METRIC, lag);
-        return new Reader(source.createReader(context), watch, lag);
+        return new WalReader(source.createReader(context), watch, lag);
     }
 
     @Override
@@ -261,127 +199,6 @@ public final class WalSource
         protected RecordEmitter<SourceRecords, Change, SourceSplitState> createRecordEmitter(
                 SourceConfig config, SourceReaderMetrics metrics) {
             return new ChangeEmitter(deserializationSchema, metrics, config.isIncludeSchemaChanges(), offsetFactory);
-        }
-    }
-
-    /**
-     * Flink CDC's record emitter, with a short way for row changes and messages, nearly every record: its own checks
-     * run a regular expression on each record's key schema name, on the one thread that reads the WAL.
-     */
-    static final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
-        ChangeEmitter(
-                DebeziumDeserializationSchema<Change> deserializer,
-                SourceReaderMetrics metrics,
-                boolean includeSchemaChanges,
-                OffsetFactory offsetFactory) {
-            super(deserializer, metrics, includeSchemaChanges, offsetFactory);
-        }
-
-        @Override
-        protected void processElement(SourceRecord element, SourceOutput<Change> output, SourceSplitState splitState)
-                throws Exception {
-            if (splitState.isStreamSplitState() && isChange(element)) {
-                // what Flink CDC does with a data change record, as it would decide after its checks
-                splitState.asStreamSplitState().setStartingOffset(getOffsetPosition(element));
-                reportMetrics(element);
-                emitElement(element, output);
-            } else {
-                super.processElement(element, output, splitState);
-            }
-        }
-
-        /** A row change's or a message's envelope with its operation: never a watermark, schema change or heartbeat. */
-        static boolean isChange(SourceRecord record) {
-            Schema schema = record.valueSchema();
-            if (schema == null || schema.name() == null || !(record.value() instanceof Struct value)) {
-                return false;
-            }
-            String key = record.keySchema() == null ? null : record.keySchema().name();
-            boolean envelope = schema.name().endsWith(".Envelope") || ContextMessageDialect.isMessage(record);
-            return envelope
-                    && schema.field("op") != null
-                    && value.getString("op") != null
-                    && (key == null || !key.endsWith(".SchemaChangeKey"));
-        }
-    }
-
-    /** The CDC reader, rethrowing a refused start itself instead of the fetcher failure that wraps it; runs the slot's lag gauge. */
-    private static final class Reader implements SourceReader<Change, SourceSplitBase> {
-        private final SourceReader<Change, SourceSplitBase> reader;
-        private final PublicationWatch watch;
-        private final SlotLag lag;
-
-        Reader(SourceReader<Change, SourceSplitBase> reader, PublicationWatch watch, SlotLag lag) {
-            this.reader = reader;
-            this.watch = watch;
-            this.lag = lag;
-        }
-
-        @Override
-        public InputStatus pollNext(ReaderOutput<Change> output) throws Exception {
-            try {
-                return reader.pollNext(output);
-            } catch (RuntimeException e) {
-                throw ExceptionUtils.findThrowable(
-                                e, t -> t instanceof CaptureRefusedException || t instanceof SlotInUseException)
-                        .map(RuntimeException.class::cast)
-                        .orElse(e);
-            }
-        }
-
-        @Override
-        public void start() {
-            reader.start();
-            lag.start();
-        }
-
-        @Override
-        public List<SourceSplitBase> snapshotState(long checkpointId) {
-            return reader.snapshotState(checkpointId);
-        }
-
-        @Override
-        public CompletableFuture<Void> isAvailable() {
-            return reader.isAvailable();
-        }
-
-        @Override
-        public void addSplits(List<SourceSplitBase> splits) {
-            reader.addSplits(splits);
-        }
-
-        @Override
-        public void notifyNoMoreSplits() {
-            reader.notifyNoMoreSplits();
-        }
-
-        @Override
-        public void handleSourceEvents(SourceEvent event) {
-            reader.handleSourceEvents(event);
-        }
-
-        @Override
-        public void notifyCheckpointComplete(long checkpointId) throws Exception {
-            reader.notifyCheckpointComplete(checkpointId);
-        }
-
-        @Override
-        public void notifyCheckpointAborted(long checkpointId) throws Exception {
-            reader.notifyCheckpointAborted(checkpointId);
-        }
-
-        @Override
-        public void pauseOrResumeSplits(Collection<String> toPause, Collection<String> toResume) {
-            reader.pauseOrResumeSplits(toPause, toResume);
-        }
-
-        @Override
-        public void close() throws Exception {
-            if (watch != null) {
-                watch.close();
-            }
-            lag.close();
-            reader.close();
         }
     }
 }

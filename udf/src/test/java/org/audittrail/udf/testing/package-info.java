@@ -14,6 +14,6 @@
  * limitations under the License.
  */
 /**
- * Builders of changes and contexts for udf tests, shared with the job's tests.
+ * Builders of changes and contexts for the udf tests; the job's integration tests use the fixtures in the job's testing package.
  */
 package org.audittrail.udf.testing;

@@ -1,0 +1,80 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.job.source;
+
+import java.util.Properties;
+import org.audittrail.job.db.Database;
+import org.audittrail.job.db.SourcePassword;
+import org.audittrail.job.db.Tls;
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.source.decoding.JsonTextConverter;
+import org.audittrail.udf.functions.ChangeDeserializer;
+
+/** The properties Flink CDC hands Debezium, and through it pgjdbc, for the source. */
+final class DebeziumProperties {
+
+    /** Prefix of the logical messages the heartbeat writes, so an idle position still advances and the WAL is freed. */
+    static final String HEARTBEAT_PREFIX = "audit-trail-heartbeat";
+
+    /** Prefix of the Debezium properties that are pgjdbc's connection properties. */
+    static final String DATABASE_PREFIX = "database.";
+
+    private DebeziumProperties() {}
+
+    /** Debezium's settings for {@code source}: pgoutput, slot and publication kept, values as JSON text, TLS, tunnel, heartbeat. */
+    static Properties of(Database source, long heartbeatIntervalMs, String keyPasswordReference) {
+        return withTunnel(forPgoutput(heartbeatIntervalMs, source.tls(), keyPasswordReference), source);
+    }
+
+    /** Routes every connection of Debezium and of the pool through the source's SSH tunnel, where it has one. */
+    private static Properties withTunnel(Properties p, Database source) {
+        if (source.tunnel() != null) {
+            source.tunnel().driverProperties().forEach((name, value) -> p.setProperty(DATABASE_PREFIX + name, value));
+        }
+        return p;
+    }
+
+    private static Properties forPgoutput(long heartbeatIntervalMs, Tls tls, String keyPasswordReference) {
+        Properties p = new Properties();
+        // Debezium hands every database.* property to pgjdbc, for its JDBC and its replication connections alike
+        tls.driverProperties(keyPasswordReference)
+                .forEach((name, value) -> p.setProperty(DATABASE_PREFIX + name, value));
+        if (keyPasswordReference != null) {
+            p.setProperty(
+                    DATABASE_PREFIX + SourcePassword.KeyPassword.CALLBACK_PROPERTY,
+                    SourcePassword.KeyPassword.class.getName());
+        }
+        p.setProperty("publication.name", Setup.PUBLICATION);
+        p.setProperty("database." + SourcePassword.PLUGIN_PROPERTY, SourcePassword.class.getName());
+        // setup owns the publication's table list
+        p.setProperty("publication.autocreate.mode", "disabled");
+        p.setProperty("slot.drop.on.stop", "false");
+        p.setProperty("include.unknown.datatypes", "true");
+        // every value arrives as the JSON to_jsonb writes (PgOutputDecoder); Debezium passes it on untouched
+        p.setProperty("converters", "jsontext");
+        p.setProperty("jsontext.type", JsonTextConverter.class.getName());
+        p.setProperty(
+                "message.prefix.include.list",
+                ChangeDeserializer.CONTEXT_PREFIX + "," + ChangeDeserializer.ROW_PREFIX + "," + HEARTBEAT_PREFIX);
+        // a WAL position of the job's own while no tracked table changes: the checkpoint moves on, and the slot with it
+        p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatIntervalMs));
+        p.setProperty(
+                "heartbeat.action.query", "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', '')");
+        // Debezium's default 500 ms pause when the WAL is idle adds up to that much latency to every quiet change
+        p.setProperty("poll.interval.ms", "50");
+        return p;
+    }
+}

@@ -1,0 +1,109 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.job.source;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.flink.api.connector.source.ReaderOutput;
+import org.apache.flink.api.connector.source.SourceEvent;
+import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
+import org.apache.flink.core.io.InputStatus;
+import org.apache.flink.util.ExceptionUtils;
+import org.audittrail.job.source.watch.PublicationWatch;
+import org.audittrail.job.source.watch.SlotLag;
+import org.audittrail.udf.model.Change;
+
+/** The CDC reader, rethrowing a refused start itself instead of the fetcher failure that wraps it; runs the slot's lag gauge. */
+final class WalReader implements SourceReader<Change, SourceSplitBase> {
+    private final SourceReader<Change, SourceSplitBase> reader;
+    private final PublicationWatch watch;
+    private final SlotLag lag;
+
+    WalReader(SourceReader<Change, SourceSplitBase> reader, PublicationWatch watch, SlotLag lag) {
+        this.reader = reader;
+        this.watch = watch;
+        this.lag = lag;
+    }
+
+    @Override
+    public InputStatus pollNext(ReaderOutput<Change> output) throws Exception {
+        try {
+            return reader.pollNext(output);
+        } catch (RuntimeException e) {
+            throw ExceptionUtils.findThrowable(
+                            e, t -> t instanceof CaptureRefusedException || t instanceof SlotInUseException)
+                    .map(RuntimeException.class::cast)
+                    .orElse(e);
+        }
+    }
+
+    @Override
+    public void start() {
+        reader.start();
+        lag.start();
+    }
+
+    @Override
+    public List<SourceSplitBase> snapshotState(long checkpointId) {
+        return reader.snapshotState(checkpointId);
+    }
+
+    @Override
+    public CompletableFuture<Void> isAvailable() {
+        return reader.isAvailable();
+    }
+
+    @Override
+    public void addSplits(List<SourceSplitBase> splits) {
+        reader.addSplits(splits);
+    }
+
+    @Override
+    public void notifyNoMoreSplits() {
+        reader.notifyNoMoreSplits();
+    }
+
+    @Override
+    public void handleSourceEvents(SourceEvent event) {
+        reader.handleSourceEvents(event);
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        reader.notifyCheckpointComplete(checkpointId);
+    }
+
+    @Override
+    public void notifyCheckpointAborted(long checkpointId) throws Exception {
+        reader.notifyCheckpointAborted(checkpointId);
+    }
+
+    @Override
+    public void pauseOrResumeSplits(Collection<String> toPause, Collection<String> toResume) {
+        reader.pauseOrResumeSplits(toPause, toResume);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (watch != null) {
+            watch.close();
+        }
+        lag.close();
+        reader.close();
+    }
+}
