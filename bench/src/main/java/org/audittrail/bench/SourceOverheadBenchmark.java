@@ -37,6 +37,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.job.AuditTrailJob;
 import org.audittrail.job.cli.Main;
 import org.audittrail.job.config.JobConfig;
+import org.audittrail.job.setup.Replication;
 import org.audittrail.job.setup.Setup;
 import org.audittrail.job.testing.TestDatabase;
 
@@ -233,7 +234,7 @@ public final class SourceOverheadBenchmark {
 
     /** No trigger, no publication, no slot, default replica identity: the source as it was before tracking. */
     static void untracked(TestDatabase db) {
-        Setup.disconnect(db.database());
+        Setup.disconnect(db.database(), Replication.BEMI);
         for (String table : TABLES) {
             db.execute("ALTER TABLE " + table + " REPLICA IDENTITY DEFAULT");
         }

@@ -67,7 +67,7 @@ public final class AuditTrailJob {
         TableSelection tables = config.tables();
         IgnoredColumns ignoredColumns = config.ignoredColumns();
         if (!config.skipSetup()) {
-            for (String notice : Setup.run(source, destination, tables)) {
+            for (String notice : Setup.run(source, destination, tables, config.replication())) {
                 if (notice.startsWith(Setup.WARNING)) {
                     LOG.warn("Setup: {}", notice.substring(Setup.WARNING.length()));
                 } else {
@@ -102,7 +102,8 @@ public final class AuditTrailJob {
                         config.allowRestoreBehindSlot(),
                         config.heartbeatIntervalMs(),
                         config.publicationCheckIntervalMs(),
-                        config.slotLagIntervalMs()),
+                        config.slotLagIntervalMs(),
+                        config.replication()),
                 new TrackedTablesFilter(tables, destinationTables),
                 new IgnoredColumnsFilter(ignoredColumns),
                 ChangesSink.create(destination, config.batchSize(), config.flushIntervalMs()),

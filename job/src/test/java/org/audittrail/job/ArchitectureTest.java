@@ -78,7 +78,7 @@ class ArchitectureTest {
                 .whereLayer("source")
                 .mayOnlyBeAccessedByLayers("cli", "pipeline")
                 .whereLayer("setup")
-                .mayOnlyBeAccessedByLayers("cli", "pipeline", "source")
+                .mayOnlyBeAccessedByLayers("cli", "pipeline", "config", "source")
                 .whereLayer("sink")
                 .mayOnlyBeAccessedByLayers("cli", "pipeline")
                 .whereLayer("db")

@@ -23,6 +23,7 @@ import java.util.List;
 import org.audittrail.job.cli.Main;
 import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.db.Database;
+import org.audittrail.job.setup.Replication;
 import org.audittrail.job.setup.Setup;
 import org.audittrail.job.source.watch.PublicationWatch;
 import org.audittrail.job.testing.JobTestBase;
@@ -147,7 +148,7 @@ class ContextAttributionITCase extends JobTestBase {
         db.awaitSlotInactive();
         assertThat(Setup.rowTriggerReplaced(db.database())).isTrue();
         JobConfig options = Main.config(db.args());
-        assertThat(Setup.run(options.source(), options.destination(), options.tables()))
+        assertThat(Setup.run(options.source(), options.destination(), options.tables(), Replication.BEMI))
                 .anySatisfy(
                         notice -> assertThat(notice)
                                 .startsWith(

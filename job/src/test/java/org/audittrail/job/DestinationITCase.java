@@ -23,6 +23,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import org.audittrail.job.db.Database;
+import org.audittrail.job.setup.Replication;
 import org.audittrail.job.setup.Setup;
 import org.audittrail.job.testing.JobTestBase;
 import org.audittrail.job.testing.TestDatabase;
@@ -152,7 +153,7 @@ class DestinationITCase extends JobTestBase {
     void aBemiPackagesTriggersNeverStayOnTheDestination() throws Exception {
         try (TestDatabase server = TestDatabase.start()) {
             server.executeFixture("fixtures/bemi-package-scan.sql");
-            Setup.run(server.database(), server.database(), TableSelection.defaults());
+            Setup.run(server.database(), server.database(), TableSelection.defaults(), Replication.BEMI);
             server.execute(insertChange(Instant.now().minus(Duration.ofDays(40))));
             assertThat(server.value("SELECT changes_create_partitions()")).isEqualTo(1);
             // the package's procedure, which setup leaves as it is, put its trigger on every new partition

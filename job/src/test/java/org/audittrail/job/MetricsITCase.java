@@ -28,7 +28,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 import org.audittrail.job.db.Database;
-import org.audittrail.job.setup.Setup;
+import org.audittrail.job.setup.Replication;
 import org.audittrail.job.sink.StoredChanges;
 import org.audittrail.job.source.watch.SlotLag;
 import org.audittrail.job.testing.JobTestBase;
@@ -116,6 +116,9 @@ class MetricsITCase extends JobTestBase {
                 .isEqualTo(total);
         // Flink's job metrics, which the README's alert on restarts uses
         assertThat(samples).anyMatch(s -> s.name().equals("flink_jobmanager_job_numRestarts"));
+        // the slot's status, reserved, and no safe size where max_slot_wal_keep_size is unlimited (the README's alerts)
+        assertThat(samples).anyMatch(s -> s.name().equals(OPERATOR + SlotLag.STATUS_METRIC) && s.value() == 0);
+        assertThat(samples).anyMatch(s -> s.name().equals(OPERATOR + SlotLag.SAFE_WAL_SIZE_METRIC) && s.value() == -1);
         long elapsed = System.currentTimeMillis() - start;
         assertThat(samples)
                 .filteredOn(s -> s.name().equals(OPERATOR + StoredChanges.LATENCY))
@@ -176,7 +179,7 @@ class MetricsITCase extends JobTestBase {
     @Test
     void slotLagIsMinusOneWhileTheSlotCannotBeReadSaidOnceAndBackWhenItCan() throws Exception {
         Path log = Path.of("target", "test.log");
-        String warning = "Cannot read the WAL held by replication slot " + Setup.SLOT;
+        String warning = "Cannot read the WAL held by replication slot " + Replication.BEMI.slot();
         long warningsBefore = count(log, warning);
 
         // nothing listens on port 1: each query fails, the gauge says -1, the log says so once
@@ -194,12 +197,12 @@ class MetricsITCase extends JobTestBase {
             lag.query();
             assertThat(lag.getValue()).isEqualTo(-1L);
             assertThat(count(log, warning)).isEqualTo(warningsBefore + 2);
-            db.execute("SELECT pg_create_logical_replication_slot('" + Setup.SLOT + "', 'pgoutput')");
+            db.execute("SELECT pg_create_logical_replication_slot('" + Replication.BEMI.slot() + "', 'pgoutput')");
             lag.query();
             assertThat(lag.getValue()).isGreaterThanOrEqualTo(0L);
         }
         assertThat(Files.readString(log))
-                .contains("Reading the WAL held by replication slot " + Setup.SLOT + " works again")
+                .contains("Reading the WAL held by replication slot " + Replication.BEMI.slot() + " works again")
                 .doesNotContain(TestDatabase.PASSWORD);
     }
 

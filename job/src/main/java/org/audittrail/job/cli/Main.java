@@ -93,7 +93,7 @@ public final class Main {
                 Options.of(List.of(SOURCE, DESTINATION, TLS, SSH, TRACKING)),
                 environment,
                 config -> {
-                    Setup.run(config.source(), config.destination(), config.tables())
+                    Setup.run(config.source(), config.destination(), config.tables(), config.replication())
                             .forEach(System.out::println);
                     System.out.println(
                             "Setup done: source " + config.source() + ", destination " + config.destination());
@@ -105,7 +105,7 @@ public final class Main {
                 Options.of(List.of(SOURCE, DESTINATION, TLS, SSH)),
                 environment,
                 config -> {
-                    Setup.disconnect(config.source());
+                    Setup.disconnect(config.source(), config.replication());
                     System.out.println(
                             "Disconnected " + config.source() + ": changes made from now on are not captured.");
                     return 0;

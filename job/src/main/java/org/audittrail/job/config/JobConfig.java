@@ -21,6 +21,7 @@ import java.util.Map;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.db.Tls;
 import org.audittrail.job.db.ssh.SshTunnel;
+import org.audittrail.job.setup.Replication;
 import org.audittrail.udf.selection.IgnoredColumns;
 import org.audittrail.udf.selection.TableSelection;
 
@@ -34,6 +35,7 @@ public record JobConfig(
         Database destination,
         TableSelection tables,
         IgnoredColumns ignoredColumns,
+        Replication replication,
         int retentionDays,
         long checkpointIntervalMs,
         int batchSize,
@@ -84,6 +86,7 @@ public record JobConfig(
                 destination,
                 TableSelection.of(values.list(TABLES), values.list(EXCLUDE_TABLES)),
                 IgnoredColumns.of(values.list(IGNORE_COLUMNS), values.flag(ALLOW_IGNORING_EVERY_COLUMN)),
+                new Replication(name(values, SLOT_NAME), name(values, PUBLICATION_NAME)),
                 number(values, RETENTION_DAYS, 0, 36_500, "a number of days from 0 (keep every change) to 36500"),
                 number(values, CHECKPOINT_INTERVAL_MS, 10, Long.MAX_VALUE, "milliseconds, at least 10"),
                 number(values, BATCH_SIZE, 1, 1_000_000, "a number of changes from 1 to 1000000"),
@@ -122,6 +125,15 @@ public record JobConfig(
             throw refused(values.given(mode), "one of " + String.join(", ", Tls.MODES));
         }
         return new Tls(text, rootCert, cert, key, keyPassword);
+    }
+
+    /** A slot's or publication's name: what PostgreSQL allows in a slot's, so it needs no quoting anywhere. */
+    private static String name(OptionValues values, Option option) {
+        OptionValues.Given given = values.given(option);
+        if (!given.text().matches("[a-z0-9_]{1,63}")) {
+            throw refused(given, "lowercase letters, digits and _, at most 63");
+        }
+        return given.text();
     }
 
     private static int number(OptionValues values, Option option, int min, int max, String allowed) {

@@ -47,6 +47,21 @@ public final class Options {
             "Source password, only as --db-password=<password>; prefer --db-password-file, as arguments show in process lists"
                     + " and Flink's logs.");
 
+    public static final Option SLOT_NAME = value(
+            "--slot-name",
+            "SLOT_NAME",
+            SOURCE,
+            "bemi",
+            "<name>",
+            "Replication slot the job reads through (slot names are the server's: give each job on one server its own).");
+    public static final Option PUBLICATION_NAME = value(
+            "--publication-name",
+            "PUBLICATION_NAME",
+            SOURCE,
+            "bemi",
+            "<name>",
+            "Publication of the tracked tables (one name per database: setup's event trigger adds new tables to it).");
+
     public static final Option DESTINATION_DB_HOST = derived(
             "--destination-db-host",
             "DESTINATION_DB_HOST",
@@ -261,6 +276,8 @@ public final class Options {
             DB_NAME,
             DB_USER,
             DB_PASSWORD,
+            SLOT_NAME,
+            PUBLICATION_NAME,
             DESTINATION_DB_HOST,
             DESTINATION_DB_PORT,
             DESTINATION_DB_NAME,

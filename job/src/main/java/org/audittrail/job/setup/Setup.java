@@ -39,11 +39,6 @@ import org.postgresql.util.ServerErrorMessage;
  */
 public final class Setup {
 
-    /** Name of both the replication slot and the publication, as Bemi names them. */
-    public static final String SLOT = "bemi";
-
-    public static final String PUBLICATION = "bemi";
-
     /** How a notice that is a warning begins. */
     public static final String WARNING = "WARNING: ";
 
@@ -66,9 +61,10 @@ public final class Setup {
     }
 
     /** Runs setup: source first, as a wrong wal_level must stop it before it creates anything; returns its notices. */
-    public static List<String> run(Database source, Database destination, TableSelection tables) {
-        List<String> notices = new ArrayList<>(prepareSource(source, tables));
-        notices.addAll(prepareDestination(destination));
+    public static List<String> run(
+            Database source, Database destination, TableSelection tables, Replication replication) {
+        List<String> notices = new ArrayList<>(prepareSource(source, tables, replication));
+        notices.addAll(prepareDestination(destination, replication));
         return notices;
     }
 
@@ -77,12 +73,12 @@ public final class Setup {
      * (those of schema public have them from the script already), and makes the publication list exactly the
      * tables the job reads; returns its notices, one for each table that cannot be tracked.
      */
-    public static List<String> prepareSource(Database source, TableSelection tables) {
+    public static List<String> prepareSource(Database source, TableSelection tables, Replication replication) {
         List<String> notices = new ArrayList<>();
         String what = "Setting up the source database " + source;
         try (Connection c = source.connect()) {
             try {
-                runScript(c, "source-setup.sql", notices);
+                runScript(c, "source-setup.sql", notices, replication);
                 Capture capture = capture(c, tables);
                 // the script has said it of the tables of public
                 capture.untrackable().stream()
@@ -91,7 +87,7 @@ public final class Setup {
                 for (String table : capture.tracked()) {
                     prepareTracked(c, table);
                 }
-                syncPublication(c, capture.read(), notices);
+                syncPublication(c, capture.read(), notices, replication.publication());
                 return notices;
             } catch (SQLException e) {
                 throw failure(what, e, Platform.detect(c), source.user());
@@ -103,11 +99,16 @@ public final class Setup {
 
     /** Runs {@code sql/destination.sql}: the partitioned changes table, its indexes and routines; returns its notices. */
     public static List<String> prepareDestination(Database destination) {
+        return prepareDestination(destination, Replication.BEMI);
+    }
+
+    /** As {@link #prepareDestination(Database)}; a destination that is the source leaves the publication named. */
+    public static List<String> prepareDestination(Database destination, Replication replication) {
         List<String> notices = new ArrayList<>();
         String what = "Setting up the destination database " + destination;
         try (Connection c = destination.connect()) {
             try {
-                runScript(c, "destination.sql", notices);
+                runScript(c, "destination.sql", notices, replication);
                 return notices;
             } catch (SQLException e) {
                 throw failure(what, e, Platform.detect(c), destination.user());
@@ -117,10 +118,10 @@ public final class Setup {
         }
     }
 
-    /** Runs {@code sql/source-disconnect.sql}: triggers, slot and publication are gone afterwards. */
-    public static void disconnect(Database source) {
+    /** Runs {@code sql/source-disconnect.sql}: triggers, this slot and this publication are gone afterwards. */
+    public static void disconnect(Database source, Replication replication) {
         try (Connection c = source.connect()) {
-            runScript(c, "source-disconnect.sql", new ArrayList<>());
+            runScript(c, "source-disconnect.sql", new ArrayList<>(), replication);
         } catch (SQLException e) {
             throw failure("Disconnecting the source database " + source, e);
         }
@@ -256,16 +257,17 @@ public final class Setup {
         }
     }
 
-    private static void syncPublication(Connection c, List<String> tables, List<String> notices) throws SQLException {
+    private static void syncPublication(Connection c, List<String> tables, List<String> notices, String publication)
+            throws SQLException {
         Set<String> published = new LinkedHashSet<>();
         try (PreparedStatement s =
                 c.prepareStatement("SELECT p.puballtables, t.schemaname, t.tablename FROM pg_publication p"
                         + " LEFT JOIN pg_publication_tables t ON t.pubname = p.pubname WHERE p.pubname = ?")) {
-            s.setString(1, PUBLICATION);
+            s.setString(1, publication);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     if (rs.getBoolean(1)) {
-                        notices.add("Publication " + PUBLICATION
+                        notices.add("Publication " + publication
                                 + " is FOR ALL TABLES: the job filters the tracked tables itself");
                         return;
                     }
@@ -278,12 +280,12 @@ public final class Setup {
         try (Statement s = c.createStatement()) {
             for (String table : tables) {
                 if (!published.remove(table)) {
-                    s.execute("ALTER PUBLICATION " + PUBLICATION + " ADD TABLE " + quoted(table));
+                    s.execute("ALTER PUBLICATION " + publication + " ADD TABLE " + quoted(table));
                     notices.add("Tracking " + table);
                 }
             }
             for (String table : published) {
-                s.execute("ALTER PUBLICATION " + PUBLICATION + " DROP TABLE " + quoted(table));
+                s.execute("ALTER PUBLICATION " + publication + " DROP TABLE " + quoted(table));
                 notices.add("No longer tracking " + table);
             }
         }
@@ -299,9 +301,10 @@ public final class Setup {
         return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
-    private static void runScript(Connection c, String name, List<String> notices) throws SQLException {
+    private static void runScript(Connection c, String name, List<String> notices, Replication replication)
+            throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute(script(name));
+            s.execute(replication.into(script(name)));
             for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
                 // "already exists, skipping" and the like are what a second run says of everything: not news
                 if (!w.getMessage().endsWith(", skipping")) {

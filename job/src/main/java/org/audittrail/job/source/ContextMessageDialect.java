@@ -49,6 +49,7 @@ import org.audittrail.job.db.Database;
 import org.audittrail.job.db.SourcePassword;
 import org.audittrail.job.db.ssh.TunnelSocketFactory;
 import org.audittrail.job.source.decoding.PgOutputDecoder;
+import org.audittrail.job.source.watch.SlotLag;
 
 /**
  * The Postgres dialect: refuses to start where changes may have been lost, decodes with {@link PgOutputDecoder},
@@ -118,6 +119,10 @@ public class ContextMessageDialect extends PostgresDialect {
                         "Replication slot \"" + getSlotName() + "\" is active for PID " + slot.activePid()
                                 + ": another job reads this database's changes (only one may), or this job's previous connection"
                                 + " has not closed yet. Stop the other job; the start is retried.");
+            }
+            if (slot != null && (SlotLag.status(slot.walStatus()) == 3 || slot.invalidation() != null)) {
+                throw new CaptureRefusedException(
+                        SlotLag.lostMessage(getSlotName(), slot.walStatus(), slot.invalidation()));
             }
             if (restored.getLsn().isValid() && !acceptLostChanges) {
                 if (slot == null) {
@@ -197,18 +202,21 @@ public class ContextMessageDialect extends PostgresDialect {
         }
     }
 
-    private record Slot(Integer activePid, Lsn confirmed) {}
+    private record Slot(Integer activePid, Lsn confirmed, String walStatus, String invalidation) {}
 
     /** The slot of this database, or null where there is none. */
     private Slot slot() {
         try (PostgresConnection jdbc = openJdbcConnection()) {
             return jdbc.queryAndMap(
-                    "SELECT active_pid, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '"
+                    "SELECT active_pid, confirmed_flush_lsn::text, wal_status, to_jsonb(s) ->> 'invalidation_reason'"
+                            + " FROM pg_replication_slots s WHERE slot_name = '"
                             + getSlotName().replace("'", "''") + "' AND database = current_database()",
                     rs -> rs.next()
                             ? new Slot(
                                     (Integer) rs.getObject(1),
-                                    rs.getString(2) == null ? Lsn.INVALID_LSN : Lsn.valueOf(rs.getString(2)))
+                                    rs.getString(2) == null ? Lsn.INVALID_LSN : Lsn.valueOf(rs.getString(2)),
+                                    rs.getString(3),
+                                    rs.getString(4))
                             : null);
         } catch (SQLException e) {
             throw new FlinkRuntimeException("Cannot read replication slot " + getSlotName() + ": " + e.getMessage(), e);

@@ -19,7 +19,6 @@ import java.util.Properties;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.db.SourcePassword;
 import org.audittrail.job.db.Tls;
-import org.audittrail.job.setup.Setup;
 import org.audittrail.job.source.decoding.JsonTextConverter;
 import org.audittrail.udf.functions.ChangeDeserializer;
 
@@ -35,8 +34,8 @@ final class DebeziumProperties {
     private DebeziumProperties() {}
 
     /** Debezium's settings for {@code source}: pgoutput, slot and publication kept, values as JSON text, TLS, tunnel, heartbeat. */
-    static Properties of(Database source, long heartbeatIntervalMs, String keyPasswordReference) {
-        return withTunnel(forPgoutput(heartbeatIntervalMs, source.tls(), keyPasswordReference), source);
+    static Properties of(Database source, String publication, long heartbeatIntervalMs, String keyPasswordReference) {
+        return withTunnel(forPgoutput(publication, heartbeatIntervalMs, source.tls(), keyPasswordReference), source);
     }
 
     /** Routes every connection of Debezium and of the pool through the source's SSH tunnel, where it has one. */
@@ -47,7 +46,8 @@ final class DebeziumProperties {
         return p;
     }
 
-    private static Properties forPgoutput(long heartbeatIntervalMs, Tls tls, String keyPasswordReference) {
+    private static Properties forPgoutput(
+            String publication, long heartbeatIntervalMs, Tls tls, String keyPasswordReference) {
         Properties p = new Properties();
         // Debezium hands every database.* property to pgjdbc, for its JDBC and its replication connections alike
         tls.driverProperties(keyPasswordReference)
@@ -57,7 +57,7 @@ final class DebeziumProperties {
                     DATABASE_PREFIX + SourcePassword.KeyPassword.CALLBACK_PROPERTY,
                     SourcePassword.KeyPassword.class.getName());
         }
-        p.setProperty("publication.name", Setup.PUBLICATION);
+        p.setProperty("publication.name", publication);
         p.setProperty("database." + SourcePassword.PLUGIN_PROPERTY, SourcePassword.class.getName());
         // setup owns the publication's table list
         p.setProperty("publication.autocreate.mode", "disabled");

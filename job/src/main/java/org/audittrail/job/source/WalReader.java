@@ -42,9 +42,16 @@ final class WalReader implements SourceReader<Change, SourceSplitBase> {
 
     @Override
     public InputStatus pollNext(ReaderOutput<Change> output) throws Exception {
+        if (lag.lost() != null) {
+            throw new CaptureRefusedException(lag.lost());
+        }
         try {
             return reader.pollNext(output);
         } catch (RuntimeException e) {
+            if (lag.lost() != null) {
+                // the stream broke because the slot was invalidated: say that, not the fetcher's error
+                throw new CaptureRefusedException(lag.lost());
+            }
             throw ExceptionUtils.findThrowable(
                             e, t -> t instanceof CaptureRefusedException || t instanceof SlotInUseException)
                     .map(RuntimeException.class::cast)
@@ -65,7 +72,8 @@ final class WalReader implements SourceReader<Change, SourceSplitBase> {
 
     @Override
     public CompletableFuture<Void> isAvailable() {
-        return reader.isAvailable();
+        // an idle stream would never call pollNext, which fails the task for a lost slot
+        return CompletableFuture.anyOf(reader.isAvailable(), lag.whenLost()).thenApply(any -> null);
     }
 
     @Override

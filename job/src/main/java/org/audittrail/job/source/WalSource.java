@@ -43,7 +43,7 @@ import org.apache.flink.connector.base.source.reader.RecordEmitter;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.db.SourcePassword;
-import org.audittrail.job.setup.Setup;
+import org.audittrail.job.setup.Replication;
 import org.audittrail.job.source.watch.PublicationWatch;
 import org.audittrail.job.source.watch.SlotLag;
 import org.audittrail.udf.functions.ChangeDeserializer;
@@ -66,6 +66,7 @@ public final class WalSource
     private final TableSelection tracked;
     private final long publicationCheckIntervalMs;
     private final long slotLagIntervalMs;
+    private final Replication replication;
 
     private WalSource(
             PostgresIncrementalSource<Change> source,
@@ -73,8 +74,10 @@ public final class WalSource
             Database database,
             TableSelection tracked,
             long publicationCheckIntervalMs,
-            long slotLagIntervalMs) {
+            long slotLagIntervalMs,
+            Replication replication) {
         this.source = source;
+        this.replication = replication;
         this.dialect = dialect;
         this.database = database;
         this.tracked = tracked;
@@ -97,7 +100,8 @@ public final class WalSource
             boolean acceptLostChanges,
             long heartbeatIntervalMs,
             long publicationCheckIntervalMs,
-            long slotLagIntervalMs) {
+            long slotLagIntervalMs,
+            Replication replication) {
         Set<String> schemas = new TreeSet<>(Set.of("public"));
         tables.forEach(t -> schemas.add(t.substring(0, t.indexOf('.'))));
         String passwordReference = SourcePassword.newReference();
@@ -112,14 +116,15 @@ public final class WalSource
                 .tableList(schemas.stream()
                         .map(schema -> Pattern.quote(schema) + "\\..*")
                         .toArray(String[]::new))
-                .slotName(Setup.SLOT)
+                .slotName(replication.slot())
                 // three attempts of 10 s rather than of 30: a source out of reach is said (and retried) within half a
                 // minute
                 .connectTimeout(Duration.ofSeconds(10))
                 .decodingPluginName("pgoutput")
                 // the first start reads from the slot; later starts from the checkpoint or savepoint
                 .startupOptions(StartupOptions.committed())
-                .debeziumProperties(DebeziumProperties.of(source, heartbeatIntervalMs, keyPasswordReference))
+                .debeziumProperties(DebeziumProperties.of(
+                        source, replication.publication(), heartbeatIntervalMs, keyPasswordReference))
                 .deserializer(new ChangeDeserializer());
         PostgresSourceConfigFactory config = builder.getConfigFactory();
         // build() hard-codes the stock dialect, which drops context messages
@@ -137,7 +142,8 @@ public final class WalSource
                 source,
                 tracked,
                 publicationCheckIntervalMs,
-                slotLagIntervalMs);
+                slotLagIntervalMs,
+                replication);
     }
 
     @Override
@@ -149,13 +155,15 @@ public final class WalSource
     public SourceReader<Change, SourceSplitBase> createReader(SourceReaderContext context) throws Exception {
         // one watch per job: the WAL is read by one subtask
         PublicationWatch watch = context.getIndexOfSubtask() == 0
-                ? new PublicationWatch(database, tracked, publicationCheckIntervalMs)
+                ? new PublicationWatch(database, tracked, replication.publication(), publicationCheckIntervalMs)
                 : null;
         if (watch != null) {
             watch.start(context.metricGroup());
         }
-        SlotLag lag = new SlotLag(database, slotLagIntervalMs);
+        SlotLag lag = new SlotLag(database, replication.slot(), slotLagIntervalMs);
         context.metricGroup().gauge(SlotLag.METRIC, lag);
+        context.metricGroup().gauge(SlotLag.STATUS_METRIC, lag.walStatus());
+        context.metricGroup().gauge(SlotLag.SAFE_WAL_SIZE_METRIC, lag.safeWalSize());
         return new WalReader(source.createReader(context), watch, lag);
     }
 

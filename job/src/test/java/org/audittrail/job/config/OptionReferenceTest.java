@@ -36,6 +36,15 @@ class OptionReferenceTest {
     }
 
     @Test
+    void everyDefinedOptionIsListed() throws Exception {
+        for (java.lang.reflect.Field field : Options.class.getFields()) {
+            if (field.getType() == Option.class) {
+                assertThat(Options.ALL).as(field.getName()).contains((Option) field.get(null));
+            }
+        }
+    }
+
+    @Test
     void everyOptionAndVariableIsDocumented() throws Exception {
         String reference = OptionReference.markdown();
         for (Option option : Options.ALL) {

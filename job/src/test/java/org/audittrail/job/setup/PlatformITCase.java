@@ -93,7 +93,8 @@ class PlatformITCase {
         for (Map.Entry<Platform, List<String>> look : LOOKS.entrySet()) {
             replica.execute(look.getValue().get(0));
             try {
-                assertThatThrownBy(() -> Setup.prepareSource(replica.database(), TableSelection.defaults()))
+                assertThatThrownBy(() ->
+                                Setup.prepareSource(replica.database(), TableSelection.defaults(), Replication.BEMI))
                         .as("server faking %s", look.getKey())
                         .isInstanceOf(Setup.SetupException.class)
                         .hasMessageContaining("wal_level is replica, but logical replication needs logical")
@@ -111,11 +112,11 @@ class PlatformITCase {
     @Test
     void aMissingPrivilegeSaysThePlatformsGrant() {
         Database limited = new Database("localhost", logical.port(), "postgres", "limited", TestDatabase.PASSWORD);
-        assertThatThrownBy(() -> Setup.prepareSource(limited, TableSelection.defaults()))
+        assertThatThrownBy(() -> Setup.prepareSource(limited, TableSelection.defaults(), Replication.BEMI))
                 .hasMessageContaining("The user lacks a privilege: run setup as the database owner or a superuser");
         logical.execute("CREATE ROLE rds_superuser");
         try {
-            assertThatThrownBy(() -> Setup.prepareSource(limited, TableSelection.defaults()))
+            assertThatThrownBy(() -> Setup.prepareSource(limited, TableSelection.defaults(), Replication.BEMI))
                     .isInstanceOf(Setup.SetupException.class)
                     .hasMessageContaining("The user lacks a privilege: on Amazon RDS, ")
                     .hasMessageContaining("GRANT rds_replication TO limited;")

@@ -119,7 +119,7 @@ class SetupITCase {
             assertThat(Setup.rowTriggerReplaced(prepared.database())).isTrue();
             JobConfig options = Main.config(prepared.args());
             // the row trigger function is setup's, under Bemi's name and with Bemi's messages: said, and put back
-            assertThat(Setup.run(options.source(), options.destination(), options.tables()))
+            assertThat(Setup.run(options.source(), options.destination(), options.tables(), Replication.BEMI))
                     .anySatisfy(
                             notice -> assertThat(notice)
                                     .startsWith(
@@ -318,11 +318,11 @@ class SetupITCase {
                             + unlogged("public.events_scratch"),
                     "source-setup.sql: Not tracking public.unl: " + unlogged("public.unl"),
                     "Not tracking sales.unl: " + unlogged("sales.unl"));
-            assertThat(Setup.run(server.database(), server.database(), selection))
+            assertThat(Setup.run(server.database(), server.database(), selection, Replication.BEMI))
                     .filteredOn(n -> n.contains("Not tracking"))
                     .containsExactlyElementsOf(atSetup);
             // at every start, once each
-            assertThat(Setup.run(server.database(), server.database(), selection))
+            assertThat(Setup.run(server.database(), server.database(), selection, Replication.BEMI))
                     .filteredOn(n -> n.contains("Not tracking"))
                     .containsExactlyElementsOf(atSetup);
             assertThat(Setup.capture(server.database(), selection).read())
@@ -391,7 +391,7 @@ class SetupITCase {
                     "CREATE FOREIGN TABLE events_archive PARTITION OF events FOR VALUES FROM ('1990-01-01') TO ('1991-01-01') "
                             + files);
             String foreign = ": a foreign table's rows are stored in another database (track them there)";
-            assertThat(Setup.run(server.database(), server.database(), TableSelection.defaults()))
+            assertThat(Setup.run(server.database(), server.database(), TableSelection.defaults(), Replication.BEMI))
                     .filteredOn(n -> n.contains("Not tracking"))
                     .containsExactly(
                             "source-setup.sql: Not tracking public.events_archive, a partition of public.events"
@@ -419,7 +419,7 @@ class SetupITCase {
     void anApplicationRoleThatOwnsFewTablesNeverHasACreateTableFail() throws Exception {
         try (TestDatabase server = TestDatabase.start()) {
             server.execute("CREATE TABLE todo (id int PRIMARY KEY)");
-            Setup.run(server.database(), server.database(), TableSelection.defaults());
+            Setup.run(server.database(), server.database(), TableSelection.defaults(), Replication.BEMI);
             // the administrator's table that lacks Bemi's trigger (CREATE TABLE AS does not fire that event trigger)
             server.execute(
                     "CREATE TABLE report AS SELECT 1 AS id",
@@ -447,7 +447,7 @@ class SetupITCase {
                     .isEqualTo(1L);
 
             // as the warning says: the next setup publishes it
-            Setup.run(server.database(), server.database(), TableSelection.defaults());
+            Setup.run(server.database(), server.database(), TableSelection.defaults(), Replication.BEMI);
             assertThat(server.query("SELECT tablename FROM pg_publication_tables WHERE pubname = 'bemi' ORDER BY 1"))
                     .extracting(r -> r.get("tablename"))
                     .containsExactlyInAnyOrder("report", table, "todo");

@@ -229,25 +229,30 @@ public final class TestJob {
      * root exception, whose own first line is always Flink's {@code JobException: The failure is not recoverable}.
      */
     public String awaitFailedForGood() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String[] root = {null};
+        // the REST API may answer FAILED a moment before its exception history holds the failure
         TestDatabase.poll(
                 () -> {
                     try {
-                        return cluster.getJobStatus(id).get() == JobStatus.FAILED;
+                        if (cluster.getJobStatus(id).get() != JobStatus.FAILED) {
+                            return false;
+                        }
+                        var exception = get(http, "/jobs/" + id + "/exceptions").get("root-exception");
+                        root[0] = exception == null || exception.isNull() ? null : exception.asText();
+                        return root[0] != null;
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
                 },
                 Duration.ofSeconds(60),
                 "job " + id + " to fail for good");
-        String root = get(HttpClient.newHttpClient(), "/jobs/" + id + "/exceptions")
-                .get("root-exception")
-                .asText();
         // the refusal is the wrapper's cause, or, where the enumerator refused, one cause further down
-        return root.lines()
+        return root[0].lines()
                 .filter(line -> line.startsWith("Caused by: org.audittrail."))
                 .findFirst()
                 .map(line -> line.substring("Caused by: ".length()))
-                .orElse(root);
+                .orElse(root[0]);
     }
 
     /** The first lines of the exceptions of every failed attempt of the job, newest first. */

@@ -27,6 +27,7 @@ import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.db.ScheduledProbe;
+import org.audittrail.job.setup.Replication;
 import org.audittrail.job.setup.Setup;
 import org.audittrail.udf.selection.TableSelection;
 import org.slf4j.Logger;
@@ -46,6 +47,7 @@ public final class PublicationWatch implements AutoCloseable {
 
     private final Database source;
     private final TableSelection tables;
+    private final String publication;
     private final long intervalMs;
     private final Set<String> reported = new HashSet<>();
     private volatile long missing;
@@ -53,7 +55,12 @@ public final class PublicationWatch implements AutoCloseable {
     private ScheduledProbe probe;
 
     public PublicationWatch(Database source, TableSelection tables, long intervalMs) {
+        this(source, tables, Replication.BEMI.publication(), intervalMs);
+    }
+
+    public PublicationWatch(Database source, TableSelection tables, String publication, long intervalMs) {
         this.source = source;
+        this.publication = publication;
         this.tables = tables;
         this.intervalMs = intervalMs;
     }
@@ -74,7 +81,7 @@ public final class PublicationWatch implements AutoCloseable {
                     PreparedStatement s = c.prepareStatement(
                             "SELECT p.puballtables, t.schemaname, t.tablename FROM pg_publication p"
                                     + " LEFT JOIN pg_publication_tables t ON t.pubname = p.pubname WHERE p.pubname = ?")) {
-                s.setString(1, Setup.PUBLICATION);
+                s.setString(1, publication);
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
                         exists = true;
@@ -96,9 +103,9 @@ public final class PublicationWatch implements AutoCloseable {
                             "Tracked table {} is not in publication {}{}: its changes are not captured. The job's next start"
                                     + " (setup) adds it again; or run ALTER PUBLICATION {} ADD TABLE {}; (metric {})",
                             table,
-                            Setup.PUBLICATION,
+                            publication,
                             exists ? " (changed by hand?)" : ", which no longer exists",
-                            Setup.PUBLICATION,
+                            publication,
                             Setup.quoted(table),
                             METRIC);
                 }
@@ -110,7 +117,7 @@ public final class PublicationWatch implements AutoCloseable {
             missing = -1;
             if (!failureLogged) {
                 failureLogged = true;
-                LOG.warn("Cannot check publication {} on {}: {}", Setup.PUBLICATION, source, e.getMessage());
+                LOG.warn("Cannot check publication {} on {}: {}", publication, source, e.getMessage());
             }
         }
     }
