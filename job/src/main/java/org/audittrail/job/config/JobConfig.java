@@ -86,7 +86,7 @@ public record JobConfig(
                 destination,
                 TableSelection.of(values.list(TABLES), values.list(EXCLUDE_TABLES)),
                 IgnoredColumns.of(values.list(IGNORE_COLUMNS), values.flag(ALLOW_IGNORING_EVERY_COLUMN)),
-                new Replication(name(values, SLOT_NAME), name(values, PUBLICATION_NAME)),
+                new Replication(name(values, SLOT_NAME), name(values, PUBLICATION_NAME), values.flag(SLOT_FAILOVER)),
                 number(values, RETENTION_DAYS, 0, 36_500, "a number of days from 0 (keep every change) to 36500"),
                 number(values, CHECKPOINT_INTERVAL_MS, 10, Long.MAX_VALUE, "milliseconds, at least 10"),
                 number(values, BATCH_SIZE, 1, 1_000_000, "a number of changes from 1 to 1000000"),

@@ -62,6 +62,12 @@ public final class Options {
             "<name>",
             "Publication of the tracked tables (one name per database: setup's event trigger adds new tables to it).");
 
+    public static final Option SLOT_FAILOVER = flag(
+            "--slot-failover",
+            SOURCE,
+            "PostgreSQL 17+: create the slot with failover = true (and alter one without), so standbys keep it in sync"
+                    + " and a managed primary's failover keeps it; refused on older servers.");
+
     public static final Option DESTINATION_DB_HOST = derived(
             "--destination-db-host",
             "DESTINATION_DB_HOST",
@@ -278,6 +284,7 @@ public final class Options {
             DB_PASSWORD,
             SLOT_NAME,
             PUBLICATION_NAME,
+            SLOT_FAILOVER,
             DESTINATION_DB_HOST,
             DESTINATION_DB_PORT,
             DESTINATION_DB_NAME,

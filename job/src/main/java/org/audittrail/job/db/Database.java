@@ -101,7 +101,19 @@ public final class Database implements Serializable {
 
     /** A new connection, credentials passed as properties so they never appear in a URL. */
     public Connection connect() throws SQLException {
+        return connect(new Properties());
+    }
+
+    /** A walsender connection, for the replication commands (ALTER_REPLICATION_SLOT) that have no SQL function. */
+    public Connection connectForReplication() throws SQLException {
         Properties properties = new Properties();
+        properties.setProperty("replication", "database");
+        properties.setProperty("preferQueryMode", "simple");
+        properties.setProperty("assumeMinServerVersion", "10");
+        return connect(properties);
+    }
+
+    private Connection connect(Properties properties) throws SQLException {
         properties.setProperty("user", user);
         properties.setProperty("password", password);
         properties.setProperty("ApplicationName", "audit-trail");

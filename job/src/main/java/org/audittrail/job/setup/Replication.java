@@ -22,12 +22,13 @@ import java.util.regex.Pattern;
 /**
  * The replication slot and the publication a job reads through: Bemi's {@code bemi} by default, others where two
  * databases of one server (slot names are the server's) or two jobs share a destination. One publication name per
- * database: setup's event trigger adds each new table to it.
+ * database: setup's event trigger adds each new table to it. With {@code failover} (PostgreSQL 17) the slot is
+ * synchronized to standbys, so a managed primary's failover keeps it.
  */
-public record Replication(String slot, String publication) implements Serializable {
+public record Replication(String slot, String publication, boolean failover) implements Serializable {
 
     /** Bemi's names, which the scripts of sql/ use as they are. */
-    public static final Replication BEMI = new Replication("bemi", "bemi");
+    public static final Replication BEMI = new Replication("bemi", "bemi", false);
 
     private static final Pattern SLOT_NAME = Pattern.compile(
             "(slot_name = '|replication_slot\\('|replication_slot\\(''|Replication slot )bemi(?![\\w])");
@@ -37,6 +38,10 @@ public record Replication(String slot, String publication) implements Serializab
     /** {@code script}, a script of sql/, with this slot and publication where it names Bemi's. */
     public String into(String script) {
         String withSlot = SLOT_NAME.matcher(script).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + slot));
-        return PUBLICATION_NAME.matcher(withSlot).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + publication));
+        String named =
+                PUBLICATION_NAME.matcher(withSlot).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + publication));
+        // PostgreSQL 17's fifth argument: standbys keep the slot in sync, so a failover keeps it
+        String create = "pg_create_logical_replication_slot('" + slot + "', 'pgoutput'";
+        return failover ? named.replace(create + ")", create + ", false, false, true)") : named;
     }
 }

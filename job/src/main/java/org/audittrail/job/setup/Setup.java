@@ -78,7 +78,13 @@ public final class Setup {
         String what = "Setting up the source database " + source;
         try (Connection c = source.connect()) {
             try {
+                if (replication.failover()) {
+                    refuseFailoverBefore17(c, source);
+                }
                 runScript(c, "source-setup.sql", notices, replication);
+                if (replication.failover()) {
+                    keepOnFailover(c, source, replication.slot(), notices);
+                }
                 Capture capture = capture(c, tables);
                 // the script has said it of the tables of public
                 capture.untrackable().stream()
@@ -125,6 +131,39 @@ public final class Setup {
         } catch (SQLException e) {
             throw failure("Disconnecting the source database " + source, e);
         }
+    }
+
+    private static void refuseFailoverBefore17(Connection c, Database source) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT current_setting('server_version_num')::int, current_setting('server_version')")) {
+            rs.next();
+            if (rs.getInt(1) < 170000) {
+                throw new SetupException(
+                        "--slot-failover needs PostgreSQL 17 or later, where standbys can keep a slot in" + " sync; "
+                                + source + " runs " + rs.getString(2) + ": start without --slot-failover",
+                        null);
+            }
+        }
+    }
+
+    /** A slot made before --slot-failover was given is altered to fail over, through a walsender connection. */
+    private static void keepOnFailover(Connection c, Database source, String slot, List<String> notices)
+            throws SQLException {
+        try (PreparedStatement s =
+                c.prepareStatement("SELECT NOT failover FROM pg_replication_slots WHERE slot_name = ?")) {
+            s.setString(1, slot);
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    return;
+                }
+            }
+        }
+        try (Connection replication = source.connectForReplication();
+                Statement s = replication.createStatement()) {
+            s.execute("ALTER_REPLICATION_SLOT " + slot + " ( FAILOVER true )");
+        }
+        notices.add("Replication slot " + slot + " now fails over with the primary (failover = true)");
     }
 
     /**

@@ -27,7 +27,7 @@ class ReplicationTest {
 
     @Test
     void otherNamesReplaceBemisInEveryScriptAndBemisOwnLeaveThemAsTheyAre() {
-        Replication other = new Replication("s2", "p2");
+        Replication other = new Replication("s2", "p2", false);
         for (String name : new String[] {"source-setup.sql", "source-disconnect.sql", "destination.sql"}) {
             String script = Setup.script(name);
             assertThat(Replication.BEMI.into(script)).isEqualTo(script);
@@ -38,6 +38,8 @@ class ReplicationTest {
         }
         assertThat(other.into(Setup.script("source-setup.sql")))
                 .contains("pg_create_logical_replication_slot('s2', 'pgoutput')", "CREATE PUBLICATION p2");
+        assertThat(new Replication("s3", "p3", true).into(Setup.script("source-setup.sql")))
+                .contains("pg_create_logical_replication_slot('s3', 'pgoutput', false, false, true)");
         assertThat(other.into(Setup.script("source-disconnect.sql")))
                 .contains("pg_drop_replication_slot('s2')", "DROP PUBLICATION IF EXISTS p2;");
     }

@@ -19,6 +19,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -54,6 +55,27 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Starts a new server, {@code settings} overriding the defaults of {@link #start()}. */
     public static TestDatabase start(Map<String, String> settings) {
+        return start(settings, null);
+    }
+
+    /**
+     * A server of PostgreSQL 17, from the binaries the build copies to target/postgres (the tests' default is 15),
+     * for what only 17 has.
+     */
+    public static TestDatabase start17(Map<String, String> settings) {
+        Path jar = Path.of("target", "postgres", "postgres-17.jar");
+        // the jar holds this platform's binaries only, the one .txz
+        return start(settings, (system, machine) -> {
+            java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile());
+            return zip.getInputStream(zip.stream()
+                    .filter(entry -> entry.getName().endsWith(".txz"))
+                    .findFirst()
+                    .orElseThrow());
+        });
+    }
+
+    private static TestDatabase start(
+            Map<String, String> settings, io.zonky.test.db.postgres.embedded.PgBinaryResolver binaries) {
         try {
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setServerConfig("wal_level", "logical")
@@ -65,6 +87,9 @@ public final class TestDatabase implements AutoCloseable {
                     // lets tests compare committed_at with the real commit time
                     .setServerConfig("track_commit_timestamp", "on");
             settings.forEach(builder::setServerConfig);
+            if (binaries != null) {
+                builder.setPgBinaryResolver(binaries);
+            }
             return new TestDatabase(builder.start());
         } catch (IOException e) {
             throw new IllegalStateException("Cannot start embedded PostgreSQL", e);
