@@ -31,11 +31,26 @@ final class DebeziumProperties {
     /** Prefix of the Debezium properties that are pgjdbc's connection properties. */
     static final String DATABASE_PREFIX = "database.";
 
+    /** pgjdbc's property for the server options of the startup packet, as {@code PGOPTIONS}. */
+    static final String OPTIONS = "options";
+
+    /**
+     * Server options of every source connection, the walsender's included: money written as {@code $1,234.56} with
+     * two fraction digits, whatever the server, database or role set for lc_monetary (PgOutputDecoder reads that).
+     */
+    static final String MONETARY_C = "-c lc_monetary=C";
+
     private DebeziumProperties() {}
 
-    /** Debezium's settings for {@code source}: pgoutput, slot and publication kept, values as JSON text, TLS, tunnel, heartbeat. */
+    /**
+     * Debezium's settings for {@code source}: pgoutput, slot and publication kept, values as JSON text, TLS, tunnel,
+     * heartbeat, lc_monetary C.
+     */
     static Properties of(Database source, String publication, long heartbeatIntervalMs, String keyPasswordReference) {
-        return withTunnel(forPgoutput(publication, heartbeatIntervalMs, source.tls(), keyPasswordReference), source);
+        Properties p =
+                withTunnel(forPgoutput(publication, heartbeatIntervalMs, source.tls(), keyPasswordReference), source);
+        withServerOption(p, MONETARY_C);
+        return p;
     }
 
     /** Routes every connection of Debezium and of the pool through the source's SSH tunnel, where it has one. */
@@ -76,5 +91,12 @@ final class DebeziumProperties {
         // Debezium's default 500 ms pause when the WAL is idle adds up to that much latency to every quiet change
         p.setProperty("poll.interval.ms", "50");
         return p;
+    }
+
+    /** Adds {@code option} to the server options pgjdbc sends, after any already given (a later -c wins). */
+    static void withServerOption(Properties p, String option) {
+        String given = p.getProperty(DATABASE_PREFIX + OPTIONS);
+        p.setProperty(
+                DATABASE_PREFIX + OPTIONS, given == null || given.isBlank() ? option : given.strip() + " " + option);
     }
 }

@@ -23,8 +23,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  * PostgreSQL's text output of a value (as pgoutput sends it) turned into the JSON that {@code to_jsonb} writes for it,
  * following PostgreSQL 15's {@code datum_to_jsonb}; or, where that cannot be made exact, the value's fallback form.
  *
- * <p>The text is read as a walsender writes it to pgjdbc: DateStyle ISO, the server's IntervalStyle, bytea_output and
- * lc_monetary, extra_float_digits 3, and TimeZone the JVM's (timestamptz is brought to UTC here). This class owns
+ * <p>The text is read as a walsender writes it to pgjdbc: DateStyle ISO, the server's IntervalStyle and bytea_output,
+ * extra_float_digits 3, TimeZone the JVM's (timestamptz is brought to UTC here), and lc_monetary C, which the job asks
+ * for on its source connections (money becomes a plain decimal here). This class owns
  * the dispatch by form, the json and jsonb documents and the fallback form; {@link ScalarText}, {@link StructuredText}
  * and {@link RangeText} read the text of the other forms.
  */
@@ -111,6 +112,9 @@ public final class PgText {
                 return;
             case TSTZ_MULTIRANGE:
                 string(out, RangeText.tstzRangeUtc(text, true));
+                return;
+            case MONEY:
+                string(out, ScalarText.money(text));
                 return;
             case UNKNOWN_CAST:
                 throw new IllegalArgumentException("a cast to json the job cannot reproduce");

@@ -67,6 +67,51 @@ final class ScalarText {
         return i;
     }
 
+    /**
+     * A money amount as a plain decimal, from its text as cash_out writes it with lc_monetary C: {@code $1,234.56}
+     * becomes {@code 1234.56}, {@code -$92,233,720,368,547,758.08} becomes {@code -92233720368547758.08}, {@code $0.00}
+     * becomes {@code 0.00}: what {@code money::numeric::text} gives in any lc_monetary of two fraction digits. Any other
+     * shape (the text of another lc_monetary) throws, so the value is kept in fallback form rather than misread.
+     */
+    static String money(String text) {
+        int n = text.length();
+        int i = 0;
+        StringBuilder out = new StringBuilder(n);
+        if (i < n && text.charAt(i) == '-') {
+            out.append('-');
+            i++;
+        }
+        if (i >= n || text.charAt(i) != '$') {
+            throw notMoney();
+        }
+        i++;
+        // the integer part: one to three digits (no leading zero), then groups of three, each after a comma
+        int end = digits(text, i);
+        boolean zero = end == i + 1 && text.charAt(i) == '0';
+        if (end == i || end > i + 3 || (text.charAt(i) == '0' && !zero)) {
+            throw notMoney();
+        }
+        out.append(text, i, end);
+        i = end;
+        while (i < n && text.charAt(i) == ',') {
+            end = digits(text, i + 1);
+            if (zero || end != i + 4) {
+                throw notMoney();
+            }
+            out.append(text, i + 1, end);
+            i = end;
+        }
+        // always two fraction digits in lc_monetary C
+        if (i + 3 != n || text.charAt(i) != '.' || digits(text, i + 1) != n) {
+            throw notMoney();
+        }
+        return out.append(text, i, n).toString();
+    }
+
+    private static IllegalArgumentException notMoney() {
+        return new IllegalArgumentException("not a money's text in lc_monetary C");
+    }
+
     /** timestamp in XSD style: {@code 2024-01-02 03:04:05} becomes {@code 2024-01-02T03:04:05}, {@code BC} kept. */
     static String timestamp(String text) {
         if (text.equals("infinity") || text.equals("-infinity")) {

@@ -20,7 +20,7 @@ import java.util.List;
 /**
  * How {@code to_jsonb} writes a value of one PostgreSQL type, resolved from the catalog as PostgreSQL's own
  * {@code jsonb_categorize_type} does: domains by their base type, arrays by their element, composites by their
- * attributes.
+ * attributes. One form departs from to_jsonb: {@link Kind#MONEY}, whose text to_jsonb takes as lc_monetary has it.
  */
 public final class ValueForm {
 
@@ -50,7 +50,12 @@ public final class ValueForm {
         HSTORE,
         /** An extension's type with a cast to json the job cannot reproduce: stored in fallback form. */
         UNKNOWN_CAST,
-        /** Everything else (date, time, interval, money, bytea, uuid, ranges, enums, ...): a JSON string of the text. */
+        /**
+         * money: a JSON string of the amount as a plain decimal with two fraction digits ({@code "-1234.56"}), read
+         * from its text as PostgreSQL writes it with lc_monetary C ({@code -$1,234.56}); to_jsonb writes the text.
+         */
+        MONEY,
+        /** Everything else (date, time, interval, bytea, uuid, ranges, enums, ...): a JSON string of the text. */
         TEXT
     }
 
@@ -65,6 +70,7 @@ public final class ValueForm {
             new ValueForm(Kind.TSTZ_MULTIRANGE, null, ',', List.of(), List.of());
     public static final ValueForm HSTORE = new ValueForm(Kind.HSTORE, null, ',', List.of(), List.of());
     public static final ValueForm UNKNOWN_CAST = new ValueForm(Kind.UNKNOWN_CAST, null, ',', List.of(), List.of());
+    public static final ValueForm MONEY = new ValueForm(Kind.MONEY, null, ',', List.of(), List.of());
     public static final ValueForm TEXT = new ValueForm(Kind.TEXT, null, ',', List.of(), List.of());
 
     private final Kind kind;

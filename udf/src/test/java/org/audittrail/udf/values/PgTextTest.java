@@ -94,6 +94,51 @@ class PgTextTest {
     }
 
     @Test
+    void moneyAsAPlainDecimalFromItsTextInLcMonetaryC() {
+        // the texts cash_out writes with lc_monetary C (PostgreSQL 15), and what money::numeric::text gives for them
+        assertThat(PgText.json(ValueForm.MONEY, "$1,234.56")).isEqualTo("\"1234.56\"");
+        assertThat(PgText.json(ValueForm.MONEY, "-$92,233,720,368,547,758.08")).isEqualTo("\"-92233720368547758.08\"");
+        assertThat(PgText.json(ValueForm.MONEY, "$92,233,720,368,547,758.07")).isEqualTo("\"92233720368547758.07\"");
+        assertThat(PgText.json(ValueForm.MONEY, "$0.00")).isEqualTo("\"0.00\"");
+        assertThat(PgText.json(ValueForm.MONEY, "-$0.01")).isEqualTo("\"-0.01\"");
+        assertThat(PgText.json(ValueForm.MONEY, "$0.50")).isEqualTo("\"0.50\"");
+        assertThat(PgText.json(ValueForm.MONEY, "-$1,000.00")).isEqualTo("\"-1000.00\"");
+        assertThat(PgText.json(ValueForm.MONEY, "$123,456,789.10")).isEqualTo("\"123456789.10\"");
+        // array_out quotes an element holding the delimiter; record_out one holding a comma
+        assertThat(PgText.json(ValueForm.array(ValueForm.MONEY, ','), "{\"$1,234.56\",NULL,-$0.01}"))
+                .isEqualTo("[\"1234.56\",null,\"-0.01\"]");
+        assertThat(PgText.json(ValueForm.array(ValueForm.MONEY, ','), "{}")).isEqualTo("[]");
+        assertThat(PgText.json(
+                        ValueForm.composite(List.of("label", "amount"), List.of(ValueForm.TEXT, ValueForm.MONEY)),
+                        "(x,\"$1,234.56\")"))
+                .isEqualTo("{\"label\":\"x\",\"amount\":\"1234.56\"}");
+    }
+
+    @Test
+    void moneyTextOfAnotherLcMonetaryIsKeptInFallbackFormNeverMisread() {
+        for (String text : List.of(
+                "1.234,56 €", // de_DE
+                "-92.233.720.368.547.758,08 €",
+                "￥1,235", // ja_JP: no fraction digits
+                "$1234.56", // no grouping
+                "$1,23.45",
+                "$01.00",
+                "$0,000.00",
+                "$1,234.5",
+                "$1,234.567",
+                "$1,234",
+                "-1,234.56",
+                "$-1.00",
+                "$",
+                "")) {
+            assertThat(PgText.json(ValueForm.MONEY, text)).as(text).isEqualTo(PgText.fallback(text));
+        }
+        // inside an array: the whole column's text
+        assertThat(PgText.json(ValueForm.array(ValueForm.MONEY, ','), "{\"1,50 €\"}"))
+                .isEqualTo(PgText.fallback("{\"1,50 €\"}"));
+    }
+
+    @Test
     void compositesAsObjectsOfTheirAttributes() {
         ValueForm inner = ValueForm.composite(List.of("n", "t"), List.of(ValueForm.NUMBER, ValueForm.TEXT));
         ValueForm outer = ValueForm.composite(

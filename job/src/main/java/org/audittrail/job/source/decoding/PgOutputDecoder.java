@@ -61,7 +61,8 @@ import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
  *   <li>A relation's columns and key are read by its OID; Debezium looks them up by name as a LIKE pattern, so
  *       {@code x_y} also matched {@code "x y"} and failed with {@code Duplicate key}.</li>
  *   <li>Every value's text is turned into the JSON {@code to_jsonb} writes for it ({@link PgText}, forms from the
- *       catalog by {@link ValueForms}); Debezium's conversions lost values (numeric infinities, timestamps beyond
+ *       catalog by {@link ValueForms}), money into a plain decimal from its text in lc_monetary C, which the job's
+ *       source connections ask for (DebeziumProperties); Debezium's conversions lost values (numeric infinities, timestamps beyond
  *       294247, timetz 24:00, multi-dimensional arrays) and differed from to_jsonb (intervals, money, timestamptz).</li>
  *   <li>The replication stream never confirms a position by itself (pgjdbc's automatic flush confirms the
  *       server's WAL end on keepalives): the slot moves only to positions the job confirmed at a completed

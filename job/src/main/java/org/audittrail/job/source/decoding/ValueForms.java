@@ -24,7 +24,10 @@ import java.util.List;
 import java.util.Map;
 import org.audittrail.udf.values.ValueForm;
 
-/** Resolves a column type's {@link ValueForm} from the catalog, as PostgreSQL 15's {@code jsonb_categorize_type} does. */
+/**
+ * Resolves a column type's {@link ValueForm} from the catalog, as PostgreSQL 15's {@code jsonb_categorize_type} does;
+ * money (and domains and arrays over it) gets its own form, a plain decimal.
+ */
 final class ValueForms {
 
     /** First OID of objects created after initdb (FirstNormalObjectId): only such types' casts to json count. */
@@ -79,6 +82,8 @@ final class ValueForms {
                 return ValueForm.JSON;
             case 3802: // jsonb
                 return ValueForm.JSONB;
+            case 790: // money: a plain decimal, not to_jsonb's text (which follows lc_monetary)
+                return ValueForm.MONEY;
             default:
                 return null;
         }
