@@ -31,7 +31,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.audittrail.job.testing.JobTestBase;
 import org.audittrail.udf.values.Json;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -40,10 +39,8 @@ import org.junit.jupiter.api.Test;
  * in the source, over money's whole range, in columns, domains, arrays and composites, for INSERT, UPDATE and DELETE;
  * also when the database's lc_monetary is not C, which the walsender would otherwise follow.
  *
- * <p>The second test needs an lc_monetary of two fraction digits whose text differs from C's, which the server must
- * find among the machine's locales; it is skipped where there is none (a machine with only C and POSIX). To run it
- * there, generate one outside the system's directories and point glibc at it, e.g. {@code localedef -i de_DE -f UTF-8
- * /tmp/locales/de_DE.UTF-8} and {@code LOCPATH=/tmp/locales:/usr/lib/locale mvn ...}.
+ * <p>The second test needs an lc_monetary of two fraction digits whose text differs from C's: the build generates
+ * de_DE.UTF-8 into target/locales with localedef, and surefire's LOCPATH points the embedded servers at it.
  */
 class MoneyITCase extends JobTestBase {
 
@@ -81,10 +78,11 @@ class MoneyITCase extends JobTestBase {
     @Test
     void moneyIsStoredTheSameWhenTheDatabasesLcMonetaryIsAnother() throws Exception {
         String locale = foreignMonetaryLocale();
-        Assumptions.assumeTrue(
-                locale != null,
-                "the server knows no lc_monetary but C and POSIX (and those that print money as C does): see the class"
-                        + " comment to run this test");
+        assertThat(locale)
+                .as(
+                        "an lc_monetary other than C's: the build generates de_DE.UTF-8 into target/locales (Debian's locales"
+                                + " package), which LOCPATH points the servers at")
+                .isNotNull();
         db.execute("ALTER DATABASE postgres SET lc_monetary = '" + locale + "'");
         try {
             // a new session of the database, as the job's walsender is, prints money in that locale
