@@ -97,7 +97,7 @@ public final class AuditTrailJob {
                 WalSource.create(
                         source,
                         destination,
-                        capture.read(),
+                        capture.schemas(),
                         tables,
                         config.allowRestoreBehindSlot(),
                         config.heartbeatIntervalMs(),

@@ -45,10 +45,8 @@ final class OptionSpecs {
         OptionSpec.Builder builder = OptionSpec.builder(option.name()).description(option.help());
         switch (option.kind()) {
             case FLAG -> builder.arity("0").type(boolean.class);
-            case LIST -> builder.type(List.class)
-                    .auxiliaryTypes(String.class)
-                    .splitRegex(",")
-                    .paramLabel(option.label());
+                // not split here: a quoted name may hold a comma, which OptionValues splits around
+            case LIST -> builder.type(List.class).auxiliaryTypes(String.class).paramLabel(option.label());
             case SECRET -> builder.type(String.class).paramLabel(option.label()).preprocessor(new PasswordValue());
             case VALUE -> builder.type(String.class).paramLabel(option.label());
         }

@@ -18,10 +18,10 @@ package org.audittrail.job.config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.audittrail.job.config.Option.Kind;
+import org.audittrail.udf.selection.Wildcard;
 
 /**
  * The text of each option, from the first of: its argument, its variable, its default. A secret comes from its
@@ -69,12 +69,8 @@ final class OptionValues {
 
     List<String> list(Option option) {
         String text = text(option);
-        return text == null
-                ? List.of()
-                : Arrays.stream(text.split(","))
-                        .map(String::strip)
-                        .filter(v -> !v.isEmpty())
-                        .toList();
+        // a quoted name may hold a comma: "my,schema".*
+        return text == null ? List.of() : Wildcard.split(text);
     }
 
     private String secret(Option option) {

@@ -202,7 +202,8 @@ public final class Options {
             "public.*",
             null,
             "<pattern>",
-            "Tracked tables, schema.table with * wildcards, comma-separated.");
+            "Tracked tables, schema.table with * wildcards, comma-separated; a name holding dots, commas, quotes or *"
+                    + " in double quotes, as in SQL (\"my.schema\".*).");
     public static final Option EXCLUDE_TABLES = new Option(
             "--exclude-tables",
             "EXCLUDE_TABLES",

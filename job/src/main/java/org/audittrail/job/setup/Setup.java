@@ -27,6 +27,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.audittrail.job.db.Database;
 import org.audittrail.udf.selection.TableSelection;
@@ -91,9 +92,9 @@ public final class Setup {
                         .filter(notice -> !notice.startsWith("Not tracking public."))
                         .forEach(notices::add);
                 for (String table : capture.tracked()) {
-                    prepareTracked(c, table);
+                    prepareTracked(c, capture.sql(table));
                 }
-                syncPublication(c, capture.read(), notices, replication.publication());
+                syncPublication(c, capture, notices, replication.publication());
                 return notices;
             } catch (SQLException e) {
                 throw failure(what, e, Platform.detect(c), source.user());
@@ -172,14 +173,33 @@ public final class Setup {
      * that cannot be tracked (UNLOGGED, foreign, or such a partition of a selected table).
      */
     public record Capture(
-            List<String> tracked, List<String> contextOnly, List<String> destination, List<String> untrackable) {
+            List<String> tracked,
+            List<String> contextOnly,
+            List<String> destination,
+            List<String> untrackable,
+            Map<String, Table> tables) {
         /** Every table whose changes the source reads. */
         public List<String> read() {
             List<String> all = new ArrayList<>(tracked);
             all.addAll(contextOnly);
             return all;
         }
+
+        /** The exact schema names of the tables read. */
+        public Set<String> schemas() {
+            Set<String> schemas = new java.util.TreeSet<>();
+            read().forEach(name -> schemas.add(tables.get(name).schema()));
+            return schemas;
+        }
+
+        /** {@code schema.table} (as the lists hold it) as an SQL identifier, each part quoted where it needs to be. */
+        public String sql(String table) {
+            return tables.get(table).sql();
+        }
     }
+
+    /** A table: its exact schema and name, and its SQL identifier; never parsed back from {@code schema.table}. */
+    public record Table(String schema, String name, String sql) {}
 
     /** Whether a table carries Bemi's row trigger, under whatever name (a long table name cuts it at 63 bytes). */
     private static final String HAS_CONTEXT_TRIGGER = "EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid"
@@ -217,12 +237,14 @@ public final class Setup {
         List<String> contextOnly = new ArrayList<>();
         List<String> destination = new ArrayList<>();
         List<String> untrackable = new ArrayList<>();
+        Map<String, Table> names = new java.util.HashMap<>();
         Set<String> skipped = new LinkedHashSet<>();
         try (Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
                 String schema = rs.getString("nspname");
                 String table = schema + "." + rs.getString("relname");
+                names.put(table, new Table(schema, rs.getString("relname"), rs.getString("qualified")));
                 String root =
                         rs.getString("root") == null ? null : rs.getString("root_schema") + "." + rs.getString("root");
                 if (rs.getBoolean("untrackable")) {
@@ -259,12 +281,11 @@ public final class Setup {
                             + " or correct the name (schema.table, case-sensitive)",
                     null);
         }
-        return new Capture(tracked, contextOnly, destination, untrackable);
+        return new Capture(tracked, contextOnly, destination, untrackable, names);
     }
 
     /** REPLICA IDENTITY FULL on the table (on each permanent partition of a partitioned one) and Bemi's row trigger. */
-    private static void prepareTracked(Connection c, String table) throws SQLException {
-        String relation = quoted(table);
+    private static void prepareTracked(Connection c, String relation) throws SQLException {
         List<String> alter = new ArrayList<>();
         try (PreparedStatement leaves = c.prepareStatement("SELECT k.oid::regclass::text FROM pg_class k"
                 + " WHERE k.relkind = 'r' AND k.relpersistence = 'p' AND k.relreplident <> 'f' AND (k.oid = ?::regclass"
@@ -296,11 +317,13 @@ public final class Setup {
         }
     }
 
-    private static void syncPublication(Connection c, List<String> tables, List<String> notices, String publication)
+    private static void syncPublication(Connection c, Capture capture, List<String> notices, String publication)
             throws SQLException {
-        Set<String> published = new LinkedHashSet<>();
-        try (PreparedStatement s =
-                c.prepareStatement("SELECT p.puballtables, t.schemaname, t.tablename FROM pg_publication p"
+        List<String> tables = capture.read();
+        Map<String, String> published = new java.util.LinkedHashMap<>();
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT p.puballtables, t.schemaname, t.tablename, CASE WHEN t.tablename IS NOT NULL THEN format('%I.%I', t.schemaname, t.tablename) END"
+                        + " FROM pg_publication p"
                         + " LEFT JOIN pg_publication_tables t ON t.pubname = p.pubname WHERE p.pubname = ?")) {
             s.setString(1, publication);
             try (ResultSet rs = s.executeQuery()) {
@@ -311,33 +334,23 @@ public final class Setup {
                         return;
                     }
                     if (rs.getString(2) != null) {
-                        published.add(rs.getString(2) + "." + rs.getString(3));
+                        published.put(rs.getString(2) + "." + rs.getString(3), rs.getString(4));
                     }
                 }
             }
         }
         try (Statement s = c.createStatement()) {
             for (String table : tables) {
-                if (!published.remove(table)) {
-                    s.execute("ALTER PUBLICATION " + publication + " ADD TABLE " + quoted(table));
+                if (published.remove(table) == null) {
+                    s.execute("ALTER PUBLICATION " + publication + " ADD TABLE " + capture.sql(table));
                     notices.add("Tracking " + table);
                 }
             }
-            for (String table : published) {
-                s.execute("ALTER PUBLICATION " + publication + " DROP TABLE " + quoted(table));
-                notices.add("No longer tracking " + table);
+            for (Map.Entry<String, String> table : published.entrySet()) {
+                s.execute("ALTER PUBLICATION " + publication + " DROP TABLE " + table.getValue());
+                notices.add("No longer tracking " + table.getKey());
             }
         }
-    }
-
-    /** {@code schema.table} as a quoted SQL identifier. */
-    public static String quoted(String table) {
-        int dot = table.indexOf('.');
-        return ident(table.substring(0, dot)) + "." + ident(table.substring(dot + 1));
-    }
-
-    private static String ident(String name) {
-        return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
     private static void runScript(Connection c, String name, List<String> notices, Replication replication)

@@ -16,10 +16,8 @@
 package org.audittrail.job.source;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.Source;
@@ -95,7 +93,7 @@ public final class WalSource
     public static WalSource create(
             Database source,
             Database destination,
-            List<String> tables,
+            Set<String> tableSchemas,
             TableSelection tracked,
             boolean acceptLostChanges,
             long heartbeatIntervalMs,
@@ -103,7 +101,7 @@ public final class WalSource
             long slotLagIntervalMs,
             Replication replication) {
         Set<String> schemas = new TreeSet<>(Set.of("public"));
-        tables.forEach(t -> schemas.add(t.substring(0, t.indexOf('.'))));
+        schemas.addAll(tableSchemas);
         String passwordReference = SourcePassword.newReference();
         String keyPasswordReference = source.tls().keyPassword() == null ? null : SourcePassword.newReference();
         PostgresSourceBuilder<Change> builder = PostgresSourceBuilder.PostgresIncrementalSource.<Change>builder()
@@ -112,9 +110,9 @@ public final class WalSource
                 .database(source.name())
                 .username(source.user())
                 .password(passwordReference)
-                .schemaList(schemas.toArray(String[]::new))
+                .schemaList(schemas.stream().map(WalSource::exactly).toArray(String[]::new))
                 .tableList(schemas.stream()
-                        .map(schema -> Pattern.quote(schema) + "\\..*")
+                        .map(schema -> exactly(schema) + "\\..*")
                         .toArray(String[]::new))
                 .slotName(replication.slot())
                 // three attempts of 10 s rather than of 30: a source out of reach is said (and retried) within half a
@@ -144,6 +142,22 @@ public final class WalSource
                 publicationCheckIntervalMs,
                 slotLagIntervalMs,
                 replication);
+    }
+
+    /**
+     * A regular expression matching exactly {@code name}, for Debezium's include lists: every ASCII sign as a hex escape,
+     * so no comma splits the list, no blank is trimmed, no dot or star means more than itself.
+     */
+    static String exactly(String name) {
+        StringBuilder regex = new StringBuilder();
+        name.codePoints().forEach(c -> {
+            if (c < 128 && !Character.isLetterOrDigit(c) && c != '_') {
+                regex.append(String.format("\\x{%x}", c));
+            } else {
+                regex.appendCodePoint(c);
+            }
+        });
+        return regex.toString();
     }
 
     @Override

@@ -66,11 +66,12 @@ public final class IgnoredColumns implements Serializable {
     public static IgnoredColumns of(List<String> rules, boolean everyColumnAllowed) {
         IgnoredColumns parsed = parse(rules);
         for (String rule : parsed.rules) {
-            String column = rule.substring(rule.lastIndexOf('.') + 1);
-            if (!everyColumnAllowed && column.chars().allMatch(c -> c == '*')) {
+            List<Wildcard.Part> parts = Wildcard.parts(rule);
+            if (!everyColumnAllowed && parts.get(parts.size() - 1).everything()) {
+                boolean anyTable = parts.stream().allMatch(Wildcard.Part::everything);
                 throw new IllegalArgumentException("--ignore-columns: '" + rule
                         + "' matches every column, so no UPDATE of "
-                        + (rule.equals(column) || rule.matches("[*.]+") ? "any table" : "the tables of '" + rule + "'")
+                        + (anyTable ? "any table" : "the tables of '" + rule + "'")
                         + " would be recorded; name the columns (e.g. *.updated_at), or add --allow-ignoring-every-column"
                         + " if that is what you want");
             }
@@ -82,15 +83,11 @@ public final class IgnoredColumns implements Serializable {
         List<String> valid = new ArrayList<>();
         for (String rule : rules) {
             String trimmed = rule.trim();
-            String[] parts = trimmed.split("\\.", -1);
-            boolean empty = false;
-            for (String part : parts) {
-                empty |= part.isEmpty();
-            }
-            if (trimmed.isEmpty() || parts.length > 3 || empty) {
-                throw new IllegalArgumentException(
-                        "--ignore-columns: '" + rule + "' is not column, table.column or"
-                                + " schema.table.column (use * as a wildcard, e.g. public.todo.updated_at, *.updated_at, *_cached_count)");
+            List<Wildcard.Part> parts = Wildcard.parts(trimmed);
+            if (parts == null || parts.size() > 3) {
+                throw new IllegalArgumentException("--ignore-columns: '" + rule + "' is not column, table.column or"
+                        + " schema.table.column (use * as a wildcard, e.g. public.todo.updated_at, *.updated_at, *_cached_count, and"
+                        + " double quotes around a name with dots, commas or quotes)");
             }
             valid.add(trimmed);
         }
@@ -151,12 +148,9 @@ public final class IgnoredColumns implements Serializable {
         if (patterns == null) {
             List<Pattern[]> compiled = new ArrayList<>();
             for (String rule : rules) {
-                String[] parts = rule.split("\\.");
-                Pattern[] p = new Pattern[parts.length];
-                for (int i = 0; i < parts.length; i++) {
-                    p[i] = Wildcard.compile(parts[i]);
-                }
-                compiled.add(p);
+                compiled.add(Wildcard.parts(rule).stream()
+                        .map(Wildcard.Part::pattern)
+                        .toArray(Pattern[]::new));
             }
             patterns = compiled;
         }

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
 
 /**
  * Which tables are tracked: those matching an include pattern and no exclude pattern, each {@code schema.table}
- * with {@code *} wildcards (default: {@code public.*}).
+ * with {@code *} wildcards, a part double-quoted for a name holding dots, commas, quotes or {@code *} (default:
+ * {@code public.*}); schema and table are each matched against the exact name (see {@link Wildcard}).
  */
 public final class TableSelection implements Serializable {
 
@@ -30,8 +31,8 @@ public final class TableSelection implements Serializable {
 
     private final List<String> includes;
     private final List<String> excludes;
-    private transient List<Pattern> includePatterns;
-    private transient List<Pattern> excludePatterns;
+    private transient List<Pattern[]> includePatterns;
+    private transient List<Pattern[]> excludePatterns;
 
     private TableSelection(List<String> includes, List<String> excludes) {
         this.includes = includes;
@@ -58,41 +59,54 @@ public final class TableSelection implements Serializable {
 
     private static String validated(String entry, String option) {
         String trimmed = entry.trim();
-        String[] parts = trimmed.split("\\.", -1);
-        if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+        List<Wildcard.Part> parts = Wildcard.parts(trimmed);
+        if (parts == null || parts.size() != 2) {
             throw new IllegalArgumentException(option + ": '" + entry
-                    + "' is not schema.table (use * as a wildcard, e.g. public.* or sales.order_*)");
+                    + "' is not schema.table (use * as a wildcard, e.g. public.* or sales.order_*, and double quotes"
+                    + " around a name with dots, commas or quotes, e.g. \"my.schema\".*)");
         }
         return trimmed;
     }
 
     public boolean isTracked(String schema, String table) {
-        String name = schema + "." + table;
-        return matchesAny(includePatterns(), name) && !matchesAny(excludePatterns(), name);
+        return matchesAny(includePatterns(), schema, table) && !matchesAny(excludePatterns(), schema, table);
     }
 
-    /** The include entries without a wildcard: tables the user named, which must exist. */
+    /** The include entries without a wildcard, as {@code schema.table} of their exact names: they must exist. */
     public List<String> namedTables() {
-        return includes.stream().filter(i -> !i.contains("*")).toList();
+        List<String> named = new ArrayList<>();
+        for (String include : includes) {
+            List<Wildcard.Part> parts = Wildcard.parts(include);
+            if (parts.stream().noneMatch(Wildcard.Part::wildcard)) {
+                named.add(parts.get(0).text() + "." + parts.get(1).text());
+            }
+        }
+        return named;
     }
 
-    private List<Pattern> includePatterns() {
+    private List<Pattern[]> includePatterns() {
         if (includePatterns == null) {
-            includePatterns = includes.stream().map(Wildcard::compile).toList();
+            includePatterns = compile(includes);
         }
         return includePatterns;
     }
 
-    private List<Pattern> excludePatterns() {
+    private List<Pattern[]> excludePatterns() {
         if (excludePatterns == null) {
-            excludePatterns = excludes.stream().map(Wildcard::compile).toList();
+            excludePatterns = compile(excludes);
         }
         return excludePatterns;
     }
 
-    private static boolean matchesAny(List<Pattern> patterns, String name) {
-        for (Pattern p : patterns) {
-            if (p.matcher(name).matches()) {
+    private static List<Pattern[]> compile(List<String> entries) {
+        return entries.stream()
+                .map(e -> Wildcard.parts(e).stream().map(Wildcard.Part::pattern).toArray(Pattern[]::new))
+                .toList();
+    }
+
+    private static boolean matchesAny(List<Pattern[]> patterns, String schema, String table) {
+        for (Pattern[] p : patterns) {
+            if (p[0].matcher(schema).matches() && p[1].matcher(table).matches()) {
                 return true;
             }
         }

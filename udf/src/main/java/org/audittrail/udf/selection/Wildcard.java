@@ -15,22 +15,123 @@
  */
 package org.audittrail.udf.selection;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 
-/** A name pattern where {@code *} stands for any run of characters; everything else matches itself. */
-final class Wildcard {
+/**
+ * A name pattern of {@code --tables} and {@code --ignore-columns}: parts separated by dots, each either bare, where
+ * {@code *} stands for any run of characters and everything else matches itself, or double-quoted as in SQL
+ * ({@code "we.ird, name"}, {@code ""} for a quote), matching exactly that name. Each part is matched against one
+ * exact name (schema, table or column) by the job itself: no name is ever joined, split or put in a regex unescaped.
+ */
+public final class Wildcard {
+
+    /** One part: its text, and whether it was quoted (then it has no wildcard). */
+    record Part(String text, boolean quoted) {
+
+        Pattern pattern() {
+            if (quoted) {
+                return Pattern.compile(Pattern.quote(text), Pattern.DOTALL);
+            }
+            String[] pieces = text.split("\\*", -1);
+            StringBuilder regex = new StringBuilder();
+            for (int i = 0; i < pieces.length; i++) {
+                if (i > 0) {
+                    regex.append(".*");
+                }
+                regex.append(Pattern.quote(pieces[i]));
+            }
+            return Pattern.compile(regex.toString(), Pattern.DOTALL);
+        }
+
+        boolean wildcard() {
+            return !quoted && text.contains("*");
+        }
+
+        /** Whether it matches every name: a bare part of only {@code *}. */
+        boolean everything() {
+            return !quoted && text.chars().allMatch(c -> c == '*');
+        }
+    }
 
     private Wildcard() {}
 
-    static Pattern compile(String glob) {
-        String[] parts = glob.split("\\*", -1);
-        StringBuilder regex = new StringBuilder();
-        for (int i = 0; i < parts.length; i++) {
-            if (i > 0) {
-                regex.append(".*");
+    /** The parts of {@code entry}; null where it is malformed (an empty part, an unclosed quote, text after one). */
+    static List<Part> parts(String entry) {
+        List<Part> parts = new ArrayList<>();
+        int i = 0;
+        int n = entry.length();
+        while (true) {
+            if (i < n && entry.charAt(i) == '"') {
+                StringBuilder name = new StringBuilder();
+                i++;
+                while (true) {
+                    if (i >= n) {
+                        return null; // unclosed quote
+                    }
+                    char c = entry.charAt(i++);
+                    if (c == '"') {
+                        if (i < n && entry.charAt(i) == '"') {
+                            name.append('"');
+                            i++;
+                        } else {
+                            break;
+                        }
+                    } else {
+                        name.append(c);
+                    }
+                }
+                if (name.isEmpty()) {
+                    return null;
+                }
+                parts.add(new Part(name.toString(), true));
+            } else {
+                int end = i;
+                while (end < n && entry.charAt(end) != '.' && entry.charAt(end) != '"') {
+                    end++;
+                }
+                if (end == i || (end < n && entry.charAt(end) == '"')) {
+                    return null; // an empty part, or a quote inside a bare one
+                }
+                parts.add(new Part(entry.substring(i, end), false));
+                i = end;
             }
-            regex.append(Pattern.quote(parts[i]));
+            if (i == n) {
+                return parts;
+            }
+            if (entry.charAt(i) != '.') {
+                return null; // text right after a closing quote
+            }
+            i++;
         }
-        return Pattern.compile(regex.toString());
+    }
+
+    /** A comma-separated list split at the commas outside double quotes, each entry trimmed, empty ones dropped. */
+    public static List<String> split(String list) {
+        List<String> entries = new ArrayList<>();
+        StringBuilder entry = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < list.length(); i++) {
+            char c = list.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            }
+            if (c == ',' && !quoted) {
+                add(entries, entry);
+            } else {
+                entry.append(c);
+            }
+        }
+        add(entries, entry);
+        return entries;
+    }
+
+    private static void add(List<String> entries, StringBuilder entry) {
+        String text = entry.toString().strip();
+        if (!text.isEmpty()) {
+            entries.add(text);
+        }
+        entry.setLength(0);
     }
 }

@@ -74,7 +74,8 @@ public final class PublicationWatch implements AutoCloseable {
     /** One check; never throws, since a source that is briefly away must not fail the job. */
     void check() {
         try {
-            List<String> tracked = Setup.capture(source, tables).tracked();
+            Setup.Capture capture = Setup.capture(source, tables);
+            List<String> tracked = capture.tracked();
             Set<String> published = new HashSet<>();
             boolean exists = false;
             try (Connection c = source.connect();
@@ -106,7 +107,7 @@ public final class PublicationWatch implements AutoCloseable {
                             publication,
                             exists ? " (changed by hand?)" : ", which no longer exists",
                             publication,
-                            Setup.quoted(table),
+                            capture.sql(table),
                             METRIC);
                 }
             }
