@@ -19,8 +19,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
+import org.audittrail.job.setup.Replication;
+import org.audittrail.job.setup.Setup;
 import org.audittrail.job.testing.Cli;
 import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.udf.selection.TableSelection;
 import org.audittrail.udf.values.Json;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -95,6 +98,15 @@ class OddNamesITCase extends JobTestBase {
         assertThat(excluded.exit()).as(excluded.err()).isZero();
         assertThat(published(other)).isEqualTo(0L);
         assertThat(published(TABLE)).isEqualTo(1L);
+        // a pattern that selects nothing still starts, with a warning naming it
+        assertThat(Setup.run(
+                        db.database(),
+                        db.database(),
+                        TableSelection.of(List.of("nothing.*", "public.*"), List.of()),
+                        Replication.BEMI))
+                .anySatisfy(notice -> assertThat(notice)
+                        .startsWith("WARNING: --tables pattern nothing.* matches no table of postgres@"))
+                .noneSatisfy(notice -> assertThat(notice).contains("pattern public.*"));
         Cli.Result unclosed = Cli.run(db.args("setup", "--tables", "\"we.ird.*"));
         assertThat(unclosed.exit()).isEqualTo(1);
         assertThat(unclosed.err()).contains("--tables: '\"we.ird.*' is not schema.table");

@@ -91,6 +91,15 @@ public final class Setup {
                 capture.untrackable().stream()
                         .filter(notice -> !notice.startsWith("Not tracking public."))
                         .forEach(notices::add);
+                for (String pattern : tables.matchingNone(capture.tracked().stream()
+                        .map(t -> new String[] {
+                            capture.tables().get(t).schema(),
+                            capture.tables().get(t).name()
+                        })
+                        .toList())) {
+                    notices.add(WARNING + "--tables pattern " + pattern + " matches no table of " + source
+                            + ": nothing is tracked for it (check its schema and case; quote a name holding dots)");
+                }
                 for (String table : capture.tracked()) {
                     prepareTracked(c, capture.sql(table));
                 }

@@ -72,6 +72,21 @@ public final class TableSelection implements Serializable {
         return matchesAny(includePatterns(), schema, table) && !matchesAny(excludePatterns(), schema, table);
     }
 
+    /** The include entries that select none of {@code tables} (each {schema, table}), for a warning. */
+    public List<String> matchingNone(List<String[]> tables) {
+        List<String> none = new ArrayList<>();
+        List<Pattern[]> patterns = includePatterns();
+        for (int i = 0; i < includes.size(); i++) {
+            Pattern[] p = patterns.get(i);
+            if (tables.stream()
+                    .noneMatch(t ->
+                            p[0].matcher(t[0]).matches() && p[1].matcher(t[1]).matches())) {
+                none.add(includes.get(i));
+            }
+        }
+        return none;
+    }
+
     /** The include entries without a wildcard, as {@code schema.table} of their exact names: they must exist. */
     public List<String> namedTables() {
         List<String> named = new ArrayList<>();
