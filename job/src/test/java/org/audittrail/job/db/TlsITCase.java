@@ -19,10 +19,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigInteger;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -267,20 +263,8 @@ class TlsITCase extends JobTestBase {
             assertThat(row.get("client_dn")).isEqualTo("/CN=" + USER);
         });
 
-        URI rest = job.restAddress();
-        HttpClient http = HttpClient.newHttpClient();
-        for (String path : List.of(
-                "/jobs/" + job.id(),
-                "/jobs/" + job.id() + "/config",
-                "/jobs/" + job.id() + "/plan",
-                "/jobs/" + job.id() + "/exceptions",
-                "/jobmanager/config",
-                "/jobs/overview")) {
-            HttpResponse<String> response =
-                    http.send(HttpRequest.newBuilder(rest.resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).as(path).isEqualTo(200);
-            assertThat(response.body()).as(path).doesNotContain(KEY_PASSWORD);
-        }
+        job.pagesShowingTheJob()
+                .forEach((path, page) -> assertThat(page).as(path).doesNotContain(KEY_PASSWORD));
         assertThat(Files.readString(Path.of("target", "test.log")))
                 .contains("Capturing")
                 .doesNotContain(KEY_PASSWORD);

@@ -15,6 +15,8 @@
  */
 package org.audittrail.job.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -110,6 +112,30 @@ public final class TestJob {
         }
         id = cluster.submitJob(graph).get().getJobID();
         return this;
+    }
+
+    /**
+     * The web UI's pages where the job's arguments, configuration, plan or failures show, by REST path, each answered
+     * with 200: a test asserts that no secret and no row value is among them.
+     */
+    public Map<String, String> pagesShowingTheJob() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        Map<String, String> pages = new java.util.LinkedHashMap<>();
+        for (String path : List.of(
+                "/jobs/" + id,
+                "/jobs/" + id + "/config",
+                "/jobs/" + id + "/plan",
+                "/jobs/" + id + "/exceptions",
+                "/jobmanager/config",
+                "/jobs/overview")) {
+            java.net.http.HttpResponse<String> response = http.send(
+                    java.net.http.HttpRequest.newBuilder(restAddress().resolve(path))
+                            .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(path).isEqualTo(200);
+            pages.put(path, response.body());
+        }
+        return pages;
     }
 
     /** Takes a checkpoint now and returns its path. */
