@@ -20,11 +20,15 @@ CREATE TABLE IF NOT EXISTS changes (
   "transaction_id" bigint NOT NULL,
   "position" bigint NOT NULL,
   "fallback_columns" text[],
+  "partial" boolean NOT NULL DEFAULT false,
   PRIMARY KEY ("id", "committed_at")
 ) PARTITION BY RANGE ("committed_at");
 -- the columns of before/after ("(context)" for the context) stored in fallback form, NULL when none; older
 -- destinations get the column here
 ALTER TABLE changes ADD COLUMN IF NOT EXISTS "fallback_columns" text[];
+-- true where before or after lacks columns whose values the WAL did not carry (the source table's replica identity
+-- was not FULL): such a column is left out of the image, never stored as null; older destinations get the column here
+ALTER TABLE changes ADD COLUMN IF NOT EXISTS "partial" boolean NOT NULL DEFAULT false;
 
 -- the job recognizes its own destination by this comment and never tracks it
 COMMENT ON TABLE changes IS 'audit-trail destination: row changes captured from the WAL';

@@ -54,7 +54,8 @@ public final class LimitsBenchmark {
     static final String READ_SLOT = "bench_read";
     static final String COLUMNS =
             "\"id\", \"database\", \"schema\", \"table\", \"primary_key\", \"operation\", \"before\", \"after\","
-                    + " \"context\", \"committed_at\", \"queued_at\", \"transaction_id\", \"position\", \"fallback_columns\"";
+                    + " \"context\", \"committed_at\", \"queued_at\", \"transaction_id\", \"position\", \"fallback_columns\","
+                    + " \"partial\"";
     /** Rows per statement of the backlog. */
     static final int STATEMENT_ROWS = 1_000;
 

@@ -90,6 +90,19 @@ class DestinationITCase extends JobTestBase {
                 .isEqualTo("text[]");
     }
 
+    @Test
+    void aDestinationOfAnOlderVersionGetsThePartialMarkerColumn() {
+        Setup.prepareDestination(db.database());
+        db.execute("ALTER TABLE changes DROP COLUMN partial");
+        db.execute(insertChange(Instant.now()));
+        Setup.prepareDestination(db.database());
+        assertThat(db.value("SELECT format_type(atttypid, atttypmod) || ' ' || attnotnull FROM pg_attribute"
+                        + " WHERE attrelid = 'changes_default'::regclass AND attname = 'partial'"))
+                .isEqualTo("boolean true");
+        assertThat(db.value("SELECT bool_or(partial) FROM changes")).isEqualTo(false);
+        db.execute("TRUNCATE changes");
+    }
+
     private static void awaitCount(Database database, String sql, long expected) {
         TestDatabase.poll(() -> count(database, sql) >= expected, Duration.ofSeconds(90), expected + " from " + sql);
     }

@@ -86,7 +86,9 @@ public final class ChangesSink {
                     destination,
                     batchSize,
                     flushIntervalMs,
-                    new StoredChanges(context.metricGroup()),
+                    new StoredChanges(
+                            context.metricGroup(),
+                            context.getJobInfo().getJobId().toString()),
                     context.getProcessingTimeService());
         }
 

@@ -65,7 +65,8 @@ final class CopyWriter
 
     static final String COLUMNS =
             "\"id\", \"database\", \"schema\", \"table\", \"primary_key\", \"operation\", \"before\","
-                    + " \"after\", \"context\", \"committed_at\", \"queued_at\", \"transaction_id\", \"position\", \"fallback_columns\"";
+                    + " \"after\", \"context\", \"committed_at\", \"queued_at\", \"transaction_id\", \"position\", \"fallback_columns\","
+                    + " \"partial\"";
     static final String COPY = "COPY changes (" + COLUMNS + ") FROM STDIN";
     /** Staging for a batch with changes stored before; dropped at the end of its transaction. */
     static final String STAGING =
@@ -253,6 +254,7 @@ final class CopyWriter
             } else {
                 field(out, textArray(c.fallbackColumns));
             }
+            out.append('\t').append(c.partial ? 't' : 'f');
             out.append('\n');
         }
         return out.toString().getBytes(StandardCharsets.UTF_8);

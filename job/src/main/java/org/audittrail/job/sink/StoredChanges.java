@@ -18,6 +18,8 @@ package org.audittrail.job.sink;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MeterView;
@@ -25,13 +27,19 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.audittrail.udf.model.Change;
+import org.audittrail.udf.model.ChangeId;
 import org.audittrail.udf.values.Json;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Metrics of the changes a sink writer has stored, counted once their batch is written: how many, how fast (also per
- * table), how long after their commit, and the share that carries application context. Numbers only, never values.
+ * table), how long after their commit, the share that carries application context, and those with partial images (each
+ * table of them also named once in a warning). Numbers only, never values.
  */
 public final class StoredChanges {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StoredChanges.class);
 
     public static final String STORED = "changesStored";
     public static final String STORED_PER_SECOND = "changesStoredPerSecond";
@@ -39,6 +47,8 @@ public final class StoredChanges {
     public static final String CONTEXT_SHARE = "contextShare";
     public static final String LATENCY = "commitToStoredLatencyMs";
     public static final String SINCE_LAST_COMMIT = "timeSinceLastStoredCommitMs";
+    /** Stored changes marked {@code partial}: values the WAL did not carry, as the table's replica identity is not FULL. */
+    public static final String WITH_PARTIAL_IMAGE = "changesWithPartialImage";
     /** Key of the per-table subgroup; its value, {@code schema.table}, becomes a Prometheus label. */
     public static final String TABLE_GROUP = "table";
 
@@ -53,10 +63,22 @@ public final class StoredChanges {
     private final Counter withContext;
     private final Histogram latency;
     private final Map<String, Counter> perTable = new HashMap<>();
+    private final Counter partial;
     private volatile long lastCommitMillis = -1;
+    /** This job's tables already warned of (shared by the writers of a JVM): {@code job table}. */
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+
+    private static final int MAX_WARNED = 100_000;
+    private final String job;
 
     StoredChanges(MetricGroup group) {
+        this(group, "");
+    }
+
+    /** Metrics of a writer of the job {@code job}, in whose log a table with partial images is named once. */
+    StoredChanges(MetricGroup group, String job) {
         this.group = group;
+        this.job = job;
         // batches are written by the task thread and by the JDBC sink's flush timer, one at a time
         stored = group.counter(STORED, new ThreadSafeSimpleCounter());
         group.meter(STORED_PER_SECOND, new MeterView(stored, RATE_SECONDS));
@@ -64,6 +86,7 @@ public final class StoredChanges {
         group.gauge(CONTEXT_SHARE, this::contextShare);
         latency = group.histogram(LATENCY, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
         group.gauge(SINCE_LAST_COMMIT, this::sinceLastCommit);
+        partial = group.counter(WITH_PARTIAL_IMAGE, new ThreadSafeSimpleCounter());
     }
 
     /** Counts a batch the destination has just taken. */
@@ -77,9 +100,39 @@ public final class StoredChanges {
             }
             lastCommitMillis = Math.max(lastCommitMillis, committed);
             table(change).inc();
+            if (change.partial) {
+                partial(change);
+            }
             // last, so whoever reads all changes counted here finds every other metric of them updated
             stored.inc();
         }
+    }
+
+    private void partial(Change change) {
+        partial.inc();
+        String table = quoted(change.schema) + "." + quoted(change.table);
+        if (WARNED.size() >= MAX_WARNED) {
+            WARNED.clear(); // a bound for a job that sees ever new tables
+        }
+        if (WARNED.add(job + " " + change.database + " " + table)) {
+            LOG.warn(
+                    "Table {} (database {}) is not REPLICA IDENTITY FULL: the WAL carries only the key columns of its"
+                            + " old rows, and no unchanged TOASTed value, so its changes are stored with those values left"
+                            + " out of before/after and partial = true (first at WAL position {}, change {}). Run ALTER TABLE"
+                            + " {} REPLICA IDENTITY FULL; in the source database (setup does it at the next start). Further"
+                            + " ones are only counted in {}",
+                    table,
+                    change.database,
+                    Change.lsn(change.position),
+                    ChangeId.of(change),
+                    table,
+                    WITH_PARTIAL_IMAGE);
+        }
+    }
+
+    /** A name as SQL reads it: quoted where it must be. */
+    static String quoted(String name) {
+        return name.matches("[a-z_][a-z0-9_$]*") ? name : "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
     private Counter table(Change change) {

@@ -24,6 +24,7 @@ import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.audittrail.udf.model.Change;
 import org.audittrail.udf.model.Operation;
@@ -42,6 +43,14 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
 
     /** Longest text stored in {@code changes.primary_key}, a varchar(255). */
     static final int PRIMARY_KEY_LENGTH = 255;
+
+    /** Headers Debezium puts on the two halves of an UPDATE it split for a changed key. */
+    static final String NEW_KEY_HEADER = "__debezium.newkey";
+
+    static final String OLD_KEY_HEADER = "__debezium.oldkey";
+
+    /** The DELETE half of a split UPDATE whose old key the WAL did not carry, until its CREATE half comes. */
+    private transient Change heldDelete;
 
     @Override
     public void deserialize(SourceRecord record, Collector<Change> out) {
@@ -63,16 +72,70 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         }
     }
 
-    private static Change row(SourceRecord record, Struct value, Operation operation) {
+    private Change row(SourceRecord record, Struct value, Operation operation) {
         Change change = positioned(value, operation);
         Struct before = struct(value, "before");
         change.before = operation == Operation.CREATE ? Json.EMPTY_OBJECT : RowImage.json(before, null, change);
+        if (before == null && (operation == Operation.UPDATE || operation == Operation.DELETE)) {
+            change.partial = true; // the WAL carried no old row (replica identity not FULL): an empty image, not a row
+        }
         change.after = operation == Operation.DELETE
                 ? Json.EMPTY_OBJECT
                 : RowImage.json(struct(value, "after"), operation == Operation.UPDATE ? before : null, change);
         change.primaryKey = primaryKey((Struct) record.key());
         change.context = Json.EMPTY_OBJECT;
+        return unknownKeyChange(record, change);
+    }
+
+    /**
+     * Debezium splits an UPDATE whose old key differs from its new one into a DELETE and a CREATE. Where the old row
+     * came without the primary key (replica identity USING an index the key is not in), the old key is unknown, not
+     * different: the DELETE is held back and the CREATE stored as the UPDATE it is, with the DELETE's (partial) before.
+     * Null for the held DELETE.
+     */
+    private Change unknownKeyChange(SourceRecord record, Change change) {
+        if (change.operation == Operation.DELETE
+                && hasAbsentValue((Struct) record.key())
+                && record.headers().lastWithName(NEW_KEY_HEADER) != null) {
+            heldDelete = change;
+            return null;
+        }
+        Change held = heldDelete;
+        heldDelete = null;
+        Header oldKey = record.headers().lastWithName(OLD_KEY_HEADER);
+        if (change.operation != Operation.CREATE
+                || oldKey == null
+                || !(oldKey.value() instanceof Struct key)
+                || !hasAbsentValue(key)) {
+            return change;
+        }
+        change.operation = Operation.UPDATE;
+        change.partial = true;
+        if (held != null
+                && held.position == change.position
+                && held.transactionId == change.transactionId
+                && held.table.equals(change.table)
+                && held.schema.equals(change.schema)) {
+            change.before = held.before;
+            if (held.fallbackColumns != null) {
+                for (String column : held.fallbackColumns) {
+                    change.markFallback(column);
+                }
+            }
+        }
         return change;
+    }
+
+    private static boolean hasAbsentValue(Struct key) {
+        if (key == null) {
+            return false;
+        }
+        for (Field field : key.schema().fields()) {
+            if (RowImage.isAbsent(key.get(field))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Change message(Struct value) {
@@ -154,10 +217,13 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         return change;
     }
 
-    /** Text form of the primary key: the value of a one-column key, a JSON array of the values of a composite one. */
+    /**
+     * Text form of the primary key: the value of a one-column key, a JSON array of the values of a composite one; null
+     * where the WAL did not carry it.
+     */
     static String primaryKey(Struct key) {
-        if (key == null || key.schema().fields().isEmpty()) {
-            return null;
+        if (key == null || key.schema().fields().isEmpty() || hasAbsentValue(key)) {
+            return null; // no key, or one the WAL did not carry
         }
         String text;
         if (key.schema().fields().size() == 1) {

@@ -41,11 +41,12 @@ import org.audittrail.udf.values.PgText;
  */
 public final class RowImage {
 
-    /** What Debezium sends for a TOASTed value it could not read; never stored. */
-    static final String UNAVAILABLE = "__debezium_unavailable_value";
-
-    /** {@link #UNAVAILABLE} as the JSON text of a value. */
-    static final String UNAVAILABLE_JSON = "\"" + UNAVAILABLE + "\"";
+    /**
+     * The value of a column the WAL did not carry (a non-key column of a key-only old row, an unchanged TOASTed value
+     * without an old row): the source writes it in place of the value's JSON text, and the column is left out of the
+     * image, the change marked {@link Change#partial}. No JSON text starts with U+0000, nor any fallback form.
+     */
+    public static final String ABSENT = "\u0000absent";
 
     private static final JsonNodeFactory NODES = Json.MAPPER.getNodeFactory();
     private static final JsonStringEncoder STRINGS = JsonStringEncoder.getInstance();
@@ -64,7 +65,8 @@ public final class RowImage {
 
     /**
      * The JSON object of a row image, naming the columns stored in a fallback form in {@code change} (when not null);
-     * a value Debezium could not read (an unchanged TOASTed one) takes its value in {@code previous} where that has it.
+     * a value the WAL did not carry ({@link #ABSENT}) takes its value in {@code previous} where that has it (an
+     * unchanged TOASTed one), else its column is left out and {@code change} marked {@link Change#partial}.
      */
     public static String json(Struct row, Struct previous, Change change) {
         if (row == null) {
@@ -72,21 +74,35 @@ public final class RowImage {
         }
         StringBuilder out = new StringBuilder(256).append('{');
         for (Field field : row.schema().fields()) {
+            Object raw = row.get(field);
+            if (isAbsent(raw)) {
+                Field old = previous == null ? null : previous.schema().field(field.name());
+                Object known = old == null ? null : previous.get(old);
+                if (known == null || isAbsent(known)) {
+                    // null in previous may be a NULL or the old row not carried: unknown either way
+                    if (change != null) {
+                        change.partial = true;
+                    }
+                    continue;
+                }
+                raw = known;
+            }
             if (out.length() > 1) {
                 out.append(',');
             }
             out.append(name(field.name()));
-            Object raw = row.get(field);
-            if (previous != null && UNAVAILABLE_JSON.equals(raw)) {
-                Field old = previous.schema().field(field.name());
-                Object known = old == null ? null : previous.get(old);
-                if (known != null && !UNAVAILABLE_JSON.equals(known)) {
-                    raw = known;
-                }
-            }
             value(out, field.schema(), raw, change, field.name());
         }
         return out.append('}').toString();
+    }
+
+    /**
+     * Whether a value is one the WAL did not carry. (Debezium's own placeholder, the string
+     * {@code __debezium_unavailable_value}, is never produced: the source writes {@link #ABSENT}, and a text column may
+     * well hold that string.)
+     */
+    public static boolean isAbsent(Object raw) {
+        return ABSENT.equals(raw);
     }
 
     private static String name(String name) {

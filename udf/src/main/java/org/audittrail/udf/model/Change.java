@@ -57,6 +57,12 @@ public class Change {
      * for the context; null when none, so the common case costs one null check.
      */
     public String[] fallbackColumns;
+    /**
+     * True when {@link #before} or {@link #after} lacks a column the row has because the WAL did not carry its value (a
+     * table whose replica identity is not FULL: the old row's non-key columns, an UPDATE's old row, an unchanged TOASTed
+     * value); such a column is left out of the image, never stored as null (README, "The changes table").
+     */
+    public boolean partial;
 
     /** The entry of {@link #fallbackColumns} that stands for the context. */
     public static final String CONTEXT_COLUMN = "(context)";
@@ -100,7 +106,8 @@ public class Change {
                 && Objects.equals(before, c.before)
                 && Objects.equals(after, c.after)
                 && Objects.equals(context, c.context)
-                && Arrays.equals(fallbackColumns, c.fallbackColumns);
+                && Arrays.equals(fallbackColumns, c.fallbackColumns)
+                && partial == c.partial;
     }
 
     @Override

@@ -149,11 +149,79 @@ class ChangeDeserializerTest {
 
     @Test
     void updateFillsAnUnreadableToastedValueFromBefore() {
-        // the decoder's placeholder for an unchanged TOASTed value without an old tuple (REPLICA IDENTITY DEFAULT)
-        Change c = deserialize(record("u", row(1, "large text"), row(1, RowImage.UNAVAILABLE), key(1)))
+        // the source's marker for an unchanged TOASTed value, where the old tuple has it (REPLICA IDENTITY FULL)
+        Change c = deserialize(record("u", row(1, "large text"), row(1, null).put("body", RowImage.ABSENT), key(1)))
                 .get(0);
         assertThat(c.operation).isEqualTo(Operation.UPDATE);
-        assertThat(c.after).contains("\"body\":\"large text\"").doesNotContain(RowImage.UNAVAILABLE);
+        assertThat(c.after).contains("\"body\":\"large text\"").doesNotContain("absent");
+        assertThat(c.partial).isFalse();
+    }
+
+    @Test
+    void valuesTheWalDidNotCarryAreLeftOutAndTheChangeMarkedPartial() {
+        // REPLICA IDENTITY DEFAULT: the old row's key only, the unchanged TOASTed value nowhere
+        Struct keyOnly = new Struct(ROW)
+                .put("id", "1")
+                .put("price", RowImage.ABSENT)
+                .put("ratio", RowImage.ABSENT)
+                .put("at", RowImage.ABSENT)
+                .put("body", RowImage.ABSENT);
+        Change delete = deserialize(record("d", keyOnly, null, key(1))).get(0);
+        assertThat(delete.before).isEqualTo("{\"id\":1}");
+        assertThat(delete.partial).isTrue();
+        Change update = deserialize(record("u", null, row(1, null).put("body", RowImage.ABSENT), key(1)))
+                .get(0);
+        assertThat(update.before).as("no old row").isEqualTo("{}");
+        assertThat(update.after).doesNotContain("body").contains("\"price\":19.90");
+        assertThat(update.partial).isTrue();
+        assertThat(update.primaryKey).isEqualTo("1");
+        // a complete change is not
+        assertThat(deserialize(record("u", row(1, "a"), row(1, "b"), key(1))).get(0).partial)
+                .isFalse();
+        assertThat(deserialize(record("d", row(1, null), null, key(1))).get(0).partial)
+                .isFalse();
+    }
+
+    @Test
+    void anUpdateWhoseOldKeyTheWalDidNotCarryIsOneUpdate() {
+        // REPLICA IDENTITY USING INDEX on columns other than the primary key: Debezium splits the UPDATE, as the old
+        // key (unknown) differs from the new one
+        Struct unknown = key(1).put("id", RowImage.ABSENT);
+        Struct old = new Struct(ROW)
+                .put("id", RowImage.ABSENT)
+                .put("price", "10.00")
+                .put("ratio", RowImage.ABSENT)
+                .put("at", RowImage.ABSENT)
+                .put("body", RowImage.ABSENT);
+        SourceRecord delete = record("d", old, null, unknown);
+        delete.headers().add(ChangeDeserializer.NEW_KEY_HEADER, key(1), key(1).schema());
+        SourceRecord create = record("c", null, row(1, "x"), key(1));
+        create.headers().add(ChangeDeserializer.OLD_KEY_HEADER, unknown, unknown.schema());
+        ChangeDeserializer deserializer = new ChangeDeserializer();
+        List<Change> out = new ArrayList<>();
+        Collector<Change> collector = new Collector<>() {
+            @Override
+            public void collect(Change change) {
+                out.add(change);
+            }
+
+            @Override
+            public void close() {}
+        };
+        deserializer.deserialize(delete, collector);
+        deserializer.deserialize(create, collector);
+        assertThat(out).singleElement().satisfies(c -> {
+            assertThat(c.operation).isEqualTo(Operation.UPDATE);
+            assertThat(c.primaryKey).isEqualTo("1");
+            assertThat(c.before).isEqualTo("{\"price\":10.00}");
+            assertThat(c.after).contains("\"body\":\"x\"");
+            assertThat(c.partial).isTrue();
+        });
+        // a DELETE whose key the WAL did not carry: no primary key rather than a wrong one
+        Change alone = deserialize(record("d", old, null, unknown)).get(0);
+        assertThat(alone.operation).isEqualTo(Operation.DELETE);
+        assertThat(alone.primaryKey).isNull();
+        assertThat(alone.partial).isTrue();
     }
 
     @Test

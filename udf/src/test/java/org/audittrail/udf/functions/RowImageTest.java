@@ -111,10 +111,34 @@ class RowImageTest {
                 .field("v", JSON_TEXT)
                 .field("w", JSON_TEXT)
                 .build();
-        Struct before = new Struct(row).put("v", "\"large\"").put("w", RowImage.UNAVAILABLE_JSON);
-        Struct after = new Struct(row).put("v", RowImage.UNAVAILABLE_JSON).put("w", RowImage.UNAVAILABLE_JSON);
-        // where before has no value either (REPLICA IDENTITY DEFAULT), Debezium's placeholder is what there is
-        assertThat(RowImage.json(after, before, null))
-                .isEqualTo("{\"v\":\"large\",\"w\":" + RowImage.UNAVAILABLE_JSON + "}");
+        Struct before = new Struct(row).put("v", "\"large\"").put("w", RowImage.ABSENT);
+        Struct after = new Struct(row).put("v", RowImage.ABSENT).put("w", RowImage.ABSENT);
+        // where before has no value either (REPLICA IDENTITY DEFAULT), the column is left out and the change partial
+        Change change = new Change();
+        assertThat(RowImage.json(after, before, change)).isEqualTo("{\"v\":\"large\"}");
+        assertThat(change.partial).isTrue();
+    }
+
+    @Test
+    void aValueTheWalDidNotCarryIsLeftOutNeverNull() {
+        Schema row = SchemaBuilder.struct()
+                .field("id", JSON_TEXT)
+                .field("v", JSON_TEXT)
+                .field("w", JSON_TEXT)
+                .build();
+        Change change = new Change();
+        assertThat(RowImage.json(new Struct(row).put("id", "1").put("v", RowImage.ABSENT), null, change))
+                .isEqualTo("{\"id\":1,\"w\":null}");
+        assertThat(change.partial).isTrue();
+        Change whole = new Change();
+        assertThat(RowImage.json(
+                        new Struct(row).put("id", "1").put("v", "\"__debezium_unavailable_value\""), null, whole))
+                .as("Debezium's placeholder text is a value like any other")
+                .isEqualTo("{\"id\":1,\"v\":\"__debezium_unavailable_value\",\"w\":null}");
+        assertThat(whole.partial).isFalse();
+        Change leading = new Change();
+        assertThat(RowImage.json(new Struct(row).put("id", RowImage.ABSENT).put("v", "2"), null, leading))
+                .isEqualTo("{\"v\":2,\"w\":null}");
+        assertThat(leading.partial).isTrue();
     }
 }

@@ -29,9 +29,6 @@ import org.audittrail.udf.values.PgText;
  */
 public final class JsonTextConverter implements CustomConverter<SchemaBuilder, RelationalColumn> {
 
-    /** What RowImage reads as a value Debezium could not deliver (an unchanged TOASTed one without an old tuple). */
-    static final String UNAVAILABLE = "\"__debezium_unavailable_value\"";
-
     @Override
     public void configure(Properties properties) {}
 
@@ -45,7 +42,7 @@ public final class JsonTextConverter implements CustomConverter<SchemaBuilder, R
             return value;
         }
         if (value == UnchangedToastedReplicationMessageColumn.UNCHANGED_TOAST_VALUE) {
-            return UNAVAILABLE;
+            return RowImage.ABSENT; // an unchanged TOASTed value the WAL did not carry: left out of the image
         }
         // only the decoder's text reaches here; anything else is kept as text and named as a fallback
         return PgText.fallback(String.valueOf(value));

@@ -18,7 +18,6 @@ package org.audittrail.job.source.decoding;
 import io.debezium.connector.postgresql.PostgresStreamingChangeEventSource.PgConnectionSupplier;
 import io.debezium.connector.postgresql.PostgresType;
 import io.debezium.connector.postgresql.TypeRegistry;
-import io.debezium.connector.postgresql.UnchangedToastedReplicationMessageColumn;
 import io.debezium.connector.postgresql.connection.AbstractReplicationMessageColumn;
 import io.debezium.connector.postgresql.connection.MessageDecoderContext;
 import io.debezium.connector.postgresql.connection.PostgresConnection;
@@ -48,6 +47,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import org.audittrail.udf.functions.RowImage;
 import org.audittrail.udf.values.PgText;
 import org.audittrail.udf.values.ValueForm;
 import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
@@ -90,6 +90,8 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
     private final PostgresConnection connection;
     /** Each relation's column forms, by relation OID, from its latest relation message. */
     private final Map<Integer, List<ValueForm>> forms = new HashMap<>();
+    /** Each relation's replica identity columns (flagged key in its latest relation message), by relation OID. */
+    private final Map<Integer, boolean[]> identities = new HashMap<>();
 
     private Instant commitTimestamp;
     private Long transactionId;
@@ -135,15 +137,16 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
                         Operation.INSERT,
                         table,
                         null,
-                        table.isPresent() ? tuple(buffer, types, table.get(), forms.get(relationId)) : null);
+                        table.isPresent() ? tuple(buffer, types, table.get(), relationId, 'N', null) : null);
             }
             case 'U' -> {
                 int relationId = buffer.getInt();
                 Optional<Table> table = table(relationId);
+                // without an old tuple (replica identity not FULL, key unchanged) Debezium's before is null: partial
                 List<ReplicationMessage.Column> old = null;
                 char tuple = (char) buffer.get();
                 if (tuple == 'O' || tuple == 'K') {
-                    old = table.isPresent() ? tuple(buffer, types, table.get(), forms.get(relationId)) : null;
+                    old = table.isPresent() ? tuple(buffer, types, table.get(), relationId, tuple, null) : null;
                     buffer.get(); // 'N'
                 }
                 row(
@@ -151,17 +154,17 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
                         Operation.UPDATE,
                         table,
                         old,
-                        table.isPresent() ? tuple(buffer, types, table.get(), forms.get(relationId)) : null);
+                        table.isPresent() ? tuple(buffer, types, table.get(), relationId, 'N', old) : null);
             }
             case 'D' -> {
                 int relationId = buffer.getInt();
                 Optional<Table> table = table(relationId);
-                buffer.get(); // 'O' or 'K'
+                char tuple = (char) buffer.get(); // 'O' or 'K'
                 row(
                         processor,
                         Operation.DELETE,
                         table,
-                        table.isPresent() ? tuple(buffer, types, table.get(), forms.get(relationId)) : null,
+                        table.isPresent() ? tuple(buffer, types, table.get(), relationId, tuple, null) : null,
                         null);
             }
             default -> {
@@ -200,8 +203,10 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
         List<Column> columns = new ArrayList<>(count);
         List<Integer> typeOids = new ArrayList<>(count);
         Map<Integer, String> key = new java.util.TreeMap<>();
+        boolean[] identity = new boolean[count];
         for (int i = 0; i < count; i++) {
-            buffer.get(); // flags: part of the replica identity, which is every column under FULL
+            // flags: 1 where part of the replica identity (every column under FULL), the columns of a 'K' old tuple
+            identity[i] = (buffer.get() & 1) != 0;
             String name = string(buffer);
             int typeOid = buffer.getInt();
             typeOids.add(typeOid);
@@ -219,6 +224,7 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
                 .setPrimaryKeyNames(new ArrayList<>(key.values()))
                 .create();
         forms.put(relationId, forms(typeOids));
+        identities.put(relationId, identity);
         context.getSchema().applySchemaChangesForTable(relationId, table);
     }
 
@@ -278,10 +284,20 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
 
     /**
      * A tuple's columns, in the table's order, each value already the JSON {@code to_jsonb} writes for it (or its
-     * fallback form), which {@link JsonTextConverter} passes through Debezium untouched.
+     * fallback form), which {@link JsonTextConverter} passes through Debezium untouched. A value the WAL does not carry
+     * is {@link RowImage#ABSENT}, never null: in a key-only old tuple ({@code kind} 'K', replica identity DEFAULT or
+     * USING INDEX) each column outside the replica identity (sent as 'n', as a NULL is), and an unchanged TOASTed value
+     * ('u') that {@code old} (the old tuple of the same UPDATE, if any) does not hold either.
      */
-    private static List<ReplicationMessage.Column> tuple(
-            ByteBuffer buffer, TypeRegistry types, Table table, List<ValueForm> forms) {
+    private List<ReplicationMessage.Column> tuple(
+            ByteBuffer buffer,
+            TypeRegistry types,
+            Table table,
+            int relationId,
+            char kind,
+            List<ReplicationMessage.Column> old) {
+        List<ValueForm> forms = this.forms.get(relationId);
+        boolean[] identity = kind == 'K' ? identities.get(relationId) : null;
         short count = buffer.getShort();
         List<ReplicationMessage.Column> columns = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -289,30 +305,30 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
             String name = column.name();
             PostgresType type = types.get(column.typeName());
             String expression = column.typeExpression();
-            char kind = (char) buffer.get();
-            if (kind == 't') {
+            char value = (char) buffer.get();
+            String json;
+            if (value == 't') {
                 byte[] bytes = new byte[buffer.getInt()];
                 buffer.get(bytes);
                 String text = new String(bytes, StandardCharsets.UTF_8);
                 ValueForm form = forms != null && i < forms.size() ? forms.get(i) : ValueForm.UNKNOWN_CAST;
-                String json = PgText.json(form, text);
-                columns.add(new AbstractReplicationMessageColumn(name, type, expression, column.isOptional(), true) {
-                    @Override
-                    public Object getValue(PgConnectionSupplier connection, boolean includeUnknownDatatypes) {
-                        return json;
-                    }
-                });
-            } else if (kind == 'u') {
-                columns.add(new UnchangedToastedReplicationMessageColumn(
-                        name, type, expression, column.isOptional(), true));
+                json = PgText.json(form, text);
+            } else if (value == 'u') {
+                Object known = old != null && i < old.size() ? old.get(i).getValue(null, false) : null;
+                // unchanged: the old tuple's value where it has one (FULL), else one the WAL did not carry
+                json = known instanceof String text ? text : RowImage.ABSENT;
+            } else if (kind == 'K' && (identity == null || i >= identity.length || !identity[i])) {
+                json = RowImage.ABSENT; // not in the replica identity: 'n' says nothing of its value
             } else {
-                columns.add(new AbstractReplicationMessageColumn(name, type, expression, true, true) {
-                    @Override
-                    public Object getValue(PgConnectionSupplier connection, boolean includeUnknownDatatypes) {
-                        return null;
-                    }
-                });
+                json = null; // a NULL
             }
+            boolean optional = value == 'n' || column.isOptional();
+            columns.add(new AbstractReplicationMessageColumn(name, type, expression, optional, true) {
+                @Override
+                public Object getValue(PgConnectionSupplier connection, boolean includeUnknownDatatypes) {
+                    return json;
+                }
+            });
         }
         return columns;
     }

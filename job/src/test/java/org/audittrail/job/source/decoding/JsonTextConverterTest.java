@@ -36,7 +36,7 @@ class JsonTextConverterTest {
 
     @Test
     @SuppressWarnings({"unchecked", "rawtypes"})
-    void everyColumnIsPassedThroughAsJsonTextAndAnUnchangedToastedValueAsThePlaceholder() {
+    void everyColumnIsPassedThroughAsJsonTextAndAnUnchangedToastedValueAsAbsent() {
         CustomConverterRegistry registry = new CustomConverterRegistry(
                 List.of((CustomConverter<SchemaBuilder, ConvertedField>) (CustomConverter) new JsonTextConverter()));
         TableId table = new TableId(null, "public", "t");
@@ -57,8 +57,9 @@ class JsonTextConverterTest {
         assertThat(convert.convert("\"1 year 2 mons\"")).isEqualTo("\"1 year 2 mons\"");
         assertThat(convert.convert(null)).isNull();
         Schema row = SchemaBuilder.struct().field("v", schema).build();
-        // without an old tuple (REPLICA IDENTITY DEFAULT) the value stays unknown, as Debezium's placeholder
+        // Debezium's unchanged TOASTed value: one the WAL did not carry, filled from the old row where it has it
         Object unchanged = convert.convert(UnchangedToastedReplicationMessageColumn.UNCHANGED_TOAST_VALUE);
+        assertThat(unchanged).isEqualTo(RowImage.ABSENT);
         assertThat(RowImage.json(new Struct(row).put("v", unchanged), new Struct(row).put("v", "\"old\""), null))
                 .isEqualTo("{\"v\":\"old\"}");
         // anything but the decoder's text: kept as text, in fallback form
