@@ -26,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import org.audittrail.job.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 
 /** The probes' schedule: a named daemon thread, the first run and the interval, a failing run, and close. */
@@ -133,16 +134,7 @@ class ScheduledProbeTest {
     }
 
     private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        TestDatabase.poll(condition, DEADLINE, Duration.ofMillis(5), what);
     }
 
     private static long count(String text) throws Exception {
