@@ -191,7 +191,8 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- A record's history, oldest first: each change's time, operation, context, and only the columns it changed, as
--- {"column": {"before": old, "after": new}} (no "before" on CREATE, no "after" on DELETE). A change of the primary
+-- {"column": {"before": old, "after": new}} (no "before" on CREATE, no "after" on DELETE). A TRUNCATE of its table that
+-- ended the record is in it too, with the record's last values as before (primary_key NULL in changes). A change of the primary
 -- key is stored as the old key's DELETE and the new key's CREATE at one position: next_key on that DELETE names the
 -- new key, previous_key on that CREATE the old one, to follow the record across it.
 CREATE OR REPLACE FUNCTION changes_record_history(table_name text, key text,
@@ -219,10 +220,34 @@ LANGUAGE sql STABLE AS $$
                AND o."operation" = 'CREATE' AND o."primary_key" <> c."primary_key"
                AND o."committed_at" >= since AND o."committed_at" <= until LIMIT 1) END,
          c."transaction_id", c."position", c."id"
-    FROM changes c
-   WHERE c."table" = table_name AND c."primary_key" = key AND c."schema" = schema_name
-     AND (database_name IS NULL OR c."database" = database_name)
-     AND c."committed_at" >= since AND c."committed_at" <= until
+    FROM (SELECT o."committed_at", o."operation", o."context", o."before", o."after", o."primary_key", o."table",
+                 o."schema", o."database", o."transaction_id", o."position", o."id"
+            FROM changes o
+           WHERE o."table" = table_name AND o."primary_key" = key AND o."schema" = schema_name
+             AND (database_name IS NULL OR o."database" = database_name)
+             AND o."committed_at" >= since AND o."committed_at" <= until
+          UNION ALL
+          -- a TRUNCATE of the table, where it ended the record (its last change before was a CREATE or UPDATE, with
+          -- no TRUNCATE between): its before is the record's last image
+          SELECT t."committed_at", t."operation", t."context", p."after", '{}'::jsonb, key::varchar, t."table",
+                 t."schema", t."database", t."transaction_id", t."position", t."id"
+            FROM changes t
+            CROSS JOIN LATERAL (SELECT l."operation", l."after", l."committed_at", l."position" FROM changes l
+                                 WHERE l."table" = t."table" AND l."primary_key" = key AND l."schema" = t."schema"
+                                   AND l."database" = t."database" AND l."committed_at" <= t."committed_at"
+                                   AND (l."committed_at", l."position") < (t."committed_at", t."position")
+                                 ORDER BY l."committed_at" DESC, l."position" DESC
+                                 LIMIT 1) p
+           WHERE t."table" = table_name AND t."primary_key" IS NULL AND t."schema" = schema_name
+             AND (database_name IS NULL OR t."database" = database_name) AND t."operation" = 'TRUNCATE'
+             AND t."committed_at" >= since AND t."committed_at" <= until
+             AND p."operation" IN ('CREATE', 'UPDATE')
+             AND NOT EXISTS (SELECT FROM changes e
+                              WHERE e."table" = t."table" AND e."primary_key" IS NULL AND e."schema" = t."schema"
+                                AND e."database" = t."database" AND e."operation" = 'TRUNCATE'
+                                AND e."committed_at" >= p."committed_at" AND e."committed_at" <= t."committed_at"
+                                AND (e."committed_at", e."position") > (p."committed_at", p."position")
+                                AND (e."committed_at", e."position") < (t."committed_at", t."position"))) c
    ORDER BY c."committed_at", c."position"
 $$;
 

@@ -9,6 +9,7 @@ DROP EVENT TRIGGER IF EXISTS _bemi_create_table_trigger;
 DROP FUNCTION IF EXISTS _bemi_create_table_trigger_func;
 DROP PROCEDURE IF EXISTS _bemi_create_triggers;
 DROP FUNCTION IF EXISTS _bemi_row_trigger_func CASCADE;
+DROP FUNCTION IF EXISTS _bemi_truncate_trigger_func CASCADE;
 
 SELECT pg_drop_replication_slot('bemi') WHERE EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = 'bemi');
 DROP PUBLICATION IF EXISTS bemi;

@@ -189,6 +189,25 @@ BEGIN
   $body$ LANGUAGE plpgsql;
   COMMENT ON FUNCTION _bemi_row_trigger_func() IS 'audit-trail: names each row and copies the statement''s Bemi context into the WAL with it';
 
+  -- A TRUNCATE fires no row trigger: a statement trigger on each tracked table writes the row trigger's message for it,
+  -- naming the table (["TRUNCATE", schema, table]) with the statement's context, just before the truncate in the WAL.
+  CREATE OR REPLACE FUNCTION _bemi_truncate_trigger_func() RETURNS trigger AS $body$
+  DECLARE
+    _bemi_metadata text := split_part(split_part(current_query(), '/*Bemi ', 2), ' Bemi*/', 1);
+  BEGIN
+    IF (_bemi_metadata <> '' OR current_setting('audit_trail.context_sent', true) = 'on') AND pg_relation_is_publishable(TG_RELID) THEN
+      PERFORM pg_logical_emit_message(true, 'audit-trail-row',
+        json_build_array(TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME)::text
+        || CASE WHEN _bemi_metadata = '' THEN ''
+                WHEN current_setting('audit_trail.context_sent', true) = 'on' THEN E'\n' || _bemi_metadata
+                ELSE E'\n' || _bemi_metadata || left(set_config('audit_trail.context_sent', 'on', true), 0)
+           END);
+    END IF;
+    RETURN NULL;
+  END
+  $body$ LANGUAGE plpgsql;
+  COMMENT ON FUNCTION _bemi_truncate_trigger_func() IS 'audit-trail: names each table truncated and copies the statement''s Bemi context into the WAL with it';
+
   IF ours OR to_regprocedure('_bemi_create_triggers()') IS NULL THEN
     -- Bemi's row trigger on every permanent table of public that lacks it (by whatever name: a long table name
     -- cuts the trigger's name at 63 bytes), its partitions having it from their parent.
@@ -207,6 +226,18 @@ BEGIN
       LOOP
         EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION _bemi_row_trigger_func()',
                        ('_bemi_row_trigger_' || tracked.relname)::name, tracked.name);
+      END LOOP;
+      -- and the truncate trigger, to every such table that lacks it
+      FOR tracked IN
+        SELECT c.oid::regclass AS name, c.relname FROM pg_class c
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relpersistence = 'p'
+           AND NOT c.relispartition
+           AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'audit-trail destination%'
+           AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid
+                            AND t.tgfoid = '_bemi_truncate_trigger_func()'::regprocedure)
+      LOOP
+        EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION _bemi_truncate_trigger_func()',
+                       ('_bemi_truncate_trigger_' || tracked.relname)::name, tracked.name);
       END LOOP;
     END
     $body$ LANGUAGE plpgsql;
@@ -231,6 +262,22 @@ BEGIN
                          ('_bemi_row_trigger_' || created.relname)::name, created.relation);
         EXCEPTION WHEN OTHERS THEN
           RAISE WARNING 'Could not add Bemi''s context trigger to public.% (%): its changes are captured without application context until its owner runs CALL _bemi_create_triggers();',
+            created.relname, SQLERRM;
+        END;
+      END LOOP;
+      FOR created IN
+        SELECT c.oid::regclass AS relation, c.relname FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid
+         WHERE d.classid = 'pg_class'::regclass AND c.relnamespace = 'public'::regnamespace
+           AND c.relkind IN ('r', 'p') AND c.relpersistence = 'p' AND NOT c.relispartition
+           AND current_setting('audit_trail.creating_destination', true) IS DISTINCT FROM 'on'
+           AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid
+                            AND t.tgfoid = '_bemi_truncate_trigger_func()'::regprocedure)
+      LOOP
+        BEGIN
+          EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION _bemi_truncate_trigger_func()',
+                         ('_bemi_truncate_trigger_' || created.relname)::name, created.relation);
+        EXCEPTION WHEN OTHERS THEN
+          RAISE WARNING 'Could not add the truncate trigger to public.% (%): its TRUNCATEs are captured without application context until its owner runs CALL _bemi_create_triggers();',
             created.relname, SQLERRM;
         END;
       END LOOP;

@@ -202,32 +202,79 @@ class HistoryITCase extends JobTestBase {
         job.submit(db.args());
         Transaction created =
                 db.transaction("INSERT INTO todo_tags (todo_id, tag, note) VALUES (1, 'home', 'a'), (2, 'work', 'b')");
-        db.transaction("TRUNCATE todo_tags");
+        Transaction truncated = db.transaction(request("TRUNCATE todo_tags", "t1"));
         Transaction after = db.transaction("INSERT INTO todo_tags (todo_id, tag, note) VALUES (3, 'gym', 'c')");
-        settledChanges(3);
-        // the job does not capture TRUNCATE (Debezium 1.9 skips it): nothing of it is stored
-        assertThat(db.value("SELECT count(*) FROM changes")).isEqualTo(3L);
+        Transaction again = db.transaction(
+                "INSERT INTO todo_tags (todo_id, tag, note) VALUES (1, 'home', 'again')", "TRUNCATE todo_tags");
+        settledChanges(5);
+        // the TRUNCATEs are stored: one change of the table each, without key
+        assertThat(db.value("SELECT count(*) FROM changes WHERE operation = 'TRUNCATE' AND primary_key IS NULL"))
+                .isEqualTo(2L);
         String t1 = moment(created);
+        String t2 = moment(truncated);
         String t3 = moment(after);
-        assertThat(tableAt("todo_tags", t3))
-                .extracting(Map.Entry::getKey)
-                .containsExactly("[\"gym\",3]", "[\"home\",1]", "[\"work\",2]");
+        String t4 = moment(again);
 
-        // a TRUNCATE change, as the table's CHECK allows, between the two: the records before it are gone after it
-        db.execute(
-                "INSERT INTO changes (id, database, schema, \"table\", operation, committed_at, queued_at, transaction_id, position)"
-                        + " VALUES (gen_random_uuid(), 'postgres', 'public', 'todo_tags', 'TRUNCATE', '" + t1
-                        + "'::timestamptz + interval '1 millisecond',"
-                        + " now(), 1, 1)");
+        // the records before a truncate are gone at it and after it, until created again
         assertThat(tableAt("todo_tags", t1))
                 .extracting(Map.Entry::getKey)
                 .containsExactly("[\"home\",1]", "[\"work\",2]");
+        assertThat(tableAt("todo_tags", justBefore(t2)))
+                .extracting(Map.Entry::getKey)
+                .containsExactly("[\"home\",1]", "[\"work\",2]");
+        assertThat(tableAt("todo_tags", t2)).isEmpty();
         assertThat(tableAt("todo_tags", t3)).extracting(Map.Entry::getKey).containsExactly("[\"gym\",3]");
+        assertThat(tableAt("todo_tags", t4)).isEmpty();
         assertThat(recordAt("todo_tags", "[\"home\",1]", t1)).isNotNull();
+        assertThat(recordAt("todo_tags", "[\"home\",1]", t2)).isNull();
         assertThat(recordAt("todo_tags", "[\"home\",1]", t3)).isNull();
+        assertThat(recordAt("todo_tags", "[\"gym\",3]", t3)).isNotNull();
+        assertThat(recordAt("todo_tags", "[\"gym\",3]", t4)).isNull();
+
+        // a record's history shows the truncate that ended it, with its context and the values it had
+        assertThat(history("todo_tags", "[\"home\",1]"))
+                .containsExactly(
+                        change(
+                                t1,
+                                "CREATE",
+                                null,
+                                "{\"todo_id\": {\"after\": 1}, \"tag\": {\"after\": \"home\"}, \"note\": {\"after\": \"a\"}}",
+                                "",
+                                ""),
+                        change(
+                                t2,
+                                "TRUNCATE",
+                                "t1",
+                                "{\"todo_id\": {\"before\": 1}, \"tag\": {\"before\": \"home\"}, \"note\": {\"before\": \"a\"}}",
+                                "",
+                                ""),
+                        change(
+                                t4,
+                                "CREATE",
+                                null,
+                                "{\"todo_id\": {\"after\": 1}, \"tag\": {\"after\": \"home\"}, \"note\": {\"after\": \"again\"}}",
+                                "",
+                                ""),
+                        change(
+                                t4,
+                                "TRUNCATE",
+                                null,
+                                "{\"todo_id\": {\"before\": 1}, \"tag\": {\"before\": \"home\"}, \"note\": {\"before\": \"again\"}}",
+                                "",
+                                ""));
+        // a truncate that came after the record was gone is not in its history
+        assertThat(history("todo_tags", "[\"gym\",3]"))
+                .extracting(c -> c.get(1))
+                .containsExactly("CREATE", "TRUNCATE");
+        assertThat(db.value("SELECT count(*) FROM changes_record_history('todo_tags', '[\"work\",2]', '" + t3 + "')"))
+                .isEqualTo(0L);
+
         // a truncate of the same name in another schema ends nothing here
         db.execute("UPDATE changes SET schema = 'other' WHERE operation = 'TRUNCATE'");
         assertThat(recordAt("todo_tags", "[\"home\",1]", t3)).isNotNull();
+        assertThat(tableAt("todo_tags", t3))
+                .extracting(Map.Entry::getKey)
+                .containsExactly("[\"gym\",3]", "[\"home\",1]", "[\"work\",2]");
     }
 
     /** The commit time of a transaction, as the job stored it, in SQL's text form (microseconds). */
@@ -271,7 +318,7 @@ class HistoryITCase extends JobTestBase {
                 db.query("SELECT committed_at::text AS t, operation, context->>'request_id' AS request,"
                         + " changed::text AS changed, coalesce(previous_key, '') AS previous, coalesce(next_key, '') AS next"
                         + " FROM changes_record_history('" + table + "', '" + key + "')")) {
-            changes.add(List.of(
+            changes.add(java.util.Arrays.asList(
                     row.get("t"),
                     row.get("operation"),
                     row.get("request"),
@@ -285,6 +332,6 @@ class HistoryITCase extends JobTestBase {
     private static List<Object> change(
             String moment, String operation, String request, String changed, String previous, String next)
             throws Exception {
-        return List.of(moment, operation, request, Json.parse(changed), previous, next);
+        return java.util.Arrays.asList(moment, operation, request, Json.parse(changed), previous, next);
     }
 }

@@ -319,6 +319,19 @@ public final class Setup {
                 }
             }
         }
+        // a TRUNCATE fires no row trigger: setup's statement trigger names the table truncated, with its context
+        try (PreparedStatement trigger = c.prepareStatement("SELECT format('CREATE TRIGGER %I BEFORE TRUNCATE ON %s"
+                + " FOR EACH STATEMENT EXECUTE FUNCTION _bemi_truncate_trigger_func()', ('_bemi_truncate_trigger_' || c.relname)::name, c.oid::regclass)"
+                + " FROM pg_class c WHERE c.oid = ?::regclass AND to_regprocedure('_bemi_truncate_trigger_func()') IS NOT NULL"
+                + " AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid"
+                + " AND t.tgfoid = to_regprocedure('_bemi_truncate_trigger_func()'))")) {
+            trigger.setString(1, relation);
+            try (ResultSet rs = trigger.executeQuery()) {
+                if (rs.next()) {
+                    alter.add(rs.getString(1));
+                }
+            }
+        }
         try (Statement s = c.createStatement()) {
             for (String sql : alter) {
                 s.execute(sql);

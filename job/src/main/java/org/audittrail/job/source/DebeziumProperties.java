@@ -78,6 +78,8 @@ final class DebeziumProperties {
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("slot.drop.on.stop", "false");
         p.setProperty("include.unknown.datatypes", "true");
+        // a TRUNCATE is a change too: one record per table truncated (op "t", no key, no before or after)
+        p.setProperty("truncate.handling.mode", "include");
         // every value arrives as the JSON to_jsonb writes (PgOutputDecoder); Debezium passes it on untouched
         p.setProperty("converters", "jsontext");
         p.setProperty("jsontext.type", JsonTextConverter.class.getName());

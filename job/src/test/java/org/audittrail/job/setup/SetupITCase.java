@@ -88,7 +88,10 @@ class SetupITCase {
                         "event trigger _bemi_create_table_trigger ddl_command_end _bemi_create_table_trigger_func",
                         "routine _bemi_row_trigger_func()",
                         "routine _bemi_create_triggers()",
-                        "trigger _bemi_row_trigger_todo on todo");
+                        "trigger _bemi_row_trigger_todo on todo",
+                        "routine _bemi_truncate_trigger_func()",
+                        "trigger _bemi_truncate_trigger_todo on todo");
+        assertThat(first).noneMatch(line -> line.toString().startsWith("trigger _bemi_truncate_trigger_changes"));
         assertThat(first).noneMatch(line -> line.toString().startsWith("trigger _bemi_row_trigger_changes"));
         assertThat(first).noneMatch(line -> line.toString().startsWith("published public.changes"));
 
@@ -101,10 +104,12 @@ class SetupITCase {
                 .isEqualTo("f");
         assertThat(db.value("SELECT count(*) FROM pg_trigger WHERE tgname = '_bemi_row_trigger_later'"))
                 .isEqualTo(1L);
+        assertThat(db.value("SELECT count(*) FROM pg_trigger WHERE tgname = '_bemi_truncate_trigger_later'"))
+                .isEqualTo(1L);
 
         assertThat(Cli.run(db.args("disconnect")).exit()).isZero();
         assertThat(column(db.query(CATALOG))).noneMatch(line -> line.toString()
-                .matches("(event trigger|routine _bemi|slot|publication|published).*"));
+                .matches("(event trigger|routine _bemi|slot|publication|published|trigger _bemi_truncate).*"));
         // disconnecting again is harmless
         assertThat(Cli.run(db.args("disconnect")).exit()).isZero();
     }

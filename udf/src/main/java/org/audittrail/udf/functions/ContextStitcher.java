@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * is counted and logged once. A message at or before a position the transaction has already passed is one
  * replayed after a restore, and attaches to nothing. Only messages are held, never rows, and only from a
  * transaction's first message on; the state is cleared once the transaction has ended (see {@link WalSequence}).
- * A context arrives as the text sent; it is read here ({@link org.audittrail.udf.model.Context#read}), in parallel, not in the source.
+ * A TRUNCATE change (one per table truncated) takes only the message setup's truncate trigger wrote for its table (see
+ * {@link #truncate}). A context arrives as the text sent; it is read here ({@link org.audittrail.udf.model.Context#read}), in parallel, not in the source.
  */
 public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> {
 
@@ -152,6 +153,10 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
 
     private void change(PendingContext state, Change event) {
         state.rowOpen = false;
+        if (event.operation == Operation.TRUNCATE) {
+            truncate(state, event);
+            return;
+        }
         if (state.attachedAt != event.position) {
             int taken = taken(state, event);
             if (taken >= 0) {
@@ -176,6 +181,27 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
         state.lastChange = event.position;
     }
 
+    /**
+     * A TRUNCATE of several tables is one WAL record, which Debezium hands on as one change per table, all at one
+     * position, after the messages setup's truncate trigger wrote for each table (in whatever order): each takes the
+     * newest message naming its own table, and only that one, leaving the others' to them. It never takes the context of
+     * another change at its position, nor leaves its own to one.
+     */
+    private void truncate(PendingContext state, Change event) {
+        int taken = taken(state, event);
+        if (taken >= 0) {
+            if (state.contexts[taken] != null) {
+                event.context = state.contexts[taken];
+                if (state.fallbacks[taken]) {
+                    event.markFallback(Change.CONTEXT_COLUMN);
+                }
+                stitched.inc();
+            }
+            state.remove(taken);
+        }
+        state.lastChange = event.position;
+    }
+
     /** The index of the message the change takes: the newest naming its row, or a context sent alone on top; -1 if none. */
     private static int taken(PendingContext state, Change event) {
         int top = state.size() - 1;
@@ -195,9 +221,13 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
         String deleted = Operation.ROW_DELETE.names(event.operation)
                 ? PendingContext.rowOf(Operation.ROW_DELETE, event.schema, event.table)
                 : null;
+        String truncated = Operation.ROW_TRUNCATE.names(event.operation)
+                ? PendingContext.rowOf(Operation.ROW_TRUNCATE, event.schema, event.table)
+                : null;
         for (int i = top; i >= 0; i--) {
             String row = state.rows[i];
-            if (row != null && (row.equals(created) || row.equals(updated) || row.equals(deleted))) {
+            if (row != null
+                    && (row.equals(created) || row.equals(updated) || row.equals(deleted) || row.equals(truncated))) {
                 return i;
             }
         }

@@ -89,6 +89,17 @@ public class PendingContext {
         return dropped;
     }
 
+    /** Removes the message at {@code index}, keeping the others in their order. */
+    void remove(int index) {
+        int n = size();
+        System.arraycopy(rows, index + 1, rows, index, n - index - 1);
+        System.arraycopy(contexts, index + 1, contexts, index, n - index - 1);
+        System.arraycopy(fallbacks, index + 1, fallbacks, index, n - index - 1);
+        rows = Arrays.copyOf(rows, n - 1);
+        contexts = Arrays.copyOf(contexts, n - 1);
+        fallbacks = Arrays.copyOf(fallbacks, n - 1);
+    }
+
     /** Drops the oldest message; returns 1 if it carried a context. */
     int dropOldest() {
         int dropped = contexts[0] != null ? 1 : 0;

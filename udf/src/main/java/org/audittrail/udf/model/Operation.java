@@ -27,16 +27,20 @@ public enum Operation {
     MESSAGE,
     ROW_CREATE,
     ROW_UPDATE,
-    ROW_DELETE;
+    ROW_DELETE,
+    ROW_TRUNCATE;
 
     /** Whether this is a context message or a row message, not a change. */
     public boolean isMessage() {
         return this == MESSAGE || isRowMessage();
     }
 
-    /** Whether this is a row message (setup's row trigger writes one before its row's context message). */
+    /**
+     * Whether this is a row message (setup's row trigger writes one before its row's context message; setup's truncate
+     * trigger one naming a table truncated).
+     */
     public boolean isRowMessage() {
-        return this == ROW_CREATE || this == ROW_UPDATE || this == ROW_DELETE;
+        return this == ROW_CREATE || this == ROW_UPDATE || this == ROW_DELETE || this == ROW_TRUNCATE;
     }
 
     /** The row message of a trigger's {@code TG_OP}; null for any other text. */
@@ -45,6 +49,7 @@ public enum Operation {
             case "INSERT" -> ROW_CREATE;
             case "UPDATE" -> ROW_UPDATE;
             case "DELETE" -> ROW_DELETE;
+            case "TRUNCATE" -> ROW_TRUNCATE;
             default -> null;
         };
     }
@@ -54,6 +59,7 @@ public enum Operation {
         return switch (this) {
             case ROW_CREATE -> change == CREATE;
             case ROW_DELETE -> change == DELETE;
+            case ROW_TRUNCATE -> change == TRUNCATE;
             case ROW_UPDATE -> change == UPDATE || change == DELETE || change == CREATE;
             default -> false;
         };

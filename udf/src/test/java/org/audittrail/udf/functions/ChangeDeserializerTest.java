@@ -121,6 +121,21 @@ class ChangeDeserializerTest {
     }
 
     @Test
+    void aTruncateHasNoKeyAndEmptyImages() {
+        // Debezium's truncate record (truncate.handling.mode=include): no key, no before, no after
+        Change c = deserialize(record("t", null, null, null)).get(0);
+        assertThat(c.operation).isEqualTo(Operation.TRUNCATE);
+        assertThat(c.table).isEqualTo("items");
+        assertThat(c.primaryKey).isNull();
+        assertThat(c.before).isEqualTo("{}");
+        assertThat(c.after).isEqualTo("{}");
+        assertThat(c.context).isEqualTo("{}");
+        assertThat(c.partial).isFalse();
+        assertThat(c.position).isEqualTo(4242L);
+        assertThat(c.transactionId).isEqualTo(77L);
+    }
+
+    @Test
     void createHasAnEmptyBeforeAndExactValues() throws Exception {
         Change c = deserialize(record("c", null, row(1, "x"), key(1))).get(0);
         assertThat(c.operation).isEqualTo(Operation.CREATE);
@@ -368,8 +383,16 @@ class ChangeDeserializerTest {
                     assertThat(m.table).isEqualTo("ünï \"x\"");
                     assertThat(m.transactionId).isEqualTo(77L);
                 });
-        // not written by setup's trigger: dropped, so no context can follow it astray
-        assertThat(deserialize(message("audit-trail-row", "[\"TRUNCATE\", \"public\", \"t\"]")))
+        // setup's truncate trigger names the table truncated
+        assertThat(deserialize(message("audit-trail-row", "[\"TRUNCATE\", \"public\", \"t\"]\n{\"a\": 1}")))
+                .singleElement()
+                .satisfies(m -> {
+                    assertThat(m.operation).isEqualTo(Operation.ROW_TRUNCATE);
+                    assertThat(m.table).isEqualTo("t");
+                    assertThat(m.context).isEqualTo("{\"a\": 1}");
+                });
+        // not written by setup's triggers: dropped, so no context can follow it astray
+        assertThat(deserialize(message("audit-trail-row", "[\"MERGE\", \"public\", \"t\"]")))
                 .isEmpty();
         assertThat(deserialize(message("audit-trail-row", "not json"))).isEmpty();
     }

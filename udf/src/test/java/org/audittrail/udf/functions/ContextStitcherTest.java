@@ -290,6 +290,51 @@ class ContextStitcherTest {
     }
 
     @Test
+    void aTruncateOfSeveralTablesGivesEachTableItsOwnMessage() throws Exception {
+        // TRUNCATE todo, log: the trigger of each table writes its message, then one WAL record gives both changes at
+        // one position, in whatever order; a row inserted after it by a statement without context gets none
+        Change log = truncateOf(1, 300, "log");
+        Change todo = truncateOf(1, 300, "todo");
+        send(
+                rowMessage(1, 100, Operation.ROW_CREATE, "todo", "{\"s\":1}"),
+                row(1, 100),
+                rowMessage(1, 300, Operation.ROW_TRUNCATE, "todo", "{\"s\":2}"),
+                rowMessage(1, 300, Operation.ROW_TRUNCATE, "log", "{\"s\":2}"),
+                log,
+                todo,
+                rowMessage(1, 400, Operation.ROW_CREATE, "todo"),
+                row(1, 400));
+        assertThat(output())
+                .extracting(c -> c.operation + " " + c.table + " " + c.context)
+                .containsExactly(
+                        "CREATE todo {\"s\":1}", "TRUNCATE log {\"s\":2}", "TRUNCATE todo {\"s\":2}", "CREATE todo {}");
+        assertThat(pending(1L).size()).isZero();
+    }
+
+    @Test
+    void aTruncateWithoutItsMessageTakesNoOtherContext() throws Exception {
+        // a row message of an INSERT skipped before it, and a truncate of another table whose statement had no context
+        send(
+                rowMessage(1, 100, Operation.ROW_CREATE, "todo", "{\"skipped\":1}"),
+                truncateOf(1, 200, "todo"),
+                rowMessage(1, 300, Operation.ROW_TRUNCATE, "log", "{\"t\":1}"),
+                truncateOf(1, 300, "todo"));
+        assertThat(contexts()).containsExactly("{}", "{}");
+    }
+
+    @Test
+    void aTruncateMessageIsNeverTakenByARowChange() throws Exception {
+        send(rowMessage(1, 100, Operation.ROW_TRUNCATE, "todo", "{\"t\":1}"), row(1, 200));
+        assertThat(contexts()).containsExactly("{}");
+    }
+
+    private static Change truncateOf(long transaction, long position, String table) {
+        Change c = rowOf(transaction, position, table);
+        c.operation = Operation.TRUNCATE;
+        return c;
+    }
+
+    @Test
     void manyRowsThatNeverCameHoldABoundedState() throws Exception {
         for (int i = 0; i < 1000; i++) {
             send(rowMessage(1, 100 + i, Operation.ROW_CREATE, "todo"), message(1, 100 + i, "{\"skipped\":1}"));
