@@ -192,7 +192,8 @@ $$;
 
 -- A record's history, oldest first: each change's time, operation, context, and only the columns it changed, as
 -- {"column": {"before": old, "after": new}} (no "before" on CREATE, no "after" on DELETE). A TRUNCATE of its table that
--- ended the record is in it too, with the record's last values as before (primary_key NULL in changes). A change of the primary
+-- ended the record is in it too, with the record's last values as before (primary_key NULL in changes), where the
+-- record's last change before it is in [since, until] (so the query reads only those days). A change of the primary
 -- key is stored as the old key's DELETE and the new key's CREATE at one position: next_key on that DELETE names the
 -- new key, previous_key on that CREATE the old one, to follow the record across it.
 CREATE OR REPLACE FUNCTION changes_record_history(table_name text, key text,
@@ -235,6 +236,7 @@ LANGUAGE sql STABLE AS $$
             CROSS JOIN LATERAL (SELECT l."operation", l."after", l."committed_at", l."position" FROM changes l
                                  WHERE l."table" = t."table" AND l."primary_key" = key AND l."schema" = t."schema"
                                    AND l."database" = t."database" AND l."committed_at" <= t."committed_at"
+                                   AND l."committed_at" >= since AND l."committed_at" <= until
                                    AND (l."committed_at", l."position") < (t."committed_at", t."position")
                                  ORDER BY l."committed_at" DESC, l."position" DESC
                                  LIMIT 1) p
@@ -246,6 +248,7 @@ LANGUAGE sql STABLE AS $$
                               WHERE e."table" = t."table" AND e."primary_key" IS NULL AND e."schema" = t."schema"
                                 AND e."database" = t."database" AND e."operation" = 'TRUNCATE'
                                 AND e."committed_at" >= p."committed_at" AND e."committed_at" <= t."committed_at"
+                                AND e."committed_at" >= since AND e."committed_at" <= until
                                 AND (e."committed_at", e."position") > (p."committed_at", p."position")
                                 AND (e."committed_at", e."position") < (t."committed_at", t."position"))) c
    ORDER BY c."committed_at", c."position"

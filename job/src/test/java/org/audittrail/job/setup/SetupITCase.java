@@ -370,7 +370,7 @@ class SetupITCase {
                     .containsExactly("public.events", "public.later", "public.todo");
             assertThat(
                             server.query(
-                                    "SELECT tgrelid::regclass::text AS t FROM pg_trigger WHERE tgname LIKE '\\_bemi%' AND tgparentid = 0 ORDER BY 1"))
+                                    "SELECT tgrelid::regclass::text AS t FROM pg_trigger WHERE tgname LIKE '\\_bemi%' AND tgname NOT LIKE '\\_bemi\\_truncate%' AND tgparentid = 0 ORDER BY 1"))
                     .extracting(r -> r.get("t"))
                     .containsExactly("events", "later", "todo");
             assertThat(server.value("SELECT relreplident FROM pg_class WHERE relname = 'events_2025'"))
@@ -448,8 +448,9 @@ class SetupITCase {
                             "Not tracking public.scratch: " + unlogged("public.scratch"));
             assertThat(server.value("SELECT relreplident FROM pg_class WHERE relname = '" + table + "'"))
                     .isEqualTo("f");
+            // the row trigger and the truncate trigger
             assertThat(server.value("SELECT count(*) FROM pg_trigger WHERE tgrelid = '" + table + "'::regclass"))
-                    .isEqualTo(1L);
+                    .isEqualTo(2L);
 
             // as the warning says: the next setup publishes it
             Setup.run(server.database(), server.database(), TableSelection.defaults(), Replication.BEMI);
