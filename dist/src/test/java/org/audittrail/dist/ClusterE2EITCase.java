@@ -49,8 +49,7 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterE2EITCase {
 
-    private static final Path JOB_JAR =
-            Path.of(System.getProperty("job.jar", "../job/target/audit-trail-job-0.1.0-SNAPSHOT.jar"));
+    private static final Path JOB_JAR = Path.of(System.getProperty("job.jar", "../job/target/audit-trail-job.jar"));
 
     private TestDatabase db;
     private FlinkCluster cluster;

@@ -21,8 +21,12 @@ import static org.audittrail.job.config.Option.Group.SSH;
 import static org.audittrail.job.config.Option.Group.TLS;
 import static org.audittrail.job.config.Option.Group.TRACKING;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.audittrail.job.AuditTrailJob;
 import org.audittrail.job.config.JobConfig;
@@ -86,7 +90,7 @@ public final class Main {
                     }
                     return 0;
                 });
-        run.getCommandSpec().version("audit-trail 0.1.0");
+        run.getCommandSpec().version("audit-trail " + version());
         run.addSubcommand(command(
                 "setup",
                 "Checks wal_level, creates slot, publication, replica-identity triggers and the changes table.",
@@ -137,5 +141,16 @@ public final class Main {
                 .getHelpSectionMap()
                 .put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST, OptionSpecs::groupedList);
         return commandLine;
+    }
+
+    /** The project's version, from the POM (a filtered resource, so also under the MiniCluster's class path). */
+    public static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("/org/audittrail/job/version.properties")) {
+            Properties properties = new Properties();
+            properties.load(in);
+            return properties.getProperty("version");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
