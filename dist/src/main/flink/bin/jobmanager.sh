@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs a JobManager (StandaloneSessionClusterEntrypoint) in the foreground, as Flink's jobmanager.sh start-foreground does.
-# Usage: bin/jobmanager.sh [-D key=value ...]   (each -D overrides conf/config.yaml)
+# Usage: bin/jobmanager.sh [start-foreground] [-D key=value ...]   (each -D overrides conf/config.yaml)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/config.sh"
+# start-foreground, as the Flink image's entrypoint passes it, is the only mode: taken and dropped
+if [[ "${1:-}" == start-foreground ]]; then shift; fi
 
 load_flink_config "$@"
 # JVM memory options (-Xmx, -Xms, -XX:MaxMetaspaceSize, ...) computed by Flink from jobmanager.memory.*

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs a TaskManager (TaskManagerRunner) in the foreground, as Flink's taskmanager.sh start-foreground does.
-# Usage: bin/taskmanager.sh [-D key=value ...]   (each -D overrides conf/config.yaml); start as many as wanted.
+# Usage: bin/taskmanager.sh [start-foreground] [-D key=value ...]   (each -D overrides conf/config.yaml); start as many as wanted.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/config.sh"
+# start-foreground, as the Flink image's entrypoint passes it, is the only mode: taken and dropped
+if [[ "${1:-}" == start-foreground ]]; then shift; fi
 
 load_flink_config "$@"
 # JVM memory options, and the memory sizes Flink computed from taskmanager.memory.*, passed on as -D arguments

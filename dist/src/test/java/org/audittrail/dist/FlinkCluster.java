@@ -43,12 +43,16 @@ final class FlinkCluster implements AutoCloseable {
     final Path home =
             Path.of(System.getProperty("flink.home", "target/flink-1.20.3")).toAbsolutePath();
     final Path work;
+    /** The Flink directory the launchers run from: {@link #home}, or one laid out as the job's image. */
+    private final Path flinkHome;
+
     final int restPort = freePort();
     final int prometheusPort = freePort();
     private final int rpcPort = freePort();
     private final Map<String, String> environment;
     private final List<String> dynamicConfig;
     private final List<Process> processes = new ArrayList<>();
+    private final Map<Process, Path> outputs = new java.util.LinkedHashMap<>();
     private final HttpClient http = HttpClient.newHttpClient();
     private int started;
 
@@ -58,7 +62,16 @@ final class FlinkCluster implements AutoCloseable {
      * kill is handled in seconds.
      */
     FlinkCluster(Path work, Map<String, String> environment) throws IOException {
+        this(work, environment, null);
+    }
+
+    /**
+     * As {@link #FlinkCluster(Path, Map)}; with a {@code usrlibJar}, the launchers run from a Flink directory laid out as
+     * docker/Dockerfile lays out the image: the assembled bin/, lib/ and plugins/, and the jar in usrlib/.
+     */
+    FlinkCluster(Path work, Map<String, String> environment, Path usrlibJar) throws IOException {
         this.work = Files.createDirectories(work);
+        this.flinkHome = usrlibJar == null ? home : imageLayout(usrlibJar);
         this.environment = new java.util.HashMap<>(environment);
         Path conf = Files.createDirectories(work.resolve("conf"));
         try (var files = Files.list(home.resolve("conf"))) {
@@ -88,6 +101,72 @@ final class FlinkCluster implements AutoCloseable {
                 "heartbeat.timeout=15000");
     }
 
+    /** A Flink directory of the assembled one's bin/, lib/ and plugins/ (hard links: cheap, real files), and {@code jar} in usrlib/. */
+    private Path imageLayout(Path jar) throws IOException {
+        Path layout = Files.createDirectories(work.resolve("flink"));
+        for (String dir : List.of("bin", "lib", "plugins")) {
+            try (var paths = Files.walk(home.resolve(dir))) {
+                for (Path path : (Iterable<Path>) paths::iterator) {
+                    Path copy = layout.resolve(home.relativize(path));
+                    if (Files.isDirectory(path)) {
+                        Files.createDirectories(copy);
+                    } else {
+                        Files.createLink(copy, path);
+                    }
+                }
+            }
+        }
+        // the application mode entry point takes usrlib/ next to lib/ (FLINK_LIB_DIR's parent) as the job's class path
+        Path usrlib = Files.createDirectories(layout.resolve("usrlib"));
+        Files.copy(jar, usrlib.resolve(IMAGE_JAR_NAME));
+        // stands in for the Flink image's /docker-entrypoint.sh: the launcher each of its commands runs
+        Files.writeString(
+                work.resolve("docker-entrypoint.sh"),
+                String.join(
+                        "\n",
+                        "#!/usr/bin/env bash",
+                        "set -euo pipefail",
+                        "case $1 in",
+                        "  standalone-job) shift; exec \"$FLINK_HOME/bin/standalone-job.sh\" start-foreground \"$@\" ;;",
+                        "  taskmanager) shift; exec \"$FLINK_HOME/bin/taskmanager.sh\" start-foreground \"$@\" ;;",
+                        "  *) echo \"not a command of the image: $1\" >&2; exit 2 ;;",
+                        "esac",
+                        ""));
+        work.resolve("docker-entrypoint.sh").toFile().setExecutable(true);
+        return layout;
+    }
+
+    /** The jar's name in the image's usrlib/, as docker/Dockerfile copies it. */
+    static final String IMAGE_JAR_NAME = "audit-trail-job.jar";
+
+    /**
+     * Runs a command of the job's image as its container does: docker/flink-entrypoint.sh with {@code command}
+     * (standalone-job or taskmanager), this cluster's -D settings, then {@code args}; {@code environment} is added to
+     * the cluster's for this process alone. Needs the image layout ({@link #FlinkCluster(Path, Map, Path)}).
+     */
+    Process startInImage(Path entrypoint, Map<String, String> environment, String command, String... args)
+            throws IOException {
+        List<String> line = new ArrayList<>(List.of(entrypoint.toString(), command));
+        dynamicConfig.forEach(setting -> line.addAll(List.of("-D", setting)));
+        line.addAll(List.of(args));
+        Map<String, String> env = new java.util.HashMap<>(environment);
+        env.put("FLINK_HOME", flinkHome.toString());
+        env.put("FLINK_IMAGE_ENTRYPOINT", work.resolve("docker-entrypoint.sh").toString());
+        env.put("FLINK_DATA_DIR", work.resolve("data").toString());
+        env.put("FLINK_USER", System.getProperty("user.name"));
+        return start(line, command, env);
+    }
+
+    /** The files of the standard output and error of the processes started so far. */
+    List<Path> outputs() {
+        return List.copyOf(outputs.values());
+    }
+
+    /** What a process started by this cluster has written to its standard output and error so far. */
+    String output(Process process) throws IOException {
+        return Files.readString(outputs.get(process), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
     /** Where the checkpoints of each job go, a directory per job id. */
     Path checkpoints() {
         return work.resolve("data/checkpoints");
@@ -109,16 +188,22 @@ final class FlinkCluster implements AutoCloseable {
 
     private Process launch(String script) throws IOException {
         List<String> command =
-                new ArrayList<>(List.of(home.resolve("bin").resolve(script).toString()));
+                new ArrayList<>(List.of(flinkHome.resolve("bin").resolve(script).toString()));
         dynamicConfig.forEach(setting -> command.addAll(List.of("-D", setting)));
-        Path out = logs().resolve(script.replace(".sh", "") + "-" + (++started) + ".out");
+        return start(command, script.replace(".sh", ""), Map.of());
+    }
+
+    private Process start(List<String> command, String name, Map<String, String> extraEnvironment) throws IOException {
+        Path out = logs().resolve(name + "-" + (++started) + ".out");
         Files.createDirectories(logs());
         ProcessBuilder builder =
                 new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
         builder.environment().put("FLINK_LOG_DIR", logs().toString());
         builder.environment().putAll(environment);
+        builder.environment().putAll(extraEnvironment);
         Process process = builder.start();
         processes.add(process);
+        outputs.put(process, out);
         return process;
     }
 
@@ -169,6 +254,49 @@ final class FlinkCluster implements AutoCloseable {
             throw new AssertionError("No savepoint path in: " + output);
         }
         return path.group(1);
+    }
+
+    /**
+     * Stops the job with a savepoint under {@code directory} through the REST API, as {@code POST /jobs/:id/stop} with a
+     * target directory, and waits for it; returns the savepoint's location.
+     */
+    String stopWithSavepointRest(String jobId, Path directory) {
+        String body = "{\"targetDirectory\": \"" + directory.toUri() + "\", \"drain\": false}";
+        String trigger = send(HttpRequest.newBuilder(
+                                URI.create("http://localhost:" + restPort + "/jobs/" + jobId + "/stop"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)))
+                .get("request-id")
+                .asText();
+        JsonNode[] status = {null};
+        poll(
+                () -> {
+                    status[0] = rest("/jobs/" + jobId + "/savepoints/" + trigger);
+                    return "COMPLETED".equals(status[0].at("/status/id").asText());
+                },
+                Duration.ofSeconds(120),
+                "the savepoint of stop " + trigger);
+        JsonNode operation = status[0].get("operation");
+        if (operation.has("failure-cause")) {
+            throw new AssertionError("Stop with a savepoint failed: " + operation.get("failure-cause"));
+        }
+        return operation.get("location").asText();
+    }
+
+    private JsonNode send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> response =
+                    http.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 != 2) {
+                throw new AssertionError("HTTP " + response.statusCode() + ": " + response.body());
+            }
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** GETs a path of the REST API, the web UI's backend, as JSON. */
