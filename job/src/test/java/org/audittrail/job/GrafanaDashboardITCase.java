@@ -97,13 +97,16 @@ class GrafanaDashboardITCase extends JobTestBase {
         job.checkpoint();
         // the reporter exports a metric once registered: the per-table ones after their table's first stored change
         Map<String, Set<String>> exported = new HashMap<>();
+        List<Sample> samples = new ArrayList<>();
         Set<String> missing = new LinkedHashSet<>(named);
         try {
             TestDatabase.poll(
                     () -> {
                         exported.clear();
+                        samples.clear();
                         try {
-                            for (Sample s : job.prometheus()) {
+                            samples.addAll(job.prometheus());
+                            for (Sample s : samples) {
                                 exported.computeIfAbsent(s.name(), n -> new HashSet<>())
                                         .addAll(s.labels().keySet());
                             }
@@ -151,6 +154,22 @@ class GrafanaDashboardITCase extends JobTestBase {
                 }
             }
         }
+
+        // the job variable offers this job, and "All" selects it: its regexes match the job_name Prometheus has
+        JsonNode variable = dashboard.at("/templating/list/1");
+        Matcher values = LABEL_VALUES.matcher(variable.at("/query/query").asText());
+        assertThat(values.find()).isTrue();
+        List<String> jobNames = samples.stream()
+                .filter(s -> s.name().equals(values.group(1)))
+                .map(s -> s.labels().get(values.group(2)))
+                .toList();
+        String offered = variable.get("regex").asText();
+        assertThat(jobNames)
+                .isNotEmpty()
+                .allMatch(n -> Pattern.compile(offered.substring(1, offered.length() - 1))
+                        .matcher(n)
+                        .find())
+                .allMatch(n -> n.matches(variable.get("allValue").asText()));
 
         for (String metric : JOB_METRICS) {
             assertThat(named).as("a panel for the job's metric " + metric).anyMatch(n -> n.endsWith("_" + metric));

@@ -18,10 +18,9 @@ package org.audittrail.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
@@ -53,7 +52,7 @@ class KubernetesManifestTest {
 
     private static final Path DIR = Path.of("../deploy/kubernetes");
     private static final String CRD = "META-INF/fabric8/flinkdeployments.flink.apache.org-v1.yml";
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final YAMLMapper YAML = new YAMLMapper();
 
     static JsonSchema schema;
     static JsonNode deployment;
