@@ -43,9 +43,11 @@ import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.audittrail.job.AuditTrailJob;
 import org.audittrail.job.cli.Main;
+import org.audittrail.job.config.JobConfig;
 
 /** Runs the real job on a Flink MiniCluster: submit, checkpoint, cancel, restore. */
 public final class TestJob {
@@ -105,8 +107,11 @@ public final class TestJob {
     public TestJob start(String[] args, String restorePath) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2); // two jobs fit the cluster's four slots, as a second job on one database must be tried
-        AuditTrailJob.build(env, Main.config(args));
-        JobGraph graph = env.getStreamGraph().getJobGraph();
+        JobConfig config = Main.config(args);
+        AuditTrailJob.build(env, config);
+        StreamGraph streamGraph = env.getStreamGraph();
+        streamGraph.setJobName(config.jobName()); // as the jar's run names it, which metrics' job_name label shows
+        JobGraph graph = streamGraph.getJobGraph();
         if (restorePath != null) {
             graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(restorePath));
         }
