@@ -83,7 +83,7 @@ public final class AuditTrailJob {
         Setup.Capture capture = Setup.capture(source, tables);
         if (config.skipSetup()) {
             // a role made for running only: each grant it lacks said now, not as a failure deep in a task
-            RuntimePrivileges.require(source, destination, capture);
+            RuntimePrivileges.require(source, destination);
         }
         Set<String> destinationTables = new HashSet<>(capture.destination());
         if (destination.sameAs(source)) {

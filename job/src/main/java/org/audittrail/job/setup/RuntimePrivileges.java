@@ -17,7 +17,6 @@ package org.audittrail.job.setup;
 
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -27,27 +26,27 @@ import org.audittrail.job.db.Database;
 
 /**
  * What the running job needs of its role, checked before it is submitted with --skip-setup (docs/privileges.md): on
- * the source REPLICATION and SELECT on each tracked table; on the destination, ownership of changes and its
- * partitions and CREATE on its schema, as partition upkeep creates and drops them. Each one missing is one line naming
- * the statement that grants it.
+ * the source REPLICATION only (rows come from the WAL, never a SELECT of a tracked table); on the destination,
+ * ownership of changes and its partitions and CREATE on its schema, as partition upkeep creates and drops them, and
+ * TEMPORARY for the sink's staging table. Each one missing is one line naming the statement that grants it.
  */
 public final class RuntimePrivileges {
 
     private RuntimePrivileges() {}
 
     /** Fails with one line per privilege missing, where any is. */
-    public static void require(Database source, Database destination, Setup.Capture capture) {
-        List<String> missing = missing(source, destination, capture);
+    public static void require(Database source, Database destination) {
+        List<String> missing = missing(source, destination);
         if (!missing.isEmpty()) {
             throw new Setup.SetupException(String.join("\n", missing), null);
         }
     }
 
     /** One line per privilege the job's role lacks, each naming the statement that grants it; none when all are there. */
-    public static List<String> missing(Database source, Database destination, Setup.Capture capture) {
+    public static List<String> missing(Database source, Database destination) {
         List<String> missing = new ArrayList<>();
         try (Connection c = source.connect()) {
-            missing.addAll(source(c, capture));
+            missing.addAll(source(c));
         } catch (SQLException e) {
             throw Setup.failure("Checking the privileges of " + source, e);
         }
@@ -59,7 +58,7 @@ public final class RuntimePrivileges {
         return missing;
     }
 
-    private static List<String> source(Connection c, Setup.Capture capture) throws SQLException {
+    private static List<String> source(Connection c) throws SQLException {
         List<String> missing = new ArrayList<>();
         try (Statement s = c.createStatement();
                 // RDS and Aurora give replication through membership of rds_replication, not the attribute
@@ -73,21 +72,6 @@ public final class RuntimePrivileges {
                         + (rs.getBoolean(3)
                                 ? "GRANT rds_replication TO " + role
                                 : "ALTER ROLE " + role + " REPLICATION"));
-            }
-            for (String schema : capture.tracked().stream()
-                    .map(t -> capture.tables().get(t).schema())
-                    .distinct()
-                    .toList()) {
-                if (!granted(c, "has_schema_privilege(?, 'USAGE')", schema)) {
-                    missing.add("role " + role + " lacks USAGE on schema " + schema + ": run GRANT USAGE ON SCHEMA "
-                            + Platform.quoted(schema) + " TO " + role);
-                }
-            }
-            for (String table : capture.tracked()) {
-                if (!granted(c, "has_table_privilege(?, 'SELECT')", capture.sql(table))) {
-                    missing.add("role " + role + " lacks SELECT on " + table + ": run GRANT SELECT ON "
-                            + capture.sql(table) + " TO " + role);
-                }
             }
         }
         return missing;
@@ -126,15 +110,5 @@ public final class RuntimePrivileges {
             }
         }
         return missing;
-    }
-
-    private static boolean granted(Connection c, String check, String object) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT " + check)) {
-            s.setString(1, object);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
     }
 }
