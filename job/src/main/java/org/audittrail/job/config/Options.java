@@ -258,7 +258,10 @@ public final class Options {
                     + " (skipping the changes in between), or without the slot the restored state read from (created anew"
                     + " at the current position).");
     public static final Option SKIP_SETUP = flag(
-            "--skip-setup", CHECKPOINTS, "Do not run setup before starting (for a role without setup's privileges).");
+            "--skip-setup",
+            CHECKPOINTS,
+            "Do not run setup before starting (for a role without setup's privileges): the role's privileges are"
+                    + " checked instead, each missing one refused in a line naming its grant (docs/privileges.md).");
 
     public static final Option HEARTBEAT_INTERVAL_MS = value(
             "--heartbeat-interval-ms",
