@@ -134,6 +134,13 @@ public final class LocalRunner {
                 Path.of("target", "local-checkpoints").toAbsolutePath().toUri().toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(config);
         JobConfig options = Main.config(jobArgs);
+        // before the job starts, which moves the slot on
+        Backlog backlog = embedded
+                ? null
+                : Backlog.of(
+                        options.source(),
+                        options.destination(),
+                        options.replication().slot());
         AuditTrailJob.build(env, options);
         // the MiniCluster shuts itself down when the job ends (cancelled, failed for good)
         client = env.executeAsync(options.jobName());
@@ -155,6 +162,8 @@ public final class LocalRunner {
                             + " /*Bemi {\"user_id\": 187234, \"endpoint\": \"/todo/2\", \"method\": \"DELETE\"} Bemi*/",
                     "INSERT INTO todo (task) VALUES ('Written without context')");
             printChanges(db, result);
+        } else if (backlog != null) {
+            printBacklog(backlog, result);
         }
         return outcome(result);
     }
@@ -228,6 +237,34 @@ public final class LocalRunner {
         }
         throw new IllegalArgumentException(PORT_VARIABLE + " is '" + value + "': use a port number from 1 to 65535");
     }
+
+    /** Says every few seconds how much of the slot's backlog is stored, until it is drained or the job ends. */
+    private void printBacklog(Backlog backlog, CompletableFuture<JobExecutionResult> result)
+            throws InterruptedException {
+        System.out.println(backlog.start());
+        while (!stopping.get() && !result.isDone()) {
+            try {
+                result.get(
+                        BACKLOG_EVERY.toMillis(), TimeUnit.MILLISECONDS); // the next look, or at once when the job ends
+            } catch (TimeoutException | ExecutionException e) {
+                // looked again below, or said by outcome
+            }
+            String line;
+            try {
+                line = backlog.progress();
+            } catch (SQLException e) {
+                LOG.info("Cannot read the backlog's progress: {}", e.getMessage());
+                continue;
+            }
+            System.out.println(line);
+            if (line.startsWith("backlog: drained")) {
+                return;
+            }
+        }
+    }
+
+    /** How often a backlog drain says how far it is. */
+    static final Duration BACKLOG_EVERY = Duration.ofSeconds(5);
 
     /** Prints each new row of changes until the job ends or the runner stops. */
     private void printChanges(EmbeddedDatabase db, CompletableFuture<JobExecutionResult> result)

@@ -150,6 +150,35 @@ class LocalRunnerITCase {
         }
     }
 
+    @Test
+    void aBacklogInTheSlotIsDrainedSayingHowManyOfItsChangesAreStored() throws Exception {
+        int webPort = freePort();
+        try (EmbeddedDatabase db = EmbeddedDatabase.start()) {
+            db.executeResource("demo/todo-schema.sql");
+            assertThat(org.audittrail.job.cli.Main.commandLine().execute(setup(db)))
+                    .isZero();
+            // written while no job runs: the slot holds them
+            db.execute("INSERT INTO todo (task) SELECT '" + ROW_VALUE + "' FROM generate_series(1, 3000)");
+            try (Runner runner = Runner.start(local(db, webPort), "local")) {
+                assertThat(runner.awaitOut(line -> line.startsWith("backlog: "), START_WITHIN))
+                        .matches("backlog: \\d+\\.\\d MB of WAL waiting in slot bemi; storing it");
+                assertThat(runner.awaitOut(line -> line.startsWith("backlog: drained"), START_WITHIN))
+                        .isEqualTo("backlog: drained, 3000 changes of it stored");
+                assertThat(runner.output()).doesNotContain(PASSWORD, ROW_VALUE);
+                runner.assertStopsOnSigterm();
+            }
+        }
+    }
+
+    /** The setup command's arguments for the embedded database. */
+    private static String[] setup(EmbeddedDatabase db) {
+        String[] args = db.args();
+        String[] all = new String[args.length + 1];
+        all[0] = "setup";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return all;
+    }
+
     /** Terminates the job's walsender and drops its slot, again until the drop wins the race with the job's restart. */
     private static void dropSlotWhileTheJobRuns(EmbeddedDatabase db, Runner runner) throws Exception {
         poll(

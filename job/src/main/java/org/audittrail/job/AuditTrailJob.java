@@ -25,6 +25,7 @@ import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.db.Database;
+import org.audittrail.job.setup.RuntimePrivileges;
 import org.audittrail.job.setup.Setup;
 import org.audittrail.job.sink.ChangesSink;
 import org.audittrail.job.sink.PartitionMaintenance;
@@ -67,7 +68,7 @@ public final class AuditTrailJob {
         TableSelection tables = config.tables();
         IgnoredColumns ignoredColumns = config.ignoredColumns();
         if (!config.skipSetup()) {
-            for (String notice : Setup.run(source, destination, tables, config.replication())) {
+            for (String notice : Setup.run(source, destination, tables, config.replication(), LOG::info)) {
                 if (notice.startsWith(Setup.WARNING)) {
                     LOG.warn("Setup: {}", notice.substring(Setup.WARNING.length()));
                 } else {
@@ -80,6 +81,10 @@ public final class AuditTrailJob {
                             + " a context may reach a row its statement did not write. Run setup (or start without --skip-setup) to reinstall it.");
         }
         Setup.Capture capture = Setup.capture(source, tables);
+        if (config.skipSetup()) {
+            // a role made for running only: each grant it lacks said now, not as a failure deep in a task
+            RuntimePrivileges.require(source, destination);
+        }
         Set<String> destinationTables = new HashSet<>(capture.destination());
         if (destination.sameAs(source)) {
             destinationTables.add("public.changes"); // never read back what the job writes, even before setup marked it

@@ -16,6 +16,7 @@
 package org.audittrail.job.cli;
 
 import static org.audittrail.job.config.Option.Group.DESTINATION;
+import static org.audittrail.job.config.Option.Group.SETUP;
 import static org.audittrail.job.config.Option.Group.SOURCE;
 import static org.audittrail.job.config.Option.Group.SSH;
 import static org.audittrail.job.config.Option.Group.TLS;
@@ -33,6 +34,7 @@ import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.config.Option;
 import org.audittrail.job.config.Options;
 import org.audittrail.job.setup.Setup;
+import org.audittrail.job.setup.SetupSql;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -79,7 +81,7 @@ public final class Main {
         CommandLine run = command(
                 "audit-trail",
                 "Captures every row change of a PostgreSQL database into a changes table. Without a command: runs the job.",
-                Options.ALL,
+                Options.ALL.stream().filter(option -> option.group() != SETUP).toList(),
                 environment,
                 config -> {
                     try {
@@ -93,11 +95,22 @@ public final class Main {
         run.getCommandSpec().version("audit-trail " + version());
         run.addSubcommand(command(
                 "setup",
-                "Checks wal_level, creates slot, publication, replica-identity triggers and the changes table.",
-                Options.of(List.of(SOURCE, DESTINATION, TLS, SSH, TRACKING)),
+                "Checks wal_level, creates slot, publication, replica-identity triggers and the changes table;"
+                        + " with --print-sql prints that SQL instead.",
+                Options.of(List.of(SOURCE, DESTINATION, TLS, SSH, TRACKING, SETUP)),
                 environment,
                 config -> {
-                    Setup.run(config.source(), config.destination(), config.tables(), config.replication())
+                    if (config.printSql()) {
+                        System.out.print(SetupSql.print(
+                                config.source(), config.destination(), config.tables(), config.replication()));
+                        return 0;
+                    }
+                    Setup.run(
+                                    config.source(),
+                                    config.destination(),
+                                    config.tables(),
+                                    config.replication(),
+                                    System.out::println)
                             .forEach(System.out::println);
                     System.out.println(
                             "Setup done: source " + config.source() + ", destination " + config.destination());

@@ -42,6 +42,7 @@ public record JobConfig(
         long flushIntervalMs,
         boolean allowRestoreBehindSlot,
         boolean skipSetup,
+        boolean printSql,
         long heartbeatIntervalMs,
         long publicationCheckIntervalMs,
         long slotLagIntervalMs) {
@@ -93,6 +94,7 @@ public record JobConfig(
                 number(values, FLUSH_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"),
                 values.flag(ALLOW_RESTORE_BEHIND_SLOT),
                 values.flag(SKIP_SETUP),
+                values.flag(PRINT_SQL),
                 number(values, HEARTBEAT_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"),
                 number(values, PUBLICATION_CHECK_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"),
                 number(values, SLOT_LAG_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"));

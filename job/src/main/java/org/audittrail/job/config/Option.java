@@ -59,6 +59,7 @@ public record Option(
         TLS("TLS, as libpq has it (each destination setting not given is the source's)"),
         SSH("SSH jump host to the source"),
         TRACKING("Tracking"),
+        SETUP("Setup (the setup command only)"),
         CHECKPOINTS("Checkpoints, batching and recovery"),
         METRICS("Probes and metrics");
 

@@ -46,8 +46,8 @@ public final class OptionReference {
 
                 Every option of `audit-trail` (`run`, the job), also taken from the environment variable named.
                 An option given wins over its variable, which wins over the default. `setup` takes the source,
-                destination, TLS, SSH and tracking options; `disconnect` the source, destination, TLS and SSH ones;
-                `--help` on any command lists its own. A secret is taken only as `--option=<value>` in one
+                destination, TLS, SSH and tracking options and `--print-sql`; `disconnect` the source, destination,
+                TLS and SSH ones; `--help` on any command lists its own. A secret is taken only as `--option=<value>` in one
                 argument, or from a file (`--option-file`, `VARIABLE_FILE`; a trailing line break is dropped);
                 its option and its file option, or its variable and its `_FILE` variable, are refused together.
                 A value out of range is refused at start in one line naming the option, the value and what is allowed.

@@ -18,6 +18,7 @@ package org.audittrail.job.config;
 import static org.audittrail.job.config.Option.Group.CHECKPOINTS;
 import static org.audittrail.job.config.Option.Group.DESTINATION;
 import static org.audittrail.job.config.Option.Group.METRICS;
+import static org.audittrail.job.config.Option.Group.SETUP;
 import static org.audittrail.job.config.Option.Group.SOURCE;
 import static org.audittrail.job.config.Option.Group.SSH;
 import static org.audittrail.job.config.Option.Group.TLS;
@@ -228,6 +229,12 @@ public final class Options {
             TRACKING,
             "Accept an --ignore-columns rule whose column part is * (no UPDATE of the tables it selects is recorded).");
 
+    public static final Option PRINT_SQL = flag(
+            "--print-sql",
+            SETUP,
+            "Print the SQL setup would run, in order, for a DBA to run by hand (psql -f), and change nothing: it only"
+                    + " reads the catalogs, to list the tables --tables matches now.");
+
     public static final Option CHECKPOINT_INTERVAL_MS = value(
             "--checkpoint-interval-ms",
             null,
@@ -251,7 +258,10 @@ public final class Options {
                     + " (skipping the changes in between), or without the slot the restored state read from (created anew"
                     + " at the current position).");
     public static final Option SKIP_SETUP = flag(
-            "--skip-setup", CHECKPOINTS, "Do not run setup before starting (for a role without setup's privileges).");
+            "--skip-setup",
+            CHECKPOINTS,
+            "Do not run setup before starting (for a role without setup's privileges): the role's privileges are"
+                    + " checked instead, each missing one refused in a line naming its grant (docs/privileges.md).");
 
     public static final Option HEARTBEAT_INTERVAL_MS = value(
             "--heartbeat-interval-ms",
@@ -313,6 +323,7 @@ public final class Options {
             EXCLUDE_TABLES,
             IGNORE_COLUMNS,
             ALLOW_IGNORING_EVERY_COLUMN,
+            PRINT_SQL,
             CHECKPOINT_INTERVAL_MS,
             BATCH_SIZE,
             FLUSH_INTERVAL_MS,

@@ -173,7 +173,7 @@ public enum Platform {
         return "The user lacks a privilege: " + (this == SELF_MANAGED ? steps : "on " + label + ", " + steps) + ".";
     }
 
-    private static String quoted(String role) {
+    static String quoted(String role) {
         return role.matches("[a-z_][a-z0-9_]*") ? role : "\"" + role.replace("\"", "\"\"") + "\"";
     }
 }

@@ -29,6 +29,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.audittrail.job.db.Database;
 import org.audittrail.udf.selection.TableSelection;
 import org.postgresql.util.PSQLException;
@@ -64,7 +65,17 @@ public final class Setup {
     /** Runs setup: source first, as a wrong wal_level must stop it before it creates anything; returns its notices. */
     public static List<String> run(
             Database source, Database destination, TableSelection tables, Replication replication) {
-        List<String> notices = new ArrayList<>(prepareSource(source, tables, replication));
+        return run(source, destination, tables, replication, line -> {});
+    }
+
+    /** As {@link #run(Database, Database, TableSelection, Replication)}, saying how far it is on many tables to {@code progress}. */
+    public static List<String> run(
+            Database source,
+            Database destination,
+            TableSelection tables,
+            Replication replication,
+            Consumer<String> progress) {
+        List<String> notices = new ArrayList<>(prepareSource(source, tables, replication, progress));
         notices.addAll(prepareDestination(destination, replication));
         return notices;
     }
@@ -75,6 +86,11 @@ public final class Setup {
      * tables the job reads; returns its notices, one for each table that cannot be tracked.
      */
     public static List<String> prepareSource(Database source, TableSelection tables, Replication replication) {
+        return prepareSource(source, tables, replication, line -> {});
+    }
+
+    private static List<String> prepareSource(
+            Database source, TableSelection tables, Replication replication, Consumer<String> progress) {
         List<String> notices = new ArrayList<>();
         String what = "Setting up the source database " + source;
         try (Connection c = source.connect()) {
@@ -87,21 +103,11 @@ public final class Setup {
                     keepOnFailover(c, source, replication.slot(), notices);
                 }
                 Capture capture = capture(c, tables);
-                // the script has said it of the tables of public
-                capture.untrackable().stream()
-                        .filter(notice -> !notice.startsWith("Not tracking public."))
-                        .forEach(notices::add);
-                for (String pattern : tables.matchingNone(capture.tracked().stream()
-                        .map(t -> new String[] {
-                            capture.tables().get(t).schema(),
-                            capture.tables().get(t).name()
-                        })
-                        .toList())) {
-                    notices.add(WARNING + "--tables pattern " + pattern + " matches no table of " + source
-                            + ": nothing is tracked for it (check its schema and case; quote a name holding dots)");
-                }
+                notices.addAll(captureNotices(capture, tables, source));
+                Progress done = new Progress("setup", capture.tracked().size(), "tables", progress);
                 for (String table : capture.tracked()) {
                     prepareTracked(c, capture.sql(table));
+                    done.step();
                 }
                 syncPublication(c, capture, notices, replication.publication());
                 return notices;
@@ -143,7 +149,7 @@ public final class Setup {
         }
     }
 
-    private static void refuseFailoverBefore17(Connection c, Database source) throws SQLException {
+    static void refuseFailoverBefore17(Connection c, Database source) throws SQLException {
         try (Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery(
                         "SELECT current_setting('server_version_num')::int, current_setting('server_version')")) {
@@ -210,6 +216,23 @@ public final class Setup {
     /** A table: its exact schema and name, and its SQL identifier; never parsed back from {@code schema.table}. */
     public record Table(String schema, String name, String sql) {}
 
+    /** What setup says of the tables selected: those that cannot be tracked outside public, patterns matching none. */
+    static List<String> captureNotices(Capture capture, TableSelection tables, Database source) {
+        // the script has said it of the tables of public
+        List<String> notices = new ArrayList<>(capture.untrackable().stream()
+                .filter(notice -> !notice.startsWith("Not tracking public."))
+                .toList());
+        for (String pattern : tables.matchingNone(capture.tracked().stream()
+                .map(t -> new String[] {
+                    capture.tables().get(t).schema(), capture.tables().get(t).name()
+                })
+                .toList())) {
+            notices.add(WARNING + "--tables pattern " + pattern + " matches no table of " + source
+                    + ": nothing is tracked for it (check its schema and case; quote a name holding dots)");
+        }
+        return notices;
+    }
+
     /** Whether a table carries Bemi's row trigger, under whatever name (a long table name cuts it at 63 bytes). */
     private static final String HAS_CONTEXT_TRIGGER = "EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid"
             + " AND (t.tgname LIKE '\\_bemi\\_row\\_trigger\\_%'"
@@ -229,7 +252,7 @@ public final class Setup {
         }
     }
 
-    private static Capture capture(Connection c, TableSelection tables) throws SQLException {
+    static Capture capture(Connection c, TableSelection tables) throws SQLException {
         String sql =
                 "SELECT n.nspname, c.relname, c.relkind = 'f' OR c.relpersistence <> 'p' AS untrackable, c.relkind = 'f' AS foreign_table,"
                         + " " + HAS_CONTEXT_TRIGGER + " AS has_context_trigger,"
@@ -295,6 +318,19 @@ public final class Setup {
 
     /** REPLICA IDENTITY FULL on the table (on each permanent partition of a partitioned one) and Bemi's row trigger. */
     private static void prepareTracked(Connection c, String relation) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            for (String sql : trackedStatements(c, relation, false)) {
+                s.execute(sql);
+            }
+        }
+    }
+
+    /**
+     * The statements {@link #prepareTracked} runs on a table, from what the catalogs hold now; {@code printed} for
+     * --print-sql, run after source-setup.sql: the triggers as CREATE OR REPLACE, as the script may have made them by
+     * then, and the truncate trigger though its function does not exist yet.
+     */
+    static List<String> trackedStatements(Connection c, String relation, boolean printed) throws SQLException {
         List<String> alter = new ArrayList<>();
         try (PreparedStatement leaves = c.prepareStatement("SELECT k.oid::regclass::text FROM pg_class k"
                 + " WHERE k.relkind = 'r' AND k.relpersistence = 'p' AND k.relreplident <> 'f' AND (k.oid = ?::regclass"
@@ -322,21 +358,22 @@ public final class Setup {
         // a TRUNCATE fires no row trigger: setup's statement trigger names the table truncated, with its context
         try (PreparedStatement trigger = c.prepareStatement("SELECT format('CREATE TRIGGER %I BEFORE TRUNCATE ON %s"
                 + " FOR EACH STATEMENT EXECUTE FUNCTION _bemi_truncate_trigger_func()', ('_bemi_truncate_trigger_' || c.relname)::name, c.oid::regclass)"
-                + " FROM pg_class c WHERE c.oid = ?::regclass AND to_regprocedure('_bemi_truncate_trigger_func()') IS NOT NULL"
+                + " FROM pg_class c WHERE c.oid = ?::regclass AND (? OR to_regprocedure('_bemi_truncate_trigger_func()') IS NOT NULL)"
                 + " AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid"
                 + " AND t.tgfoid = to_regprocedure('_bemi_truncate_trigger_func()'))")) {
             trigger.setString(1, relation);
+            trigger.setBoolean(2, printed);
             try (ResultSet rs = trigger.executeQuery()) {
                 if (rs.next()) {
                     alter.add(rs.getString(1));
                 }
             }
         }
-        try (Statement s = c.createStatement()) {
-            for (String sql : alter) {
-                s.execute(sql);
-            }
-        }
+        return printed
+                ? alter.stream()
+                        .map(sql -> sql.replaceFirst("^CREATE TRIGGER ", "CREATE OR REPLACE TRIGGER "))
+                        .toList()
+                : alter;
     }
 
     private static void syncPublication(Connection c, Capture capture, List<String> notices, String publication)

@@ -41,6 +41,16 @@ public class PartitionMaintenance extends RichMapFunction<Change, Change> {
     /** How many days ahead partitions exist. */
     static final int DAYS_AHEAD = 7;
 
+    /** From how many partitions to create at once the upkeep says so before and after. */
+    static final int MANY = 20;
+
+    /** How many partitions changes_create_partitions would create now: its days that have none yet. */
+    static final String COMING =
+            "SELECT count(*)::int FROM (SELECT generate_series(d, d + ?, interval '1 day')::date AS day"
+                    + " FROM (SELECT (now() AT TIME ZONE 'UTC')::date AS d) today"
+                    + " UNION SELECT DISTINCT (\"committed_at\" AT TIME ZONE 'UTC')::date FROM changes_default) days"
+                    + " WHERE to_regclass(quote_ident('changes_' || to_char(day, 'YYYYMMDD'))) IS NULL";
+
     private final Database destination;
     private final int retentionDays;
     private transient ScheduledProbe probe;
@@ -63,7 +73,21 @@ public class PartitionMaintenance extends RichMapFunction<Change, Change> {
     /** Creates partitions and drops expired ones. */
     void maintain() {
         try (Connection c = destination.connect()) {
+            int coming = call(c, COMING, DAYS_AHEAD);
+            long started = System.nanoTime();
+            if (coming >= MANY) {
+                // one transaction creates them all, holding writers to changes: said before, so a long pause is
+                // explained
+                LOG.info("Partitions of changes: creating {} at once (days with rows in changes_default)", coming);
+            }
             int created = call(c, "SELECT changes_create_partitions(?)", DAYS_AHEAD);
+            if (coming >= MANY) {
+                LOG.info(
+                        "Partitions of changes: {}/{} created in {} s",
+                        created,
+                        coming,
+                        (System.nanoTime() - started) / 1_000_000_000L);
+            }
             int dropped = call(c, "SELECT changes_apply_retention(?)", retentionDays);
             if (created + dropped > 0) {
                 LOG.info(

@@ -49,13 +49,20 @@ class MainTest {
         String help = help();
         int last = -1;
         for (Option.Group group : Option.Group.values()) {
+            if (group == Option.Group.SETUP) {
+                continue; // setup's alone
+            }
             int at = help.indexOf(group.heading() + ":");
             assertThat(at).as(group.heading()).isGreaterThan(last);
             last = at;
         }
         for (Option option : Options.ALL) {
-            assertThat(help).contains(option.name());
+            if (option.group() != Option.Group.SETUP) {
+                assertThat(help).contains(option.name());
+            }
         }
+        assertThat(help).doesNotContainPattern("(?m)^\\s+--print-sql");
+        assertThat(help("setup")).contains("Setup (the setup command only):", "--print-sql");
         assertThat(help)
                 .containsPattern("--db-port=<port>\\s+Source port\\. Env DB_PORT, default 5432\\.")
                 .containsPattern("--db-password-file=<file>")
