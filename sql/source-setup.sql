@@ -7,7 +7,7 @@ BEGIN
   IF current_setting('wal_level') <> 'logical' THEN
     RAISE EXCEPTION 'wal_level is %, but logical replication needs logical', current_setting('wal_level')
       USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = 'Run ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL (managed platforms: see the README).';
+            HINT = 'Run ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL (managed platforms: see docs/connect.md, Managed platforms).';
   END IF;
 END
 $$;

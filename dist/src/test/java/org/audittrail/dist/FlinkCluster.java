@@ -57,7 +57,7 @@ final class FlinkCluster implements AutoCloseable {
     private int started;
 
     /**
-     * The cluster of {@code conf/config.yaml}, pointed at this host and at state under {@code work} as the README says, on
+     * The cluster of {@code conf/config.yaml}, pointed at this host and at state under {@code work} as docs/deploy.md says, on
      * free ports; heartbeats are shortened (a dead peer's failed heartbeat RPCs are noticed within two intervals) so a
      * kill is handled in seconds.
      */
@@ -79,7 +79,7 @@ final class FlinkCluster implements AutoCloseable {
                 Files.copy(file, conf.resolve(file.getFileName()));
             }
         }
-        // the README's edit for a cluster on one machine
+        // docs/deploy.md's edit for a cluster on one machine
         Files.writeString(
                 conf.resolve("config.yaml"),
                 Files.readString(conf.resolve("config.yaml"))

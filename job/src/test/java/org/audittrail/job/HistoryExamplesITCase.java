@@ -24,7 +24,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The README's examples of the history functions, on seed 003's todo changes: each query and the rows it shows. */
+/** The examples of the history functions in docs/query.md, on seed 003's todo changes: each query and the rows it shows. */
 class HistoryExamplesITCase {
 
     static TestDatabase db;

@@ -114,9 +114,10 @@ class MetricsITCase extends JobTestBase {
                 .allSatisfy(s -> assertThat(s.labels()).containsEntry(StoredChanges.TABLE_GROUP, "public_todo"));
         assertThat(sum(samples, StoredChanges.TABLE_GROUP + "_" + StoredChanges.STORED))
                 .isEqualTo(total);
-        // Flink's job metrics, which the README's alert on restarts uses
+        // Flink's job metrics, which the alert on restarts in docs/operate.md uses
         assertThat(samples).anyMatch(s -> s.name().equals("flink_jobmanager_job_numRestarts"));
-        // the slot's status, reserved, and no safe size where max_slot_wal_keep_size is unlimited (the README's alerts)
+        // the slot's status, reserved, and no safe size where max_slot_wal_keep_size is unlimited (the alerts in
+        // docs/operate.md)
         assertThat(samples).anyMatch(s -> s.name().equals(OPERATOR + SlotLag.STATUS_METRIC) && s.value() == 0);
         assertThat(samples).anyMatch(s -> s.name().equals(OPERATOR + SlotLag.SAFE_WAL_SIZE_METRIC) && s.value() == -1);
         long elapsed = System.currentTimeMillis() - start;

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Every built-in type of PostgreSQL 15 (and hstore, citext, ltree) with its edge values, through the job: each stored
  * before and after equals, value by value, what {@code to_jsonb(row)} gives for the row in the source (session TimeZone
- * UTC); the exceptions the README documents: a cast to json the job cannot run, stored in fallback form and named in
+ * UTC); the exceptions docs/values.md documents: a cast to json the job cannot run, stored in fallback form and named in
  * {@code fallback_columns}, and money, stored as the plain decimal {@code money::numeric::text} prints.
  */
 class ValueCatalogueITCase extends JobTestBase {
@@ -47,10 +47,10 @@ class ValueCatalogueITCase extends JobTestBase {
     /** The walsender writes timestamptz in the JVM's zone; one with odd and historic offsets (+05:45, LMT +05:41:16). */
     private static final String JVM_ZONE = "Asia/Kathmandu";
 
-    /** The values the README says are stored in fallback form, by table: a cast to json the job cannot run. */
+    /** The values docs/values.md says are stored in fallback form, by table: a cast to json the job cannot run. */
     private static final Map<String, Set<String>> FALLBACK = Map.of("cat_enum", Set.of("cm"));
 
-    /** The README's money exception, by table: the row to_jsonb is taken of, its money as money::numeric::text prints. */
+    /** The money exception of docs/values.md, by table: the row to_jsonb is taken of, its money as money::numeric::text prints. */
     private static final Map<String, String> MONEY =
             Map.of("cat_money", "(SELECT id, m::numeric::text AS m, ma::numeric[]::text[] AS ma FROM cat_money)");
 
@@ -200,7 +200,7 @@ class ValueCatalogueITCase extends JobTestBase {
             boolean inFallback =
                     FALLBACK.getOrDefault(table, Set.of()).contains(column) && want != null && !want.isNull();
             if (inFallback) {
-                // the README's exception: the value's text, as a JSON string, with the column named
+                // docs/values.md's exception: the value's text, as a JSON string, with the column named
                 want = expected.texts().get(column);
                 expectedFallback.add(column);
             }

@@ -53,14 +53,14 @@ public class Change {
     /** WAL position (LSN) of the change. */
     public long position;
     /**
-     * The columns whose value is stored in a fallback form (README, "Values in before/after"), {@link #CONTEXT_COLUMN}
+     * The columns whose value is stored in a fallback form (docs/values.md, "Fallback form"), {@link #CONTEXT_COLUMN}
      * for the context; null when none, so the common case costs one null check.
      */
     public String[] fallbackColumns;
     /**
      * True when {@link #before} or {@link #after} lacks a column the row has because the WAL did not carry its value (a
      * table whose replica identity is not FULL: the old row's non-key columns, an UPDATE's old row, an unchanged TOASTed
-     * value); such a column is left out of the image, never stored as null (README, "The changes table").
+     * value); such a column is left out of the image, never stored as null (docs/values.md, "Partial images").
      */
     public boolean partial;
 
