@@ -46,8 +46,7 @@ class ApplicationModeITCase {
 
     private static final Path ROOT =
             Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
-    private static final Path JOB_JAR =
-            Path.of(System.getProperty("job.jar", "../job/target/audit-trail-job.jar"));
+    private static final Path JOB_JAR = Path.of(System.getProperty("job.jar", "../job/target/audit-trail-job.jar"));
     private static final String JOB_ID = "a0d17a11a0d17a11a0d17a11a0d17a11";
 
     private TestDatabase db;

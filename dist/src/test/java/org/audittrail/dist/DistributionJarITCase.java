@@ -29,10 +29,12 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -109,6 +111,42 @@ class DistributionJarITCase {
                         "META-INF/services/java.sql.Driver");
         long classes = entries.stream().filter(name -> name.endsWith(".class")).count();
         System.out.printf("%s: %.1f MB, %d classes%n", JOB_JAR.getFileName(), Files.size(JOB_JAR) / 1e6, classes);
+        // issue 21's bound: at most half of the 38.3 MB jar that carried Kafka Connect's runtime
+        assertThat(Files.size(JOB_JAR)).as("jar size").isLessThanOrEqualTo(19_150_000L);
+    }
+
+    /** target/release: the job's jar, the sources and the client named with the POM's version, each checksum right. */
+    @Test
+    void theReleaseFilesCarryTheVersionAndTheirChecksums() throws Exception {
+        String version = System.getProperty("project.version");
+        Path release = ROOT.resolve("target/release");
+        List<String> jars = List.of(
+                "audit-trail-job-" + version + ".jar",
+                "audit-trail-job-" + version + "-sources.jar",
+                "audit-trail-udf-" + version + "-sources.jar",
+                "audit-trail-client-" + version + ".jar",
+                "audit-trail-client-" + version + "-sources.jar");
+        try (Stream<Path> files = Files.list(release)) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .containsExactlyInAnyOrderElementsOf(
+                            Stream.concat(jars.stream(), jars.stream().map(j -> j + ".sha512"))
+                                    .toList());
+        }
+        for (String jar : jars) {
+            // the form sha512sum -c reads: the hex digest, two spaces, the file's name
+            String expected = HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-512")
+                                    .digest(Files.readAllBytes(release.resolve(jar))))
+                    + "  " + jar;
+            assertThat(Files.readString(release.resolve(jar + ".sha512")).strip())
+                    .as(jar)
+                    .isEqualTo(expected);
+        }
+        assertThat(Files.mismatch(release.resolve(jars.get(0)), JOB_JAR)).isEqualTo(-1L);
+        try (JarFile sources = new JarFile(release.resolve(jars.get(1)).toFile())) {
+            assertThat(sources.getEntry("org/audittrail/job/AuditTrailJob.java"))
+                    .isNotNull();
+        }
     }
 
     @Test

@@ -59,14 +59,17 @@ class DocsTest {
     }
 
     @Test
-    void noMarkdownOrYamlFileNamesASnapshotVersion() throws IOException {
+    void noFileNamesASnapshotVersion() throws IOException {
+        // a version such as 0.1.0 followed by Maven's snapshot suffix; the word alone may be explained
+        Pattern snapshotVersion = Pattern.compile("[0-9]-SNAPSHOT");
         List<String> named = new ArrayList<>();
         try (Stream<Path> files = Files.walk(ROOT)) {
             files.filter(Files::isRegularFile)
-                    .filter(p -> p.toString().matches(".*\\.(md|yml|yaml)$"))
+                    .filter(p -> p.toString()
+                            .matches(".*(\\.(md|yml|yaml|sh|java|xml|json|properties|example)|Dockerfile)$"))
                     .filter(p -> !built(ROOT.relativize(p)))
                     .forEach(p -> {
-                        if (read(p).contains("-SNAPSHOT")) {
+                        if (snapshotVersion.matcher(read(p)).find()) {
                             named.add(ROOT.relativize(p).toString());
                         }
                     });
