@@ -17,13 +17,15 @@ package org.audittrail.job.db;
 
 import java.io.Serializable;
 import java.sql.Connection;
-import java.sql.DriverManager;
+import java.sql.Driver;
 import java.sql.SQLException;
 import java.util.Properties;
 import org.audittrail.job.db.ssh.SshTunnel;
 
 /** Where a PostgreSQL database is and how to log in; its password never leaves through {@link #toString()}. */
 public final class Database implements Serializable {
+
+    private static final Driver DRIVER = new org.postgresql.Driver();
 
     private static final long serialVersionUID = 1L;
 
@@ -126,7 +128,12 @@ public final class Database implements Serializable {
         // works through a pooler in transaction mode: no statement outlives its transaction
         properties.setProperty(PREPARE_THRESHOLD, "0");
         try {
-            return DriverManager.getConnection(jdbcUrl(), properties);
+            // the jar's own (relocated) driver, never another pgjdbc that Flink's lib/ or the class path may carry
+            Connection connection = DRIVER.connect(jdbcUrl(), properties);
+            if (connection == null) {
+                throw new SQLException("not a PostgreSQL JDBC URL: " + jdbcUrl());
+            }
+            return connection;
         } catch (SQLException e) {
             // the TLS settings tell which CA, host name or client certificate a refused handshake was checked against
             throw new SQLException(
