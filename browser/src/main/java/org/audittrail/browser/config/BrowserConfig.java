@@ -1,0 +1,73 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.browser.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The browser's settings, checked when built: every later reader can trust them.
+ *
+ * @param host the address to listen on; 127.0.0.1 unless told otherwise
+ * @param port the port to listen on; 0 picks a free one
+ * @param jdbcUrl the destination database holding {@code changes}
+ * @param user the read-only role the browser connects as
+ * @param password that role's password, or null where the server does not ask for one
+ * @param usersFile who may log in: one {@code name:bcrypt-hash} line per user
+ * @param accessLog the file every page view and export is appended to
+ * @param statementTimeout how long one query may run before it is cancelled with a message
+ * @param pageSize rows per page of a search
+ * @param secureCookies whether cookies carry {@code Secure} (behind a TLS-terminating proxy)
+ */
+public record BrowserConfig(
+        String host,
+        int port,
+        String jdbcUrl,
+        String user,
+        String password,
+        Path usersFile,
+        Path accessLog,
+        Duration statementTimeout,
+        int pageSize,
+        boolean secureCookies) {
+
+    /** Checks the settings once; a wrong one is an {@link IllegalArgumentException} saying which and how to fix it. */
+    public BrowserConfig {
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException("--host is empty: give an address to listen on, such as 127.0.0.1");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--port is " + port + ": use a port number from 1 to 65535");
+        }
+        if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql://")) {
+            throw new IllegalArgumentException(
+                    "--db-url is missing or not a PostgreSQL JDBC URL: give jdbc:postgresql://host:5432/database");
+        }
+        if (usersFile == null) {
+            throw new IllegalArgumentException("--users-file is missing: give a file of name:bcrypt-hash lines"
+                    + " (the hash-password command makes them)");
+        }
+        if (statementTimeout.toMillis() < 100) {
+            throw new IllegalArgumentException(
+                    "--statement-timeout-ms is " + statementTimeout.toMillis() + ": give at least 100 milliseconds");
+        }
+        if (pageSize < 1 || pageSize > 1000) {
+            throw new IllegalArgumentException("--page-size is " + pageSize + ": give 1 to 1000 rows");
+        }
+        user = Objects.requireNonNullElse(user, "audit_browser");
+    }
+}

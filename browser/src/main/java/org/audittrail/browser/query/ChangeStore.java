@@ -1,0 +1,319 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.browser.query;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Every query the browser runs, each on an index of {@code changes} (ChangesQueryPlanITCase checks the plans). Reads
+ * only; a query slower than the statement timeout is a {@link SlowQueryException}.
+ */
+public final class ChangeStore {
+    /** Counting stops here: beyond it the page says "more than". */
+    public static final int COUNT_LIMIT = 1000;
+
+    static final String COLUMNS = "\"id\", \"database\", \"schema\", \"table\", \"primary_key\", \"operation\","
+            + " \"before\", \"after\", \"context\", \"committed_at\", \"transaction_id\", \"position\", \"partial\"";
+
+    /**
+     * Server options of every connection the browser opens: no query outlives the timeout, none can write, times in UTC,
+     * and the planner reads changes by index (a sequential scan of a large changes table would only run into the
+     * timeout; an empty partition is still read directly).
+     */
+    public static String sessionOptions(long statementTimeoutMs) {
+        return "-c statement_timeout=" + statementTimeoutMs
+                + " -c default_transaction_read_only=on -c TimeZone=UTC -c enable_seqscan=off";
+    }
+
+    private final DataSource source;
+
+    public ChangeStore(DataSource source) {
+        this.source = source;
+    }
+
+    /** One page of a search, newest first, after {@code cursor} (null for the first page). */
+    public Page search(ChangeFilter filter, Cursor cursor, int size) {
+        Sql sql = where(filter);
+        if (cursor != null) {
+            sql.and(
+                    "(\"committed_at\", \"position\", \"id\") < (?, ?, ?::uuid)",
+                    cursor.committedAt(),
+                    cursor.position(),
+                    cursor.id());
+        }
+        String text = "SELECT " + COLUMNS + " FROM changes" + sql.where()
+                + " ORDER BY \"committed_at\" DESC, \"position\" DESC, \"id\" DESC LIMIT " + (size + 1);
+        return page(query(text, sql.params()), size);
+    }
+
+    /** How many changes match, counted up to {@link #COUNT_LIMIT} + 1. */
+    public int count(ChangeFilter filter) {
+        Sql sql = where(filter);
+        String text =
+                // without a context or value test (GIN-served), the order lets the time index answer instead of a scan
+                "SELECT count(*) FROM (SELECT 1 FROM changes" + sql.where()
+                        + (filter.context().isEmpty() && filter.values().isEmpty()
+                                ? " ORDER BY \"committed_at\" DESC"
+                                : "")
+                        + " LIMIT " + (COUNT_LIMIT + 1) + ") s";
+        return run(text, sql.params(), rs -> {
+            rs.next();
+            return rs.getInt(1);
+        });
+    }
+
+    /** Every change of one transaction, in the order it made them. */
+    public List<Change> transaction(String database, long transactionId, OffsetDateTime committedAt) {
+        return query(
+                "SELECT " + COLUMNS + " FROM changes WHERE \"committed_at\" = ? AND \"transaction_id\" = ?"
+                        + " AND \"database\" = ? ORDER BY \"position\", \"id\" LIMIT 10001",
+                List.of(committedAt, transactionId, database));
+    }
+
+    /** One change by its id and commit time (the table's primary key). */
+    public Change change(String id, OffsetDateTime committedAt) {
+        List<Change> found = query(
+                "SELECT " + COLUMNS + " FROM changes WHERE \"id\" = ?::uuid AND \"committed_at\" = ?",
+                List.of(id, committedAt));
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    /** A record's changes, oldest first, TRUNCATEs of its table that emptied it included (changes_record_history). */
+    public List<Change> history(Record record) {
+        String text = "SELECT h.\"change_id\" AS \"id\", ?::varchar AS \"database\", ?::varchar AS \"schema\","
+                + " ?::varchar AS \"table\", CASE WHEN h.\"operation\" = 'TRUNCATE' THEN NULL ELSE ?::varchar END AS \"primary_key\","
+                + " h.\"operation\", coalesce((SELECT jsonb_object_agg(k, v -> 'before') FROM jsonb_each(h.\"changed\") c(k, v) WHERE v -> 'before' IS NOT NULL), '{}') AS \"before\","
+                + " coalesce((SELECT jsonb_object_agg(k, v -> 'after') FROM jsonb_each(h.\"changed\") c(k, v) WHERE v -> 'after' IS NOT NULL), '{}') AS \"after\","
+                + " h.\"context\", h.\"committed_at\", h.\"transaction_id\", h.\"position\", false AS \"partial\","
+                + " h.\"previous_key\", h.\"next_key\""
+                + " FROM changes_record_history(?, ?, '-infinity', 'infinity', ?, ?) h ORDER BY h.\"committed_at\", h.\"position\"";
+        return query(
+                text,
+                List.of(
+                        record.database(),
+                        record.schema(),
+                        record.table(),
+                        record.key(),
+                        record.table(),
+                        record.key(),
+                        record.schema(),
+                        record.database()));
+    }
+
+    /** The keys a record had before and after a key change, as changes_record_history names them. */
+    public List<String> linkedKeys(Record record) {
+        String text =
+                "SELECT coalesce(h.\"previous_key\", h.\"next_key\") FROM changes_record_history(?, ?, '-infinity', 'infinity', ?, ?) h"
+                        + " WHERE h.\"previous_key\" IS NOT NULL OR h.\"next_key\" IS NOT NULL";
+        return run(text, List.of(record.table(), record.key(), record.schema(), record.database()), rs -> {
+            List<String> keys = new ArrayList<>();
+            while (rs.next()) {
+                keys.add(rs.getString(1));
+            }
+            return keys;
+        });
+    }
+
+    /** Everything done under one context value, oldest first, after {@code cursor}. */
+    public Page context(String key, String value, Cursor cursor, int size) {
+        ChangeFilter filter =
+                new ChangeFilter(null, null, null, null, null, null, List.of(List.of(key, value)), List.of());
+        Sql sql = where(filter);
+        if (cursor != null) {
+            sql.and(
+                    "(\"committed_at\", \"position\", \"id\") > (?, ?, ?::uuid)",
+                    cursor.committedAt(),
+                    cursor.position(),
+                    cursor.id());
+        }
+        String text = "SELECT " + COLUMNS + " FROM changes" + sql.where()
+                + " ORDER BY \"committed_at\", \"position\", \"id\" LIMIT " + (size + 1);
+        return page(query(text, sql.params()), size);
+    }
+
+    /** The first {@code size} of {@code rows} (read one beyond), and where the next page starts if there is one. */
+    private static Page page(List<Change> rows, int size) {
+        boolean more = rows.size() > size;
+        List<Change> shown = more ? rows.subList(0, size) : rows;
+        return new Page(shown, more ? Cursor.after(shown.get(shown.size() - 1)) : null);
+    }
+
+    /** The WHERE clause of a filter, every value a parameter. */
+    static Sql where(ChangeFilter f) {
+        Sql sql = new Sql();
+        if (f.table() != null) {
+            sql.and("\"table\" = ?", f.table());
+        }
+        if (f.schema() != null) {
+            sql.and("\"schema\" = ?", f.schema());
+        }
+        if (f.key() != null) {
+            sql.and("\"primary_key\" = ?", f.key());
+        }
+        if (f.operation() != null) {
+            sql.and("\"operation\" = ?", f.operation());
+        }
+        if (f.from() != null) {
+            sql.and("\"committed_at\" >= ?", f.from().atOffset(ZoneOffset.UTC));
+        }
+        if (f.until() != null) {
+            sql.and("\"committed_at\" < ?", f.until().atOffset(ZoneOffset.UTC));
+        }
+        for (List<String> pair : f.context()) {
+            List<String> forms = ChangeFilter.containments(pair);
+            sql.and(
+                    "("
+                            + String.join(
+                                    " OR ",
+                                    forms.stream()
+                                            .map(x -> "\"context\" @> ?::jsonb")
+                                            .toList()) + ")",
+                    forms.toArray());
+        }
+        for (List<String> pair : f.values()) {
+            List<String> forms = ChangeFilter.containments(pair);
+            List<Object> params = new ArrayList<>();
+            List<String> tests = new ArrayList<>();
+            for (String form : forms) {
+                tests.add("\"before\" @> ?::jsonb OR \"after\" @> ?::jsonb");
+                params.add(form);
+                params.add(form);
+            }
+            sql.and("(" + String.join(" OR ", tests) + ")", params.toArray());
+        }
+        return sql;
+    }
+
+    private List<Change> query(String text, List<Object> params) {
+        return run(text, params, rs -> {
+            List<Change> rows = new ArrayList<>();
+            while (rs.next()) {
+                rows.add(change(rs));
+            }
+            return rows;
+        });
+    }
+
+    /** Reads one row of {@link #COLUMNS}. */
+    static Change change(ResultSet rs) throws SQLException {
+        return new Change(
+                rs.getString("id"),
+                new Record(
+                        rs.getString("database"),
+                        rs.getString("schema"),
+                        rs.getString("table"),
+                        rs.getString("primary_key")),
+                rs.getString("operation"),
+                json(rs.getString("before")),
+                json(rs.getString("after")),
+                json(rs.getString("context")),
+                rs.getObject("committed_at", OffsetDateTime.class),
+                rs.getLong("transaction_id"),
+                rs.getLong("position"),
+                rs.getBoolean("partial"));
+    }
+
+    private static JsonNode json(String text) throws SQLException {
+        try {
+            return ChangeFilter.json().readTree(text == null ? "{}" : text);
+        } catch (JsonProcessingException e) {
+            throw new SQLException("a stored image is not JSON", e);
+        }
+    }
+
+    /** Reads a result on a read-only connection; a cancelled statement is a {@link SlowQueryException}. */
+    <T> T run(String text, List<Object> params, Reader<T> reader) {
+        try (Connection c = source.getConnection();
+                PreparedStatement s = c.prepareStatement(text)) {
+            for (int i = 0; i < params.size(); i++) {
+                s.setObject(i + 1, params.get(i));
+            }
+            try (ResultSet rs = s.executeQuery()) {
+                return reader.read(rs);
+            }
+        } catch (SQLException e) {
+            if ("57014".equals(e.getSQLState())) {
+                throw new SlowQueryException();
+            }
+            throw new StoreException(e);
+        }
+    }
+
+    /** Reads a result set. */
+    @FunctionalInterface
+    interface Reader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    /** A page of changes and where the next one starts (null on the last). */
+    public record Page(List<Change> changes, Cursor next) {}
+
+    /** Where a page ends: the last change's commit time, position and id, the order's whole key. */
+    public record Cursor(OffsetDateTime committedAt, long position, String id) {
+        static Cursor after(Change c) {
+            return new Cursor(c.committedAt(), c.position(), c.id());
+        }
+
+        /** The cursor as one URL-safe token. */
+        public String token() {
+            Instant at = committedAt.toInstant();
+            return at.getEpochSecond() + "." + at.getNano() + "." + position + "." + id;
+        }
+
+        /** Reads a token; one that is not a cursor is a {@link FilterException}. */
+        public static Cursor parse(String token) {
+            if (token == null || token.isBlank()) {
+                return null;
+            }
+            String[] parts = token.split("\\.");
+            try {
+                if (parts.length != 4 || !parts[3].matches("[0-9a-f-]{36}")) {
+                    throw new NumberFormatException();
+                }
+                Instant at = Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+                return new Cursor(at.atOffset(ZoneOffset.UTC), Long.parseLong(parts[2]), parts[3]);
+            } catch (NumberFormatException | java.time.DateTimeException e) {
+                throw new FilterException("This page link is damaged: start the search again");
+            }
+        }
+    }
+
+    /** A query ran longer than the statement timeout and was cancelled. */
+    public static final class SlowQueryException extends RuntimeException {
+        SlowQueryException() {
+            super(
+                    "The query took too long and was stopped: narrow the search (a table, a key or a shorter time range)");
+        }
+    }
+
+    /** The destination could not answer; the message names the SQL state, never a value. */
+    public static final class StoreException extends RuntimeException {
+        StoreException(SQLException e) {
+            super("The destination database did not answer (SQL state " + e.getSQLState() + ")", e);
+        }
+    }
+}

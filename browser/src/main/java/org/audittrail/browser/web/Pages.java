@@ -1,0 +1,193 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.browser.web;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.audittrail.browser.query.Change;
+import org.audittrail.browser.query.ChangeFilter;
+import org.audittrail.browser.query.ChangeStore;
+import org.audittrail.browser.query.FilterException;
+import org.audittrail.browser.query.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The pages: search, a record's timeline, a transaction, a context value; each reads through {@link ChangeStore}. */
+public final class Pages {
+    private static final Logger LOG = LoggerFactory.getLogger(Pages.class);
+
+    /** Key changes followed from one record, at most: a chain longer than this is cut with a note. */
+    static final int MAX_KEYS = 20;
+
+    private final ChangeStore store;
+    private final int pageSize;
+    private final byte[] css;
+
+    public Pages(ChangeStore store, int pageSize) throws IOException {
+        this.store = store;
+        this.pageSize = pageSize;
+        try (InputStream in = Pages.class.getResourceAsStream("/static/browser.css")) {
+            this.css = in.readAllBytes();
+        }
+    }
+
+    public void install(RoutesConfig routes) {
+        routes.get("/", this::search);
+        routes.get("/record", this::record);
+        routes.get("/transaction", this::transaction);
+        routes.get("/context", this::context);
+        routes.get("/static/browser.css", ctx -> ctx.contentType("text/css").result(css));
+        routes.exception(
+                FilterException.class, (e, ctx) -> Views.message(ctx, 400, "Cannot search that", e.getMessage()));
+        routes.exception(
+                ChangeStore.SlowQueryException.class, (e, ctx) -> Views.message(ctx, 503, "Too slow", e.getMessage()));
+        routes.exception(ChangeStore.StoreException.class, (e, ctx) -> {
+            LOG.warn("{}", e.getMessage());
+            Views.message(ctx, 503, "Destination unavailable", e.getMessage() + ": try again in a moment.");
+        });
+        routes.exception(Exception.class, (e, ctx) -> {
+            // the class only: a message could quote a stored value
+            LOG.error("page {} failed: {}", ctx.path(), e.getClass().getName());
+            Views.message(ctx, 500, "Something went wrong", "The page could not be made; the server log says why.");
+        });
+    }
+
+    private void search(Context ctx) {
+        Map<String, List<String>> fields = ctx.queryParamMap();
+        Map<String, Object> model = new HashMap<>();
+        model.put("fields", first(fields));
+        ChangeFilter filter = ChangeFilter.parse(fields);
+        ChangeStore.Cursor cursor = ChangeStore.Cursor.parse(ctx.queryParam("after"));
+        ChangeStore.Page page = store.search(filter, cursor, pageSize);
+        model.put("changes", page.changes());
+        model.put(
+                "next", page.next() == null ? "" : nextLink(fields, page.next().token()));
+        model.put("count", cursor == null ? count(store.count(filter)) : "");
+        Views.render(ctx, "search.jte", model);
+    }
+
+    private void record(Context ctx) {
+        Record asked = new Record(
+                required(ctx, "database"), required(ctx, "schema"), required(ctx, "table"), required(ctx, "key"));
+        // the record's whole story: its own key and every key it had before or after a key change
+        Set<String> keys = new LinkedHashSet<>(List.of(asked.key()));
+        List<String> toVisit = new ArrayList<>(keys);
+        while (!toVisit.isEmpty() && keys.size() < MAX_KEYS) {
+            Record r = new Record(asked.database(), asked.schema(), asked.table(), toVisit.remove(0));
+            for (String linked : store.linkedKeys(r)) {
+                if (keys.add(linked)) {
+                    toVisit.add(linked);
+                }
+            }
+        }
+        List<Change> timeline = new ArrayList<>();
+        for (String key : keys) {
+            timeline.addAll(store.history(new Record(asked.database(), asked.schema(), asked.table(), key)));
+        }
+        timeline.sort(Comparator.comparing(Change::committedAt).thenComparingLong(Change::position));
+        Map<String, Object> model = new HashMap<>();
+        model.put("record", asked);
+        model.put("keys", List.copyOf(keys));
+        model.put("changes", timeline);
+        Views.render(ctx, "record.jte", model);
+    }
+
+    private void transaction(Context ctx) {
+        String database = required(ctx, "database");
+        long id = number(required(ctx, "id"), "Transaction");
+        OffsetDateTime at = time(required(ctx, "at"));
+        List<Change> changes = store.transaction(database, id, at);
+        Map<String, Object> model = new HashMap<>();
+        model.put("database", database);
+        model.put("id", id);
+        model.put("at", at);
+        model.put("changes", changes);
+        Views.render(ctx, "transaction.jte", model);
+    }
+
+    private void context(Context ctx) {
+        String key = required(ctx, "key");
+        String value = ctx.queryParam("value") == null ? "" : ctx.queryParam("value");
+        ChangeStore.Page page = store.context(key, value, ChangeStore.Cursor.parse(ctx.queryParam("after")), pageSize);
+        Map<String, Object> model = new HashMap<>();
+        model.put("key", key);
+        model.put("value", value);
+        model.put("changes", page.changes());
+        model.put(
+                "next",
+                page.next() == null
+                        ? ""
+                        : "/context?key=" + Links.encode(key) + "&value=" + Links.encode(value) + "&after="
+                                + page.next().token());
+        Views.render(ctx, "context.jte", model);
+    }
+
+    private static String count(int n) {
+        return n > ChangeStore.COUNT_LIMIT
+                ? "more than " + String.format("%,d", ChangeStore.COUNT_LIMIT)
+                : String.format("%,d", n);
+    }
+
+    private static Map<String, String> first(Map<String, List<String>> fields) {
+        Map<String, String> first = new HashMap<>();
+        fields.forEach((k, v) -> first.put(k, v.isEmpty() ? "" : v.get(0)));
+        return first;
+    }
+
+    private static String nextLink(Map<String, List<String>> fields, String token) {
+        StringBuilder link = new StringBuilder("/?");
+        fields.forEach((k, v) -> {
+            if (!k.equals("after") && !v.isEmpty()) {
+                link.append(Links.encode(k))
+                        .append('=')
+                        .append(Links.encode(v.get(0)))
+                        .append('&');
+            }
+        });
+        return link.append("after=").append(token).toString();
+    }
+
+    private static String required(Context ctx, String name) {
+        String value = ctx.queryParam(name);
+        if (value == null || value.isEmpty()) {
+            throw new FilterException("This link lacks its " + name + ": open it again from a search");
+        }
+        return value;
+    }
+
+    private static long number(String text, String label) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new FilterException(label + ": give a whole number");
+        }
+    }
+
+    private static OffsetDateTime time(String text) {
+        return ChangeFilter.parse(Map.of("from", List.of(text))).from().atOffset(ZoneOffset.UTC);
+    }
+}

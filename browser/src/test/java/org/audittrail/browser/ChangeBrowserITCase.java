@@ -1,0 +1,259 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.audittrail.browser.auth.Users;
+import org.audittrail.browser.config.BrowserConfig;
+import org.audittrail.browser.testing.Chrome;
+import org.audittrail.job.testing.JobTestBase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+
+/** From SQL written to the source, through the real job, to what a person reads in a real browser. */
+class ChangeBrowserITCase extends JobTestBase {
+    static final String PASSWORD = "correct horse battery";
+
+    static Path dir;
+    static ChangeBrowser browser;
+    static Chrome chrome;
+    static String base;
+
+    @BeforeAll
+    static void startBrowser() throws Exception {
+        db.execute(
+                "CREATE TABLE orders (id serial PRIMARY KEY, email text, note text, total numeric(12,2), payload jsonb)",
+                "CREATE TABLE hostile (id text PRIMARY KEY, note text, payload jsonb)",
+                "CREATE ROLE audit_browser LOGIN PASSWORD 'browser-pw-3b9'");
+        dir = Files.createTempDirectory("browser");
+        Files.writeString(dir.resolve("users"), "# who may look\n" + Users.line("ann", PASSWORD) + "\n");
+        browser = ChangeBrowser.start(new BrowserConfig(
+                "127.0.0.1",
+                0,
+                "jdbc:postgresql://localhost:" + db.port() + "/postgres",
+                "audit_browser",
+                "browser-pw-3b9",
+                dir.resolve("users"),
+                dir.resolve("access.log"),
+                Duration.ofSeconds(5),
+                50,
+                false));
+        base = "http://127.0.0.1:" + browser.port();
+        chrome = Chrome.start();
+    }
+
+    @AfterAll
+    static void stopBrowser() throws Exception {
+        if (chrome != null) {
+            chrome.close();
+        }
+        if (browser != null) {
+            browser.close();
+        }
+    }
+
+    @Test
+    void aChangeWrittenToTheSourceIsSearchedFollowedAndExplained() throws Exception {
+        job.submit(db.args());
+        db.execute(
+                withContext(
+                        "INSERT INTO orders (email, note, total) VALUES ('ann@example.com', 'first', 10.50)",
+                        "{\"user_id\": 42, \"endpoint\": \"/orders\"}"),
+                withContext(
+                        "UPDATE orders SET note = NULL, total = 12.00 WHERE id = 1",
+                        "{\"user_id\": 7, \"request_id\": \"r-1\"}"));
+        db.transaction(
+                withContext(
+                        "INSERT INTO orders (email, total) VALUES ('bo@example.com', 1)", "{\"request_id\": \"r-2\"}"),
+                withContext(
+                        "INSERT INTO orders (email, total) VALUES ('cy@example.com', 2)", "{\"request_id\": \"r-2\"}"));
+        db.awaitChanges(4);
+        db.execute("GRANT SELECT ON changes TO audit_browser");
+        WebDriver page = chrome.driver;
+
+        page.get(base + "/");
+        assertThat(page.getCurrentUrl()).isEqualTo(base + "/login");
+        logIn("ann", "not the password");
+        assertThat(page.findElement(By.id("message")).getText()).isEqualTo("Wrong name or password.");
+        logIn("ann", PASSWORD);
+        assertThat(page.getCurrentUrl()).isEqualTo(base + "/");
+        assertThat(page.findElement(By.id("viewer")).getText()).isEqualTo("ann");
+        assertThat(page.findElement(By.id("count")).getText()).isEqualTo("4 changes, newest first");
+        assertThat(rows()).hasSize(4);
+
+        // a context value and a value in an image, typed into the form
+        search("context", "user_id = 7");
+        assertThat(rows()).singleElement().satisfies(row -> assertThat(row.getText())
+                .contains("UPDATE", "note total", "request_id=r-1"));
+        page.get(base + "/?value=" + encode("email = cy@example.com"));
+        assertThat(rows()).singleElement().satisfies(row -> assertThat(row.getText())
+                .contains("CREATE", "public.orders"));
+
+        // the record's timeline: the update as a diff, NULL shown as NULL, numbers as PostgreSQL wrote them
+        page.get(base + "/?table=orders&key=1");
+        rows().get(0).findElement(By.cssSelector("a.record")).click();
+        List<WebElement> timeline = page.findElements(By.cssSelector("#timeline > li"));
+        assertThat(timeline).hasSize(2);
+        assertThat(timeline.get(0).getText()).contains("CREATE", "user_id", "42", "ann@example.com", "10.50");
+        WebElement update = timeline.get(1);
+        assertThat(diffRow(update, "note")).containsExactly("note", "first", "NULL");
+        assertThat(diffRow(update, "total")).containsExactly("total", "10.50", "12.00");
+        assertThat(update.findElements(By.cssSelector("td.column"))).hasSize(2);
+
+        // a context value's page: everything request r-2 did, oldest first, then its transaction
+        page.get(base + "/context?key=request_id&value=r-2");
+        assertThat(rows()).hasSize(2);
+        rows().get(0).findElement(By.cssSelector("a.transaction")).click();
+        assertThat(page.findElement(By.tagName("h1")).getText()).startsWith("Transaction ");
+        assertThat(page.findElements(By.cssSelector("#timeline > li")))
+                .extracting(WebElement::getText)
+                .satisfiesExactly(first -> assertThat(first).contains("bo@example.com"), second -> assertThat(second)
+                        .contains("cy@example.com"));
+
+        // a malformed filter is one message, the server stays up
+        page.get(base + "/?from=" + encode("last tuesday"));
+        assertThat(page.findElement(By.id("message")).getText()).startsWith("From: write a time as");
+        page.get(base + "/?operation=MERGE");
+        assertThat(page.findElement(By.id("message")).getText())
+                .isEqualTo("Operation: choose CREATE, UPDATE, DELETE or TRUNCATE");
+        page.get(base + "/?after=not-a-cursor");
+        assertThat(page.findElement(By.id("message")).getText()).startsWith("This page link is damaged");
+
+        // every view is in the access log, with who and what filter
+        assertThat(Files.readAllLines(dir.resolve("access.log")))
+                .anySatisfy(
+                        line -> assertThat(line).contains("\tann\t", "\tGET\t/?", "&context=user_id+%3D+7&", "\t200"))
+                .anySatisfy(line -> assertThat(line).contains("\t-\t", "GET\t/\t303"))
+                .anySatisfy(line -> assertThat(line).contains("POST\t/login", "\t401"));
+
+        page.findElement(By.cssSelector("form.logout button")).click();
+        page.get(base + "/");
+        assertThat(page.getCurrentUrl()).isEqualTo(base + "/login");
+    }
+
+    @Test
+    void hostileRowValuesAreShownAsTextAndRunNothing() throws Exception {
+        job.submit(db.args());
+        String script = "<script>window.pwned='script'</script>";
+        String img = "<img src=x onerror=\"window.pwned='img'\">";
+        String attribute = "\"><svg onload=\"window.pwned='attribute'\">";
+        String url = "javascript:window.pwned='url'";
+        String bidi = "invoice\u202Egpj.exe";
+        String zeroWidth = "ad\u200Bmin";
+        String nested = "[".repeat(500) + "\"deep\"" + "]".repeat(500);
+        try (var c = db.connect();
+                var s = c.prepareStatement(withContext(
+                        "INSERT INTO hostile (id, note, payload) VALUES (?, ?, ?::jsonb)",
+                        "{\"user_id\": \"<script>window.pwned='context'</script>\", \"<b>key</b>\": \"" + url
+                                + "\"}"))) {
+            for (String[] row : new String[][] {
+                {script, img, "{\"html\": \"" + attribute.replace("\"", "\\\"") + "\"}"},
+                {url, bidi, nested},
+                {attribute, zeroWidth + "x".repeat(100_000), "{\"a\": 1}"}
+            }) {
+                s.setString(1, row[0]);
+                s.setString(2, row[1]);
+                s.setString(3, row[2]);
+                s.executeUpdate();
+            }
+        }
+        db.awaitChanges(3);
+        db.execute("GRANT SELECT ON changes TO audit_browser");
+        WebDriver page = chrome.driver;
+        logIn("ann", PASSWORD);
+        chrome.console();
+
+        page.get(base + "/?table=hostile");
+        assertThat(rows()).hasSize(3);
+        assertThat(page.findElement(By.id("changes")).getText()).contains(script, attribute, url, "user_id=<script>");
+        assertInert();
+        for (String key : List.of(script, url, attribute)) {
+            page.get(base + "/record?database=postgres&schema=public&table=hostile&key=" + encode(key));
+            assertThat(page.findElement(By.tagName("h1")).getText()).isEqualTo("public.hostile " + key);
+            assertThat(page.findElements(By.cssSelector("#timeline > li"))).hasSize(1);
+            assertInert();
+        }
+        page.get(base + "/record?database=postgres&schema=public&table=hostile&key=" + encode(url));
+        String timeline = page.findElement(By.id("timeline")).getText();
+        assertThat(timeline).contains("invoice<U+202E>gpj.exe", "JSON, 1006 characters");
+        page.get(base + "/record?database=postgres&schema=public&table=hostile&key=" + encode(attribute));
+        assertThat(page.findElement(By.id("timeline")).getText()).contains("text, 100013 characters");
+        assertThat(page.findElement(By.cssSelector("td.new details")).getAttribute("textContent"))
+                .contains("ad<U+200B>min", "… 99713 more characters");
+        assertThat(page.getPageSource()).hasSizeLessThan(20_000);
+        page.findElement(By.cssSelector("a.transaction")).click();
+        page.get(base + "/context?key=" + encode("<b>key</b>") + "&value=" + encode(url));
+        assertThat(rows()).hasSize(3);
+        assertInert();
+    }
+
+    /** Nothing a stored value holds ran: no flag set, no element made from it, nothing logged to the console. */
+    private static void assertInert() {
+        assertThat(chrome.script("return window.pwned === undefined")).isEqualTo(true);
+        assertThat(chrome.driver.findElements(By.cssSelector("main script, main img, main svg, main b")))
+                .isEmpty();
+        assertThat(chrome.console()).isEmpty();
+    }
+
+    private void logIn(String name, String password) {
+        WebDriver page = chrome.driver;
+        if (!page.getCurrentUrl().endsWith("/login")) {
+            page.get(base + "/login");
+        }
+        page.findElement(By.id("name")).clear();
+        page.findElement(By.id("name")).sendKeys(name);
+        page.findElement(By.id("password")).sendKeys(password);
+        page.findElement(By.id("login")).click();
+    }
+
+    private void search(String field, String text) {
+        WebDriver page = chrome.driver;
+        page.get(base + "/");
+        page.findElement(By.name(field)).sendKeys(text);
+        page.findElement(By.id("find")).click();
+    }
+
+    static List<WebElement> rows() {
+        return chrome.driver.findElements(By.cssSelector("#changes tbody tr"));
+    }
+
+    static List<String> diffRow(WebElement change, String column) {
+        for (WebElement row : change.findElements(By.cssSelector("table.diff tbody tr"))) {
+            List<String> cells = row.findElements(By.tagName("td")).stream()
+                    .map(WebElement::getText)
+                    .toList();
+            if (cells.get(0).equals(column)) {
+                return cells;
+            }
+        }
+        throw new AssertionError("no diff row for " + column + " in: " + change.getText());
+    }
+
+    static String encode(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8);
+    }
+}
