@@ -23,10 +23,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.audittrail.browser.auth.Users;
 import org.audittrail.browser.config.BrowserConfig;
 import org.audittrail.browser.testing.Chrome;
 import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.job.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,7 +86,7 @@ class ChangeBrowserITCase extends JobTestBase {
                         "INSERT INTO orders (email, note, total) VALUES ('ann@example.com', 'first', 10.50)",
                         "{\"user_id\": 42, \"endpoint\": \"/orders\"}"),
                 withContext(
-                        "UPDATE orders SET note = NULL, total = 12.00 WHERE id = 1",
+                        "UPDATE orders SET note = NULL, total = 12.00 WHERE email = 'ann@example.com'",
                         "{\"user_id\": 7, \"request_id\": \"r-1\"}"));
         db.transaction(
                 withContext(
@@ -114,7 +116,7 @@ class ChangeBrowserITCase extends JobTestBase {
                 .contains("CREATE", "public.orders"));
 
         // the record's timeline: the update as a diff, NULL shown as NULL, numbers as PostgreSQL wrote them
-        page.get(base + "/?table=orders&key=1");
+        page.get(base + "/?table=orders&key=" + db.value("SELECT id FROM orders WHERE email = 'ann@example.com'"));
         rows().get(0).findElement(By.cssSelector("a.record")).click();
         List<WebElement> timeline = page.findElements(By.cssSelector("#timeline > li"));
         assertThat(timeline).hasSize(2);
@@ -209,6 +211,52 @@ class ChangeBrowserITCase extends JobTestBase {
         page.get(base + "/context?key=" + encode("<b>key</b>") + "&value=" + encode(url));
         assertThat(rows()).hasSize(3);
         assertInert();
+    }
+
+    @Test
+    void theUndoSqlOfATransactionPutsItsRowsBack() throws Exception {
+        job.submit(db.args());
+        db.execute(
+                "INSERT INTO orders (email, note, total, payload) VALUES ('dee@example.com', 'it''s \\ odd', 5.25,"
+                        + " '{\"a\": [1, 2]}')",
+                "INSERT INTO orders (email, note, total) VALUES ('eve@example.com', 'ab\u202Ecd', 7)");
+        List<Map<String, Object>> before = db.query("SELECT * FROM orders ORDER BY id");
+        db.transaction(
+                withContext(
+                        "UPDATE orders SET email = 'x@example.com', note = NULL WHERE email = 'dee@example.com'",
+                        "{\"request_id\": \"r-undo\"}"),
+                withContext("DELETE FROM orders WHERE email = 'eve@example.com'", "{\"request_id\": \"r-undo\"}"),
+                withContext(
+                        "INSERT INTO orders (email, total) VALUES ('new@example.com', 1)",
+                        "{\"request_id\": \"r-undo\"}"));
+        db.awaitChanges(5);
+        db.execute("GRANT SELECT ON changes TO audit_browser");
+        WebDriver page = chrome.driver;
+        logIn("ann", PASSWORD);
+
+        page.get(base + "/context?key=request_id&value=r-undo");
+        rows().get(0).findElement(By.cssSelector("a.transaction")).click();
+        page.findElement(By.id("revert")).click();
+        String sql = page.findElement(By.id("revert-sql")).getText();
+        assertThat(sql)
+                .startsWith("BEGIN;\nDELETE FROM \"public\".\"orders\" WHERE ")
+                .contains("U&'ab\\202Ecd'")
+                .endsWith("COMMIT;");
+        assertThat(page.findElement(By.id("caveats")).getText()).contains("Column payload holds JSON");
+        try (var c = db.connect();
+                var s = c.createStatement()) {
+            s.execute(sql);
+        }
+        assertThat(db.query("SELECT * FROM orders ORDER BY id")).isEqualTo(before);
+
+        // once the undo itself is captured, the preview warns that the rows changed since
+        TestDatabase.poll(
+                () -> {
+                    page.navigate().refresh();
+                    return page.findElement(By.id("caveats")).getText().contains("later changes touched the same rows");
+                },
+                Duration.ofSeconds(30),
+                "the preview naming the later changes");
     }
 
     /** Nothing a stored value holds ran: no flag set, no element made from it, nothing logged to the console. */

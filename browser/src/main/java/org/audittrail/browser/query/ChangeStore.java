@@ -102,6 +102,42 @@ public final class ChangeStore {
         return found.isEmpty() ? null : found.get(0);
     }
 
+    /** How many changes touched the rows of {@code changes} after the newest of them, per row, summed. */
+    public long laterChanges(List<Change> changes) {
+        java.util.Map<Record, Change> newest = new java.util.LinkedHashMap<>();
+        for (Change c : changes) {
+            if (c.record().key() != null) {
+                newest.merge(
+                        c.record(),
+                        c,
+                        (a, b) -> b.committedAt().isAfter(a.committedAt())
+                                        || (b.committedAt().isEqual(a.committedAt()) && b.position() > a.position())
+                                ? b
+                                : a);
+            }
+        }
+        long later = 0;
+        for (Change c : newest.values()) {
+            later += run(
+                    "SELECT count(*) FROM changes WHERE \"table\" = ? AND \"primary_key\" = ? AND \"schema\" = ?"
+                            + " AND \"database\" = ? AND \"committed_at\" >= ?"
+                            + " AND (\"committed_at\", \"position\") > (?, ?)",
+                    List.of(
+                            c.record().table(),
+                            c.record().key(),
+                            c.record().schema(),
+                            c.record().database(),
+                            c.committedAt(),
+                            c.committedAt(),
+                            c.position()),
+                    rs -> {
+                        rs.next();
+                        return rs.getLong(1);
+                    });
+        }
+        return later;
+    }
+
     /** A record's changes, oldest first, TRUNCATEs of its table that emptied it included (changes_record_history). */
     public List<Change> history(Record record) {
         String text = "SELECT h.\"change_id\" AS \"id\", ?::varchar AS \"database\", ?::varchar AS \"schema\","

@@ -38,6 +38,20 @@ public final class Links {
                 + encode(c.committedAt().toInstant().toString());
     }
 
+    public static String revertChange(Change c) {
+        return "/revert?change=" + encode(c.id()) + "&at="
+                + encode(c.committedAt().toInstant().toString());
+    }
+
+    public static String revertTransaction(String database, long id, java.time.OffsetDateTime at) {
+        return "/revert?database=" + encode(database) + "&transaction=" + id + "&at="
+                + encode(at.toInstant().toString());
+    }
+
+    public static String revertContext(String key, String value) {
+        return "/revert?key=" + encode(key) + "&value=" + encode(value);
+    }
+
     public static String context(String key, String value) {
         return "/context?key=" + encode(key) + "&value=" + encode(value);
     }

@@ -33,6 +33,7 @@ import org.audittrail.browser.query.ChangeFilter;
 import org.audittrail.browser.query.ChangeStore;
 import org.audittrail.browser.query.FilterException;
 import org.audittrail.browser.query.Record;
+import org.audittrail.browser.query.Revert;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,9 @@ public final class Pages {
 
     /** Key changes followed from one record, at most: a chain longer than this is cut with a note. */
     static final int MAX_KEYS = 20;
+
+    /** Changes one revert preview covers, at most. */
+    static final int MAX_REVERT = 1000;
 
     private final ChangeStore store;
     private final int pageSize;
@@ -60,6 +64,7 @@ public final class Pages {
         routes.get("/record", this::record);
         routes.get("/transaction", this::transaction);
         routes.get("/context", this::context);
+        routes.get("/revert", this::revert);
         routes.get("/static/browser.css", ctx -> ctx.contentType("text/css").result(css));
         routes.exception(
                 FilterException.class, (e, ctx) -> Views.message(ctx, 400, "Cannot search that", e.getMessage()));
@@ -144,6 +149,39 @@ public final class Pages {
                         : "/context?key=" + Links.encode(key) + "&value=" + Links.encode(value) + "&after="
                                 + page.next().token());
         Views.render(ctx, "context.jte", model);
+    }
+
+    /** The SQL that would undo one change, a transaction or everything under a context value; shown, never run. */
+    private void revert(Context ctx) {
+        List<Change> changes;
+        String what;
+        if (ctx.queryParam("change") != null) {
+            Change change = store.change(ctx.queryParam("change"), time(required(ctx, "at")));
+            changes = change == null ? List.of() : List.of(change);
+            what = "one change";
+        } else if (ctx.queryParam("transaction") != null) {
+            long id = number(ctx.queryParam("transaction"), "Transaction");
+            changes = store.transaction(required(ctx, "database"), id, time(required(ctx, "at")));
+            what = "transaction " + id;
+        } else {
+            String key = required(ctx, "key");
+            String value = ctx.queryParam("value") == null ? "" : ctx.queryParam("value");
+            ChangeStore.Page page = store.context(key, value, null, MAX_REVERT);
+            if (page.next() != null) {
+                throw new FilterException("More than " + MAX_REVERT + " changes were made under " + key + " = " + value
+                        + ": revert them a transaction at a time");
+            }
+            changes = page.changes();
+            what = "everything under " + key + " = " + value;
+        }
+        if (changes.isEmpty()) {
+            throw new FilterException("No such change is stored: open the preview again from its page");
+        }
+        Map<String, Object> model = new HashMap<>();
+        model.put("what", what);
+        model.put("count", changes.size());
+        model.put("preview", Revert.of(changes, store.laterChanges(changes)));
+        Views.render(ctx, "revert.jte", model);
     }
 
     private static String count(int n) {
