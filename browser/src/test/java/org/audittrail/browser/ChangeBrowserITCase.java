@@ -17,7 +17,11 @@ package org.audittrail.browser;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,6 +118,27 @@ class ChangeBrowserITCase extends JobTestBase {
         page.get(base + "/?value=" + encode("email = cy@example.com"));
         assertThat(rows()).singleElement().satisfies(row -> assertThat(row.getText())
                 .contains("CREATE", "public.orders"));
+
+        // the search as CSV and as JSON lines, with the viewer's session, numbers as stored
+        String exportCsv = page.findElement(By.id("export-csv")).getAttribute("href");
+        assertThat(exportCsv).isEqualTo(base + "/export.csv?value=email+%3D+cy%40example.com&");
+        page.get(base + "/?context=" + encode("request_id = r-2"));
+        List<String> csv = download(page.findElement(By.id("export-csv")).getAttribute("href"))
+                .lines()
+                .toList();
+        assertThat(csv).hasSize(3);
+        assertThat(csv.get(0))
+                .isEqualTo(
+                        "id,database,schema,table,primary_key,operation,committed_at,transaction_id,position,partial,context,before,after");
+        assertThat(csv.get(1)).contains("\"CREATE\"", "\"{\"\"request_id\"\":\"\"r-2\"\"}\"", "\"\"total\"\":2");
+        List<String> lines = download(page.findElement(By.id("export-jsonl")).getAttribute("href"))
+                .lines()
+                .toList();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(1)).contains("\"operation\":\"CREATE\"", "\"email\":\"bo@example.com\"");
+        page.get(base + "/?table=orders&key=" + db.value("SELECT id FROM orders WHERE email = 'ann@example.com'"));
+        assertThat(download(page.findElement(By.id("export-jsonl")).getAttribute("href")))
+                .contains("\"total\":10.50", "\"total\":12.00", "\"note\":null");
 
         // the record's timeline: the update as a diff, NULL shown as NULL, numbers as PostgreSQL wrote them
         page.get(base + "/?table=orders&key=" + db.value("SELECT id FROM orders WHERE email = 'ann@example.com'"));
@@ -265,6 +290,21 @@ class ChangeBrowserITCase extends JobTestBase {
         assertThat(chrome.driver.findElements(By.cssSelector("main script, main img, main svg, main b")))
                 .isEmpty();
         assertThat(chrome.console()).isEmpty();
+    }
+
+    /** What a link serves to the logged-in viewer, fetched with the browser's session cookie. */
+    static String download(String link) throws Exception {
+        String session = chrome.driver.manage().getCookieNamed("audit_session").getValue();
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(link))
+                                .header("Cookie", "audit_session=" + session)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Disposition"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("attachment"));
+        return response.body();
     }
 
     private void logIn(String name, String password) {

@@ -65,6 +65,8 @@ public final class Pages {
         routes.get("/transaction", this::transaction);
         routes.get("/context", this::context);
         routes.get("/revert", this::revert);
+        routes.get("/export.csv", ctx -> Export.csv(ctx, store, ChangeFilter.parse(ctx.queryParamMap())));
+        routes.get("/export.jsonl", ctx -> Export.jsonLines(ctx, store, ChangeFilter.parse(ctx.queryParamMap())));
         routes.get("/static/browser.css", ctx -> ctx.contentType("text/css").result(css));
         routes.exception(
                 FilterException.class, (e, ctx) -> Views.message(ctx, 400, "Cannot search that", e.getMessage()));
@@ -92,6 +94,7 @@ public final class Pages {
         model.put(
                 "next", page.next() == null ? "" : nextLink(fields, page.next().token()));
         model.put("count", cursor == null ? count(store.count(filter)) : "");
+        model.put("query", query(fields));
         Views.render(ctx, "search.jte", model);
     }
 
@@ -197,16 +200,21 @@ public final class Pages {
     }
 
     private static String nextLink(Map<String, List<String>> fields, String token) {
-        StringBuilder link = new StringBuilder("/?");
+        return "/?" + query(fields) + "after=" + token;
+    }
+
+    /** The search's fields as a query string, each followed by an ampersand, without the page cursor. */
+    private static String query(Map<String, List<String>> fields) {
+        StringBuilder query = new StringBuilder();
         fields.forEach((k, v) -> {
-            if (!k.equals("after") && !v.isEmpty()) {
-                link.append(Links.encode(k))
+            if (!k.equals("after") && !v.isEmpty() && !v.get(0).isEmpty()) {
+                query.append(Links.encode(k))
                         .append('=')
                         .append(Links.encode(v.get(0)))
                         .append('&');
             }
         });
-        return link.append("after=").append(token).toString();
+        return query.toString();
     }
 
     private static String required(Context ctx, String name) {
