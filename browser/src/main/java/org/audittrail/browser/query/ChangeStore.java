@@ -70,6 +70,16 @@ public final class ChangeStore {
         return page(query(text, sql.params()), size);
     }
 
+    /** The changes committed at or after {@code since}, oldest first, at most {@code limit}: the live tail's poll. */
+    public List<Change> since(ChangeFilter filter, OffsetDateTime since, int limit) {
+        Sql sql = where(filter);
+        sql.and("\"committed_at\" >= ?", since);
+        return query(
+                "SELECT " + COLUMNS + " FROM changes" + sql.where()
+                        + " ORDER BY \"committed_at\", \"position\", \"id\" LIMIT " + limit,
+                sql.params());
+    }
+
     /** How many changes match, counted up to {@link #COUNT_LIMIT} + 1. */
     public int count(ChangeFilter filter) {
         Sql sql = where(filter);

@@ -50,13 +50,13 @@ public final class Pages {
     private final ChangeStore store;
     private final int pageSize;
     private final byte[] css;
+    private final byte[] tailScript;
 
     public Pages(ChangeStore store, int pageSize) throws IOException {
         this.store = store;
         this.pageSize = pageSize;
-        try (InputStream in = Pages.class.getResourceAsStream("/static/browser.css")) {
-            this.css = in.readAllBytes();
-        }
+        this.css = resource("/static/browser.css");
+        this.tailScript = resource("/static/tail.js");
     }
 
     public void install(RoutesConfig routes) {
@@ -65,6 +65,9 @@ public final class Pages {
         routes.get("/transaction", this::transaction);
         routes.get("/context", this::context);
         routes.get("/revert", this::revert);
+        routes.get("/tail", this::tail);
+        routes.sse("/tail/events", new LiveTail(store)::stream);
+        routes.get("/static/tail.js", ctx -> ctx.contentType("text/javascript").result(tailScript));
         routes.get("/export.csv", ctx -> Export.csv(ctx, store, ChangeFilter.parse(ctx.queryParamMap())));
         routes.get("/export.jsonl", ctx -> Export.jsonLines(ctx, store, ChangeFilter.parse(ctx.queryParamMap())));
         routes.get("/static/browser.css", ctx -> ctx.contentType("text/css").result(css));
@@ -152,6 +155,22 @@ public final class Pages {
                         : "/context?key=" + Links.encode(key) + "&value=" + Links.encode(value) + "&after="
                                 + page.next().token());
         Views.render(ctx, "context.jte", model);
+    }
+
+    /** The live tail: the search's fields, and a table the page's script fills from /tail/events. */
+    private void tail(Context ctx) {
+        Map<String, List<String>> fields = ctx.queryParamMap();
+        ChangeFilter.parse(fields);
+        Map<String, Object> model = new HashMap<>();
+        model.put("fields", first(fields));
+        model.put("query", query(fields));
+        Views.render(ctx, "tail.jte", model);
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = Pages.class.getResourceAsStream(name)) {
+            return in.readAllBytes();
+        }
     }
 
     /** The SQL that would undo one change, a transaction or everything under a context value; shown, never run. */
