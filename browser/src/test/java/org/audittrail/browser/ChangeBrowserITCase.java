@@ -151,6 +151,23 @@ class ChangeBrowserITCase extends JobTestBase {
         assertThat(diffRow(update, "total")).containsExactly("total", "10.50", "12.00");
         assertThat(update.findElements(By.cssSelector("td.column"))).hasSize(2);
 
+        // as of the moment it was created: the row as the CREATE left it; the table then; before it, nothing
+        String created = db.value("SELECT to_char(committed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+                        + " FROM changes WHERE operation = 'CREATE' AND after->>'email' = 'ann@example.com'")
+                .toString();
+        page.findElement(By.name("asOf")).sendKeys(created);
+        page.findElement(By.id("show-as-of")).click();
+        assertThat(page.findElement(By.id("state")).getText()).contains("note first", "total 10.50");
+        page.findElement(By.id("table-as-of")).click();
+        assertThat(page.findElements(By.cssSelector("#records tbody tr")))
+                .singleElement()
+                .satisfies(row -> assertThat(row.getText()).contains("email=ann@example.com", "total=10.50"));
+        page.navigate().back();
+        page.findElement(By.name("asOf")).clear();
+        page.findElement(By.name("asOf")).sendKeys("2020-01-01");
+        page.findElement(By.id("show-as-of")).click();
+        assertThat(page.findElement(By.id("no-state")).getText()).startsWith("The record did not exist then");
+
         // a context value's page: everything request r-2 did, oldest first, then its transaction
         page.get(base + "/context?key=request_id&value=r-2");
         assertThat(rows()).hasSize(2);

@@ -80,6 +80,38 @@ public final class ChangeStore {
                 sql.params());
     }
 
+    /** A record as it was at {@code asOf} (changes_record_at): its row, or null where it did not exist then. */
+    public State recordAt(Record record, OffsetDateTime asOf) {
+        List<State> found = run(
+                "SELECT r.\"primary_key\", r.\"after\", r.\"changed_at\", r.\"change_id\""
+                        + " FROM changes_record_at(?, ?, ?, ?, ?) r",
+                List.of(record.table(), record.key(), asOf, record.schema(), record.database()),
+                ChangeStore::states);
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    /** A table's records as they were at {@code asOf} (changes_table_at), by key, after {@code afterKey}. */
+    public List<State> tableAt(Record table, OffsetDateTime asOf, String afterKey, int size) {
+        return run(
+                "SELECT t.\"primary_key\", t.\"after\", t.\"changed_at\", t.\"change_id\""
+                        + " FROM changes_table_at(?, ?, ?, ?) t WHERE t.\"primary_key\" > ?"
+                        + " ORDER BY t.\"primary_key\" LIMIT " + (size + 1),
+                List.of(table.table(), asOf, table.schema(), table.database(), afterKey == null ? "" : afterKey),
+                ChangeStore::states);
+    }
+
+    /** One record's state at a moment: its key, its row, when and by which change it got that row. */
+    public record State(String key, JsonNode row, OffsetDateTime changedAt, String changeId) {}
+
+    private static List<State> states(ResultSet rs) throws SQLException {
+        List<State> states = new ArrayList<>();
+        while (rs.next()) {
+            states.add(new State(
+                    rs.getString(1), json(rs.getString(2)), rs.getObject(3, OffsetDateTime.class), rs.getString(4)));
+        }
+        return states;
+    }
+
     /** How many changes match, counted up to {@link #COUNT_LIMIT} + 1. */
     public int count(ChangeFilter filter) {
         Sql sql = where(filter);

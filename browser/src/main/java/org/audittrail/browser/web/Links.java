@@ -33,6 +33,11 @@ public final class Links {
                 + encode(r.table()) + "&key=" + encode(r.key());
     }
 
+    public static String tableAt(Record table, String asOf) {
+        return "/table?database=" + encode(table.database()) + "&schema=" + encode(table.schema()) + "&table="
+                + encode(table.table()) + "&asOf=" + encode(asOf);
+    }
+
     public static String transaction(Change c) {
         return "/transaction?database=" + encode(c.record().database()) + "&id=" + c.transactionId() + "&at="
                 + encode(c.committedAt().toInstant().toString());

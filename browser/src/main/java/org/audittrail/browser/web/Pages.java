@@ -66,6 +66,7 @@ public final class Pages {
         routes.get("/context", this::context);
         routes.get("/revert", this::revert);
         routes.get("/tail", this::tail);
+        routes.get("/table", this::table);
         routes.sse("/tail/events", new LiveTail(store)::stream);
         routes.get("/static/tail.js", ctx -> ctx.contentType("text/javascript").result(tailScript));
         routes.get("/export.csv", ctx -> Export.csv(ctx, store, ChangeFilter.parse(ctx.queryParamMap())));
@@ -124,6 +125,9 @@ public final class Pages {
         model.put("record", asked);
         model.put("keys", List.copyOf(keys));
         model.put("changes", timeline);
+        String asOf = ctx.queryParam("asOf");
+        model.put("asOf", asOf == null ? "" : asOf);
+        model.put("state", asOf == null || asOf.isBlank() ? null : store.recordAt(asked, time(asOf)));
         Views.render(ctx, "record.jte", model);
     }
 
@@ -155,6 +159,27 @@ public final class Pages {
                         : "/context?key=" + Links.encode(key) + "&value=" + Links.encode(value) + "&after="
                                 + page.next().token());
         Views.render(ctx, "context.jte", model);
+    }
+
+    /** A table as it was at a moment: its records, by key, a page at a time. */
+    private void table(Context ctx) {
+        Record table = new Record(required(ctx, "database"), required(ctx, "schema"), required(ctx, "table"), null);
+        String asOf = required(ctx, "asOf");
+        String afterKey = ctx.queryParam("afterKey");
+        List<ChangeStore.State> states = store.tableAt(table, time(asOf), afterKey, pageSize);
+        boolean more = states.size() > pageSize;
+        List<ChangeStore.State> shown = more ? states.subList(0, pageSize) : states;
+        Map<String, Object> model = new HashMap<>();
+        model.put("table", table);
+        model.put("asOf", asOf);
+        model.put("states", shown);
+        model.put(
+                "next",
+                more
+                        ? Links.tableAt(table, asOf) + "&afterKey="
+                                + Links.encode(shown.get(pageSize - 1).key())
+                        : "");
+        Views.render(ctx, "table.jte", model);
     }
 
     /** The live tail: the search's fields, and a table the page's script fills from /tail/events. */

@@ -106,6 +106,18 @@ public final class Shown {
         return pairs;
     }
 
+    /** The columns of a row image in order, each with its value as a cell. */
+    public static java.util.List<Map.Entry<String, Cell>> columns(JsonNode row) {
+        java.util.List<Map.Entry<String, Cell>> columns = new java.util.ArrayList<>();
+        if (row != null && row.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = row.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                columns.add(Map.entry(visible(e.getKey()), cell(e.getValue())));
+            }
+        }
+        return columns;
+    }
+
     public static String time(OffsetDateTime t) {
         return t == null ? "" : TIME.format(t.withOffsetSameInstant(ZoneOffset.UTC));
     }

@@ -116,9 +116,13 @@ class ChangesQueryPlanITCase {
         store.linkedKeys(some.record());
         store.transaction(some.record().database(), some.transactionId(), some.committedAt());
         store.change(some.id(), some.committedAt());
+        store.recordAt(some.record(), some.committedAt());
+        store.tableAt(some.record(), some.committedAt(), null, 50);
+        store.tableAt(some.record(), some.committedAt(), "300", 50);
+        store.since(ChangeFilter.none(), some.committedAt(), 200);
         ChangeStore.Page page = store.context("request_id", "req-1000", null, 2);
         store.context("request_id", "req-1000", page.next(), 2);
-        assertEveryQueryReadByIndex(7);
+        assertEveryQueryReadByIndex(11);
     }
 
     private static void assertEveryQueryReadByIndex(int expectedQueries) {
