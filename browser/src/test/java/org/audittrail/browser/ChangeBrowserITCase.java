@@ -56,7 +56,10 @@ class ChangeBrowserITCase extends JobTestBase {
                 "CREATE TABLE hostile (id text PRIMARY KEY, note text, payload jsonb)",
                 "CREATE ROLE audit_browser LOGIN PASSWORD 'browser-pw-3b9'");
         dir = Files.createTempDirectory("browser");
-        Files.writeString(dir.resolve("users"), "# who may look\n" + Users.line("ann", PASSWORD) + "\n");
+        Files.writeString(
+                dir.resolve("users"),
+                "# who may look\n" + Users.line("ann", PASSWORD) + "\n" + Users.line("bo", PASSWORD)
+                        + ":tables=public.ord*;mask=email\n");
         browser = ChangeBrowser.start(new BrowserConfig(
                 "127.0.0.1",
                 0,
@@ -299,6 +302,39 @@ class ChangeBrowserITCase extends JobTestBase {
                 },
                 Duration.ofSeconds(30),
                 "the preview naming the later changes");
+    }
+
+    @Test
+    void aViewerSeesOnlyTheirTablesAndNotTheirMaskedColumns() throws Exception {
+        job.submit(db.args());
+        db.execute(
+                "INSERT INTO orders (email, note, total) VALUES ('secret@example.com', 'visible', 3)",
+                "UPDATE orders SET email = 'other@example.com' WHERE email = 'secret@example.com'",
+                "INSERT INTO hostile (id, note) VALUES ('not-for-bo', 'hidden')");
+        db.awaitChanges(3);
+        db.execute("GRANT SELECT ON changes TO audit_browser");
+        WebDriver page = chrome.driver;
+        logIn("bo", PASSWORD);
+
+        page.get(base + "/");
+        assertThat(page.findElement(By.id("count")).getText()).startsWith("2 changes");
+        assertThat(page.findElement(By.id("changes")).getText()).doesNotContain("hostile");
+        rows().get(0).findElement(By.cssSelector("a.record")).click();
+        String timeline = page.findElement(By.id("timeline")).getText();
+        assertThat(timeline).contains("visible", "***", "*** (changed)").doesNotContain("secret@", "other@");
+        assertThat(download(base + "/export.jsonl?"))
+                .contains("\"email\":\"***\"")
+                .doesNotContain("@example.com");
+        page.get(base + "/record?database=postgres&schema=public&table=hostile&key=not-for-bo");
+        assertThat(page.findElement(By.id("empty")).getText()).isEqualTo("No change of this record is stored.");
+        page.get(base + "/?value=" + encode("email = other@example.com"));
+        assertThat(page.findElement(By.id("message")).getText()).startsWith("Value: email is masked for you");
+        page.get(base + "/context?key=user_id&value=1");
+        assertThat(rows()).isEmpty();
+        page.get(base + "/revert?key=user_id&value=1");
+        assertThat(page.findElement(By.id("message")).getText()).startsWith("Undo SQL needs every value");
+
+        page.findElement(By.cssSelector("form.logout button")).click();
     }
 
     @Test

@@ -22,13 +22,14 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.audittrail.browser.query.Scope;
 
 /** Logged-in sessions, in memory: a random token per login, its CSRF token, an idle expiry. */
 public final class Sessions {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** One login: who, the token forms must echo, when it was last used. */
-    public record Session(String user, String csrf, Instant lastUsed) {}
+    /** One login: who, what they may see, the token forms must echo, when it was last used. */
+    public record Session(String user, Scope scope, String csrf, Instant lastUsed) {}
 
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final Duration idle;
@@ -40,9 +41,9 @@ public final class Sessions {
     }
 
     /** Starts a session for {@code user}; returns its token, the cookie's value. */
-    public String open(String user) {
+    public String open(String user, Scope scope) {
         String token = token();
-        sessions.put(token, new Session(user, token(), clock.instant()));
+        sessions.put(token, new Session(user, scope, token(), clock.instant()));
         return token;
     }
 
@@ -52,9 +53,10 @@ public final class Sessions {
             return null;
         }
         Instant now = clock.instant();
-        Session found = sessions.computeIfPresent(
-                token, (t, s) -> s.lastUsed().plus(idle).isBefore(now) ? null : new Session(s.user(), s.csrf(), now));
-        return found;
+        return sessions.computeIfPresent(
+                token,
+                (t, s) ->
+                        s.lastUsed().plus(idle).isBefore(now) ? null : new Session(s.user(), s.scope(), s.csrf(), now));
     }
 
     public void close(String token) {

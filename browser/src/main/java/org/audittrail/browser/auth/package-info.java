@@ -13,5 +13,5 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-/** Who may see the trail: users and their password hashes, sessions, login throttling. Uses nothing else of the browser. */
+/** Who may see the trail: users and their password hashes, sessions, login throttling. Uses query's Scope (what a user may see). */
 package org.audittrail.browser.auth;

@@ -50,9 +50,20 @@ public final class ChangeStore {
     }
 
     private final DataSource source;
+    private final Scope scope;
 
     public ChangeStore(DataSource source) {
+        this(source, Scope.ALL);
+    }
+
+    private ChangeStore(DataSource source, Scope scope) {
         this.source = source;
+        this.scope = scope;
+    }
+
+    /** The same store, seeing only what {@code viewer} may: their tables, their masks. */
+    public ChangeStore within(Scope viewer) {
+        return new ChangeStore(source, viewer);
     }
 
     /** One page of a search, newest first, after {@code cursor} (null for the first page). */
@@ -82,32 +93,41 @@ public final class ChangeStore {
 
     /** A record as it was at {@code asOf} (changes_record_at): its row, or null where it did not exist then. */
     public State recordAt(Record record, OffsetDateTime asOf) {
+        if (!scope.allows(record.schema(), record.table())) {
+            return null;
+        }
         List<State> found = run(
                 "SELECT r.\"primary_key\", r.\"after\", r.\"changed_at\", r.\"change_id\""
                         + " FROM changes_record_at(?, ?, ?, ?, ?) r",
                 List.of(record.table(), record.key(), asOf, record.schema(), record.database()),
-                ChangeStore::states);
+                this::states);
         return found.isEmpty() ? null : found.get(0);
     }
 
     /** A table's records as they were at {@code asOf} (changes_table_at), by key, after {@code afterKey}. */
     public List<State> tableAt(Record table, OffsetDateTime asOf, String afterKey, int size) {
+        if (!scope.allows(table.schema(), table.table())) {
+            return List.of();
+        }
         return run(
                 "SELECT t.\"primary_key\", t.\"after\", t.\"changed_at\", t.\"change_id\""
                         + " FROM changes_table_at(?, ?, ?, ?) t WHERE t.\"primary_key\" > ?"
                         + " ORDER BY t.\"primary_key\" LIMIT " + (size + 1),
                 List.of(table.table(), asOf, table.schema(), table.database(), afterKey == null ? "" : afterKey),
-                ChangeStore::states);
+                this::states);
     }
 
     /** One record's state at a moment: its key, its row, when and by which change it got that row. */
     public record State(String key, JsonNode row, OffsetDateTime changedAt, String changeId) {}
 
-    private static List<State> states(ResultSet rs) throws SQLException {
+    private List<State> states(ResultSet rs) throws SQLException {
         List<State> states = new ArrayList<>();
         while (rs.next()) {
             states.add(new State(
-                    rs.getString(1), json(rs.getString(2)), rs.getObject(3, OffsetDateTime.class), rs.getString(4)));
+                    rs.getString(1),
+                    scope.mask(json(rs.getString(2))),
+                    rs.getObject(3, OffsetDateTime.class),
+                    rs.getString(4)));
         }
         return states;
     }
@@ -130,17 +150,22 @@ public final class ChangeStore {
 
     /** Every change of one transaction, in the order it made them. */
     public List<Change> transaction(String database, long transactionId, OffsetDateTime committedAt) {
+        Sql sql = where(ChangeFilter.none());
+        sql.and(
+                "\"committed_at\" = ? AND \"transaction_id\" = ? AND \"database\" = ?",
+                committedAt,
+                transactionId,
+                database);
         return query(
-                "SELECT " + COLUMNS + " FROM changes WHERE \"committed_at\" = ? AND \"transaction_id\" = ?"
-                        + " AND \"database\" = ? ORDER BY \"position\", \"id\" LIMIT 10001",
-                List.of(committedAt, transactionId, database));
+                "SELECT " + COLUMNS + " FROM changes" + sql.where() + " ORDER BY \"position\", \"id\" LIMIT 10001",
+                sql.params());
     }
 
-    /** One change by its id and commit time (the table's primary key). */
+    /** One change by its id and commit time (the table's primary key), or null. */
     public Change change(String id, OffsetDateTime committedAt) {
-        List<Change> found = query(
-                "SELECT " + COLUMNS + " FROM changes WHERE \"id\" = ?::uuid AND \"committed_at\" = ?",
-                List.of(id, committedAt));
+        Sql sql = where(ChangeFilter.none());
+        sql.and("\"id\" = ?::uuid AND \"committed_at\" = ?", id, committedAt);
+        List<Change> found = query("SELECT " + COLUMNS + " FROM changes" + sql.where(), sql.params());
         return found.isEmpty() ? null : found.get(0);
     }
 
@@ -182,6 +207,9 @@ public final class ChangeStore {
 
     /** A record's changes, oldest first, TRUNCATEs of its table that emptied it included (changes_record_history). */
     public List<Change> history(Record record) {
+        if (!scope.allows(record.schema(), record.table())) {
+            return List.of();
+        }
         String text = "SELECT h.\"change_id\" AS \"id\", ?::varchar AS \"database\", ?::varchar AS \"schema\","
                 + " ?::varchar AS \"table\", CASE WHEN h.\"operation\" = 'TRUNCATE' THEN NULL ELSE ?::varchar END AS \"primary_key\","
                 + " h.\"operation\", coalesce((SELECT jsonb_object_agg(k, v -> 'before') FROM jsonb_each(h.\"changed\") c(k, v) WHERE v -> 'before' IS NOT NULL), '{}') AS \"before\","
@@ -204,6 +232,9 @@ public final class ChangeStore {
 
     /** The keys a record had before and after a key change, as changes_record_history names them. */
     public List<String> linkedKeys(Record record) {
+        if (!scope.allows(record.schema(), record.table())) {
+            return List.of();
+        }
         String text =
                 "SELECT coalesce(h.\"previous_key\", h.\"next_key\") FROM changes_record_history(?, ?, '-infinity', 'infinity', ?, ?) h"
                         + " WHERE h.\"previous_key\" IS NOT NULL OR h.\"next_key\" IS NOT NULL";
@@ -241,8 +272,14 @@ public final class ChangeStore {
     }
 
     /** The WHERE clause of a filter, every value a parameter. */
-    static Sql where(ChangeFilter f) {
+    Sql where(ChangeFilter f) {
         Sql sql = new Sql();
+        scope.condition(sql);
+        for (List<String> pair : f.values()) {
+            if (scope.masked().contains(pair.get(0))) {
+                throw new FilterException("Value: " + pair.get(0) + " is masked for you; search by another column");
+            }
+        }
         if (f.table() != null) {
             sql.and("\"table\" = ?", f.table());
         }
@@ -290,7 +327,7 @@ public final class ChangeStore {
         return run(text, params, rs -> {
             List<Change> rows = new ArrayList<>();
             while (rs.next()) {
-                rows.add(change(rs));
+                rows.add(scope.mask(change(rs)));
             }
             return rows;
         });

@@ -34,6 +34,7 @@ import org.audittrail.browser.auth.Users;
 public final class Guard {
     static final String USER = "user";
     static final String CSRF = "csrf";
+    static final String SCOPE = "scope";
     static final String SESSION_COOKIE = "audit_session";
     static final String LOGIN_COOKIE = "audit_login";
 
@@ -92,6 +93,7 @@ public final class Guard {
             return;
         }
         ctx.attribute(USER, session.user());
+        ctx.attribute(SCOPE, session.scope());
         ctx.attribute(CSRF, session.csrf());
         if (!ctx.method().name().equals("GET") && !same(ctx.formParam("csrf"), session.csrf())) {
             ctx.status(HttpStatus.FORBIDDEN).result("This form has expired: reload the page and try again.");
@@ -142,7 +144,7 @@ public final class Guard {
         }
         throttle.succeeded(address);
         sessions.close(ctx.cookie(SESSION_COOKIE));
-        cookie(ctx, SESSION_COOKIE, sessions.open(name), -1);
+        cookie(ctx, SESSION_COOKIE, sessions.open(name, users.scope(name)), -1);
         cookie(ctx, LOGIN_COOKIE, "", 0);
         ctx.attribute(USER, name);
         ctx.redirect("/", HttpStatus.SEE_OTHER);

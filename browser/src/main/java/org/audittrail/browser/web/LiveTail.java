@@ -26,6 +26,7 @@ import org.audittrail.browser.query.ChangeFilter;
 import org.audittrail.browser.query.ChangeStore;
 import org.audittrail.browser.query.ColumnDiff;
 import org.audittrail.browser.query.FilterException;
+import org.audittrail.browser.query.Scope;
 
 /**
  * New changes as server-sent events, filtered like a search: the stream asks changes every half second for what was
@@ -54,6 +55,8 @@ final class LiveTail {
             return;
         }
         client.keepAlive();
+        Scope scope = client.ctx().attribute(Guard.SCOPE);
+        ChangeStore store = this.store.within(scope == null ? Scope.ALL : scope);
         Map<String, Instant> sent = new LinkedHashMap<>();
         Instant since = Instant.now().minus(Duration.ofSeconds(5));
         while (!client.terminated()) {

@@ -34,6 +34,7 @@ import org.audittrail.browser.query.ChangeStore;
 import org.audittrail.browser.query.FilterException;
 import org.audittrail.browser.query.Record;
 import org.audittrail.browser.query.Revert;
+import org.audittrail.browser.query.Scope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,8 +70,8 @@ public final class Pages {
         routes.get("/table", this::table);
         routes.sse("/tail/events", new LiveTail(store)::stream);
         routes.get("/static/tail.js", ctx -> ctx.contentType("text/javascript").result(tailScript));
-        routes.get("/export.csv", ctx -> Export.csv(ctx, store, ChangeFilter.parse(ctx.queryParamMap())));
-        routes.get("/export.jsonl", ctx -> Export.jsonLines(ctx, store, ChangeFilter.parse(ctx.queryParamMap())));
+        routes.get("/export.csv", ctx -> Export.csv(ctx, store(ctx), ChangeFilter.parse(ctx.queryParamMap())));
+        routes.get("/export.jsonl", ctx -> Export.jsonLines(ctx, store(ctx), ChangeFilter.parse(ctx.queryParamMap())));
         routes.get("/static/browser.css", ctx -> ctx.contentType("text/css").result(css));
         routes.exception(
                 FilterException.class, (e, ctx) -> Views.message(ctx, 400, "Cannot search that", e.getMessage()));
@@ -93,11 +94,11 @@ public final class Pages {
         model.put("fields", first(fields));
         ChangeFilter filter = ChangeFilter.parse(fields);
         ChangeStore.Cursor cursor = ChangeStore.Cursor.parse(ctx.queryParam("after"));
-        ChangeStore.Page page = store.search(filter, cursor, pageSize);
+        ChangeStore.Page page = store(ctx).search(filter, cursor, pageSize);
         model.put("changes", page.changes());
         model.put(
                 "next", page.next() == null ? "" : nextLink(fields, page.next().token()));
-        model.put("count", cursor == null ? count(store.count(filter)) : "");
+        model.put("count", cursor == null ? count(store(ctx).count(filter)) : "");
         model.put("query", query(fields));
         Views.render(ctx, "search.jte", model);
     }
@@ -110,7 +111,7 @@ public final class Pages {
         List<String> toVisit = new ArrayList<>(keys);
         while (!toVisit.isEmpty() && keys.size() < MAX_KEYS) {
             Record r = new Record(asked.database(), asked.schema(), asked.table(), toVisit.remove(0));
-            for (String linked : store.linkedKeys(r)) {
+            for (String linked : store(ctx).linkedKeys(r)) {
                 if (keys.add(linked)) {
                     toVisit.add(linked);
                 }
@@ -118,7 +119,7 @@ public final class Pages {
         }
         List<Change> timeline = new ArrayList<>();
         for (String key : keys) {
-            timeline.addAll(store.history(new Record(asked.database(), asked.schema(), asked.table(), key)));
+            timeline.addAll(store(ctx).history(new Record(asked.database(), asked.schema(), asked.table(), key)));
         }
         timeline.sort(Comparator.comparing(Change::committedAt).thenComparingLong(Change::position));
         Map<String, Object> model = new HashMap<>();
@@ -127,7 +128,7 @@ public final class Pages {
         model.put("changes", timeline);
         String asOf = ctx.queryParam("asOf");
         model.put("asOf", asOf == null ? "" : asOf);
-        model.put("state", asOf == null || asOf.isBlank() ? null : store.recordAt(asked, time(asOf)));
+        model.put("state", asOf == null || asOf.isBlank() ? null : store(ctx).recordAt(asked, time(asOf)));
         Views.render(ctx, "record.jte", model);
     }
 
@@ -135,7 +136,7 @@ public final class Pages {
         String database = required(ctx, "database");
         long id = number(required(ctx, "id"), "Transaction");
         OffsetDateTime at = time(required(ctx, "at"));
-        List<Change> changes = store.transaction(database, id, at);
+        List<Change> changes = store(ctx).transaction(database, id, at);
         Map<String, Object> model = new HashMap<>();
         model.put("database", database);
         model.put("id", id);
@@ -147,7 +148,8 @@ public final class Pages {
     private void context(Context ctx) {
         String key = required(ctx, "key");
         String value = ctx.queryParam("value") == null ? "" : ctx.queryParam("value");
-        ChangeStore.Page page = store.context(key, value, ChangeStore.Cursor.parse(ctx.queryParam("after")), pageSize);
+        ChangeStore.Page page =
+                store(ctx).context(key, value, ChangeStore.Cursor.parse(ctx.queryParam("after")), pageSize);
         Map<String, Object> model = new HashMap<>();
         model.put("key", key);
         model.put("value", value);
@@ -166,7 +168,7 @@ public final class Pages {
         Record table = new Record(required(ctx, "database"), required(ctx, "schema"), required(ctx, "table"), null);
         String asOf = required(ctx, "asOf");
         String afterKey = ctx.queryParam("afterKey");
-        List<ChangeStore.State> states = store.tableAt(table, time(asOf), afterKey, pageSize);
+        List<ChangeStore.State> states = store(ctx).tableAt(table, time(asOf), afterKey, pageSize);
         boolean more = states.size() > pageSize;
         List<ChangeStore.State> shown = more ? states.subList(0, pageSize) : states;
         Map<String, Object> model = new HashMap<>();
@@ -200,20 +202,25 @@ public final class Pages {
 
     /** The SQL that would undo one change, a transaction or everything under a context value; shown, never run. */
     private void revert(Context ctx) {
+        Scope scope = ctx.attribute(Guard.SCOPE);
+        if (scope != null && !scope.masked().isEmpty()) {
+            throw new FilterException(
+                    "Undo SQL needs every value, and your view masks columns: ask someone who sees them");
+        }
         List<Change> changes;
         String what;
         if (ctx.queryParam("change") != null) {
-            Change change = store.change(ctx.queryParam("change"), time(required(ctx, "at")));
+            Change change = store(ctx).change(ctx.queryParam("change"), time(required(ctx, "at")));
             changes = change == null ? List.of() : List.of(change);
             what = "one change";
         } else if (ctx.queryParam("transaction") != null) {
             long id = number(ctx.queryParam("transaction"), "Transaction");
-            changes = store.transaction(required(ctx, "database"), id, time(required(ctx, "at")));
+            changes = store(ctx).transaction(required(ctx, "database"), id, time(required(ctx, "at")));
             what = "transaction " + id;
         } else {
             String key = required(ctx, "key");
             String value = ctx.queryParam("value") == null ? "" : ctx.queryParam("value");
-            ChangeStore.Page page = store.context(key, value, null, MAX_REVERT);
+            ChangeStore.Page page = store(ctx).context(key, value, null, MAX_REVERT);
             if (page.next() != null) {
                 throw new FilterException("More than " + MAX_REVERT + " changes were made under " + key + " = " + value
                         + ": revert them a transaction at a time");
@@ -227,8 +234,14 @@ public final class Pages {
         Map<String, Object> model = new HashMap<>();
         model.put("what", what);
         model.put("count", changes.size());
-        model.put("preview", Revert.of(changes, store.laterChanges(changes)));
+        model.put("preview", Revert.of(changes, store(ctx).laterChanges(changes)));
         Views.render(ctx, "revert.jte", model);
+    }
+
+    /** The store as the viewer may see it: their tables, their masked columns. */
+    private ChangeStore store(Context ctx) {
+        Scope scope = ctx.attribute(Guard.SCOPE);
+        return store.within(scope == null ? Scope.ALL : scope);
     }
 
     private static String count(int n) {
