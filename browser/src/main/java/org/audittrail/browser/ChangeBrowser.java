@@ -52,7 +52,9 @@ public final class ChangeBrowser implements AutoCloseable {
                 new Sessions(Duration.ofMinutes(30), Clock.systemUTC()),
                 new LoginThrottle(5, Duration.ofMinutes(15), Clock.systemUTC()),
                 accessLog,
-                config.secureCookies());
+                config.secureCookies(),
+                config.trustedHeader(),
+                config.trustedProxies());
         Pages pages = new Pages(new ChangeStore(pool), config.pageSize());
         Javalin server = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;

@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.audittrail.browser.auth.Users;
 import org.audittrail.browser.config.BrowserConfig;
 import org.audittrail.browser.testing.Chrome;
@@ -70,7 +71,9 @@ class ChangeBrowserITCase extends JobTestBase {
                 dir.resolve("access.log"),
                 Duration.ofSeconds(5),
                 50,
-                false));
+                false,
+                null,
+                Set.of()));
         base = "http://127.0.0.1:" + browser.port();
         chrome = Chrome.start();
     }

@@ -115,6 +115,23 @@ public final class BrowserCommand implements Callable<Integer> {
             description = "Mark cookies Secure: set it when a TLS proxy serves the browser (BROWSER_SECURE_COOKIES).")
     boolean secureCookies;
 
+    @Option(
+            names = "--trusted-header",
+            paramLabel = "<header>",
+            defaultValue = "${env:BROWSER_TRUSTED_HEADER}",
+            description = "Single sign-on: the header a reverse proxy names the logged-in user in, such as"
+                    + " X-Forwarded-User (BROWSER_TRUSTED_HEADER). Default: off.")
+    String trustedHeader;
+
+    @Option(
+            names = "--trusted-proxies",
+            paramLabel = "<addresses>",
+            split = ",",
+            defaultValue = "${env:BROWSER_TRUSTED_PROXIES}",
+            description = "The proxies' addresses, comma-separated: only their --trusted-header is believed"
+                    + " (BROWSER_TRUSTED_PROXIES).")
+    java.util.List<String> trustedProxies;
+
     /** Builds the settings from the options, the password from its file or variable. */
     BrowserConfig config() throws IOException {
         String password =
@@ -129,7 +146,9 @@ public final class BrowserCommand implements Callable<Integer> {
                 accessLog,
                 Duration.ofMillis(statementTimeoutMs),
                 pageSize,
-                secureCookies);
+                secureCookies,
+                trustedHeader,
+                trustedProxies == null ? java.util.Set.of() : java.util.Set.copyOf(trustedProxies));
     }
 
     @Override

@@ -32,6 +32,8 @@ import java.util.Objects;
  * @param statementTimeout how long one query may run before it is cancelled with a message
  * @param pageSize rows per page of a search
  * @param secureCookies whether cookies carry {@code Secure} (behind a TLS-terminating proxy)
+ * @param trustedHeader the header a single-sign-on proxy names the user in, or null (off)
+ * @param trustedProxies the addresses whose {@code trustedHeader} is believed; no one else's
  */
 public record BrowserConfig(
         String host,
@@ -43,7 +45,9 @@ public record BrowserConfig(
         Path accessLog,
         Duration statementTimeout,
         int pageSize,
-        boolean secureCookies) {
+        boolean secureCookies,
+        String trustedHeader,
+        java.util.Set<String> trustedProxies) {
 
     /** Checks the settings once; a wrong one is an {@link IllegalArgumentException} saying which and how to fix it. */
     public BrowserConfig {
@@ -69,5 +73,13 @@ public record BrowserConfig(
             throw new IllegalArgumentException("--page-size is " + pageSize + ": give 1 to 1000 rows");
         }
         user = Objects.requireNonNullElse(user, "audit_browser");
+        trustedProxies = trustedProxies == null ? java.util.Set.of() : java.util.Set.copyOf(trustedProxies);
+        if (trustedHeader != null && trustedHeader.isBlank()) {
+            trustedHeader = null;
+        }
+        if (trustedHeader != null && trustedProxies.isEmpty()) {
+            throw new IllegalArgumentException("--trusted-header is set but --trusted-proxies is empty: name the"
+                    + " addresses of the proxies that set it, such as 10.0.0.5");
+        }
     }
 }

@@ -49,13 +49,24 @@ public final class Guard {
     private final LoginThrottle throttle;
     private final AccessLog accessLog;
     private final boolean secureCookies;
+    private final String trustedHeader;
+    private final java.util.Set<String> trustedProxies;
 
-    public Guard(Users users, Sessions sessions, LoginThrottle throttle, AccessLog accessLog, boolean secureCookies) {
+    public Guard(
+            Users users,
+            Sessions sessions,
+            LoginThrottle throttle,
+            AccessLog accessLog,
+            boolean secureCookies,
+            String trustedHeader,
+            java.util.Set<String> trustedProxies) {
         this.users = users;
         this.sessions = sessions;
         this.throttle = throttle;
         this.accessLog = accessLog;
         this.secureCookies = secureCookies;
+        this.trustedHeader = trustedHeader;
+        this.trustedProxies = trustedProxies;
     }
 
     public void install(RoutesConfig routes) {
@@ -81,6 +92,18 @@ public final class Guard {
             ctx.skipRemainingHandlers();
             return;
         }
+        String proxied = proxiedUser(ctx);
+        if (proxied != null) {
+            // the proxy logged them in; forms that change state need a session, so there are none
+            ctx.attribute(USER, proxied);
+            ctx.attribute(SCOPE, users.scope(proxied));
+            if (!ctx.method().name().equals("GET")) {
+                ctx.status(HttpStatus.FORBIDDEN).result("Signed in by the proxy: nothing to post here.");
+                log(ctx);
+                ctx.skipRemainingHandlers();
+            }
+            return;
+        }
         Sessions.Session session = sessions.find(ctx.cookie(SESSION_COOKIE));
         if (session == null) {
             if (ctx.method().name().equals("GET")) {
@@ -100,6 +123,21 @@ public final class Guard {
             log(ctx);
             ctx.skipRemainingHandlers();
         }
+    }
+
+    /** The user a trusted proxy names, or null: only from a configured address, only a plain short name. */
+    private String proxiedUser(Context ctx) {
+        if (trustedHeader == null || !trustedProxies.contains(ctx.req().getRemoteAddr())) {
+            return null;
+        }
+        String name = ctx.header(trustedHeader);
+        if (name == null
+                || name.isBlank()
+                || name.length() > 200
+                || name.chars().anyMatch(Character::isISOControl)) {
+            return null;
+        }
+        return name.strip();
     }
 
     /** One access-log line: who (or -), from where, what with which filter, and the answer. */
