@@ -29,6 +29,14 @@ import org.audittrail.browser.query.ChangeStore;
 import org.audittrail.browser.web.AccessLog;
 import org.audittrail.browser.web.Guard;
 import org.audittrail.browser.web.Pages;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /** The change browser: a read-only pool on the destination, the login guard in front of the pages, one web server. */
 public final class ChangeBrowser implements AutoCloseable {
@@ -61,6 +69,9 @@ public final class ChangeBrowser implements AutoCloseable {
             c.startup.showOldJavalinVersionWarning = false;
             c.jetty.host = config.host();
             c.jetty.port = config.port();
+            if (config.tlsKeystore() != null) {
+                c.jetty.modifyServer(jetty -> jetty.setConnectors(new Connector[] {https(jetty, config)}));
+            }
             guard.install(c.routes);
             pages.install(c.routes);
         });
@@ -73,6 +84,26 @@ public final class ChangeBrowser implements AutoCloseable {
                     "cannot listen on " + config.host() + ":" + config.port() + ": is the port taken? (--port)", e);
         }
         return new ChangeBrowser(pool, accessLog, server);
+    }
+
+    /** The one connector when serving HTTPS: TLS from the keystore, then HTTP/1.1. */
+    private static ServerConnector https(Server server, BrowserConfig config) {
+        SslContextFactory.Server tls = new SslContextFactory.Server();
+        tls.setKeyStorePath(config.tlsKeystore().toString());
+        tls.setKeyStoreType("PKCS12");
+        if (config.tlsPassword() != null) {
+            tls.setKeyStorePassword(config.tlsPassword());
+        }
+        HttpConfiguration http = new HttpConfiguration();
+        SecureRequestCustomizer secure = new SecureRequestCustomizer();
+        // reached by address (127.0.0.1) as often as by name: the certificate's names are the client's to check
+        secure.setSniHostCheck(false);
+        http.addCustomizer(secure);
+        ServerConnector connector =
+                new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"), new HttpConnectionFactory(http));
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        return connector;
     }
 
     /** A small pool of read-only connections; every statement has the timeout, every transaction is read only. */

@@ -73,7 +73,9 @@ class ChangeBrowserITCase extends JobTestBase {
                 50,
                 false,
                 null,
-                Set.of()));
+                Set.of(),
+                null,
+                null));
         base = "http://127.0.0.1:" + browser.port();
         chrome = Chrome.start();
     }

@@ -132,6 +132,21 @@ public final class BrowserCommand implements Callable<Integer> {
                     + " (BROWSER_TRUSTED_PROXIES).")
     java.util.List<String> trustedProxies;
 
+    @Option(
+            names = "--tls-keystore",
+            paramLabel = "<file>",
+            defaultValue = "${env:BROWSER_TLS_KEYSTORE}",
+            description = "Serve HTTPS with the certificate and key of this PKCS12 file (BROWSER_TLS_KEYSTORE); its"
+                    + " password from BROWSER_TLS_KEYSTORE_PASSWORD or --tls-keystore-password-file. Default: HTTP.")
+    Path tlsKeystore;
+
+    @Option(
+            names = "--tls-keystore-password-file",
+            paramLabel = "<file>",
+            defaultValue = "${env:BROWSER_TLS_KEYSTORE_PASSWORD_FILE}",
+            description = "File holding the keystore's password (BROWSER_TLS_KEYSTORE_PASSWORD_FILE).")
+    Path tlsPasswordFile;
+
     /** Builds the settings from the options, the password from its file or variable. */
     BrowserConfig config() throws IOException {
         String password =
@@ -148,7 +163,11 @@ public final class BrowserCommand implements Callable<Integer> {
                 pageSize,
                 secureCookies,
                 trustedHeader,
-                trustedProxies == null ? java.util.Set.of() : java.util.Set.copyOf(trustedProxies));
+                trustedProxies == null ? java.util.Set.of() : java.util.Set.copyOf(trustedProxies),
+                tlsKeystore,
+                tlsPasswordFile != null
+                        ? Files.readString(tlsPasswordFile).strip()
+                        : System.getenv("BROWSER_TLS_KEYSTORE_PASSWORD"));
     }
 
     @Override

@@ -34,6 +34,8 @@ import java.util.Objects;
  * @param secureCookies whether cookies carry {@code Secure} (behind a TLS-terminating proxy)
  * @param trustedHeader the header a single-sign-on proxy names the user in, or null (off)
  * @param trustedProxies the addresses whose {@code trustedHeader} is believed; no one else's
+ * @param tlsKeystore a PKCS12 file of the certificate and key to serve HTTPS with, or null (plain HTTP)
+ * @param tlsPassword that file's password
  */
 public record BrowserConfig(
         String host,
@@ -47,7 +49,9 @@ public record BrowserConfig(
         int pageSize,
         boolean secureCookies,
         String trustedHeader,
-        java.util.Set<String> trustedProxies) {
+        java.util.Set<String> trustedProxies,
+        Path tlsKeystore,
+        String tlsPassword) {
 
     /** Checks the settings once; a wrong one is an {@link IllegalArgumentException} saying which and how to fix it. */
     public BrowserConfig {
@@ -76,6 +80,14 @@ public record BrowserConfig(
         trustedProxies = trustedProxies == null ? java.util.Set.of() : java.util.Set.copyOf(trustedProxies);
         if (trustedHeader != null && trustedHeader.isBlank()) {
             trustedHeader = null;
+        }
+        if (tlsKeystore != null && !java.nio.file.Files.isReadable(tlsKeystore)) {
+            throw new IllegalArgumentException(
+                    "--tls-keystore " + tlsKeystore + " cannot be read: give a PKCS12 file of the certificate and key");
+        }
+        if (tlsKeystore != null) {
+            // a browser only sends a Secure cookie back over HTTPS, which this now is
+            secureCookies = true;
         }
         if (trustedHeader != null && trustedProxies.isEmpty()) {
             throw new IllegalArgumentException("--trusted-header is set but --trusted-proxies is empty: name the"
