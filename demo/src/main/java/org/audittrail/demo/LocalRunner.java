@@ -15,10 +15,13 @@
  */
 package org.audittrail.demo;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +42,9 @@ import org.apache.flink.runtime.JobException;
 import org.apache.flink.runtime.client.JobCancellationException;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.ExceptionUtils;
+import org.audittrail.browser.ChangeBrowser;
+import org.audittrail.browser.auth.Users;
+import org.audittrail.browser.config.BrowserConfig;
 import org.audittrail.job.AuditTrailJob;
 import org.audittrail.job.cli.Main;
 import org.audittrail.job.config.JobConfig;
@@ -67,6 +73,14 @@ public final class LocalRunner {
 
     static final int DEFAULT_PORT = 8081;
 
+    /** The variable naming the change browser's port, and its default. */
+    static final String BROWSER_PORT_VARIABLE = "BROWSER_PORT";
+
+    static final int DEFAULT_BROWSER_PORT = 8090;
+
+    /** The start of the line printed once the change browser listens. */
+    static final String BROWSER = "Change browser on http://127.0.0.1:";
+
     /** The start of the line printed once the job is submitted. */
     static final String RUNNING = "Job running, web UI on http://localhost:";
 
@@ -83,6 +97,7 @@ public final class LocalRunner {
 
     private final AtomicBoolean stopping = new AtomicBoolean();
     private volatile EmbeddedDatabase db;
+    private volatile ChangeBrowser browser;
     private volatile JobClient client;
     private volatile CompletableFuture<JobExecutionResult> result;
     /** The status the watchdog halts with: main's, when main ends the JVM, else 1. */
@@ -148,6 +163,7 @@ public final class LocalRunner {
         System.out.println(RUNNING + port + " . Ctrl-C stops it.");
 
         if (embedded) {
+            browser = startBrowser(db);
             System.out.println("Embedded PostgreSQL on localhost:" + db.port() + " (user postgres, database postgres)."
                     + " Try: psql -h localhost -p " + db.port() + " -U postgres -c 'SELECT * FROM changes'");
             // written as Bemi's ORM packages write: the context in a comment at the end of each statement
@@ -166,6 +182,39 @@ public final class LocalRunner {
             printBacklog(backlog, result);
         }
         return outcome(result);
+    }
+
+    /**
+     * The change browser on the demo's database, as docs/browser.md sets it up: a read-only role, a users file with
+     * one user whose password is made for this run and printed.
+     */
+    private static ChangeBrowser startBrowser(EmbeddedDatabase db) throws Exception {
+        int port = port(BROWSER_PORT_VARIABLE, System.getenv(BROWSER_PORT_VARIABLE), DEFAULT_BROWSER_PORT);
+        db.execute(
+                "CREATE ROLE audit_browser LOGIN PASSWORD '" + EmbeddedDatabase.PASSWORD + "'",
+                "GRANT SELECT ON changes TO audit_browser");
+        byte[] random = new byte[9];
+        new SecureRandom().nextBytes(random);
+        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        Path dir = Files.createDirectories(Path.of("target", "demo-browser").toAbsolutePath());
+        Path users = Files.writeString(dir.resolve("users"), Users.line("demo", password) + "\n");
+        ChangeBrowser browser = ChangeBrowser.start(new BrowserConfig(
+                "127.0.0.1",
+                port,
+                "jdbc:postgresql://localhost:" + db.port() + "/postgres",
+                "audit_browser",
+                EmbeddedDatabase.PASSWORD,
+                users,
+                dir.resolve("access.log"),
+                Duration.ofSeconds(5),
+                50,
+                false,
+                null,
+                Set.of(),
+                null,
+                null));
+        System.out.println(BROWSER + browser.port() + "/ : log in as demo, password " + password);
+        return browser;
     }
 
     /** Waits for the job's end: 0 if it finished, else 1 with the reason on one line of standard error. */
@@ -224,8 +273,13 @@ public final class LocalRunner {
 
     /** The web UI's port: {@value #PORT_VARIABLE}, else {@value #DEFAULT_PORT}. */
     static int webUiPort(String value) {
+        return port(PORT_VARIABLE, value, DEFAULT_PORT);
+    }
+
+    /** The port a variable gives, its default when unset; anything else is one line naming the variable. */
+    static int port(String variable, String value, int defaultPort) {
         if (value == null || value.isBlank()) {
-            return DEFAULT_PORT;
+            return defaultPort;
         }
         try {
             int port = Integer.parseInt(value.strip());
@@ -235,7 +289,7 @@ public final class LocalRunner {
         } catch (NumberFormatException e) {
             // said below
         }
-        throw new IllegalArgumentException(PORT_VARIABLE + " is '" + value + "': use a port number from 1 to 65535");
+        throw new IllegalArgumentException(variable + " is '" + value + "': use a port number from 1 to 65535");
     }
 
     /** Says every few seconds how much of the slot's backlog is stored, until it is drained or the job ends. */
@@ -333,6 +387,13 @@ public final class LocalRunner {
                 client.cancel().handle((ack, e) -> null).get(); // failed where the job has just ended
                 // cancelled once the job is: the MiniCluster then shuts itself down
                 return result.handle((r, e) -> null).get();
+            });
+        }
+        ChangeBrowser browser = this.browser;
+        if (browser != null) {
+            step("stopping the change browser", start, STOP_WITHIN, () -> {
+                browser.close();
+                return null;
             });
         }
         EmbeddedDatabase db = this.db;

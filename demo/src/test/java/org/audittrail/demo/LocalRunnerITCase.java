@@ -71,6 +71,13 @@ class LocalRunnerITCase {
             // healthy: the demo's last change was captured, and the web UI answers on the port it was given
             runner.awaitOut(line -> line.contains("Written without context"), START_WITHIN);
             assertThat(get(webPort, "/jobs/overview")).contains("\"state\":\"RUNNING\"");
+            // the change browser on the demo's data: its login page, then its search as the printed user
+            Matcher browser = Pattern.compile(
+                            Pattern.quote(LocalRunner.BROWSER) + "(\\d+)/ : log in as demo, password (\\S+)$")
+                    .matcher(runner.awaitOut(line -> line.startsWith(LocalRunner.BROWSER), START_WITHIN));
+            assertThat(browser.find()).isTrue();
+            assertThat(browserSearch(Integer.parseInt(browser.group(1)), browser.group(2), runner))
+                    .contains("public.todo", "user_id=187234", "DELETE");
 
             runner.assertStopsOnSigterm();
             assertThat(runner.out()).contains("Stopping...", "Stopped.");
@@ -273,6 +280,46 @@ class LocalRunnerITCase {
         }
     }
 
+    /** Logs in to the change browser as the demo's user and returns its search page. */
+    private static String browserSearch(int port, String password, Runner runner) throws Exception {
+        java.net.CookieManager cookies = new java.net.CookieManager();
+        HttpClient client = HttpClient.newBuilder().cookieHandler(cookies).build();
+        URI base = URI.create("http://127.0.0.1:" + port);
+        String login = client.send(
+                        HttpRequest.newBuilder(base.resolve("/login")).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+        Matcher csrf = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(login);
+        assertThat(csrf.find()).isTrue();
+        String form = "csrf=" + csrf.group(1) + "&name=demo&password="
+                + java.net.URLEncoder.encode(password, StandardCharsets.UTF_8);
+        HttpResponse<String> loggedIn = client.send(
+                HttpRequest.newBuilder(base.resolve("/login"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(loggedIn.statusCode()).isEqualTo(303);
+        // the demo's last change may still be on its way to the destination
+        String[] page = {""};
+        poll(
+                () -> {
+                    try {
+                        page[0] = client.send(
+                                        HttpRequest.newBuilder(base.resolve("/?table=todo"))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.ofString())
+                                .body();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return page[0].contains("6 changes, newest first");
+                },
+                START_WITHIN,
+                "the demo's changes in the browser",
+                runner);
+        return page[0];
+    }
+
     /** The runner in a JVM of its own, its standard output and error read line by line as they come. */
     private static final class Runner implements AutoCloseable {
         final Process process;
@@ -302,6 +349,7 @@ class LocalRunnerITCase {
                     .removeIf(name -> name.startsWith("DB_")
                             || name.startsWith("DESTINATION_DB_")
                             || name.equals(LocalRunner.PORT_VARIABLE));
+            builder.environment().put(LocalRunner.BROWSER_PORT_VARIABLE, String.valueOf(freePort()));
             builder.environment().putAll(environment);
             return new Runner(builder.start());
         }
