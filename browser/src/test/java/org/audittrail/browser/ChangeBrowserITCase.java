@@ -38,6 +38,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 
@@ -118,6 +119,7 @@ class ChangeBrowserITCase extends JobTestBase {
         assertThat(page.findElement(By.id("viewer")).getText()).isEqualTo("ann");
         assertThat(page.findElement(By.id("count")).getText()).isEqualTo("4 changes, newest first");
         assertThat(rows()).hasSize(4);
+        screenshot("search");
 
         // a context value and a value in an image, typed into the form
         search("context", "user_id = 7");
@@ -158,6 +160,7 @@ class ChangeBrowserITCase extends JobTestBase {
         assertThat(diffRow(update, "note")).containsExactly("note", "first", "NULL");
         assertThat(diffRow(update, "total")).containsExactly("total", "10.50", "12.00");
         assertThat(update.findElements(By.cssSelector("td.column"))).hasSize(2);
+        screenshot("record");
 
         // as of the moment it was created: the row as the CREATE left it; the table then; before it, nothing
         String created = db.value("SELECT to_char(committed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
@@ -185,6 +188,7 @@ class ChangeBrowserITCase extends JobTestBase {
                 .extracting(WebElement::getText)
                 .satisfiesExactly(first -> assertThat(first).contains("bo@example.com"), second -> assertThat(second)
                         .contains("cy@example.com"));
+        screenshot("transaction");
 
         // a malformed filter is one message, the server stays up
         page.get(base + "/?from=" + encode("last tuesday"));
@@ -390,6 +394,12 @@ class ChangeBrowserITCase extends JobTestBase {
                         By.cssSelector("main script:not([src='/static/tail.js']), main img, main svg, main b")))
                 .isEmpty();
         assertThat(chrome.console()).isEmpty();
+    }
+
+    /** The page as it looks now, to browser/target/screenshots/NAME.png (docs/img holds copies of them). */
+    static void screenshot(String name) throws Exception {
+        Path dir = Files.createDirectories(Path.of("target", "screenshots"));
+        Files.write(dir.resolve(name + ".png"), chrome.driver.getScreenshotAs(OutputType.BYTES));
     }
 
     /** What a link serves to the logged-in viewer, fetched with the browser's session cookie. */
