@@ -103,6 +103,10 @@ public final class Main {
                     if (config.printSql()) {
                         System.out.print(SetupSql.print(
                                 config.source(), config.destination(), config.tables(), config.replication()));
+                        if (config.browserRole() != null) {
+                            System.out.print("\n-- the change browser's role, in the destination\n"
+                                    + Setup.browserRoleSql(config.browserRole()));
+                        }
                         return 0;
                     }
                     Setup.run(
@@ -112,6 +116,11 @@ public final class Main {
                                     config.replication(),
                                     System.out::println)
                             .forEach(System.out::println);
+                    if (config.browserRole() != null) {
+                        Setup.prepareBrowserRole(config.destination(), config.browserRole());
+                        System.out.println("The change browser's role " + config.browserRole()
+                                + " reads changes; give it a password: ALTER ROLE ... PASSWORD");
+                    }
                     System.out.println(
                             "Setup done: source " + config.source() + ", destination " + config.destination());
                     return 0;

@@ -43,6 +43,7 @@ public record JobConfig(
         boolean allowRestoreBehindSlot,
         boolean skipSetup,
         boolean printSql,
+        String browserRole,
         long heartbeatIntervalMs,
         long publicationCheckIntervalMs,
         long slotLagIntervalMs) {
@@ -95,6 +96,7 @@ public record JobConfig(
                 values.flag(ALLOW_RESTORE_BEHIND_SLOT),
                 values.flag(SKIP_SETUP),
                 values.flag(PRINT_SQL),
+                values.text(BROWSER_ROLE),
                 number(values, HEARTBEAT_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"),
                 number(values, PUBLICATION_CHECK_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"),
                 number(values, SLOT_LAG_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"));

@@ -235,6 +235,15 @@ public final class Options {
             "Print the SQL setup would run, in order, for a DBA to run by hand (psql -f), and change nothing: it only"
                     + " reads the catalogs, to list the tables --tables matches now.");
 
+    public static final Option BROWSER_ROLE = value(
+            "--browser-role",
+            null,
+            SETUP,
+            null,
+            "<role>",
+            "Also create this role for the change browser in the destination: LOGIN without a password (give it one"
+                    + " with ALTER ROLE ... PASSWORD), allowed to read changes and nothing else (docs/browser.md).");
+
     public static final Option CHECKPOINT_INTERVAL_MS = value(
             "--checkpoint-interval-ms",
             null,
@@ -324,6 +333,7 @@ public final class Options {
             IGNORE_COLUMNS,
             ALLOW_IGNORING_EVERY_COLUMN,
             PRINT_SQL,
+            BROWSER_ROLE,
             CHECKPOINT_INTERVAL_MS,
             BATCH_SIZE,
             FLUSH_INTERVAL_MS,

@@ -140,6 +140,28 @@ public final class Setup {
         }
     }
 
+    /** The SQL that makes {@code role} the change browser's: it logs in, reads changes, and may do nothing else. */
+    public static String browserRoleSql(String role) {
+        String quoted = "\"" + role.replace("\"", "\"\"") + "\"";
+        String literal = "'" + role.replace("'", "''") + "'";
+        return "DO $$ BEGIN\n"
+                + "  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = " + literal + ") THEN\n"
+                + "    CREATE ROLE " + quoted + " LOGIN;\n"
+                + "  END IF;\n"
+                + "END $$;\n"
+                + "GRANT SELECT ON changes TO " + quoted + ";\n";
+    }
+
+    /** Creates the change browser's role in the destination where missing, and lets it read changes. */
+    public static void prepareBrowserRole(Database destination, String role) {
+        try (Connection c = destination.connect();
+                Statement s = c.createStatement()) {
+            s.execute(browserRoleSql(role));
+        } catch (SQLException e) {
+            throw failure("Creating the change browser's role " + role + " in " + destination, e);
+        }
+    }
+
     /** Runs {@code sql/source-disconnect.sql}: triggers, this slot and this publication are gone afterwards. */
     public static void disconnect(Database source, Replication replication) {
         try (Connection c = source.connect()) {

@@ -16,6 +16,7 @@
 package org.audittrail.job.setup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.PrintWriter;
@@ -483,5 +484,30 @@ class SetupITCase {
 
     private static List<Object> column(List<Map<String, Object>> rows) {
         return rows.stream().map(r -> r.values().iterator().next()).toList();
+    }
+
+    @Test
+    void theBrowserRoleReadsChangesAndNothingElse() throws Exception {
+        assertThat(Cli.run(db.args("setup", "--browser-role", "audit browser")).exit())
+                .isZero();
+        assertThat(Cli.run(db.args("setup", "--browser-role", "audit browser")).exit())
+                .isZero();
+        assertThat(db.value("SELECT rolcanlogin AND NOT rolsuper AND NOT rolcreaterole AND NOT rolcreatedb"
+                        + " FROM pg_roles WHERE rolname = 'audit browser'"))
+                .isEqualTo(true);
+        try (Connection c = db.connect();
+                Statement s = c.createStatement()) {
+            s.execute("SET ROLE \"audit browser\"");
+            s.executeQuery("SELECT count(*) FROM changes").close();
+            s.executeQuery("SELECT * FROM changes_record_history('todo', '1')").close();
+            assertThatThrownBy(() -> s.execute("DELETE FROM changes")).hasMessageContaining("permission denied");
+            assertThatThrownBy(() -> s.executeQuery("SELECT * FROM todo")).hasMessageContaining("permission denied");
+        }
+        List<String> args = new java.util.ArrayList<>(List.of("setup"));
+        args.addAll(List.of(db.args("--print-sql", "--browser-role", "audit browser")));
+        Cli.Output printed = Cli.withJarDependencies(args.toArray(new String[0]));
+        assertThat(printed.exit()).as(printed.err()).isZero();
+        assertThat(printed.out())
+                .contains("CREATE ROLE \"audit browser\" LOGIN;", "GRANT SELECT ON changes TO \"audit browser\";");
     }
 }
