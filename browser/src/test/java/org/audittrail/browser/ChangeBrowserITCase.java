@@ -28,7 +28,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.audittrail.browser.auth.Users;
 import org.audittrail.browser.config.BrowserConfig;
 import org.audittrail.browser.testing.Chrome;
@@ -62,21 +61,12 @@ class ChangeBrowserITCase extends JobTestBase {
                 dir.resolve("users"),
                 "# who may look\n" + Users.line("ann", PASSWORD) + "\n" + Users.line("bo", PASSWORD)
                         + ":tables=public.ord*;mask=email\n");
-        browser = ChangeBrowser.start(new BrowserConfig(
-                "127.0.0.1",
-                0,
+        browser = ChangeBrowser.start(BrowserConfig.defaults(
                 "jdbc:postgresql://localhost:" + db.port() + "/postgres",
                 "audit_browser",
                 "browser-pw-3b9",
                 dir.resolve("users"),
-                dir.resolve("access.log"),
-                Duration.ofSeconds(5),
-                50,
-                false,
-                null,
-                Set.of(),
-                null,
-                null));
+                dir.resolve("access.log")));
         base = "http://127.0.0.1:" + browser.port();
         chrome = Chrome.start();
     }
@@ -98,6 +88,8 @@ class ChangeBrowserITCase extends JobTestBase {
                 withContext(
                         "INSERT INTO orders (email, note, total) VALUES ('ann@example.com', 'first', 10.50)",
                         "{\"user_id\": 42, \"endpoint\": \"/orders\"}"),
+                // commit times have milliseconds: the as-of below needs the two apart
+                "SELECT pg_sleep(0.01)",
                 withContext(
                         "UPDATE orders SET note = NULL, total = 12.00 WHERE email = 'ann@example.com'",
                         "{\"user_id\": 7, \"request_id\": \"r-1\"}"));

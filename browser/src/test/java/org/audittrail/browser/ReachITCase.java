@@ -24,7 +24,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.time.Duration;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -108,21 +107,13 @@ class ReachITCase {
                 .as(new String(keytool.getInputStream().readAllBytes()))
                 .isEqualTo(0);
         Files.writeString(dir.resolve("users"), Users.line("ann", "pw-unused") + "\n");
-        try (ChangeBrowser browser = ChangeBrowser.start(new BrowserConfig(
-                "127.0.0.1",
-                0,
-                "jdbc:postgresql://localhost:" + db.port() + "/postgres",
-                "postgres",
-                TestDatabase.PASSWORD,
-                dir.resolve("users"),
-                dir.resolve("access.log"),
-                Duration.ofSeconds(5),
-                50,
-                false,
-                null,
-                Set.of(),
-                keystore,
-                "ks-pw-7c1"))) {
+        try (ChangeBrowser browser = ChangeBrowser.start(BrowserConfig.defaults(
+                        "jdbc:postgresql://localhost:" + db.port() + "/postgres",
+                        "postgres",
+                        TestDatabase.PASSWORD,
+                        dir.resolve("users"),
+                        dir.resolve("access.log"))
+                .withTls(keystore, "ks-pw-7c1"))) {
             KeyStore trusted = KeyStore.getInstance("PKCS12");
             try (var in = Files.newInputStream(keystore)) {
                 trusted.load(in, "ks-pw-7c1".toCharArray());
@@ -158,21 +149,13 @@ class ReachITCase {
 
     private ChangeBrowser start(Set<String> proxies) throws Exception {
         Path log = Files.createTempFile(dir, "access", ".log");
-        ChangeBrowser browser = ChangeBrowser.start(new BrowserConfig(
-                "127.0.0.1",
-                0,
-                "jdbc:postgresql://localhost:" + db.port() + "/postgres",
-                "postgres",
-                TestDatabase.PASSWORD,
-                dir.resolve("users"),
-                log,
-                Duration.ofSeconds(5),
-                50,
-                false,
-                "X-Forwarded-User",
-                proxies,
-                null,
-                null));
+        ChangeBrowser browser = ChangeBrowser.start(BrowserConfig.defaults(
+                        "jdbc:postgresql://localhost:" + db.port() + "/postgres",
+                        "postgres",
+                        TestDatabase.PASSWORD,
+                        dir.resolve("users"),
+                        log)
+                .withTrustedHeader("X-Forwarded-User", proxies));
         Files.move(log, dir.resolve("access-" + browser.port() + ".log"));
         return browser;
     }

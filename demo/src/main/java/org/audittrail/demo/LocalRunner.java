@@ -198,21 +198,13 @@ public final class LocalRunner {
         String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         Path dir = Files.createDirectories(Path.of("target", "demo-browser").toAbsolutePath());
         Path users = Files.writeString(dir.resolve("users"), Users.line("demo", password) + "\n");
-        ChangeBrowser browser = ChangeBrowser.start(new BrowserConfig(
-                "127.0.0.1",
-                port,
-                "jdbc:postgresql://localhost:" + db.port() + "/postgres",
-                "audit_browser",
-                EmbeddedDatabase.PASSWORD,
-                users,
-                dir.resolve("access.log"),
-                Duration.ofSeconds(5),
-                50,
-                false,
-                null,
-                Set.of(),
-                null,
-                null));
+        ChangeBrowser browser = ChangeBrowser.start(BrowserConfig.defaults(
+                        "jdbc:postgresql://localhost:" + db.port() + "/postgres",
+                        "audit_browser",
+                        EmbeddedDatabase.PASSWORD,
+                        users,
+                        dir.resolve("access.log"))
+                .withPort(port));
         System.out.println(BROWSER + browser.port() + "/ : log in as demo, password " + password);
         return browser;
     }

@@ -94,4 +94,95 @@ public record BrowserConfig(
                     + " addresses of the proxies that set it, such as 10.0.0.5");
         }
     }
+
+    /** The command line's defaults for a database and a users file: loopback, a free port, plain HTTP, no proxy. */
+    public static BrowserConfig defaults(String jdbcUrl, String user, String password, Path usersFile, Path accessLog) {
+        return new BrowserConfig(
+                "127.0.0.1",
+                0,
+                jdbcUrl,
+                user,
+                password,
+                usersFile,
+                accessLog,
+                Duration.ofSeconds(5),
+                50,
+                false,
+                null,
+                java.util.Set.of(),
+                null,
+                null);
+    }
+
+    public BrowserConfig withPort(int port) {
+        return new BrowserConfig(
+                host,
+                port,
+                jdbcUrl,
+                user,
+                password,
+                usersFile,
+                accessLog,
+                statementTimeout,
+                pageSize,
+                secureCookies,
+                trustedHeader,
+                trustedProxies,
+                tlsKeystore,
+                tlsPassword);
+    }
+
+    public BrowserConfig withStatementTimeout(Duration timeout) {
+        return new BrowserConfig(
+                host,
+                port,
+                jdbcUrl,
+                user,
+                password,
+                usersFile,
+                accessLog,
+                timeout,
+                pageSize,
+                secureCookies,
+                trustedHeader,
+                trustedProxies,
+                tlsKeystore,
+                tlsPassword);
+    }
+
+    public BrowserConfig withTrustedHeader(String header, java.util.Set<String> proxies) {
+        return new BrowserConfig(
+                host,
+                port,
+                jdbcUrl,
+                user,
+                password,
+                usersFile,
+                accessLog,
+                statementTimeout,
+                pageSize,
+                secureCookies,
+                header,
+                proxies,
+                tlsKeystore,
+                tlsPassword);
+    }
+
+    public BrowserConfig withTls(Path keystore, String keystorePassword) {
+        return new BrowserConfig(
+                host,
+                port,
+                jdbcUrl,
+                user,
+                password,
+                usersFile,
+                accessLog,
+                statementTimeout,
+                pageSize,
+                secureCookies,
+                trustedHeader,
+                trustedProxies,
+                keystore,
+                keystorePassword);
+    }
 }

@@ -79,8 +79,9 @@ final class LiveTail {
             } catch (ChangeStore.SlowQueryException | ChangeStore.StoreException e) {
                 client.sendEvent("problem", e.getMessage());
                 sleep();
-            } catch (Exception e) {
-                client.close();
+            } catch (RuntimeException | java.io.IOException e) {
+                // the viewer went away mid-send: the request is already gone, so is there anyone to tell
+                closeQuietly(client);
                 return;
             }
         }
@@ -106,6 +107,14 @@ final class LiveTail {
         e.put("transaction", Links.transaction(c));
         e.put("transactionId", c.transactionId());
         return e;
+    }
+
+    private static void closeQuietly(SseClient client) {
+        try {
+            client.close();
+        } catch (RuntimeException gone) {
+            // closed by the viewer first
+        }
     }
 
     private static void sleep() {
