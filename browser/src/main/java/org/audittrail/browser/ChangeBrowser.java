@@ -118,6 +118,8 @@ public final class ChangeBrowser implements AutoCloseable {
         hikari.setMaximumPoolSize(8);
         hikari.setMinimumIdle(1);
         hikari.setReadOnly(true);
+        // a destination that is down is a page saying so within the statement timeout, not a 30 s wait
+        hikari.setConnectionTimeout(Math.max(250, config.statementTimeout().toMillis()));
         // the server enforces them, whatever a query does
         hikari.addDataSourceProperty(
                 "options", ChangeStore.sessionOptions(config.statementTimeout().toMillis()));

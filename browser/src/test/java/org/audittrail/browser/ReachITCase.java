@@ -24,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.time.Duration;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -144,6 +145,31 @@ class ReachITCase {
                 // the TLS connector closes a plain request
             }
             assertThat(plain == null || plain.statusCode() == 400).isTrue();
+        }
+    }
+
+    @Test
+    void aDestinationThatIsDownIsAMessageAndTheServerStaysUp() throws Exception {
+        Files.writeString(dir.resolve("users"), Users.line("ann", "pw-unused") + "\n");
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        try (ChangeBrowser browser = ChangeBrowser.start(BrowserConfig.defaults(
+                        "jdbc:postgresql://localhost:" + closed + "/postgres",
+                        "postgres",
+                        TestDatabase.PASSWORD,
+                        dir.resolve("users"),
+                        dir.resolve("access.log"))
+                .withStatementTimeout(Duration.ofSeconds(1))
+                .withTrustedHeader("X-Forwarded-User", Set.of("127.0.0.1")))) {
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> down = get(browser, "ann");
+                assertThat(down.statusCode()).isEqualTo(503);
+                assertThat(down.body())
+                        .contains("The destination database did not answer (SQL state 08001): try again in a moment.")
+                        .doesNotContain("Exception", "at org.");
+            }
         }
     }
 
