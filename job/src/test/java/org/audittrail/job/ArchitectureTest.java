@@ -101,7 +101,8 @@ class ArchitectureTest {
 
     @Test
     void everyPackageSaysWhatItOwnsAndMayUse() throws Exception {
-        for (Path root : List.of(Path.of("src/main/java"), Path.of("../udf/src/main/java"))) {
+        for (Path root : List.of(
+                Path.of("src/main/java"), Path.of("../udf/src/main/java"), Path.of("../browser/src/main/java"))) {
             try (Stream<Path> files = Files.walk(root)) {
                 List<Path> packages = files.filter(p -> p.toString().endsWith(".java"))
                         .map(Path::getParent)
