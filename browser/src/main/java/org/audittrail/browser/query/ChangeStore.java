@@ -21,7 +21,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -116,9 +115,6 @@ public final class ChangeStore {
                 List.of(table.table(), asOf, table.schema(), table.database(), afterKey == null ? "" : afterKey),
                 this::states);
     }
-
-    /** One record's state at a moment: its key, its row, when and by which change it got that row. */
-    public record State(String key, JsonNode row, OffsetDateTime changedAt, String changeId) {}
 
     private List<State> states(ResultSet rs) throws SQLException {
         List<State> states = new ArrayList<>();
@@ -392,53 +388,5 @@ public final class ChangeStore {
     @FunctionalInterface
     interface Reader<T> {
         T read(ResultSet rs) throws SQLException;
-    }
-
-    /** A page of changes and where the next one starts (null on the last). */
-    public record Page(List<Change> changes, Cursor next) {}
-
-    /** Where a page ends: the last change's commit time, position and id, the order's whole key. */
-    public record Cursor(OffsetDateTime committedAt, long position, String id) {
-        static Cursor after(Change c) {
-            return new Cursor(c.committedAt(), c.position(), c.id());
-        }
-
-        /** The cursor as one URL-safe token. */
-        public String token() {
-            Instant at = committedAt.toInstant();
-            return at.getEpochSecond() + "." + at.getNano() + "." + position + "." + id;
-        }
-
-        /** Reads a token; one that is not a cursor is a {@link FilterException}. */
-        public static Cursor parse(String token) {
-            if (token == null || token.isBlank()) {
-                return null;
-            }
-            String[] parts = token.split("\\.");
-            try {
-                if (parts.length != 4 || !parts[3].matches("[0-9a-f-]{36}")) {
-                    throw new NumberFormatException();
-                }
-                Instant at = Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
-                return new Cursor(at.atOffset(ZoneOffset.UTC), Long.parseLong(parts[2]), parts[3]);
-            } catch (NumberFormatException | java.time.DateTimeException e) {
-                throw new FilterException("This page link is damaged: start the search again");
-            }
-        }
-    }
-
-    /** A query ran longer than the statement timeout and was cancelled. */
-    public static final class SlowQueryException extends RuntimeException {
-        SlowQueryException() {
-            super(
-                    "The query took too long and was stopped: narrow the search (a table, a key or a shorter time range)");
-        }
-    }
-
-    /** The destination could not answer; the message names the SQL state, never a value. */
-    public static final class StoreException extends RuntimeException {
-        StoreException(SQLException e) {
-            super("The destination database did not answer (SQL state " + e.getSQLState() + ")", e);
-        }
     }
 }

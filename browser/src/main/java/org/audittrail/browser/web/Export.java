@@ -27,6 +27,7 @@ import java.util.List;
 import org.audittrail.browser.query.Change;
 import org.audittrail.browser.query.ChangeFilter;
 import org.audittrail.browser.query.ChangeStore;
+import org.audittrail.browser.query.Page;
 
 /**
  * A search's changes as CSV or JSON lines, newest first, streamed a page of {@value #BATCH} at a time: memory stays flat
@@ -64,7 +65,7 @@ final class Export {
             Context ctx, ChangeStore store, ChangeFilter filter, String type, String file, boolean csv)
             throws IOException {
         // the first page is read before anything is sent, so a bad filter or a slow query is still a page
-        ChangeStore.Page page = store.search(filter, null, BATCH);
+        Page page = store.search(filter, null, BATCH);
         ctx.contentType(type);
         ctx.header("Content-Disposition", "attachment; filename=\"" + file + "\"");
         Writer out = new BufferedWriter(new OutputStreamWriter(ctx.outputStream(), StandardCharsets.UTF_8));

@@ -27,6 +27,8 @@ import org.audittrail.browser.query.ChangeStore;
 import org.audittrail.browser.query.ColumnDiff;
 import org.audittrail.browser.query.FilterException;
 import org.audittrail.browser.query.Scope;
+import org.audittrail.browser.query.SlowQueryException;
+import org.audittrail.browser.query.StoreException;
 
 /**
  * New changes as server-sent events, filtered like a search: the stream asks changes every half second for what was
@@ -76,7 +78,7 @@ final class LiveTail {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (ChangeStore.SlowQueryException | ChangeStore.StoreException e) {
+            } catch (SlowQueryException | StoreException e) {
                 client.sendEvent("problem", e.getMessage());
                 sleep();
             } catch (RuntimeException | java.io.IOException e) {

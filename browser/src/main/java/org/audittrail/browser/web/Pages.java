@@ -31,10 +31,15 @@ import java.util.Set;
 import org.audittrail.browser.query.Change;
 import org.audittrail.browser.query.ChangeFilter;
 import org.audittrail.browser.query.ChangeStore;
+import org.audittrail.browser.query.Cursor;
 import org.audittrail.browser.query.FilterException;
+import org.audittrail.browser.query.Page;
 import org.audittrail.browser.query.Record;
 import org.audittrail.browser.query.Revert;
 import org.audittrail.browser.query.Scope;
+import org.audittrail.browser.query.SlowQueryException;
+import org.audittrail.browser.query.State;
+import org.audittrail.browser.query.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,9 +80,8 @@ public final class Pages {
         routes.get("/static/browser.css", ctx -> ctx.contentType("text/css").result(css));
         routes.exception(
                 FilterException.class, (e, ctx) -> Views.message(ctx, 400, "Cannot search that", e.getMessage()));
-        routes.exception(
-                ChangeStore.SlowQueryException.class, (e, ctx) -> Views.message(ctx, 503, "Too slow", e.getMessage()));
-        routes.exception(ChangeStore.StoreException.class, (e, ctx) -> {
+        routes.exception(SlowQueryException.class, (e, ctx) -> Views.message(ctx, 503, "Too slow", e.getMessage()));
+        routes.exception(StoreException.class, (e, ctx) -> {
             LOG.warn("{}", e.getMessage());
             Views.message(ctx, 503, "Destination unavailable", e.getMessage() + ": try again in a moment.");
         });
@@ -93,8 +97,8 @@ public final class Pages {
         Map<String, Object> model = new HashMap<>();
         model.put("fields", first(fields));
         ChangeFilter filter = ChangeFilter.parse(fields);
-        ChangeStore.Cursor cursor = ChangeStore.Cursor.parse(ctx.queryParam("after"));
-        ChangeStore.Page page = store(ctx).search(filter, cursor, pageSize);
+        Cursor cursor = Cursor.parse(ctx.queryParam("after"));
+        Page page = store(ctx).search(filter, cursor, pageSize);
         model.put("changes", page.changes());
         model.put(
                 "next", page.next() == null ? "" : nextLink(fields, page.next().token()));
@@ -148,8 +152,7 @@ public final class Pages {
     private void context(Context ctx) {
         String key = required(ctx, "key");
         String value = ctx.queryParam("value") == null ? "" : ctx.queryParam("value");
-        ChangeStore.Page page =
-                store(ctx).context(key, value, ChangeStore.Cursor.parse(ctx.queryParam("after")), pageSize);
+        Page page = store(ctx).context(key, value, Cursor.parse(ctx.queryParam("after")), pageSize);
         Map<String, Object> model = new HashMap<>();
         model.put("key", key);
         model.put("value", value);
@@ -168,9 +171,9 @@ public final class Pages {
         Record table = new Record(required(ctx, "database"), required(ctx, "schema"), required(ctx, "table"), null);
         String asOf = required(ctx, "asOf");
         String afterKey = ctx.queryParam("afterKey");
-        List<ChangeStore.State> states = store(ctx).tableAt(table, time(asOf), afterKey, pageSize);
+        List<State> states = store(ctx).tableAt(table, time(asOf), afterKey, pageSize);
         boolean more = states.size() > pageSize;
-        List<ChangeStore.State> shown = more ? states.subList(0, pageSize) : states;
+        List<State> shown = more ? states.subList(0, pageSize) : states;
         Map<String, Object> model = new HashMap<>();
         model.put("table", table);
         model.put("asOf", asOf);
@@ -220,7 +223,7 @@ public final class Pages {
         } else {
             String key = required(ctx, "key");
             String value = ctx.queryParam("value") == null ? "" : ctx.queryParam("value");
-            ChangeStore.Page page = store(ctx).context(key, value, null, MAX_REVERT);
+            Page page = store(ctx).context(key, value, null, MAX_REVERT);
             if (page.next() != null) {
                 throw new FilterException("More than " + MAX_REVERT + " changes were made under " + key + " = " + value
                         + ": revert them a transaction at a time");

@@ -77,7 +77,7 @@ class ChangesQueryPlanITCase {
     @Test
     void searchesReadByIndex() {
         Instant now = Instant.now();
-        ChangeStore.Page first = store.search(ChangeFilter.none(), null, 50);
+        Page first = store.search(ChangeFilter.none(), null, 50);
         store.search(ChangeFilter.none(), first.next(), 50);
         store.count(ChangeFilter.none());
         for (Map<String, List<String>> fields : List.of(
@@ -98,7 +98,7 @@ class ChangesQueryPlanITCase {
                         "from",
                         List.of(now.minus(1, ChronoUnit.HOURS).toString())))) {
             ChangeFilter filter = ChangeFilter.parse(fields);
-            ChangeStore.Page page = store.search(filter, null, 50);
+            Page page = store.search(filter, null, 50);
             if (page.next() != null) {
                 store.search(filter, page.next(), 50);
             }
@@ -120,7 +120,7 @@ class ChangesQueryPlanITCase {
         store.tableAt(some.record(), some.committedAt(), null, 50);
         store.tableAt(some.record(), some.committedAt(), "300", 50);
         store.since(ChangeFilter.none(), some.committedAt(), 200);
-        ChangeStore.Page page = store.context("request_id", "req-1000", null, 2);
+        Page page = store.context("request_id", "req-1000", null, 2);
         store.context("request_id", "req-1000", page.next(), 2);
         assertEveryQueryReadByIndex(11);
     }
