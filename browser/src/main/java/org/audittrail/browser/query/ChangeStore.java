@@ -60,6 +60,15 @@ public final class ChangeStore {
         this.scope = scope;
     }
 
+    /** A record's story and state, and a table's, read as this store reads. */
+    public RecordStore records() {
+        return new RecordStore(this);
+    }
+
+    Scope scope() {
+        return scope;
+    }
+
     /** The same store, seeing only what {@code viewer} may: their tables, their masks. */
     public ChangeStore within(Scope viewer) {
         return new ChangeStore(source, viewer);
@@ -88,44 +97,6 @@ public final class ChangeStore {
                 "SELECT " + COLUMNS + " FROM changes" + sql.where()
                         + " ORDER BY \"committed_at\", \"position\", \"id\" LIMIT " + limit,
                 sql.params());
-    }
-
-    /** A record as it was at {@code asOf} (changes_record_at): its row, or null where it did not exist then. */
-    public State recordAt(Record record, OffsetDateTime asOf) {
-        if (!scope.allows(record.schema(), record.table())) {
-            return null;
-        }
-        List<State> found = run(
-                "SELECT r.\"primary_key\", r.\"after\", r.\"changed_at\", r.\"change_id\""
-                        + " FROM changes_record_at(?, ?, ?, ?, ?) r",
-                List.of(record.table(), record.key(), asOf, record.schema(), record.database()),
-                this::states);
-        return found.isEmpty() ? null : found.get(0);
-    }
-
-    /** A table's records as they were at {@code asOf} (changes_table_at), by key, after {@code afterKey}. */
-    public List<State> tableAt(Record table, OffsetDateTime asOf, String afterKey, int size) {
-        if (!scope.allows(table.schema(), table.table())) {
-            return List.of();
-        }
-        return run(
-                "SELECT t.\"primary_key\", t.\"after\", t.\"changed_at\", t.\"change_id\""
-                        + " FROM changes_table_at(?, ?, ?, ?) t WHERE t.\"primary_key\" > ?"
-                        + " ORDER BY t.\"primary_key\" LIMIT " + (size + 1),
-                List.of(table.table(), asOf, table.schema(), table.database(), afterKey == null ? "" : afterKey),
-                this::states);
-    }
-
-    private List<State> states(ResultSet rs) throws SQLException {
-        List<State> states = new ArrayList<>();
-        while (rs.next()) {
-            states.add(new State(
-                    rs.getString(1),
-                    scope.mask(json(rs.getString(2))),
-                    rs.getObject(3, OffsetDateTime.class),
-                    rs.getString(4)));
-        }
-        return states;
     }
 
     /** How many changes match, counted up to {@link #COUNT_LIMIT} + 1. */
@@ -163,84 +134,6 @@ public final class ChangeStore {
         sql.and("\"id\" = ?::uuid AND \"committed_at\" = ?", id, committedAt);
         List<Change> found = query("SELECT " + COLUMNS + " FROM changes" + sql.where(), sql.params());
         return found.isEmpty() ? null : found.get(0);
-    }
-
-    /** How many changes touched the rows of {@code changes} after the newest of them, per row, summed. */
-    public long laterChanges(List<Change> changes) {
-        java.util.Map<Record, Change> newest = new java.util.LinkedHashMap<>();
-        for (Change c : changes) {
-            if (c.record().key() != null) {
-                newest.merge(
-                        c.record(),
-                        c,
-                        (a, b) -> b.committedAt().isAfter(a.committedAt())
-                                        || (b.committedAt().isEqual(a.committedAt()) && b.position() > a.position())
-                                ? b
-                                : a);
-            }
-        }
-        long later = 0;
-        for (Change c : newest.values()) {
-            later += run(
-                    "SELECT count(*) FROM changes WHERE \"table\" = ? AND \"primary_key\" = ? AND \"schema\" = ?"
-                            + " AND \"database\" = ? AND \"committed_at\" >= ?"
-                            + " AND (\"committed_at\", \"position\") > (?, ?)",
-                    List.of(
-                            c.record().table(),
-                            c.record().key(),
-                            c.record().schema(),
-                            c.record().database(),
-                            c.committedAt(),
-                            c.committedAt(),
-                            c.position()),
-                    rs -> {
-                        rs.next();
-                        return rs.getLong(1);
-                    });
-        }
-        return later;
-    }
-
-    /** A record's changes, oldest first, TRUNCATEs of its table that emptied it included (changes_record_history). */
-    public List<Change> history(Record record) {
-        if (!scope.allows(record.schema(), record.table())) {
-            return List.of();
-        }
-        String text = "SELECT h.\"change_id\" AS \"id\", ?::varchar AS \"database\", ?::varchar AS \"schema\","
-                + " ?::varchar AS \"table\", CASE WHEN h.\"operation\" = 'TRUNCATE' THEN NULL ELSE ?::varchar END AS \"primary_key\","
-                + " h.\"operation\", coalesce((SELECT jsonb_object_agg(k, v -> 'before') FROM jsonb_each(h.\"changed\") c(k, v) WHERE v -> 'before' IS NOT NULL), '{}') AS \"before\","
-                + " coalesce((SELECT jsonb_object_agg(k, v -> 'after') FROM jsonb_each(h.\"changed\") c(k, v) WHERE v -> 'after' IS NOT NULL), '{}') AS \"after\","
-                + " h.\"context\", h.\"committed_at\", h.\"transaction_id\", h.\"position\", false AS \"partial\","
-                + " h.\"previous_key\", h.\"next_key\""
-                + " FROM changes_record_history(?, ?, '-infinity', 'infinity', ?, ?) h ORDER BY h.\"committed_at\", h.\"position\"";
-        return query(
-                text,
-                List.of(
-                        record.database(),
-                        record.schema(),
-                        record.table(),
-                        record.key(),
-                        record.table(),
-                        record.key(),
-                        record.schema(),
-                        record.database()));
-    }
-
-    /** The keys a record had before and after a key change, as changes_record_history names them. */
-    public List<String> linkedKeys(Record record) {
-        if (!scope.allows(record.schema(), record.table())) {
-            return List.of();
-        }
-        String text =
-                "SELECT coalesce(h.\"previous_key\", h.\"next_key\") FROM changes_record_history(?, ?, '-infinity', 'infinity', ?, ?) h"
-                        + " WHERE h.\"previous_key\" IS NOT NULL OR h.\"next_key\" IS NOT NULL";
-        return run(text, List.of(record.table(), record.key(), record.schema(), record.database()), rs -> {
-            List<String> keys = new ArrayList<>();
-            while (rs.next()) {
-                keys.add(rs.getString(1));
-            }
-            return keys;
-        });
     }
 
     /** Everything done under one context value, oldest first, after {@code cursor}. */
@@ -329,7 +222,7 @@ public final class ChangeStore {
         return sql;
     }
 
-    private List<Change> query(String text, List<Object> params) {
+    List<Change> query(String text, List<Object> params) {
         return run(text, params, rs -> {
             List<Change> rows = new ArrayList<>();
             while (rs.next()) {
@@ -358,7 +251,7 @@ public final class ChangeStore {
                 rs.getBoolean("partial"));
     }
 
-    private static JsonNode json(String text) throws SQLException {
+    static JsonNode json(String text) throws SQLException {
         try {
             return ChangeFilter.json().readTree(text == null ? "{}" : text);
         } catch (JsonProcessingException e) {

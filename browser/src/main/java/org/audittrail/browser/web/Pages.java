@@ -115,7 +115,7 @@ public final class Pages {
         List<String> toVisit = new ArrayList<>(keys);
         while (!toVisit.isEmpty() && keys.size() < MAX_KEYS) {
             Record r = new Record(asked.database(), asked.schema(), asked.table(), toVisit.remove(0));
-            for (String linked : store(ctx).linkedKeys(r)) {
+            for (String linked : store(ctx).records().linkedKeys(r)) {
                 if (keys.add(linked)) {
                     toVisit.add(linked);
                 }
@@ -123,7 +123,8 @@ public final class Pages {
         }
         List<Change> timeline = new ArrayList<>();
         for (String key : keys) {
-            timeline.addAll(store(ctx).history(new Record(asked.database(), asked.schema(), asked.table(), key)));
+            timeline.addAll(
+                    store(ctx).records().history(new Record(asked.database(), asked.schema(), asked.table(), key)));
         }
         timeline.sort(Comparator.comparing(Change::committedAt).thenComparingLong(Change::position));
         Map<String, Object> model = new HashMap<>();
@@ -132,7 +133,9 @@ public final class Pages {
         model.put("changes", timeline);
         String asOf = ctx.queryParam("asOf");
         model.put("asOf", asOf == null ? "" : asOf);
-        model.put("state", asOf == null || asOf.isBlank() ? null : store(ctx).recordAt(asked, time(asOf)));
+        model.put(
+                "state",
+                asOf == null || asOf.isBlank() ? null : store(ctx).records().recordAt(asked, time(asOf)));
         Views.render(ctx, "record.jte", model);
     }
 
@@ -171,7 +174,7 @@ public final class Pages {
         Record table = new Record(required(ctx, "database"), required(ctx, "schema"), required(ctx, "table"), null);
         String asOf = required(ctx, "asOf");
         String afterKey = ctx.queryParam("afterKey");
-        List<State> states = store(ctx).tableAt(table, time(asOf), afterKey, pageSize);
+        List<State> states = store(ctx).records().tableAt(table, time(asOf), afterKey, pageSize);
         boolean more = states.size() > pageSize;
         List<State> shown = more ? states.subList(0, pageSize) : states;
         Map<String, Object> model = new HashMap<>();
@@ -237,7 +240,7 @@ public final class Pages {
         Map<String, Object> model = new HashMap<>();
         model.put("what", what);
         model.put("count", changes.size());
-        model.put("preview", Revert.of(changes, store(ctx).laterChanges(changes)));
+        model.put("preview", Revert.of(changes, store(ctx).records().laterChanges(changes)));
         Views.render(ctx, "revert.jte", model);
     }
 

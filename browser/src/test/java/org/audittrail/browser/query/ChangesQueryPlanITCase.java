@@ -112,13 +112,13 @@ class ChangesQueryPlanITCase {
         Change some = store.search(ChangeFilter.parse(Map.of("table", List.of("todo"), "key", List.of("321"))), null, 1)
                 .changes()
                 .get(0);
-        store.history(some.record());
-        store.linkedKeys(some.record());
+        store.records().history(some.record());
+        store.records().linkedKeys(some.record());
         store.transaction(some.record().database(), some.transactionId(), some.committedAt());
         store.change(some.id(), some.committedAt());
-        store.recordAt(some.record(), some.committedAt());
-        store.tableAt(some.record(), some.committedAt(), null, 50);
-        store.tableAt(some.record(), some.committedAt(), "300", 50);
+        store.records().recordAt(some.record(), some.committedAt());
+        store.records().tableAt(some.record(), some.committedAt(), null, 50);
+        store.records().tableAt(some.record(), some.committedAt(), "300", 50);
         store.since(ChangeFilter.none(), some.committedAt(), 200);
         Page page = store.context("request_id", "req-1000", null, 2);
         store.context("request_id", "req-1000", page.next(), 2);
