@@ -45,16 +45,33 @@ public final class RecordStore {
         return found.isEmpty() ? null : found.get(0);
     }
 
-    /** A table's records as they were at {@code asOf} (changes_table_at), by key, after {@code afterKey}. */
+    /**
+     * A table's records as they were at {@code asOf}, by key, after {@code afterKey}: the next {@code size + 1} keys the
+     * trail knows, each with its row then, or a null row where it did not exist then (changes_table_at, a page at a
+     * time).
+     */
     public List<State> tableAt(Record table, OffsetDateTime asOf, String afterKey, int size) {
         if (!store.scope().allows(table.schema(), table.table())) {
             return List.of();
         }
+        // the next keys by the record index, each as changes_record_at has it: a first page reads only its own records
         return store.run(
-                "SELECT t.\"primary_key\", t.\"after\", t.\"changed_at\", t.\"change_id\""
-                        + " FROM changes_table_at(?, ?, ?, ?) t WHERE t.\"primary_key\" > ?"
-                        + " ORDER BY t.\"primary_key\" LIMIT " + (size + 1),
-                List.of(table.table(), asOf, table.schema(), table.database(), afterKey == null ? "" : afterKey),
+                "SELECT k.\"primary_key\", r.\"after\", r.\"changed_at\", r.\"change_id\" FROM (SELECT DISTINCT"
+                        + " \"primary_key\" FROM changes WHERE \"table\" = ? AND \"schema\" = ? AND \"database\" = ?"
+                        + " AND \"primary_key\" > ? AND \"committed_at\" <= ? ORDER BY \"primary_key\" LIMIT "
+                        + (size + 1)
+                        + ") k LEFT JOIN LATERAL changes_record_at(?, k.\"primary_key\", ?, ?, ?) r ON true"
+                        + " ORDER BY k.\"primary_key\"",
+                List.of(
+                        table.table(),
+                        table.schema(),
+                        table.database(),
+                        afterKey == null ? "" : afterKey,
+                        asOf,
+                        table.table(),
+                        asOf,
+                        table.schema(),
+                        table.database()),
                 this::states);
     }
 
@@ -63,7 +80,7 @@ public final class RecordStore {
         while (rs.next()) {
             states.add(new State(
                     rs.getString(1),
-                    store.scope().mask(ChangeStore.json(rs.getString(2))),
+                    rs.getString(2) == null ? null : store.scope().mask(ChangeStore.json(rs.getString(2))),
                     rs.getObject(3, OffsetDateTime.class),
                     rs.getString(4)));
         }

@@ -176,7 +176,9 @@ public final class Pages {
         String afterKey = ctx.queryParam("afterKey");
         List<State> states = store(ctx).records().tableAt(table, time(asOf), afterKey, pageSize);
         boolean more = states.size() > pageSize;
-        List<State> shown = more ? states.subList(0, pageSize) : states;
+        List<State> scanned = more ? states.subList(0, pageSize) : states;
+        // keys whose record did not exist then take no row, but move the page on
+        List<State> shown = scanned.stream().filter(s -> s.row() != null).toList();
         Map<String, Object> model = new HashMap<>();
         model.put("table", table);
         model.put("asOf", asOf);
@@ -185,7 +187,7 @@ public final class Pages {
                 "next",
                 more
                         ? Links.tableAt(table, asOf) + "&afterKey="
-                                + Links.encode(shown.get(pageSize - 1).key())
+                                + Links.encode(scanned.get(pageSize - 1).key())
                         : "");
         Views.render(ctx, "table.jte", model);
     }
