@@ -7,11 +7,28 @@
 # Environment: PGDATA (set by the image), DESTINATION_CERTS_DIR (default /certs), DESTINATION_ALLOWED_CIDRS
 # (blank- or comma-separated, default 0.0.0.0/0 ::/0, as seed 002's default), DESTINATION_HOST_NAMES (names the server
 # certificate holds, default destination localhost), DESTINATION_CLIENT_USER (the client certificate's CN, default
-# postgres: the role the job logs in as).
+# postgres: the role the job logs in as), DESTINATION_BROWSER_USER (the change browser's role: when set, a second client
+# certificate for it goes to DESTINATION_BROWSER_CERTS_DIR, default /browser-certs, a volume only the browser mounts).
 # Checked by DestinationTlsScriptITCase, which runs it against a real server; no Docker engine runs it in CI.
 set -Eeuo pipefail
 # openssl's progress output is silenced below: a failure still says where, and the container stops before serving
 trap 'echo "destination-tls.sh: failed at line $LINENO" >&2' ERR
+
+# A client certificate of the CA for role $1 into directory $2 (with the CA's certificate): its CN is the role, as
+# clientcert=verify-full demands; the key in PKCS-8 DER, the form pgjdbc reads.
+client_certificate() {
+  local role="$1" dir="$2" tmp="$3"
+  mkdir -p "$dir"
+  openssl req -newkey rsa:3072 -nodes -sha256 -subj "/CN=$role" -keyout "$tmp/client.key" -out "$tmp/client.csr" 2> /dev/null
+  printf 'extendedKeyUsage=clientAuth\n' > "$tmp/client.ext"
+  openssl x509 -req -sha256 -days 825 -in "$tmp/client.csr" -CA "$PGDATA/root.crt" -CAkey "$PGDATA/ca.key" \
+    -CAcreateserial -extfile "$tmp/client.ext" -out "$dir/client.crt" 2> /dev/null
+  openssl pkcs8 -topk8 -inform PEM -outform DER -nocrypt -in "$tmp/client.key" -out "$dir/client.pk8"
+  rm -f "$tmp/client.key"
+  cp "$PGDATA/root.crt" "$dir/root.crt"
+  # the clients run as other users (flink, uid 9999; the browser, uid 10001): each volume is mounted into its own alone
+  chmod 644 "$dir/root.crt" "$dir/client.crt" "$dir/client.pk8"
+}
 
 destination_tls() {
   local certs="${DESTINATION_CERTS_DIR:-/certs}"
@@ -40,16 +57,11 @@ destination_tls() {
   openssl x509 -req -sha256 -days 825 -in "$tmp/server.csr" -CA "$PGDATA/root.crt" -CAkey "$PGDATA/ca.key" \
     -CAcreateserial -extfile "$tmp/server.ext" -out "$PGDATA/server.crt" 2> /dev/null
 
-  # the client's certificate: its CN is the role, as clientcert=verify-full demands
-  openssl req -newkey rsa:3072 -nodes -sha256 -subj "/CN=$client" -keyout "$tmp/client.key" -out "$tmp/client.csr" 2> /dev/null
-  printf 'extendedKeyUsage=clientAuth\n' > "$tmp/client.ext"
-  openssl x509 -req -sha256 -days 825 -in "$tmp/client.csr" -CA "$PGDATA/root.crt" -CAkey "$PGDATA/ca.key" \
-    -CAcreateserial -extfile "$tmp/client.ext" -out "$certs/client.crt" 2> /dev/null
-  # PKCS-8 DER: the form pgjdbc reads a client key in
-  openssl pkcs8 -topk8 -inform PEM -outform DER -nocrypt -in "$tmp/client.key" -out "$certs/client.pk8"
-  cp "$PGDATA/root.crt" "$certs/root.crt"
-  # the job's containers run as another user (flink, uid 9999): the volume is mounted into them alone
-  chmod 644 "$certs/root.crt" "$certs/client.crt" "$certs/client.pk8"
+  # the browser's first: the healthcheck waits for the job's key, written last
+  if [[ -n "${DESTINATION_BROWSER_USER:-}" ]]; then
+    client_certificate "$DESTINATION_BROWSER_USER" "${DESTINATION_BROWSER_CERTS_DIR:-/browser-certs}" "$tmp"
+  fi
+  client_certificate "$client" "$certs" "$tmp"
   rm -rf "$tmp"
 
   cat >> "$PGDATA/postgresql.conf" <<EOF

@@ -96,9 +96,12 @@ class ComposeFileTest {
             assertThat(service.get("image")).as("image of %s", name).isNotNull();
             if (service.containsKey("build")) {
                 // built from the jar at each up, never pulled: a local name, no registry
+                // the job's image, or the change browser's
                 assertThat(service.get("build"))
                         .as("build of %s", name)
-                        .isEqualTo(Map.of("context", ".", "dockerfile", "docker/Dockerfile"));
+                        .isIn(
+                                Map.of("context", ".", "dockerfile", "docker/Dockerfile"),
+                                Map.of("context", ".", "dockerfile", "docker/browser.Dockerfile"));
                 assertThat(service.get("pull_policy"))
                         .as("pull_policy of %s", name)
                         .isEqualTo("build");
@@ -227,8 +230,14 @@ class ComposeFileTest {
                     .doesNotContain("POSTGRES_PASSWORD");
             environment.forEach((key, value) -> {
                 if (key.endsWith("_FILE")) {
-                    // the job's own, or the postgres image's
-                    assertThat(key).as("%s of %s", key, name).isIn(union(fileVariables, "POSTGRES_PASSWORD_FILE"));
+                    // the job's own, the postgres image's or the change browser's (BrowserCommand)
+                    assertThat(key)
+                            .as("%s of %s", key, name)
+                            .isIn(union(
+                                    fileVariables,
+                                    "POSTGRES_PASSWORD_FILE",
+                                    "BROWSER_DB_PASSWORD_FILE",
+                                    "BROWSER_USERS_FILE"));
                     assertThat((String) value)
                             .as("%s of %s: a file of a secret the service is given", key, name)
                             .startsWith("/run/secrets/")
@@ -261,11 +270,19 @@ class ComposeFileTest {
         assertThat(config.source().host()).isEqualTo("source");
         assertThat(config.destination().host()).isEqualTo("destination");
         assertThat(config.destination().tls().mode()).isEqualTo("verify-full");
+        // the change browser's role, made at each start with the password the browser logs in with
+        assertThat(config.browserRole().name()).isEqualTo("audit_browser");
+        assertThat(config.browserRole().password()).isEqualTo("pw-of-browser_db_password");
+        Map<String, Object> browser =
+                (Map<String, Object>) services().get("browser").get("environment");
+        assertThat(browser)
+                .containsEntry("BROWSER_DB_USER", "audit_browser")
+                .containsEntry("BROWSER_DB_PASSWORD_FILE", "/run/secrets/browser_db_password");
     }
 
-    private static Set<String> union(Set<String> set, String element) {
+    private static Set<String> union(Set<String> set, String... elements) {
         Set<String> union = new TreeSet<>(set);
-        union.add(element);
+        union.addAll(List.of(elements));
         return union;
     }
 
@@ -382,10 +399,50 @@ class ComposeFileTest {
             }) {
                 // the JobManager's main method reads the paths, the TaskManager connects with them
                 assertThat(jobEnv).as(name).containsEntry(file[0], dir + "/" + file[1]);
-                // the file the init script writes into the volume
-                assertThat(script).contains("\"$certs/" + file[1] + "\"");
+                // the file the init script writes into each client's volume
+                assertThat(script).contains("\"$dir/" + file[1] + "\"");
             }
         }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theBrowserHasItsOwnCertificateAndIsPublishedOnTheLoopbackAlone() {
+        Map<String, Object> destination = services().get("destination");
+        Map<String, Object> env = (Map<String, Object>) destination.get("environment");
+        Map<String, Object> browser = services().get("browser");
+        Map<String, Object> browserEnv = (Map<String, Object>) browser.get("environment");
+        // its certificate's CN is the role it logs in as, in a volume the destination writes and only it reads
+        assertThat(env.get("DESTINATION_BROWSER_USER")).isEqualTo(browserEnv.get("BROWSER_DB_USER"));
+        assertThat((List<String>) destination.get("volumes"))
+                .contains("browser-certs:" + env.get("DESTINATION_BROWSER_CERTS_DIR"));
+        List<String> mounts = (List<String>) browser.get("volumes");
+        String certs = mounts.stream()
+                .filter(v -> v.startsWith("browser-certs:"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(certs).endsWith(":ro");
+        String url = (String) browserEnv.get("BROWSER_DB_URL");
+        String dir = certs.split(":")[1];
+        assertThat(url)
+                .startsWith("jdbc:postgresql://destination:5432/")
+                .contains("sslmode=verify-full")
+                .contains("sslrootcert=" + dir + "/root.crt", "sslcert=" + dir + "/client.crt")
+                .contains("sslkey=" + dir + "/client.pk8");
+        assertThat(mounts).noneMatch(v -> v.startsWith("destination-certs:"));
+        for (String job : List.of("jobmanager", "taskmanager")) {
+            assertThat((List<String>) services().get(job).get("volumes"))
+                    .as(job)
+                    .noneMatch(v -> v.startsWith("browser-certs:"));
+        }
+        // the access log in a volume, the port on the host's loopback only
+        assertThat(mounts).anySatisfy(v -> assertThat((String) browserEnv.get("BROWSER_ACCESS_LOG"))
+                .startsWith(v.split(":")[1] + "/"));
+        for (String port : resolved(String.join(",", (List<String>) browser.get("ports")))) {
+            assertThat(port).matches("127\\.0\\.0\\.1:\\d+:8090");
+        }
+        assertThat((List<String>) browser.get("secrets"))
+                .containsExactlyInAnyOrder("browser_db_password", "browser_users");
     }
 
     @Test

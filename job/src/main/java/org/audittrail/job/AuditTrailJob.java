@@ -75,6 +75,10 @@ public final class AuditTrailJob {
                     LOG.info("Setup: {}", notice);
                 }
             }
+            if (config.browserRole() != null) {
+                Setup.prepareBrowserRole(destination, config.browserRole());
+                LOG.info("Setup: the change browser's role {} reads changes", config.browserRole());
+            }
         } else if (Setup.rowTriggerReplaced(source)) {
             LOG.warn(
                     "Function _bemi_row_trigger_func() is not the audit trail's (did a Bemi package's migration replace it?):"

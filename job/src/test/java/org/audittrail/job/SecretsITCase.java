@@ -68,7 +68,8 @@ class SecretsITCase extends JobTestBase {
         db.value("SELECT pg_reload_conf()");
         // a destination with a role and password of its own, so each password file is shown to reach its database
         db.execute(
-                "CREATE ROLE auditor LOGIN PASSWORD '" + DESTINATION_PASSWORD + "'",
+                // CREATEROLE: the job makes the change browser's role
+                "CREATE ROLE auditor LOGIN CREATEROLE PASSWORD '" + DESTINATION_PASSWORD + "'",
                 "CREATE DATABASE audit OWNER auditor");
     }
 
@@ -104,8 +105,14 @@ class SecretsITCase extends JobTestBase {
 
         // options: the job reads the source with one file's password and stores into audit, as auditor, with the
         // other's
+        // and makes the change browser's role at its start, with the password of a third file
+        Path browser = passwordFile("browser-role-password", "br-pw-17c9e0");
         job.submit(withoutPassword(
-                "--db-password-file", source.toString(), "--destination-db-password-file=" + destination));
+                "--db-password-file",
+                source.toString(),
+                "--destination-db-password-file=" + destination,
+                "--browser-role=secrets_browser",
+                "--browser-role-password-file=" + browser));
         db.execute("INSERT INTO todo (task) VALUES ('from files')");
         Database audit = new Database("localhost", db.port(), "audit", "auditor", DESTINATION_PASSWORD);
         TestDatabase.poll(
@@ -113,6 +120,9 @@ class SecretsITCase extends JobTestBase {
                 Duration.ofSeconds(60),
                 "the change stored in audit");
         job.cancel();
+        Database asBrowser = new Database("localhost", db.port(), "audit", "secrets_browser", "br-pw-17c9e0");
+        assertThat(count(asBrowser, "SELECT count(*) FROM changes WHERE after->>'task' = 'from files'"))
+                .isEqualTo(1);
 
         // variables, as the official PostgreSQL image takes them: setup connects to both databases with them
         Cli.Result setup = Cli.inNewJvm(
@@ -149,7 +159,10 @@ class SecretsITCase extends JobTestBase {
                         "Cannot read the password file target/secrets/none given by --db-password-file: NoSuchFileException");
 
         Path log = Path.of("target", "test.log");
-        assertThat(Files.readString(log)).doesNotContain(TestDatabase.PASSWORD).doesNotContain(DESTINATION_PASSWORD);
+        assertThat(Files.readString(log))
+                .doesNotContain(TestDatabase.PASSWORD)
+                .doesNotContain(DESTINATION_PASSWORD)
+                .doesNotContain("br-pw-17c9e0");
     }
 
     @Test

@@ -65,8 +65,8 @@ class KubernetesBrowserManifestTest {
                 .isTrue();
     }
 
-    @Test
-    void everyVariableIsOneTheBrowserReadsAndEveryFileItNamesIsMounted() throws Exception {
+    /** The variables BrowserCommand's options read, each with its option's name. */
+    static Map<String, String> variablesTheBrowserReads() {
         Map<String, String> read = new HashMap<>();
         // the definitions as written, ${env:NAME:-default}, not as this machine's environment fills them in
         for (java.lang.reflect.Field field : BrowserCommand.class.getDeclaredFields()) {
@@ -78,6 +78,12 @@ class KubernetesBrowserManifestTest {
                 read.put(variable.group(1), option.names()[0]);
             }
         }
+        return read;
+    }
+
+    @Test
+    void everyVariableIsOneTheBrowserReadsAndEveryFileItNamesIsMounted() throws Exception {
+        Map<String, String> read = variablesTheBrowserReads();
         read.put("BROWSER_DB_PASSWORD", "--db-password-file");
         List<String> mounts = new ArrayList<>();
         container.get("volumeMounts").forEach(m -> mounts.add(m.get("mountPath").asText()));

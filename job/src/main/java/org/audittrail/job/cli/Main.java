@@ -15,6 +15,7 @@
  */
 package org.audittrail.job.cli;
 
+import static org.audittrail.job.config.Option.Group.BROWSER;
 import static org.audittrail.job.config.Option.Group.DESTINATION;
 import static org.audittrail.job.config.Option.Group.SETUP;
 import static org.audittrail.job.config.Option.Group.SOURCE;
@@ -97,7 +98,7 @@ public final class Main {
                 "setup",
                 "Checks wal_level, creates slot, publication, replica-identity triggers and the changes table;"
                         + " with --print-sql prints that SQL instead.",
-                Options.of(List.of(SOURCE, DESTINATION, TLS, SSH, TRACKING, SETUP)),
+                Options.of(List.of(SOURCE, DESTINATION, TLS, SSH, TRACKING, SETUP, BROWSER)),
                 environment,
                 config -> {
                     if (config.printSql()) {
@@ -105,7 +106,7 @@ public final class Main {
                                 config.source(), config.destination(), config.tables(), config.replication()));
                         if (config.browserRole() != null) {
                             System.out.print("\n-- the change browser's role, in the destination\n"
-                                    + Setup.browserRoleSql(config.browserRole()));
+                                    + Setup.browserRoleSql(config.browserRole().name()));
                         }
                         return 0;
                     }
@@ -118,8 +119,10 @@ public final class Main {
                             .forEach(System.out::println);
                     if (config.browserRole() != null) {
                         Setup.prepareBrowserRole(config.destination(), config.browserRole());
-                        System.out.println("The change browser's role " + config.browserRole()
-                                + " reads changes; give it a password: ALTER ROLE ... PASSWORD");
+                        System.out.println("The change browser's role " + config.browserRole() + " reads changes"
+                                + (config.browserRole().password() != null
+                                        ? ", with the password given"
+                                        : "; give it a password: ALTER ROLE ... PASSWORD"));
                     }
                     System.out.println(
                             "Setup done: source " + config.source() + ", destination " + config.destination());

@@ -18,6 +18,7 @@ package org.audittrail.job.config;
 import static org.audittrail.job.config.Options.*;
 
 import java.util.Map;
+import org.audittrail.job.db.BrowserRole;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.db.Tls;
 import org.audittrail.job.db.ssh.SshTunnel;
@@ -43,7 +44,7 @@ public record JobConfig(
         boolean allowRestoreBehindSlot,
         boolean skipSetup,
         boolean printSql,
-        String browserRole,
+        BrowserRole browserRole,
         long heartbeatIntervalMs,
         long publicationCheckIntervalMs,
         long slotLagIntervalMs) {
@@ -96,10 +97,21 @@ public record JobConfig(
                 values.flag(ALLOW_RESTORE_BEHIND_SLOT),
                 values.flag(SKIP_SETUP),
                 values.flag(PRINT_SQL),
-                values.text(BROWSER_ROLE),
+                browserRole(values),
                 number(values, HEARTBEAT_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"),
                 number(values, PUBLICATION_CHECK_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"),
                 number(values, SLOT_LAG_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"));
+    }
+
+    /** The change browser's role, or null where none is asked for; a password alone is a mistake. */
+    private static BrowserRole browserRole(OptionValues values) {
+        String name = values.text(BROWSER_ROLE);
+        String password = values.text(BROWSER_ROLE_PASSWORD);
+        if (name == null && password != null) {
+            throw new IllegalArgumentException(BROWSER_ROLE_PASSWORD.name() + " needs " + BROWSER_ROLE.name() + " (or "
+                    + BROWSER_ROLE.variable() + "), the role it is the password of");
+        }
+        return name == null ? null : new BrowserRole(name, password);
     }
 
     /** The job's name in the web UI; it names the source database, never its password. */

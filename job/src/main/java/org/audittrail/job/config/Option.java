@@ -60,6 +60,7 @@ public record Option(
         SSH("SSH jump host to the source"),
         TRACKING("Tracking"),
         SETUP("Setup (the setup command only)"),
+        BROWSER("The change browser's role (made by setup, and by the job at each start unless --skip-setup)"),
         CHECKPOINTS("Checkpoints, batching and recovery"),
         METRICS("Probes and metrics");
 

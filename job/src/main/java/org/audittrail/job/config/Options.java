@@ -15,6 +15,7 @@
  */
 package org.audittrail.job.config;
 
+import static org.audittrail.job.config.Option.Group.BROWSER;
 import static org.audittrail.job.config.Option.Group.CHECKPOINTS;
 import static org.audittrail.job.config.Option.Group.DESTINATION;
 import static org.audittrail.job.config.Option.Group.METRICS;
@@ -237,12 +238,20 @@ public final class Options {
 
     public static final Option BROWSER_ROLE = value(
             "--browser-role",
-            null,
-            SETUP,
+            "BROWSER_ROLE",
+            BROWSER,
             null,
             "<role>",
-            "Also create this role for the change browser in the destination: LOGIN without a password (give it one"
-                    + " with ALTER ROLE ... PASSWORD), allowed to read changes and nothing else (docs/browser.md).");
+            "Create this role for the change browser in the destination where missing: LOGIN, allowed to read changes and"
+                    + " nothing else (docs/browser.md).");
+
+    public static final Option BROWSER_ROLE_PASSWORD = secret(
+            "--browser-role-password",
+            "BROWSER_ROLE_PASSWORD",
+            BROWSER,
+            "<password>",
+            "Set the browser role's password to this at each start (sent as a SCRAM verifier, never in clear); without"
+                    + " it the role has none until given one with ALTER ROLE ... PASSWORD.");
 
     public static final Option CHECKPOINT_INTERVAL_MS = value(
             "--checkpoint-interval-ms",
@@ -334,6 +343,7 @@ public final class Options {
             ALLOW_IGNORING_EVERY_COLUMN,
             PRINT_SQL,
             BROWSER_ROLE,
+            BROWSER_ROLE_PASSWORD,
             CHECKPOINT_INTERVAL_MS,
             BATCH_SIZE,
             FLUSH_INTERVAL_MS,

@@ -30,8 +30,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.audittrail.job.db.BrowserRole;
 import org.audittrail.job.db.Database;
 import org.audittrail.udf.selection.TableSelection;
+import org.postgresql.PGConnection;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
@@ -152,11 +154,18 @@ public final class Setup {
                 + "GRANT SELECT ON changes TO " + quoted + ";\n";
     }
 
-    /** Creates the change browser's role in the destination where missing, and lets it read changes. */
-    public static void prepareBrowserRole(Database destination, String role) {
+    /**
+     * Creates the change browser's role in the destination where missing, lets it read changes and, where a password is
+     * given, sets it: pgjdbc sends a SCRAM verifier, so the password is in no statement and no server log.
+     */
+    public static void prepareBrowserRole(Database destination, BrowserRole role) {
         try (Connection c = destination.connect();
                 Statement s = c.createStatement()) {
-            s.execute(browserRoleSql(role));
+            s.execute(browserRoleSql(role.name()));
+            if (role.password() != null) {
+                c.unwrap(PGConnection.class)
+                        .alterUserPassword(role.name(), role.password().toCharArray(), "scram-sha-256");
+            }
         } catch (SQLException e) {
             throw failure("Creating the change browser's role " + role + " in " + destination, e);
         }

@@ -492,6 +492,18 @@ class SetupITCase {
                 .isZero();
         assertThat(Cli.run(db.args("setup", "--browser-role", "audit browser")).exit())
                 .isZero();
+        assertThat(db.value("SELECT rolpassword FROM pg_authid WHERE rolname = 'audit browser'"))
+                .isNull();
+        // a password set at each run, as a SCRAM verifier: the clear text reaches no statement
+        Cli.Result withPassword =
+                Cli.run(db.args("setup", "--browser-role", "audit browser", "--browser-role-password=br-pw-5e1d"));
+        assertThat(withPassword.exit()).as(withPassword.err()).isZero();
+        assertThat((String) db.value("SELECT rolpassword FROM pg_authid WHERE rolname = 'audit browser'"))
+                .startsWith("SCRAM-SHA-256$")
+                .doesNotContain("br-pw-5e1d");
+        Cli.Result passwordAlone = Cli.run(db.args("setup", "--browser-role-password=br-pw-5e1d"));
+        assertThat(passwordAlone.exit()).isEqualTo(1);
+        assertThat(passwordAlone.err()).contains("--browser-role-password needs --browser-role");
         assertThat(db.value("SELECT rolcanlogin AND NOT rolsuper AND NOT rolcreaterole AND NOT rolcreatedb"
                         + " FROM pg_roles WHERE rolname = 'audit browser'"))
                 .isEqualTo(true);

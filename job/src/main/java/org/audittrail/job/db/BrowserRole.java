@@ -1,0 +1,30 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.job.db;
+
+import java.io.Serializable;
+
+/**
+ * The change browser's read-only role in the destination: its name and, where given, the password it logs in with; the
+ * password never leaves through {@link #toString()}.
+ */
+public record BrowserRole(String name, String password) implements Serializable {
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
