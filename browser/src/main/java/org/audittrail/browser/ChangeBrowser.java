@@ -124,6 +124,8 @@ public final class ChangeBrowser implements AutoCloseable {
         hikari.addDataSourceProperty(
                 "options", ChangeStore.sessionOptions(config.statementTimeout().toMillis()));
         hikari.addDataSourceProperty("ApplicationName", "audit-trail-browser");
+        // a named server statement from the first use, so that a plan made once is kept (ChangeStore.runPlannedOnce)
+        hikari.addDataSourceProperty("prepareThreshold", "1");
         // start without the database: pages say it is down, the server stays up
         hikari.setInitializationFailTimeout(-1);
         return new HikariDataSource(hikari);

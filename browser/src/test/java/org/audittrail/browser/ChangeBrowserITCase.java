@@ -417,7 +417,20 @@ class ChangeBrowserITCase extends JobTestBase {
         page.findElement(By.id("name")).clear();
         page.findElement(By.id("name")).sendKeys(name);
         page.findElement(By.id("password")).sendKeys(password);
-        page.findElement(By.id("login")).click();
+        WebElement button = page.findElement(By.id("login"));
+        button.click();
+        // a form's submission is not awaited by click(): the next get() could land before the answer's redirect
+        TestDatabase.poll(
+                () -> {
+                    try {
+                        button.isEnabled();
+                        return false;
+                    } catch (org.openqa.selenium.StaleElementReferenceException replaced) {
+                        return true;
+                    }
+                },
+                Duration.ofSeconds(10),
+                "the page after logging in");
     }
 
     private void search(String field, String text) {

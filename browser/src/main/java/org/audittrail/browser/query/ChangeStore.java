@@ -223,13 +223,16 @@ public final class ChangeStore {
     }
 
     List<Change> query(String text, List<Object> params) {
-        return run(text, params, rs -> {
-            List<Change> rows = new ArrayList<>();
-            while (rs.next()) {
-                rows.add(scope.mask(change(rs)));
-            }
-            return rows;
-        });
+        return run(text, params, this::changes);
+    }
+
+    /** Every row of {@link #COLUMNS}, masked for the user. */
+    List<Change> changes(ResultSet rs) throws SQLException {
+        List<Change> rows = new ArrayList<>();
+        while (rs.next()) {
+            rows.add(scope.mask(change(rs)));
+        }
+        return rows;
     }
 
     /** Reads one row of {@link #COLUMNS}. */
@@ -261,19 +264,46 @@ public final class ChangeStore {
 
     /** Reads a result on a read-only connection; a cancelled statement is a {@link SlowQueryException}. */
     <T> T run(String text, List<Object> params, Reader<T> reader) {
-        try (Connection c = source.getConnection();
-                PreparedStatement s = c.prepareStatement(text)) {
-            for (int i = 0; i < params.size(); i++) {
-                s.setObject(i + 1, params.get(i));
+        return run(text, params, reader, false);
+    }
+
+    /**
+     * As {@link #run}, through a plan made once per connection (a generic plan, pruned as it runs): for a record's
+     * history, whose planning visits every partition five times (50 to 70 ms over 37 days, more with each day kept)
+     * while it runs in 4 ms. Not for changes_record_at, whose generic plan runs slower than its planning saves.
+     */
+    <T> T runPlannedOnce(String text, List<Object> params, Reader<T> reader) {
+        return run(text, params, reader, true);
+    }
+
+    private <T> T run(String text, List<Object> params, Reader<T> reader, boolean planOnce) {
+        try (Connection c = source.getConnection()) {
+            if (planOnce) {
+                set(c, "SET plan_cache_mode = force_generic_plan");
             }
-            try (ResultSet rs = s.executeQuery()) {
-                return reader.read(rs);
+            try (PreparedStatement s = c.prepareStatement(text)) {
+                for (int i = 0; i < params.size(); i++) {
+                    s.setObject(i + 1, params.get(i));
+                }
+                try (ResultSet rs = s.executeQuery()) {
+                    return reader.read(rs);
+                }
+            } finally {
+                if (planOnce) {
+                    set(c, "RESET plan_cache_mode");
+                }
             }
         } catch (SQLException e) {
             if ("57014".equals(e.getSQLState())) {
                 throw new SlowQueryException();
             }
             throw new StoreException(e);
+        }
+    }
+
+    private static void set(Connection c, String statement) throws SQLException {
+        try (java.sql.Statement s = c.createStatement()) {
+            s.execute(statement);
         }
     }
 

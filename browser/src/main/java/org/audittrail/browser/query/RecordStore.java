@@ -135,7 +135,7 @@ public final class RecordStore {
                 + " h.\"context\", h.\"committed_at\", h.\"transaction_id\", h.\"position\", false AS \"partial\","
                 + " h.\"previous_key\", h.\"next_key\""
                 + " FROM changes_record_history(?, ?, '-infinity', 'infinity', ?, ?) h ORDER BY h.\"committed_at\", h.\"position\"";
-        return store.query(
+        return store.runPlannedOnce(
                 text,
                 List.of(
                         record.database(),
@@ -145,7 +145,8 @@ public final class RecordStore {
                         record.table(),
                         record.key(),
                         record.schema(),
-                        record.database()));
+                        record.database()),
+                store::changes);
     }
 
     /** The keys a record had before and after a key change, as changes_record_history names them. */
@@ -156,12 +157,13 @@ public final class RecordStore {
         String text =
                 "SELECT coalesce(h.\"previous_key\", h.\"next_key\") FROM changes_record_history(?, ?, '-infinity', 'infinity', ?, ?) h"
                         + " WHERE h.\"previous_key\" IS NOT NULL OR h.\"next_key\" IS NOT NULL";
-        return store.run(text, List.of(record.table(), record.key(), record.schema(), record.database()), rs -> {
-            List<String> keys = new ArrayList<>();
-            while (rs.next()) {
-                keys.add(rs.getString(1));
-            }
-            return keys;
-        });
+        return store.runPlannedOnce(
+                text, List.of(record.table(), record.key(), record.schema(), record.database()), rs -> {
+                    List<String> keys = new ArrayList<>();
+                    while (rs.next()) {
+                        keys.add(rs.getString(1));
+                    }
+                    return keys;
+                });
     }
 }

@@ -38,6 +38,7 @@ import org.audittrail.browser.query.StoreException;
 final class LiveTail {
     static final Duration POLL = Duration.ofMillis(500);
     static final Duration LOOKBACK = Duration.ofMinutes(1);
+    static final int HEARTBEAT_POLLS = 10;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ChangeStore store;
@@ -56,13 +57,17 @@ final class LiveTail {
             client.close();
             return;
         }
-        client.keepAlive();
+        // no keepAlive(): this loop holds the stream itself, and a future kept past it fails once the viewer has gone
         Scope scope = client.ctx().attribute(Guard.SCOPE);
         ChangeStore store = this.store.within(scope == null ? Scope.ALL : scope);
         Map<String, Instant> sent = new LinkedHashMap<>();
         Instant since = Instant.now().minus(Duration.ofSeconds(5));
-        while (!client.terminated()) {
+        for (long poll = 0; !client.terminated(); poll++) {
             try {
+                if (poll % HEARTBEAT_POLLS == 0) {
+                    // a viewer who left is seen only by writing: a quiet table would otherwise be polled for ever
+                    client.sendComment("alive");
+                }
                 for (Change c : store.since(filter, since.atOffset(java.time.ZoneOffset.UTC), 200)) {
                     if (sent.putIfAbsent(c.id(), c.committedAt().toInstant()) == null) {
                         client.sendEvent("change", JSON.writeValueAsString(event(c)));

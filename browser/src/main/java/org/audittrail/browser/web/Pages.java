@@ -86,8 +86,14 @@ public final class Pages {
             Views.message(ctx, 503, "Destination unavailable", e.getMessage() + ": try again in a moment.");
         });
         routes.exception(Exception.class, (e, ctx) -> {
+            String path;
+            try {
+                path = ctx.path();
+            } catch (RuntimeException recycled) {
+                return; // a live tail whose viewer left: Jetty has recycled the request, and there is no one to answer
+            }
             // the class only: a message could quote a stored value
-            LOG.error("page {} failed: {}", ctx.path(), e.getClass().getName());
+            LOG.error("page {} failed: {}", path, e.getClass().getName());
             Views.message(ctx, 500, "Something went wrong", "The page could not be made; the server log says why.");
         });
     }
