@@ -115,7 +115,7 @@ class DistributionJarITCase {
         assertThat(Files.size(JOB_JAR)).as("jar size").isLessThanOrEqualTo(19_150_000L);
     }
 
-    /** target/release: the job's jar, the sources and the client named with the POM's version, each checksum right. */
+    /** target/release: the job's jar, the sources, the client and the browser named with the POM's version, each checksum right. */
     @Test
     void theReleaseFilesCarryTheVersionAndTheirChecksums() throws Exception {
         String version = System.getProperty("project.version");
@@ -125,7 +125,9 @@ class DistributionJarITCase {
                 "audit-trail-job-" + version + "-sources.jar",
                 "audit-trail-udf-" + version + "-sources.jar",
                 "audit-trail-client-" + version + ".jar",
-                "audit-trail-client-" + version + "-sources.jar");
+                "audit-trail-client-" + version + "-sources.jar",
+                "audit-trail-browser-" + version + ".jar",
+                "audit-trail-browser-" + version + "-sources.jar");
         try (Stream<Path> files = Files.list(release)) {
             assertThat(files.map(f -> f.getFileName().toString()))
                     .containsExactlyInAnyOrderElementsOf(
@@ -146,6 +148,25 @@ class DistributionJarITCase {
         try (JarFile sources = new JarFile(release.resolve(jars.get(1)).toFile())) {
             assertThat(sources.getEntry("org/audittrail/job/AuditTrailJob.java"))
                     .isNotNull();
+        }
+        // the browser's jar runs alone and carries its own NOTICE
+        Path browser = release.resolve(jars.get(5));
+        Process run = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-jar",
+                        browser.toString(),
+                        "--version")
+                .redirectErrorStream(true)
+                .start();
+        assertThat(new String(run.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                .contains(version);
+        assertThat(run.waitFor()).isZero();
+        try (JarFile jar = new JarFile(browser.toFile())) {
+            assertThat(new String(
+                            jar.getInputStream(jar.getEntry("META-INF/NOTICE")).readAllBytes(),
+                            java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo(Files.readString(ROOT.resolve("browser/NOTICE")));
+            assertThat(jar.getEntry("META-INF/LICENSE")).isNotNull();
         }
     }
 

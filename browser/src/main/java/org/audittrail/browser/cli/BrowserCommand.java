@@ -151,23 +151,23 @@ public final class BrowserCommand implements Callable<Integer> {
     BrowserConfig config() throws IOException {
         String password =
                 passwordFile != null ? Files.readString(passwordFile).strip() : System.getenv("BROWSER_DB_PASSWORD");
-        return new BrowserConfig(
-                host,
-                port,
-                jdbcUrl,
-                user,
-                password,
-                usersFile,
-                accessLog,
-                Duration.ofMillis(statementTimeoutMs),
-                pageSize,
-                secureCookies,
-                trustedHeader,
-                trustedProxies == null ? java.util.Set.of() : java.util.Set.copyOf(trustedProxies),
-                tlsKeystore,
-                tlsPasswordFile != null
-                        ? Files.readString(tlsPasswordFile).strip()
-                        : System.getenv("BROWSER_TLS_KEYSTORE_PASSWORD"));
+        return BrowserConfig.builder()
+                .listen(host, port)
+                .database(jdbcUrl, user, password)
+                .usersFile(usersFile)
+                .accessLog(accessLog)
+                .statementTimeout(Duration.ofMillis(statementTimeoutMs))
+                .pageSize(pageSize)
+                .secureCookies(secureCookies)
+                .trustedHeader(
+                        trustedHeader,
+                        trustedProxies == null ? java.util.Set.of() : java.util.Set.copyOf(trustedProxies))
+                .tls(
+                        tlsKeystore,
+                        tlsPasswordFile != null
+                                ? Files.readString(tlsPasswordFile).strip()
+                                : System.getenv("BROWSER_TLS_KEYSTORE_PASSWORD"))
+                .build();
     }
 
     @Override

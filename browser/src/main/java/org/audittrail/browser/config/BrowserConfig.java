@@ -97,92 +97,149 @@ public record BrowserConfig(
 
     /** The command line's defaults for a database and a users file: loopback, a free port, plain HTTP, no proxy. */
     public static BrowserConfig defaults(String jdbcUrl, String user, String password, Path usersFile, Path accessLog) {
-        return new BrowserConfig(
-                "127.0.0.1",
-                0,
-                jdbcUrl,
-                user,
-                password,
-                usersFile,
-                accessLog,
-                Duration.ofSeconds(5),
-                50,
-                false,
-                null,
-                java.util.Set.of(),
-                null,
-                null);
+        return builder()
+                .database(jdbcUrl, user, password)
+                .usersFile(usersFile)
+                .accessLog(accessLog)
+                .build();
+    }
+
+    /** Settings made one at a time from the defaults, checked once by {@link Builder#build()}. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     public BrowserConfig withPort(int port) {
-        return new BrowserConfig(
-                host,
-                port,
-                jdbcUrl,
-                user,
-                password,
-                usersFile,
-                accessLog,
-                statementTimeout,
-                pageSize,
-                secureCookies,
-                trustedHeader,
-                trustedProxies,
-                tlsKeystore,
-                tlsPassword);
+        Builder b = toBuilder();
+        b.port = port;
+        return b.build();
     }
 
     public BrowserConfig withStatementTimeout(Duration timeout) {
-        return new BrowserConfig(
-                host,
-                port,
-                jdbcUrl,
-                user,
-                password,
-                usersFile,
-                accessLog,
-                timeout,
-                pageSize,
-                secureCookies,
-                trustedHeader,
-                trustedProxies,
-                tlsKeystore,
-                tlsPassword);
+        Builder b = toBuilder();
+        b.statementTimeout = timeout;
+        return b.build();
     }
 
     public BrowserConfig withTrustedHeader(String header, java.util.Set<String> proxies) {
-        return new BrowserConfig(
-                host,
-                port,
-                jdbcUrl,
-                user,
-                password,
-                usersFile,
-                accessLog,
-                statementTimeout,
-                pageSize,
-                secureCookies,
-                header,
-                proxies,
-                tlsKeystore,
-                tlsPassword);
+        Builder b = toBuilder();
+        b.trustedHeader = header;
+        b.trustedProxies = proxies;
+        return b.build();
     }
 
     public BrowserConfig withTls(Path keystore, String keystorePassword) {
-        return new BrowserConfig(
-                host,
-                port,
-                jdbcUrl,
-                user,
-                password,
-                usersFile,
-                accessLog,
-                statementTimeout,
-                pageSize,
-                secureCookies,
-                trustedHeader,
-                trustedProxies,
-                keystore,
-                keystorePassword);
+        Builder b = toBuilder();
+        b.tlsKeystore = keystore;
+        b.tlsPassword = keystorePassword;
+        return b.build();
+    }
+
+    private Builder toBuilder() {
+        Builder b = new Builder();
+        b.host = host;
+        b.port = port;
+        b.jdbcUrl = jdbcUrl;
+        b.user = user;
+        b.password = password;
+        b.usersFile = usersFile;
+        b.accessLog = accessLog;
+        b.statementTimeout = statementTimeout;
+        b.pageSize = pageSize;
+        b.secureCookies = secureCookies;
+        b.trustedHeader = trustedHeader;
+        b.trustedProxies = trustedProxies;
+        b.tlsKeystore = tlsKeystore;
+        b.tlsPassword = tlsPassword;
+        return b;
+    }
+
+    /** The settings being made; each starts at the command line's default. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port;
+        private String jdbcUrl;
+        private String user;
+        private String password;
+        private Path usersFile;
+        private Path accessLog = Path.of("access.log");
+        private Duration statementTimeout = Duration.ofSeconds(5);
+        private int pageSize = 50;
+        private boolean secureCookies;
+        private String trustedHeader;
+        private java.util.Set<String> trustedProxies = java.util.Set.of();
+        private Path tlsKeystore;
+        private String tlsPassword;
+
+        private Builder() {}
+
+        public Builder listen(String host, int port) {
+            this.host = host;
+            this.port = port;
+            return this;
+        }
+
+        public Builder database(String jdbcUrl, String user, String password) {
+            this.jdbcUrl = jdbcUrl;
+            this.user = user;
+            this.password = password;
+            return this;
+        }
+
+        public Builder usersFile(Path usersFile) {
+            this.usersFile = usersFile;
+            return this;
+        }
+
+        public Builder accessLog(Path accessLog) {
+            this.accessLog = accessLog;
+            return this;
+        }
+
+        public Builder statementTimeout(Duration statementTimeout) {
+            this.statementTimeout = statementTimeout;
+            return this;
+        }
+
+        public Builder pageSize(int pageSize) {
+            this.pageSize = pageSize;
+            return this;
+        }
+
+        public Builder secureCookies(boolean secureCookies) {
+            this.secureCookies = secureCookies;
+            return this;
+        }
+
+        public Builder trustedHeader(String header, java.util.Set<String> proxies) {
+            this.trustedHeader = header;
+            this.trustedProxies = proxies;
+            return this;
+        }
+
+        public Builder tls(Path keystore, String keystorePassword) {
+            this.tlsKeystore = keystore;
+            this.tlsPassword = keystorePassword;
+            return this;
+        }
+
+        /** The settings, checked: a wrong one is an {@link IllegalArgumentException} naming it. */
+        public BrowserConfig build() {
+            return new BrowserConfig(
+                    host,
+                    port,
+                    jdbcUrl,
+                    user,
+                    password,
+                    usersFile,
+                    accessLog,
+                    statementTimeout,
+                    pageSize,
+                    secureCookies,
+                    trustedHeader,
+                    trustedProxies,
+                    tlsKeystore,
+                    tlsPassword);
+        }
     }
 }
