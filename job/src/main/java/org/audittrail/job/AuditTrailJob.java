@@ -33,6 +33,7 @@ import org.audittrail.job.source.WalSource;
 import org.audittrail.udf.functions.ContextStitcher;
 import org.audittrail.udf.functions.FallbackValues;
 import org.audittrail.udf.functions.IgnoredColumnsFilter;
+import org.audittrail.udf.functions.PrivacyPolicyMap;
 import org.audittrail.udf.functions.TrackedTablesFilter;
 import org.audittrail.udf.functions.WalSequence;
 import org.audittrail.udf.model.Change;
@@ -113,6 +114,7 @@ public final class AuditTrailJob {
                         config.publicationCheckIntervalMs(),
                         config.slotLagIntervalMs(),
                         config.replication()),
+                new PrivacyPolicyMap(config.privacyPolicy()),
                 new TrackedTablesFilter(tables, destinationTables),
                 new IgnoredColumnsFilter(ignoredColumns),
                 ChangesSink.create(destination, config.batchSize(), config.flushIntervalMs()),
@@ -133,16 +135,22 @@ public final class AuditTrailJob {
         env.getConfig().enableObjectReuse();
     }
 
-    /** The pipeline: WAL source, context stitched per transaction, tracked tables, ignore-change columns, partition upkeep, changes sink. */
+    /** The pipeline: WAL source, privacy policy, context stitched per transaction, tracked tables, ignore-change columns, partition upkeep, changes sink. */
     static void pipeline(
             StreamExecutionEnvironment env,
             Source<Change, ?, ?> source,
+            PrivacyPolicyMap privacyPolicy,
             TrackedTablesFilter trackedTables,
             IgnoredColumnsFilter ignoredColumns,
             Sink<Change> sink,
             PartitionMaintenance maintenance) {
+        // the policy first, chained to the source: no clear value it hides reaches state or the network
         DataStream<Change> wal = env.fromSource(source, new WalSequence(), "WAL")
                 .uid(UID_PREFIX + "wal")
+                .setParallelism(1)
+                .map(privacyPolicy)
+                .name("Privacy policy")
+                .uid(UID_PREFIX + "privacy-policy")
                 .setParallelism(1);
         DataStream<Change> changes = wal.keyBy(change -> change.transactionId)
                 .process(new ContextStitcher())

@@ -23,6 +23,8 @@ import org.audittrail.job.db.Database;
 import org.audittrail.job.db.Tls;
 import org.audittrail.job.db.ssh.SshTunnel;
 import org.audittrail.job.setup.Replication;
+import org.audittrail.udf.privacy.PolicyFile;
+import org.audittrail.udf.privacy.PrivacyPolicy;
 import org.audittrail.udf.selection.IgnoredColumns;
 import org.audittrail.udf.selection.TableSelection;
 
@@ -36,6 +38,7 @@ public record JobConfig(
         Database destination,
         TableSelection tables,
         IgnoredColumns ignoredColumns,
+        PrivacyPolicy privacyPolicy,
         Replication replication,
         int retentionDays,
         long checkpointIntervalMs,
@@ -89,6 +92,7 @@ public record JobConfig(
                 destination,
                 TableSelection.of(values.list(TABLES), values.list(EXCLUDE_TABLES)),
                 IgnoredColumns.of(values.list(IGNORE_COLUMNS), values.flag(ALLOW_IGNORING_EVERY_COLUMN)),
+                privacyPolicy(values),
                 new Replication(name(values, SLOT_NAME), name(values, PUBLICATION_NAME), values.flag(SLOT_FAILOVER)),
                 number(values, RETENTION_DAYS, 0, 36_500, "a number of days from 0 (keep every change) to 36500"),
                 number(values, CHECKPOINT_INTERVAL_MS, 10, Long.MAX_VALUE, "milliseconds, at least 10"),
@@ -101,6 +105,30 @@ public record JobConfig(
                 number(values, HEARTBEAT_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"),
                 number(values, PUBLICATION_CHECK_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"),
                 number(values, SLOT_LAG_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"));
+    }
+
+    /** The privacy policy of --privacy-policy-file, checked once; none without it. */
+    private static PrivacyPolicy privacyPolicy(OptionValues values) {
+        String file = values.text(PRIVACY_POLICY_FILE);
+        String keyFile = values.text(PRIVACY_HASH_KEY_FILE);
+        if (file == null) {
+            if (keyFile != null) {
+                throw new IllegalArgumentException(
+                        PRIVACY_HASH_KEY_FILE.name() + " is for a policy's hash action: give "
+                                + PRIVACY_POLICY_FILE.name() + " too, or leave it out");
+            }
+            return PrivacyPolicy.none();
+        }
+        try {
+            byte[] key = keyFile == null ? null : java.nio.file.Files.readAllBytes(java.nio.file.Path.of(keyFile));
+            return PolicyFile.parse(java.nio.file.Files.readString(java.nio.file.Path.of(file)), key);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("Cannot read " + (e.getMessage() == null ? file : e.getMessage())
+                    + " given by " + PRIVACY_POLICY_FILE.name() + " or " + PRIVACY_HASH_KEY_FILE.name() + ": "
+                    + e.getClass().getSimpleName());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(PRIVACY_POLICY_FILE.name() + " " + file + " " + e.getMessage());
+        }
     }
 
     /** The change browser's role, or null where none is asked for; a password alone is a mistake. */

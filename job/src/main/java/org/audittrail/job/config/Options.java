@@ -230,6 +230,22 @@ public final class Options {
             TRACKING,
             "Accept an --ignore-columns rule whose column part is * (no UPDATE of the tables it selects is recorded).");
 
+    public static final Option PRIVACY_POLICY_FILE = value(
+            "--privacy-policy-file",
+            "PRIVACY_POLICY_FILE",
+            TRACKING,
+            null,
+            "<file>",
+            "A JSON privacy policy: per column and context key, keep, drop, mask, hash or truncate the value before it"
+                    + " leaves the source's stage (docs/privacy.md); read at each start.");
+    public static final Option PRIVACY_HASH_KEY_FILE = value(
+            "--privacy-hash-key-file",
+            "PRIVACY_HASH_KEY_FILE",
+            TRACKING,
+            null,
+            "<file>",
+            "The key the policy's hash action uses (HMAC-SHA256), at least 16 bytes: head -c 32 /dev/urandom > key.");
+
     public static final Option PRINT_SQL = flag(
             "--print-sql",
             SETUP,
@@ -341,6 +357,8 @@ public final class Options {
             EXCLUDE_TABLES,
             IGNORE_COLUMNS,
             ALLOW_IGNORING_EVERY_COLUMN,
+            PRIVACY_POLICY_FILE,
+            PRIVACY_HASH_KEY_FILE,
             PRINT_SQL,
             BROWSER_ROLE,
             BROWSER_ROLE_PASSWORD,

@@ -79,6 +79,16 @@ public class Change {
         }
     }
 
+    /** Notes that {@code column}'s value is no longer in a fallback form (the privacy policy replaced it). */
+    public void unmarkFallback(String column) {
+        if (fallbackColumns != null && Arrays.asList(fallbackColumns).contains(column)) {
+            String[] rest = Arrays.stream(fallbackColumns)
+                    .filter(c -> !c.equals(column))
+                    .toArray(String[]::new);
+            fallbackColumns = rest.length == 0 ? null : rest;
+        }
+    }
+
     /** A WAL position as PostgreSQL writes an LSN ({@code 16/B374D848}). */
     public static String lsn(long position) {
         return Long.toHexString(position >>> 32).toUpperCase() + "/"

@@ -148,9 +148,7 @@ public final class IgnoredColumns implements Serializable {
         if (patterns == null) {
             List<Pattern[]> compiled = new ArrayList<>();
             for (String rule : rules) {
-                compiled.add(Wildcard.parts(rule).stream()
-                        .map(Wildcard.Part::pattern)
-                        .toArray(Pattern[]::new));
+                compiled.add(Wildcard.patterns(rule));
             }
             patterns = compiled;
         }

@@ -57,6 +57,17 @@ public final class Wildcard {
 
     private Wildcard() {}
 
+    /** Each part of a well-formed {@code entry} as the pattern matching one name, in order. */
+    public static Pattern[] patterns(String entry) {
+        return parts(entry).stream().map(Part::pattern).toArray(Pattern[]::new);
+    }
+
+    /** The parts of {@code entry} as patterns; null where it is malformed (see {@link #parts}). */
+    public static List<Pattern> patternsOrNull(String entry) {
+        List<Part> parts = parts(entry);
+        return parts == null ? null : parts.stream().map(Part::pattern).toList();
+    }
+
     /** The parts of {@code entry}; null where it is malformed (an empty part, an unclosed quote, text after one). */
     static List<Part> parts(String entry) {
         List<Part> parts = new ArrayList<>();

@@ -1,0 +1,142 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.audittrail.job.testing.Cli;
+import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.job.testing.TestDatabase;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A privacy policy applies before a change leaves the source's stage: from SQL on the source to the stored row, each
+ * action on images and context, fail-closed masking of a column added later (with its metric), and a checkpoint that
+ * holds no value the policy hides.
+ */
+class PrivacyPolicyITCase extends JobTestBase {
+
+    static final String SECRET = "pw-8c1f2a-never-stored";
+    static final byte[] KEY = "k".repeat(32).getBytes(StandardCharsets.US_ASCII);
+    static Path policy;
+    static Path key;
+
+    @BeforeAll
+    static void createSchema() throws Exception {
+        db.execute(
+                "CREATE TABLE members (id int PRIMARY KEY, email text, password_hash text, card text, bio text)",
+                "ALTER TABLE members REPLICA IDENTITY FULL");
+        Path dir = Files.createDirectories(Path.of("target", "privacy"));
+        key = Files.write(dir.resolve("key"), KEY);
+        policy = Files.writeString(
+                dir.resolve("policy.json"),
+                """
+                {"mode": "fail-closed", "rules": [
+                  {"column": "members.password_hash", "action": "drop"},
+                  {"column": "members.email", "action": "hash"},
+                  {"column": "members.card", "action": "mask"},
+                  {"column": "members.bio", "action": "truncate", "length": 4},
+                  {"column": "members.id", "action": "keep"},
+                  {"context": "ip", "action": "mask"},
+                  {"context": "*", "action": "keep"}
+                ]}""");
+    }
+
+    static String hmac(String json) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(KEY, "HmacSHA256"));
+        return "hmac-sha256:" + HexFormat.of().formatHex(mac.doFinal(json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void valuesAreStoredAsThePolicySaysAndNoCheckpointHoldsAHiddenOne() throws Exception {
+        job.submit(db.args(
+                "--tables",
+                "public.members",
+                "--privacy-policy-file",
+                policy.toString(),
+                "--privacy-hash-key-file",
+                key.toString()));
+        db.execute(withContext(
+                "INSERT INTO members VALUES (1, 'ann@example.com', '" + SECRET + "', '4111111111111111', 'Longer bio')",
+                "{\"user_id\": 42, \"ip\": \"10.1.2.3\"}"));
+        // a column no rule covers: masked, counted, until a rule names it
+        db.execute("ALTER TABLE members ADD COLUMN nickname text");
+        db.execute("UPDATE members SET nickname = 'annie', card = '5500000000000004' WHERE id = 1");
+
+        List<Map<String, Object>> rows = settledChanges(2);
+        JsonNode created = json(rows.get(0), "after");
+        assertThat(created.has("password_hash")).isFalse();
+        assertThat(created.get("email").asText()).isEqualTo(hmac("\"ann@example.com\""));
+        assertThat(created.get("card").asText()).isEqualTo("***");
+        assertThat(created.get("bio").asText()).isEqualTo("Long");
+        assertThat(created.get("id").asInt()).isEqualTo(1);
+        JsonNode context = json(rows.get(0), "context");
+        assertThat(context.get("ip").asText()).isEqualTo("***");
+        assertThat(context.get("user_id").asInt()).isEqualTo(42);
+        JsonNode updated = json(rows.get(1), "after");
+        assertThat(updated.get("nickname").asText()).isEqualTo("***");
+        assertThat(json(rows.get(1), "before").has("password_hash")).isFalse();
+        TestDatabase.poll(
+                () -> {
+                    try {
+                        return job.metric("valuesMaskedWithoutRule") >= 1;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                },
+                Duration.ofSeconds(30),
+                "the metric of values masked without a rule");
+        assertThat(db.value("SELECT count(*) FROM changes WHERE before::text LIKE '%" + SECRET
+                        + "%' OR after::text LIKE '%" + SECRET + "%' OR after::text LIKE '%annie%'"))
+                .isEqualTo(0L);
+
+        // what a restore would read holds no hidden value either
+        String checkpoint = job.checkpoint();
+        Path dir = Path.of(java.net.URI.create(checkpoint.startsWith("file:") ? checkpoint : "file://" + checkpoint));
+        try (Stream<Path> files = Files.walk(dir.getParent())) {
+            List<Path> state = files.filter(Files::isRegularFile).toList();
+            assertThat(state).as("the checkpoint's files").isNotEmpty();
+            for (Path file : state) {
+                String bytes = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+                assertThat(bytes).as(file.toString()).doesNotContain(SECRET, "ann@example.com", "annie", "10.1.2.3");
+            }
+        }
+    }
+
+    @Test
+    void aMistakeInThePolicyIsOneLineAtStart() throws Exception {
+        Path bad = Files.writeString(
+                policy.resolveSibling("bad.json"),
+                "{\"rules\": [{\"column\": \"members.email\", \"action\": \"hash\"}]}");
+        Cli.Result result = Cli.run(db.args("setup", "--privacy-policy-file", bad.toString()));
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err())
+                .contains("--privacy-policy-file " + bad + " rule 1 hashes: give --privacy-hash-key-file");
+    }
+}
