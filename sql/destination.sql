@@ -101,7 +101,8 @@ BEGIN
   END IF;
   FOR context_trigger IN
     SELECT t.tgname, t.tgrelid::regclass AS relation FROM pg_trigger t
-     WHERE t.tgrelid IN (SELECT relid FROM pg_partition_tree('changes')) AND t.tgparentid = 0
+     WHERE (t.tgrelid IN (SELECT relid FROM pg_partition_tree('changes')) OR t.tgrelid = to_regclass('privacy_policies'))
+       AND t.tgparentid = 0
        AND (t.tgname LIKE '\_bemi\_row\_trigger\_%' OR t.tgfoid IN (SELECT oid FROM pg_proc WHERE proname = '_bemi_row_trigger_func'))
   LOOP
     EXECUTE format('DROP TRIGGER %I ON %s', context_trigger.tgname, context_trigger.relation);
@@ -264,5 +265,20 @@ LANGUAGE sql STABLE AS $$
    WHERE "context" @> context_match AND "committed_at" >= since AND "committed_at" <= until
    ORDER BY "committed_at", "position"
 $$;
+
+-- The privacy policy each start applied, a row where it differs from the one before (docs/privacy.md): the rules
+-- as JSON, their SHA-256, and an id of the hash key (a SHA-256 of it, never the key), so that a change of policy or of
+-- key is in the trail with its time.
+-- Marked as the destination's (as changes is, by its comment), so that a source that is also the destination never
+-- tracks it.
+SELECT set_config('audit_trail.creating_destination', 'on', false);
+CREATE TABLE IF NOT EXISTS privacy_policies (
+  "applied_at" timestamptz NOT NULL DEFAULT clock_timestamp(),
+  "policy" jsonb NOT NULL,
+  "sha256" text NOT NULL,
+  "hash_key_id" text
+);
+COMMENT ON TABLE privacy_policies IS 'audit-trail destination: the privacy policy of each start that changed it';
+SELECT set_config('audit_trail.creating_destination', 'off', false);
 
 SELECT changes_create_partitions(7);

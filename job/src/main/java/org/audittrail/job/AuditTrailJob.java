@@ -76,6 +76,10 @@ public final class AuditTrailJob {
                     LOG.info("Setup: {}", notice);
                 }
             }
+            String policy = Setup.recordPrivacyPolicy(destination, config.privacyPolicy());
+            if (policy != null) {
+                LOG.info("Setup: {}", policy);
+            }
             if (config.browserRole() != null) {
                 Setup.prepareBrowserRole(destination, config.browserRole());
                 LOG.info("Setup: the change browser's role {} reads changes", config.browserRole());

@@ -130,6 +130,46 @@ class PrivacyPolicyITCase extends JobTestBase {
     }
 
     @Test
+    void eachChangeOfPolicyOrKeyIsRecordedOnceWithItsTime() throws Exception {
+        db.execute("DELETE FROM privacy_policies");
+        String[] withPolicy = db.args(
+                "setup",
+                "--tables",
+                "public.members",
+                "--privacy-policy-file",
+                policy.toString(),
+                "--privacy-hash-key-file",
+                key.toString());
+        assertThat(Cli.run(withPolicy).exit()).isZero();
+        assertThat(Cli.run(withPolicy).exit()).isZero();
+        Path otherKey =
+                Files.write(key.resolveSibling("other-key"), "o".repeat(32).getBytes(StandardCharsets.US_ASCII));
+        assertThat(Cli.run(db.args(
+                                "setup",
+                                "--tables",
+                                "public.members",
+                                "--privacy-policy-file",
+                                policy.toString(),
+                                "--privacy-hash-key-file",
+                                otherKey.toString()))
+                        .exit())
+                .isZero();
+        assertThat(Cli.run(db.args("setup", "--tables", "public.members")).exit())
+                .isZero();
+        List<Map<String, Object>> recorded =
+                db.query("SELECT policy->>'mode' AS mode, jsonb_array_length(policy->'rules') AS rules, hash_key_id"
+                        + " FROM privacy_policies ORDER BY applied_at");
+        // the same policy twice is one row; a new key is a new row; no policy after one is a row too
+        assertThat(recorded).extracting(r -> r.get("mode")).containsExactly("fail-closed", "fail-closed", "none");
+        assertThat(recorded.get(0).get("rules")).isEqualTo(7);
+        assertThat(recorded.get(0).get("hash_key_id"))
+                .isNotEqualTo(recorded.get(1).get("hash_key_id"));
+        assertThat(recorded.get(2).get("hash_key_id")).isNull();
+        assertThat(db.value("SELECT count(*) FROM privacy_policies WHERE policy::text LIKE '%kkkk%'"))
+                .isEqualTo(0L);
+    }
+
+    @Test
     void aMistakeInThePolicyIsOneLineAtStart() throws Exception {
         Path bad = Files.writeString(
                 policy.resolveSibling("bad.json"),

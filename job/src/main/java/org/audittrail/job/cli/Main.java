@@ -117,6 +117,10 @@ public final class Main {
                                     config.replication(),
                                     System.out::println)
                             .forEach(System.out::println);
+                    String policy = Setup.recordPrivacyPolicy(config.destination(), config.privacyPolicy());
+                    if (policy != null) {
+                        System.out.println(policy);
+                    }
                     if (config.browserRole() != null) {
                         Setup.prepareBrowserRole(config.destination(), config.browserRole());
                         System.out.println("The change browser's role " + config.browserRole() + " reads changes"

@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import org.audittrail.job.db.BrowserRole;
 import org.audittrail.job.db.Database;
+import org.audittrail.udf.privacy.PrivacyPolicy;
 import org.audittrail.udf.selection.TableSelection;
 import org.postgresql.PGConnection;
 import org.postgresql.util.PSQLException;
@@ -168,6 +169,45 @@ public final class Setup {
             }
         } catch (SQLException e) {
             throw failure("Creating the change browser's role " + role + " in " + destination, e);
+        }
+    }
+
+    /**
+     * Records the privacy policy in {@code privacy_policies} where it differs from the last one recorded (none recorded
+     * counts as no policy); returns a line saying so, or null where nothing changed.
+     */
+    public static String recordPrivacyPolicy(Database destination, PrivacyPolicy policy) {
+        String json = policy.isNone() ? null : policy.toJson();
+        String sha256 = json == null ? "none" : sha256(json + "\n" + policy.hashKeyId());
+        try (Connection c = destination.connect();
+                Statement s = c.createStatement();
+                ResultSet last = s.executeQuery(
+                        "SELECT \"sha256\" FROM privacy_policies ORDER BY \"applied_at\" DESC LIMIT 1")) {
+            String previous = last.next() ? last.getString(1) : "none";
+            if (previous.equals(sha256)) {
+                return null;
+            }
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO privacy_policies (\"policy\", \"sha256\","
+                    + " \"hash_key_id\") VALUES (?::jsonb, ?, ?)")) {
+                insert.setString(1, json == null ? "{\"mode\": \"none\", \"rules\": []}" : json);
+                insert.setString(2, sha256);
+                insert.setString(3, policy.hashKeyId());
+                insert.executeUpdate();
+            }
+            return "Privacy policy " + sha256.substring(0, Math.min(12, sha256.length()))
+                    + " recorded in privacy_policies" + " (it differs from the last one)";
+        } catch (SQLException e) {
+            throw failure("Recording the privacy policy in privacy_policies of " + destination, e);
+        }
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                            .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is in every Java runtime", e);
         }
     }
 

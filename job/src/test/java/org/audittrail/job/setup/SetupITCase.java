@@ -282,7 +282,9 @@ class SetupITCase {
                                     "SELECT c.relname || ' ' || c.relreplident::text || ' '"
                                             + " || (SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgfoid = '_bemi_row_trigger_func()'::regprocedure)"
                                             + " || ' ' || EXISTS (SELECT 1 FROM pg_publication_tables p WHERE p.pubname = 'bemi' AND p.tablename = c.relname) AS state"
-                                            + " FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND NOT c.relispartition"))
+                                            + " FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND NOT c.relispartition"
+                                            // the destination's own tables, where it is the source
+                                            + " AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'audit-trail destination%'"))
                     .extracting(r -> r.get("state"))
                     .containsExactlyInAnyOrderElementsOf(expected);
         }

@@ -39,6 +39,10 @@ final class PolicyRule implements Serializable {
         this.length = length;
     }
 
+    String pattern() {
+        return pattern;
+    }
+
     boolean context() {
         return context;
     }

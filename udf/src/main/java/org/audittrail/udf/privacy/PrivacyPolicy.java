@@ -206,6 +206,35 @@ public final class PrivacyPolicy implements Serializable {
         }
     }
 
+    /** The policy as JSON, for the policy-change entry: mode and rules, never the key. */
+    public String toJson() {
+        ObjectNode root = Json.object();
+        root.put("mode", failClosed ? "fail-closed" : "default");
+        com.fasterxml.jackson.databind.node.ArrayNode list = root.putArray("rules");
+        for (PolicyRule rule : rules) {
+            ObjectNode r = list.addObject();
+            r.put(rule.context() ? "context" : "column", rule.pattern());
+            r.put("action", rule.action().name().toLowerCase(java.util.Locale.ROOT));
+            if (rule.action() == Action.TRUNCATE) {
+                r.put("length", rule.length());
+            }
+        }
+        return Json.write(root);
+    }
+
+    /** An id of the hash key: the first 16 hex digits of its SHA-256; null without a key. */
+    public String hashKeyId() {
+        if (hashKey == null) {
+            return null;
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(hashKey);
+            return HexFormat.of().formatHex(digest).substring(0, 16);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is in every Java runtime", e);
+        }
+    }
+
     /** The rules, for the policy-change entry: their patterns and actions, never the key. */
     public List<String> describe() {
         List<String> lines = new ArrayList<>();
