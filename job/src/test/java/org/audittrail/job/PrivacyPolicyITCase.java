@@ -132,28 +132,11 @@ class PrivacyPolicyITCase extends JobTestBase {
     @Test
     void eachChangeOfPolicyOrKeyIsRecordedOnceWithItsTime() throws Exception {
         db.execute("DELETE FROM privacy_policies");
-        String[] withPolicy = db.args(
-                "setup",
-                "--tables",
-                "public.members",
-                "--privacy-policy-file",
-                policy.toString(),
-                "--privacy-hash-key-file",
-                key.toString());
-        assertThat(Cli.run(withPolicy).exit()).isZero();
-        assertThat(Cli.run(withPolicy).exit()).isZero();
+        assertThat(setupWithPolicy(key)).isZero();
+        assertThat(setupWithPolicy(key)).isZero();
         Path otherKey =
                 Files.write(key.resolveSibling("other-key"), "o".repeat(32).getBytes(StandardCharsets.US_ASCII));
-        assertThat(Cli.run(db.args(
-                                "setup",
-                                "--tables",
-                                "public.members",
-                                "--privacy-policy-file",
-                                policy.toString(),
-                                "--privacy-hash-key-file",
-                                otherKey.toString()))
-                        .exit())
-                .isZero();
+        assertThat(setupWithPolicy(otherKey)).isZero();
         assertThat(Cli.run(db.args("setup", "--tables", "public.members")).exit())
                 .isZero();
         List<Map<String, Object>> recorded =
@@ -167,6 +150,18 @@ class PrivacyPolicyITCase extends JobTestBase {
         assertThat(recorded.get(2).get("hash_key_id")).isNull();
         assertThat(db.value("SELECT count(*) FROM privacy_policies WHERE policy::text LIKE '%kkkk%'"))
                 .isEqualTo(0L);
+    }
+
+    private static int setupWithPolicy(Path hashKey) {
+        return Cli.run(db.args(
+                        "setup",
+                        "--tables",
+                        "public.members",
+                        "--privacy-policy-file",
+                        policy.toString(),
+                        "--privacy-hash-key-file",
+                        hashKey.toString()))
+                .exit();
     }
 
     @Test
