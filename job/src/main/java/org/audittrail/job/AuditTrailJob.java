@@ -118,7 +118,8 @@ public final class AuditTrailJob {
                         config.publicationCheckIntervalMs(),
                         config.slotLagIntervalMs(),
                         config.replication()),
-                new PrivacyPolicyMap(config.privacyPolicy()),
+                // without a policy the graph is the one before policies existed, and a policy adds a stateless step
+                config.privacyPolicy().isNone() ? null : new PrivacyPolicyMap(config.privacyPolicy()),
                 new TrackedTablesFilter(tables, destinationTables),
                 new IgnoredColumnsFilter(ignoredColumns),
                 ChangesSink.create(destination, config.batchSize(), config.flushIntervalMs()),
@@ -139,7 +140,7 @@ public final class AuditTrailJob {
         env.getConfig().enableObjectReuse();
     }
 
-    /** The pipeline: WAL source, privacy policy, context stitched per transaction, tracked tables, ignore-change columns, partition upkeep, changes sink. */
+    /** The pipeline: WAL source, privacy policy (null: none), context stitched per transaction, tracked tables, ignore-change columns, partition upkeep, changes sink. */
     static void pipeline(
             StreamExecutionEnvironment env,
             Source<Change, ?, ?> source,
@@ -148,14 +149,16 @@ public final class AuditTrailJob {
             IgnoredColumnsFilter ignoredColumns,
             Sink<Change> sink,
             PartitionMaintenance maintenance) {
-        // the policy first, chained to the source: no clear value it hides reaches state or the network
         DataStream<Change> wal = env.fromSource(source, new WalSequence(), "WAL")
                 .uid(UID_PREFIX + "wal")
-                .setParallelism(1)
-                .map(privacyPolicy)
-                .name("Privacy policy")
-                .uid(UID_PREFIX + "privacy-policy")
                 .setParallelism(1);
+        if (privacyPolicy != null) {
+            // the policy first, chained to the source: no clear value it hides reaches state or the network
+            wal = wal.map(privacyPolicy)
+                    .name("Privacy policy")
+                    .uid(UID_PREFIX + "privacy-policy")
+                    .setParallelism(1);
+        }
         DataStream<Change> changes = wal.keyBy(change -> change.transactionId)
                 .process(new ContextStitcher())
                 .name("Context")

@@ -130,6 +130,34 @@ class PrivacyPolicyITCase extends JobTestBase {
     }
 
     @Test
+    void aJobWithoutPolicyStoppedWithASavepointRestartsWithOne() throws Exception {
+        db.execute("CREATE TABLE IF NOT EXISTS notes (id int PRIMARY KEY, card text)");
+        String[] plain = db.args("--tables", "public.notes");
+        job.submit(plain);
+        db.execute("INSERT INTO notes VALUES (1, 'before the policy')");
+        TestDatabase.poll(
+                () -> db.value("SELECT count(*) FROM changes WHERE \"table\" = 'notes'")
+                        .equals(1L),
+                Duration.ofSeconds(60),
+                "the change made before the policy");
+        String savepoint = job.stopWithSavepoint();
+        Path notesPolicy = Files.writeString(
+                policy.resolveSibling("notes.json"),
+                "{\"rules\": [{\"column\": \"notes.card\", \"action\": \"mask\"}]}");
+        // the graph gains the policy's operator; the savepoint's state still maps onto every other one
+        job.submit(db.args("--tables", "public.notes", "--privacy-policy-file", notesPolicy.toString()), savepoint);
+        db.execute("INSERT INTO notes VALUES (2, 'after the policy')");
+        TestDatabase.poll(
+                () -> db.value("SELECT count(*) FROM changes WHERE \"table\" = 'notes'")
+                        .equals(2L),
+                Duration.ofSeconds(60),
+                "the change made after the restore");
+        assertThat(db.query("SELECT after->>'card' AS card FROM changes WHERE \"table\" = 'notes' ORDER BY position"))
+                .extracting(r -> r.get("card"))
+                .containsExactly("before the policy", "***");
+    }
+
+    @Test
     void eachChangeOfPolicyOrKeyIsRecordedOnceWithItsTime() throws Exception {
         db.execute("DELETE FROM privacy_policies");
         assertThat(setupWithPolicy(key)).isZero();
