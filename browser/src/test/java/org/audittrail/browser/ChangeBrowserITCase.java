@@ -144,7 +144,7 @@ class ChangeBrowserITCase extends JobTestBase {
 
         // the record's timeline: the update as a diff, NULL shown as NULL, numbers as PostgreSQL wrote them
         page.get(base + "/?table=orders&key=" + db.value("SELECT id FROM orders WHERE email = 'ann@example.com'"));
-        rows().get(0).findElement(By.cssSelector("a.record")).click();
+        follow(rows().get(0).findElement(By.cssSelector("a.record")));
         List<WebElement> timeline = page.findElements(By.cssSelector("#timeline > li"));
         assertThat(timeline).hasSize(2);
         assertThat(timeline.get(0).getText()).contains("CREATE", "user_id", "42", "ann@example.com", "10.50");
@@ -159,22 +159,22 @@ class ChangeBrowserITCase extends JobTestBase {
                         + " FROM changes WHERE operation = 'CREATE' AND after->>'email' = 'ann@example.com'")
                 .toString();
         page.findElement(By.name("asOf")).sendKeys(created);
-        page.findElement(By.id("show-as-of")).click();
+        follow(page.findElement(By.id("show-as-of")));
         assertThat(page.findElement(By.id("state")).getText()).contains("note first", "total 10.50");
-        page.findElement(By.id("table-as-of")).click();
+        follow(page.findElement(By.id("table-as-of")));
         assertThat(page.findElements(By.cssSelector("#records tbody tr")))
                 .singleElement()
                 .satisfies(row -> assertThat(row.getText()).contains("email=ann@example.com", "total=10.50"));
         page.navigate().back();
         page.findElement(By.name("asOf")).clear();
         page.findElement(By.name("asOf")).sendKeys("2020-01-01");
-        page.findElement(By.id("show-as-of")).click();
+        follow(page.findElement(By.id("show-as-of")));
         assertThat(page.findElement(By.id("no-state")).getText()).startsWith("The record did not exist then");
 
         // a context value's page: everything request r-2 did, oldest first, then its transaction
         page.get(base + "/context?key=request_id&value=r-2");
         assertThat(rows()).hasSize(2);
-        rows().get(0).findElement(By.cssSelector("a.transaction")).click();
+        follow(rows().get(0).findElement(By.cssSelector("a.transaction")));
         assertThat(page.findElement(By.tagName("h1")).getText()).startsWith("Transaction ");
         assertThat(page.findElements(By.cssSelector("#timeline > li")))
                 .extracting(WebElement::getText)
@@ -198,7 +198,7 @@ class ChangeBrowserITCase extends JobTestBase {
                 .anySatisfy(line -> assertThat(line).contains("\t-\t", "GET\t/\t303"))
                 .anySatisfy(line -> assertThat(line).contains("POST\t/login", "\t401"));
 
-        page.findElement(By.cssSelector("form.logout button")).click();
+        follow(page.findElement(By.cssSelector("form.logout button")));
         page.get(base + "/");
         assertThat(page.getCurrentUrl()).isEqualTo(base + "/login");
     }
@@ -253,7 +253,7 @@ class ChangeBrowserITCase extends JobTestBase {
         assertThat(page.findElement(By.cssSelector("td.new details")).getAttribute("textContent"))
                 .contains("ad<U+200B>min", "… 99713 more characters");
         assertThat(page.getPageSource()).hasSizeLessThan(20_000);
-        page.findElement(By.cssSelector("a.transaction")).click();
+        follow(page.findElement(By.cssSelector("a.transaction")));
         page.get(base + "/context?key=" + encode("<b>key</b>") + "&value=" + encode(url));
         assertThat(rows()).hasSize(3);
         assertInert();
@@ -281,8 +281,8 @@ class ChangeBrowserITCase extends JobTestBase {
         logIn("ann", PASSWORD);
 
         page.get(base + "/context?key=request_id&value=r-undo");
-        rows().get(0).findElement(By.cssSelector("a.transaction")).click();
-        page.findElement(By.id("revert")).click();
+        follow(rows().get(0).findElement(By.cssSelector("a.transaction")));
+        follow(page.findElement(By.id("revert")));
         String sql = page.findElement(By.id("revert-sql")).getText();
         assertThat(sql)
                 .startsWith("BEGIN;\nDELETE FROM \"public\".\"orders\" WHERE ")
@@ -320,7 +320,7 @@ class ChangeBrowserITCase extends JobTestBase {
         page.get(base + "/");
         assertThat(page.findElement(By.id("count")).getText()).startsWith("2 changes");
         assertThat(page.findElement(By.id("changes")).getText()).doesNotContain("hostile");
-        rows().get(0).findElement(By.cssSelector("a.record")).click();
+        follow(rows().get(0).findElement(By.cssSelector("a.record")));
         String timeline = page.findElement(By.id("timeline")).getText();
         assertThat(timeline).contains("visible", "***", "*** (changed)").doesNotContain("secret@", "other@");
         assertThat(download(base + "/export.jsonl?"))
@@ -335,7 +335,7 @@ class ChangeBrowserITCase extends JobTestBase {
         page.get(base + "/revert?key=user_id&value=1");
         assertThat(page.findElement(By.id("message")).getText()).startsWith("Undo SQL needs every value");
 
-        page.findElement(By.cssSelector("form.logout button")).click();
+        follow(page.findElement(By.cssSelector("form.logout button")));
     }
 
     @Test
@@ -348,7 +348,7 @@ class ChangeBrowserITCase extends JobTestBase {
         logIn("ann", PASSWORD);
         chrome.console();
         page.get(base + "/?table=hostile");
-        page.findElement(By.id("tail")).click();
+        follow(page.findElement(By.id("tail")));
         assertThat(page.getCurrentUrl()).isEqualTo(base + "/tail?table=hostile&");
         TestDatabase.poll(
                 () -> page.findElement(By.id("tail-status")).getText().startsWith("Listening"),
@@ -369,7 +369,7 @@ class ChangeBrowserITCase extends JobTestBase {
                         "id note",
                         "request_id=<script>window.pwned='tail context'</script>"));
         assertInert();
-        rows().get(0).findElement(By.cssSelector("a.record")).click();
+        follow(rows().get(0).findElement(By.cssSelector("a.record")));
         assertThat(page.findElement(By.tagName("h1")).getText()).isEqualTo("public.hostile " + key);
 
         page.get(base + "/tail?from=soon");
@@ -417,27 +417,30 @@ class ChangeBrowserITCase extends JobTestBase {
         page.findElement(By.id("name")).clear();
         page.findElement(By.id("name")).sendKeys(name);
         page.findElement(By.id("password")).sendKeys(password);
-        WebElement button = page.findElement(By.id("login"));
-        button.click();
-        // a form's submission is not awaited by click(): the next get() could land before the answer's redirect
-        TestDatabase.poll(
-                () -> {
-                    try {
-                        button.isEnabled();
-                        return false;
-                    } catch (org.openqa.selenium.StaleElementReferenceException replaced) {
-                        return true;
-                    }
-                },
-                Duration.ofSeconds(10),
-                "the page after logging in");
+        follow(page.findElement(By.id("login")));
     }
 
     private void search(String field, String text) {
         WebDriver page = chrome.driver;
         page.get(base + "/");
         page.findElement(By.name(field)).sendKeys(text);
-        page.findElement(By.id("find")).click();
+        follow(page.findElement(By.id("find")));
+    }
+
+    /** Clicks what navigates and awaits the next page: click() does not await a form's or a link's answer. */
+    static void follow(WebElement element) {
+        element.click();
+        TestDatabase.poll(
+                () -> {
+                    try {
+                        element.isEnabled();
+                        return false;
+                    } catch (org.openqa.selenium.StaleElementReferenceException replaced) {
+                        return true;
+                    }
+                },
+                Duration.ofSeconds(10),
+                "the page after a click");
     }
 
     static List<WebElement> rows() {
