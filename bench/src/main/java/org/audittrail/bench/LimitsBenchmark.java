@@ -257,7 +257,15 @@ public final class LimitsBenchmark {
         }
     }
 
-    static void freshSlot(TestDatabase db, String slot) {
+    static void freshSlot(TestDatabase db, String slot) throws SQLException {
+        // a cancelled job's walsender lets go of the slot a moment after the cancel returns
+        try (Connection c = db.connect();
+                Statement s = c.createStatement()) {
+            await(
+                    s,
+                    "SELECT NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot
+                            + "' AND active)");
+        }
         db.execute(
                 "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "'",
                 "SELECT pg_copy_logical_replication_slot('" + SPARE_SLOT + "', '" + slot + "')");
