@@ -22,10 +22,12 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -65,6 +67,7 @@ public final class PrivacyPolicy implements Serializable {
     private final List<PolicyRule> rules;
     private final byte[] hashKey;
     private transient Mac mac;
+    private transient Map<String, Optional<PolicyRule>> decided;
 
     PrivacyPolicy(boolean failClosed, List<PolicyRule> rules, byte[] hashKey) {
         this.failClosed = failClosed;
@@ -122,8 +125,8 @@ public final class PrivacyPolicy implements Serializable {
         if (context == null) {
             return Json.EMPTY_OBJECT;
         }
-        filter(context, this::contextRule, Change.CONTEXT_COLUMN + ".", uncovered);
-        return Json.write(context);
+        Set<String> replaced = filter(context, this::contextRule, Change.CONTEXT_COLUMN + ".", uncovered);
+        return replaced.isEmpty() ? text : Json.write(context);
     }
 
     /** Applies the rule of each field in place; returns the fields it dropped or replaced. */
@@ -168,17 +171,25 @@ public final class PrivacyPolicy implements Serializable {
     }
 
     private PolicyRule rule(String schema, String table, String column) {
-        for (PolicyRule rule : rules) {
-            if (!rule.context() && rule.matches(schema, table, column)) {
-                return rule;
-            }
-        }
-        return null;
+        return decided(schema + '.' + table + '.' + column, () -> first(false, schema, table, column));
     }
 
     private PolicyRule contextRule(String key) {
+        return decided("(context)." + key, () -> first(true, null, null, key));
+    }
+
+    /** The rule decided for a name before, or now: twenty patterns per value would cost more than the rest. */
+    private PolicyRule decided(String name, java.util.function.Supplier<PolicyRule> decide) {
+        if (decided == null || decided.size() > 10_000) {
+            decided = new HashMap<>(); // bounded: a schema with countless tables only decides again
+        }
+        return decided.computeIfAbsent(name, n -> Optional.ofNullable(decide.get()))
+                .orElse(null);
+    }
+
+    private PolicyRule first(boolean context, String schema, String table, String name) {
         for (PolicyRule rule : rules) {
-            if (rule.context() && rule.matches(null, null, key)) {
+            if (rule.context() == context && rule.matches(schema, table, name)) {
                 return rule;
             }
         }
