@@ -25,9 +25,6 @@ import org.audittrail.udf.functions.ChangeDeserializer;
 /** The properties Flink CDC hands Debezium, and through it pgjdbc, for the source. */
 final class DebeziumProperties {
 
-    /** Prefix of the logical messages the heartbeat writes, so an idle position still advances and the WAL is freed. */
-    static final String HEARTBEAT_PREFIX = "audit-trail-heartbeat";
-
     /** Prefix of the Debezium properties that are pgjdbc's connection properties. */
     static final String DATABASE_PREFIX = "database.";
 
@@ -85,11 +82,15 @@ final class DebeziumProperties {
         p.setProperty("jsontext.type", JsonTextConverter.class.getName());
         p.setProperty(
                 "message.prefix.include.list",
-                ChangeDeserializer.CONTEXT_PREFIX + "," + ChangeDeserializer.ROW_PREFIX + "," + HEARTBEAT_PREFIX);
+                ChangeDeserializer.CONTEXT_PREFIX + "," + ChangeDeserializer.ROW_PREFIX + ","
+                        + ChangeDeserializer.HEARTBEAT_PREFIX);
         // a WAL position of the job's own while no tracked table changes: the checkpoint moves on, and the slot with it
         p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatIntervalMs));
+        // its time moves the watermark on, which the hash chain waits for (ChangeChain)
         p.setProperty(
-                "heartbeat.action.query", "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', '')");
+                "heartbeat.action.query",
+                "SELECT pg_logical_emit_message(false, '" + ChangeDeserializer.HEARTBEAT_PREFIX
+                        + "', (extract(epoch FROM clock_timestamp()) * 1000000)::bigint::text)");
         // Debezium's default 500 ms pause when the WAL is idle adds up to that much latency to every quiet change
         p.setProperty("poll.interval.ms", "50");
         return p;

@@ -41,6 +41,12 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
     /** Prefix of the messages setup's row trigger writes before a row's context: {@code ["INSERT", "schema", "table"]}. */
     public static final String ROW_PREFIX = "audit-trail-row";
 
+    /**
+     * Prefix of the job's heartbeat messages, written into the WAL outside any transaction with the time of writing
+     * (microseconds since the epoch) as content: while no tracked table changes, they move the watermark on.
+     */
+    public static final String HEARTBEAT_PREFIX = "audit-trail-heartbeat";
+
     /** Longest text stored in {@code changes.primary_key}, a varchar(255). */
     static final int PRIMARY_KEY_LENGTH = 255;
 
@@ -144,6 +150,9 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         if (ROW_PREFIX.equals(prefix)) {
             return rowMessage(value, text(message.get("content")));
         }
+        if (HEARTBEAT_PREFIX.equals(prefix)) {
+            return heartbeat(value, text(message.get("content")));
+        }
         if (!CONTEXT_PREFIX.equals(prefix)) {
             return null;
         }
@@ -152,6 +161,19 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         change.after = Json.EMPTY_OBJECT;
         // the text as sent: the stitcher, in parallel, reads it (Context.read), keeping this thread to decoding
         change.context = text(message.get("content"));
+        return change;
+    }
+
+    /** A heartbeat with the time it was written; null for one without (an older job's, which wrote none). */
+    private static Change heartbeat(Struct value, String content) {
+        long written;
+        try {
+            written = Long.parseLong(content == null ? "" : content.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        Change change = positioned(value, Operation.HEARTBEAT);
+        change.committedAt = written;
         return change;
     }
 

@@ -76,6 +76,9 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
 
     @Override
     public void processElement(Change event, Context ctx, Collector<Change> out) throws Exception {
+        if (event.operation == Operation.HEARTBEAT) {
+            return; // its time has moved the watermark on at the source: nothing more to do
+        }
         PendingContext state = transaction.value();
         if (state == null) {
             if (!event.operation.isMessage()) {

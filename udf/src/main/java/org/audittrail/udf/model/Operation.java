@@ -16,8 +16,9 @@
 package org.audittrail.udf.model;
 
 /**
- * What happened to a row, as stored in {@code changes.operation}; MESSAGE (a context message) and the ROW_ kinds (a
- * row message, naming the row the next context message belongs to) never reach the table.
+ * What happened to a row, as stored in {@code changes.operation}; MESSAGE (a context message), the ROW_ kinds (a
+ * row message, naming the row the next context message belongs to) and HEARTBEAT (the job's own WAL message, whose
+ * time moves the watermark on while the source is quiet) never reach the table.
  */
 public enum Operation {
     CREATE,
@@ -28,7 +29,8 @@ public enum Operation {
     ROW_CREATE,
     ROW_UPDATE,
     ROW_DELETE,
-    ROW_TRUNCATE;
+    ROW_TRUNCATE,
+    HEARTBEAT;
 
     /** Whether this is a context message or a row message, not a change. */
     public boolean isMessage() {

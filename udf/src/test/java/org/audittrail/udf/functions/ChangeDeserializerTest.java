@@ -407,6 +407,16 @@ class ChangeDeserializerTest {
                 .isEmpty();
     }
 
+    @Test
+    void theJobsHeartbeatCarriesItsTimeAndAnOlderOneWithoutIsSkipped() {
+        List<Change> heartbeat = deserialize(message(ChangeDeserializer.HEARTBEAT_PREFIX, "1700000000123456"));
+        assertThat(heartbeat).hasSize(1);
+        assertThat(heartbeat.get(0).operation).isEqualTo(Operation.HEARTBEAT);
+        assertThat(heartbeat.get(0).committedAt).isEqualTo(1_700_000_000_123_456L);
+        assertThat(deserialize(message(ChangeDeserializer.HEARTBEAT_PREFIX, "")))
+                .isEmpty();
+    }
+
     static SourceRecord message(String prefix, String content) {
         Schema block = SchemaBuilder.struct()
                 .field("prefix", Schema.OPTIONAL_STRING_SCHEMA)

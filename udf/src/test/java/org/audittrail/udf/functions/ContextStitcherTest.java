@@ -361,6 +361,16 @@ class ContextStitcherTest {
         harness.open();
     }
 
+    @Test
+    void aHeartbeatPassesNoFurtherAndLeavesNoState() throws Exception {
+        Change heartbeat = new Change();
+        heartbeat.operation = Operation.HEARTBEAT;
+        heartbeat.committedAt = 1_000_000L;
+        send(heartbeat);
+        assertThat(output()).isEmpty();
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
     private void send(Change... events) throws Exception {
         for (Change event : events) {
             harness.processElement(event, ++sequence);
