@@ -15,6 +15,6 @@
  */
 /**
  * Flink functions of the pipeline: deserialising, stitching context per transaction, filters, fallback values.
- * Pure, no I/O; may use model, values and selection.
+ * Pure, no I/O; may use model, values, selection and chain.
  */
 package org.audittrail.udf.functions;

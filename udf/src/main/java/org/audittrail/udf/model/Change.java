@@ -63,6 +63,10 @@ public class Change {
      * value); such a column is left out of the image, never stored as null (docs/values.md, "Partial images").
      */
     public boolean partial;
+    /** Place in its database's hash chain, from 1; 0 where the job does not chain (docs/tamper-evidence.md). */
+    public long chainSequence;
+    /** Its link in the hash chain, SHA-256 in hex; null where the job does not chain. */
+    public String chainHash;
 
     /** The entry of {@link #fallbackColumns} that stands for the context. */
     public static final String CONTEXT_COLUMN = "(context)";
@@ -117,7 +121,9 @@ public class Change {
                 && Objects.equals(after, c.after)
                 && Objects.equals(context, c.context)
                 && Arrays.equals(fallbackColumns, c.fallbackColumns)
-                && partial == c.partial;
+                && partial == c.partial
+                && chainSequence == c.chainSequence
+                && Objects.equals(chainHash, c.chainHash);
     }
 
     @Override

@@ -1,0 +1,125 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.udf.chain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One text for one JSON value, whoever wrote it: the job from its own JSON, a verifier from PostgreSQL's jsonb text.
+ * Objects with keys in code point order, no whitespace, numbers as exact plain decimals, strings with only the escapes
+ * JSON requires ({@code \" \\ \b \f \n \r \t}, other control characters as lower-case \\u and four hex digits). docs/tamper-evidence.md
+ * states it for verifiers in other languages.
+ */
+public final class CanonicalJson {
+
+    private CanonicalJson() {}
+
+    /** The canonical text of {@code value} (parsed with {@code Json.MAPPER}, so that numbers are exact). */
+    public static String of(JsonNode value) {
+        StringBuilder out = new StringBuilder();
+        write(out, value);
+        return out.toString();
+    }
+
+    static void write(StringBuilder out, JsonNode value) {
+        if (value.isObject()) {
+            List<Map.Entry<String, JsonNode>> fields = new ArrayList<>();
+            value.fields().forEachRemaining(fields::add);
+            fields.sort((a, b) -> compareCodePoints(a.getKey(), b.getKey()));
+            out.append('{');
+            for (int i = 0; i < fields.size(); i++) {
+                if (i > 0) {
+                    out.append(',');
+                }
+                string(out, fields.get(i).getKey());
+                out.append(':');
+                write(out, fields.get(i).getValue());
+            }
+            out.append('}');
+        } else if (value.isArray()) {
+            out.append('[');
+            Iterator<JsonNode> elements = value.elements();
+            for (int i = 0; elements.hasNext(); i++) {
+                if (i > 0) {
+                    out.append(',');
+                }
+                write(out, elements.next());
+            }
+            out.append(']');
+        } else if (value.isTextual()) {
+            string(out, value.textValue());
+        } else if (value.isNumber()) {
+            // jsonb prints numeric exactly, without exponent: 1.50 stays 1.50, 1E+2 becomes 100
+            out.append(
+                    value.isIntegralNumber()
+                            ? value.bigIntegerValue().toString()
+                            : value.decimalValue().toPlainString());
+        } else if (value.isBoolean()) {
+            out.append(value.booleanValue());
+        } else if (value.isNull() || value.isMissingNode()) {
+            out.append("null");
+        } else {
+            throw new IllegalArgumentException("not a JSON value: " + value.getNodeType());
+        }
+    }
+
+    static void string(StringBuilder out, String text) {
+        out.append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"') {
+                out.append("\\\"");
+            } else if (c == '\\') {
+                out.append("\\\\");
+            } else if (c == '\b') {
+                out.append("\\b");
+            } else if (c == '\f') {
+                out.append("\\f");
+            } else if (c == '\n') {
+                out.append("\\n");
+            } else if (c == '\r') {
+                out.append("\\r");
+            } else if (c == '\t') {
+                out.append("\\t");
+            } else if (c < 0x20) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        out.append('"');
+    }
+
+    /** Code point order, which is UTF-8 byte order (String.compareTo compares UTF-16 units, which differs above U+FFFF). */
+    static int compareCodePoints(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    }
+}

@@ -1,0 +1,109 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.udf.chain;
+
+import java.io.Serializable;
+import java.util.Comparator;
+import java.util.Objects;
+import org.audittrail.udf.model.Change;
+
+/**
+ * A chain's last link: its sequence number, its hash and the order key of the change it covers, which a later change
+ * must exceed to be chained. A Flink POJO, kept in state; the job reads the first one from the destination.
+ */
+public class ChainHead implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * The chain's order: commit time, transaction, WAL position, then table, operation and key (a TRUNCATE of several
+     * tables shares one position). Each part is the change's own, so a replay orders the same changes the same way.
+     */
+    public static final Comparator<Change> ORDER = Comparator.<Change>comparingLong(c -> c.committedAt)
+            .thenComparingLong(c -> c.transactionId)
+            .thenComparing(c -> c.position, Long::compareUnsigned)
+            .thenComparing(c -> c.schema, Comparator.nullsFirst(Comparator.naturalOrder()))
+            .thenComparing(c -> c.table, Comparator.nullsFirst(Comparator.naturalOrder()))
+            .thenComparing(c -> c.operation.name())
+            .thenComparing(c -> c.primaryKey, Comparator.nullsFirst(Comparator.naturalOrder()));
+
+    public long sequence;
+    public String hash;
+    /** The last chained change's order key; operation null before the first change. */
+    public long committedAt;
+
+    public long transactionId;
+    public long position;
+    public String schema;
+    public String table;
+    public String operation;
+    public String primaryKey;
+
+    public ChainHead() {}
+
+    /** The head of an empty chain. */
+    public static ChainHead genesis() {
+        ChainHead head = new ChainHead();
+        head.hash = ChainLink.GENESIS;
+        return head;
+    }
+
+    /** The head after {@code change}, which carries its sequence and hash. */
+    public static ChainHead after(Change change) {
+        ChainHead head = new ChainHead();
+        head.sequence = change.chainSequence;
+        head.hash = change.chainHash;
+        head.committedAt = change.committedAt;
+        head.transactionId = change.transactionId;
+        head.position = change.position;
+        head.schema = change.schema;
+        head.table = change.table;
+        head.operation = change.operation.name();
+        head.primaryKey = change.primaryKey;
+        return head;
+    }
+
+    /** Whether {@code change} comes after this head in the chain's order (false: a replay, or a commit behind). */
+    public boolean precedes(Change change) {
+        if (operation == null) {
+            return true;
+        }
+        Change last = new Change();
+        last.committedAt = committedAt;
+        last.transactionId = transactionId;
+        last.position = position;
+        last.schema = schema;
+        last.table = table;
+        last.operation = org.audittrail.udf.model.Operation.valueOf(operation);
+        last.primaryKey = primaryKey;
+        return ORDER.compare(last, change) < 0;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ChainHead h && sequence == h.sequence && Objects.equals(hash, h.hash);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(sequence, hash);
+    }
+
+    @Override
+    public String toString() {
+        return "chain head " + sequence + " " + hash;
+    }
+}

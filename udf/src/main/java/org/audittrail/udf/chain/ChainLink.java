@@ -1,0 +1,114 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.udf.chain;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import org.audittrail.udf.values.Json;
+
+/**
+ * A change's link in its chain: SHA-256 of the canonical JSON of an array naming the form, the previous link, the
+ * sequence number and the change, whose images and context enter as one commitment per top-level key (SHA-256 of the
+ * canonical {@code [key, value]}), so that a value can later be replaced by its commitment and the chain still verify.
+ */
+public final class ChainLink {
+
+    /** The name of this canonical form, the array's first element: a new form gets a new name. */
+    public static final String FORM = "audit-trail-chain-1";
+
+    /** The "previous link" of a chain's first change. */
+    public static final String GENESIS = "0".repeat(64);
+
+    private static final JsonNodeFactory NODES = Json.MAPPER.getNodeFactory();
+
+    private ChainLink() {}
+
+    /** The link of {@code change}, at {@code sequence}, after the link {@code previous} (hex). */
+    public static String next(String previous, long sequence, ChainedChange change) {
+        return sha256(canonicalForm(previous, sequence, change));
+    }
+
+    /** The text hashed into a link, documented in docs/tamper-evidence.md. */
+    public static String canonicalForm(String previous, long sequence, ChainedChange c) {
+        ArrayNode form = NODES.arrayNode()
+                .add(FORM)
+                .add(previous)
+                .add(sequence)
+                .add(c.id().toString())
+                .add(c.database())
+                .add(c.schema())
+                .add(c.table())
+                .add(c.primaryKey())
+                .add(c.operation())
+                .add(c.committedAtMicros())
+                .add(c.transactionId())
+                .add(c.position())
+                .add(c.partial());
+        if (c.fallbackColumns() == null) {
+            form.addNull();
+        } else {
+            ArrayNode columns = form.addArray();
+            c.fallbackColumns().forEach(columns::add);
+        }
+        form.add(commitments(c.before())).add(commitments(c.after())).add(commitments(c.context()));
+        return CanonicalJson.of(form);
+    }
+
+    /** An image's or a context's commitments, one per top-level key; none for an absent or empty one. */
+    public static ObjectNode commitments(String json) {
+        ObjectNode out = NODES.objectNode();
+        if (json == null || json.isEmpty()) {
+            return out;
+        }
+        JsonNode value;
+        try {
+            value = Json.parseValue(json);
+        } catch (JsonProcessingException e) {
+            // the sink stores it as jsonb, which would refuse it first; one determined text all the same
+            value = NODES.textNode(json);
+        }
+        if (!value.isObject()) {
+            out.put("", commitment("", value)); // never stored so; still one determined text
+            return out;
+        }
+        for (Map.Entry<String, JsonNode> field : (Iterable<Map.Entry<String, JsonNode>>) value::fields) {
+            out.put(field.getKey(), commitment(field.getKey(), field.getValue()));
+        }
+        return out;
+    }
+
+    /** SHA-256 of the canonical {@code [key, value]}, in hex. */
+    public static String commitment(String key, JsonNode value) {
+        return sha256(CanonicalJson.of(NODES.arrayNode().add(key).add(value)));
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.udf.chain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.UUID;
+import org.audittrail.udf.values.Json;
+import org.junit.jupiter.api.Test;
+
+/** The canonical form, byte by byte as docs/tamper-evidence.md states it, and what a link does and does not cover. */
+class ChainLinkTest {
+
+    static ChainedChange change(String before, String after, String context) {
+        return new ChainedChange(
+                UUID.fromString("00000000-0000-0000-0000-000000000001"),
+                "shop",
+                "public",
+                "orders",
+                "7",
+                "UPDATE",
+                1_700_000_000_123_000L,
+                42,
+                1000,
+                false,
+                null,
+                before,
+                after,
+                context);
+    }
+
+    @Test
+    void canonicalJsonSortsKeysByCodePointAndPrintsNumbersAsJsonbDoes() throws Exception {
+        assertThat(
+                        CanonicalJson.of(
+                                Json.parseValue(
+                                        "{\"b\": 1e2, \"a\": [1.50, \"x\\u0001\\\"\", null, true], \"\uD83D\uDE00\": 0, \"\uFFFF\": -0}")))
+                .isEqualTo("{\"a\":[1.50,\"x\\u0001\\\"\",null,true],\"b\":100,\"\uFFFF\":0,\"\uD83D\uDE00\":0}");
+    }
+
+    @Test
+    void commitmentsDoNotDependOnHowTheJsonWasWritten() {
+        // the job's text and PostgreSQL's jsonb text of one value: other key order, spacing and number form
+        assertThat(ChainLink.commitments("{\"id\": 7, \"total\": 1.0E+1, \"tags\": {\"b\": 1, \"a\": 2}}"))
+                .isEqualTo(ChainLink.commitments("{\"id\":7,\"tags\":{\"a\":2,\"b\":1},\"total\":10}"));
+    }
+
+    @Test
+    void theFormIsTheDocumentedArray() {
+        String form = ChainLink.canonicalForm(ChainLink.GENESIS, 1, change("{}", "{\"id\":7}", "{}"));
+        assertThat(form)
+                .isEqualTo("[\"audit-trail-chain-1\",\"" + ChainLink.GENESIS + "\",1,"
+                        + "\"00000000-0000-0000-0000-000000000001\",\"shop\",\"public\",\"orders\",\"7\",\"UPDATE\","
+                        + "1700000000123000,42,1000,false,null,{},{\"id\":\""
+                        + ChainLink.sha256("[\"id\",7]") + "\"},{}]");
+        assertThat(ChainLink.next(ChainLink.GENESIS, 1, change("{}", "{\"id\":7}", "{}")))
+                .isEqualTo(ChainLink.sha256(form))
+                .hasSize(64);
+    }
+
+    @Test
+    void aLinkCoversEveryValueTheSequenceAndThePreviousLink() {
+        String link = ChainLink.next(ChainLink.GENESIS, 1, change("{\"a\":1}", "{\"a\":2}", "{\"user\":3}"));
+        assertThat(List.of(
+                        ChainLink.next(ChainLink.GENESIS, 1, change("{\"a\":1}", "{\"a\":2}", "{\"user\":4}")),
+                        ChainLink.next(ChainLink.GENESIS, 1, change("{\"a\":0}", "{\"a\":2}", "{\"user\":3}")),
+                        ChainLink.next(ChainLink.GENESIS, 1, change("{\"a\":1}", "{\"a\":\"2\"}", "{\"user\":3}")),
+                        ChainLink.next(ChainLink.GENESIS, 2, change("{\"a\":1}", "{\"a\":2}", "{\"user\":3}")),
+                        ChainLink.next("1".repeat(64), 1, change("{\"a\":1}", "{\"a\":2}", "{\"user\":3}"))))
+                .doesNotContain(link)
+                .doesNotHaveDuplicates();
+    }
+
+    @Test
+    void anEmptyOrAbsentImageHasNoCommitments() {
+        assertThat(ChainLink.commitments(null)).isEqualTo(ChainLink.commitments("{}"));
+        assertThat(ChainLink.commitments("{}").size()).isZero();
+    }
+}

@@ -1,0 +1,154 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.udf.functions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.audittrail.udf.chain.ChainHead;
+import org.audittrail.udf.chain.ChainLink;
+import org.audittrail.udf.chain.ChainedChange;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.model.Operation;
+import org.junit.jupiter.api.Test;
+
+/** The chain's order, whatever order changes arrive in, and its links across a restore and a replay. */
+class ChangeChainTest {
+
+    static KeyedOneInputStreamOperatorTestHarness<String, Change, Change> harness(ChainHead stored) throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new ChangeChain(stored)), change -> change.database, Types.STRING);
+    }
+
+    static Change change(long committedMs, long tx, long position) {
+        Change c = new Change();
+        c.database = "shop";
+        c.schema = "public";
+        c.table = "orders";
+        c.primaryKey = String.valueOf(position);
+        c.operation = Operation.CREATE;
+        c.before = "{}";
+        c.after = "{\"id\":" + position + "}";
+        c.context = "{}";
+        c.committedAt = committedMs * 1_000L;
+        c.transactionId = tx;
+        c.position = position;
+        return c;
+    }
+
+    static void send(KeyedOneInputStreamOperatorTestHarness<String, Change, Change> h, Change... changes)
+            throws Exception {
+        for (Change c : changes) {
+            h.processElement(new StreamRecord<>(c, c.committedAt / 1_000L));
+        }
+    }
+
+    static List<Change> chained(KeyedOneInputStreamOperatorTestHarness<String, Change, Change> h) {
+        List<Change> out = new ArrayList<>();
+        for (Object o : h.getOutput()) {
+            if (o instanceof StreamRecord<?> r) {
+                out.add((Change) r.getValue());
+            }
+        }
+        return out;
+    }
+
+    /** Whether each change links to the one before, from {@code previous} at {@code sequence}. */
+    static void assertLinked(List<Change> changes, String previous, long sequence) {
+        for (Change c : changes) {
+            assertThat(c.chainSequence).isEqualTo(sequence);
+            assertThat(c.chainHash).isEqualTo(ChainLink.next(previous, sequence, ChainedChange.of(c)));
+            previous = c.chainHash;
+            sequence++;
+        }
+    }
+
+    @Test
+    void changesWaitForTheWatermarkAndAreChainedInCommitOrder() throws Exception {
+        try (var h = harness(null)) {
+            h.open();
+            // two parallel paths deliver a later commit first; commit times run behind by less than SETTLE_MS
+            send(h, change(1_000, 11, 300), change(1_000, 10, 200), change(999, 12, 400), change(1_000, 10, 100));
+            h.processWatermark(1_000 + ChangeChain.SETTLE_MS);
+            assertThat(chained(h)).hasSize(1); // 999's millisecond only
+            h.processWatermark(1_001 + ChangeChain.SETTLE_MS);
+            List<Change> out = chained(h);
+            assertThat(out).extracting(c -> c.position).containsExactly(400L, 100L, 200L, 300L);
+            assertLinked(out, ChainLink.GENESIS, 1);
+        }
+    }
+
+    @Test
+    void aRestoreFromASnapshotGoesOnWithTheSameLinksAndChainsAReplayOnce() throws Exception {
+        List<Change> straight;
+        try (var h = harness(null)) {
+            h.open();
+            send(h, change(1_000, 10, 100), change(1_000, 10, 200), change(2_000, 11, 300), change(3_000, 12, 400));
+            h.processWatermark(5_000);
+            straight = chained(h);
+        }
+        OperatorSubtaskState snapshot;
+        List<Change> first;
+        try (var h = harness(null)) {
+            h.open();
+            send(h, change(1_000, 10, 100), change(1_000, 10, 200), change(2_000, 11, 300));
+            h.processWatermark(1_500);
+            first = new ArrayList<>(chained(h));
+            snapshot = h.snapshot(1, 1);
+        }
+        try (var h = harness(null)) {
+            h.initializeState(snapshot);
+            h.open();
+            // the source replays what it read after its offset: a chained one, a waiting one, then a new one
+            send(h, change(1_000, 10, 200), change(2_000, 11, 300), change(3_000, 12, 400));
+            h.processWatermark(5_000);
+            List<Change> after = chained(h);
+            assertThat(after).extracting(c -> c.position).containsExactly(200L, 300L, 400L);
+            assertThat(after.get(0).chainHash).isNull(); // the replay of a stored change: the sink keeps the first
+            first.addAll(after.subList(1, after.size()));
+        }
+        assertThat(first)
+                .extracting(c -> c.chainHash)
+                .containsExactlyElementsOf(
+                        straight.stream().map(c -> c.chainHash).toList());
+        assertLinked(first, ChainLink.GENESIS, 1);
+    }
+
+    @Test
+    void aChainWithoutStateGoesOnFromTheStoredHead() throws Exception {
+        ChainHead stored;
+        try (var h = harness(null)) {
+            h.open();
+            send(h, change(1_000, 10, 100));
+            h.processWatermark(5_000);
+            stored = ChainHead.after(chained(h).get(0));
+        }
+        try (var h = harness(stored)) {
+            h.open();
+            send(h, change(1_000, 10, 100), change(2_000, 11, 200));
+            h.processWatermark(5_000);
+            List<Change> out = chained(h);
+            assertThat(out.get(0).chainHash).isNull();
+            assertLinked(out.subList(1, 2), stored.hash, 2);
+        }
+    }
+}
