@@ -29,6 +29,10 @@ ALTER TABLE changes ADD COLUMN IF NOT EXISTS "fallback_columns" text[];
 -- true where before or after lacks columns whose values the WAL did not carry (the source table's replica identity
 -- was not FULL): such a column is left out of the image, never stored as null; older destinations get the column here
 ALTER TABLE changes ADD COLUMN IF NOT EXISTS "partial" boolean NOT NULL DEFAULT false;
+-- with --hash-chain: the change's place in its database's hash chain and its link (docs/tamper-evidence.md); NULL
+-- without; older destinations get the columns here
+ALTER TABLE changes ADD COLUMN IF NOT EXISTS "chain_sequence" bigint;
+ALTER TABLE changes ADD COLUMN IF NOT EXISTS "chain_hash" text;
 
 -- the job recognizes its own destination by this comment and never tracks it
 COMMENT ON TABLE changes IS 'audit-trail destination: row changes captured from the WAL';
@@ -59,6 +63,8 @@ CREATE INDEX IF NOT EXISTS changes_table_record_idx
   ON changes ("table", "primary_key", "schema", "database", "committed_at" DESC, "position" DESC);
 DROP INDEX IF EXISTS changes_record_idx;
 CREATE INDEX IF NOT EXISTS changes_committed_at_idx ON changes ("committed_at");
+-- a chain in order, for verify and for the job's start (its last link); only chained rows
+CREATE INDEX IF NOT EXISTS changes_chain_idx ON changes ("database", "chain_sequence") WHERE "chain_sequence" IS NOT NULL;
 
 -- Creates the daily partitions (UTC days) from today to days_ahead days ahead, and those of the past days
 -- that have rows waiting in changes_default, moving the rows into them. Returns how many it created.

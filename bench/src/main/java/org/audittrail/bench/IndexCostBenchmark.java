@@ -73,7 +73,8 @@ public final class IndexCostBenchmark {
             "changes_after_idx", "`after @>` / `@?` (GIN jsonb_path_ops), seed 002's query",
             "changes_context_idx", "`context @>` / `@?`, `changes_by_context` (GIN jsonb_path_ops)",
             "changes_table_record_idx", "a record's history and state, a table's state, seed 002's query (btree)",
-            "changes_committed_at_idx", "time ranges across tables, history's key-change links (btree)");
+            "changes_committed_at_idx", "time ranges across tables, history's key-change links (btree)",
+            "changes_chain_idx", "the hash chain: verify's walk, the job's start (btree of chained rows only)");
 
     /** One measured insert: wall-clock seconds, the server backend's CPU seconds, WAL bytes written. */
     record Run(double seconds, double cpuSeconds, long walBytes) {}

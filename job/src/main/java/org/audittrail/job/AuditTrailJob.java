@@ -23,6 +23,7 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.audittrail.job.chain.StoredChain;
 import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.setup.RuntimePrivileges;
@@ -30,6 +31,7 @@ import org.audittrail.job.setup.Setup;
 import org.audittrail.job.sink.ChangesSink;
 import org.audittrail.job.sink.PartitionMaintenance;
 import org.audittrail.job.source.WalSource;
+import org.audittrail.udf.functions.ChangeChain;
 import org.audittrail.udf.functions.ContextStitcher;
 import org.audittrail.udf.functions.FallbackValues;
 import org.audittrail.udf.functions.IgnoredColumnsFilter;
@@ -122,6 +124,8 @@ public final class AuditTrailJob {
                 config.privacyPolicy().isNone() ? null : new PrivacyPolicyMap(config.privacyPolicy()),
                 new TrackedTablesFilter(tables, destinationTables),
                 new IgnoredColumnsFilter(ignoredColumns),
+                // a job without state goes on from the destination's last link
+                config.hashChain() ? new ChangeChain(StoredChain.head(destination, source.name())) : null,
                 ChangesSink.create(destination, config.batchSize(), config.flushIntervalMs()),
                 new PartitionMaintenance(destination, config.retentionDays()));
     }
@@ -140,13 +144,14 @@ public final class AuditTrailJob {
         env.getConfig().enableObjectReuse();
     }
 
-    /** The pipeline: WAL source, privacy policy (null: none), context stitched per transaction, tracked tables, ignore-change columns, partition upkeep, changes sink. */
+    /** The pipeline: WAL source, privacy policy (null: none), context stitched per transaction, tracked tables, ignore-change columns, hash chain (null: none), partition upkeep, changes sink. */
     static void pipeline(
             StreamExecutionEnvironment env,
             Source<Change, ?, ?> source,
             PrivacyPolicyMap privacyPolicy,
             TrackedTablesFilter trackedTables,
             IgnoredColumnsFilter ignoredColumns,
+            ChangeChain chain,
             Sink<Change> sink,
             PartitionMaintenance maintenance) {
         DataStream<Change> wal = env.fromSource(source, new WalSequence(), "WAL")
@@ -172,6 +177,13 @@ public final class AuditTrailJob {
                 .map(new FallbackValues())
                 .name("Fallback values")
                 .uid(UID_PREFIX + "fallback-values");
+        if (chain != null) {
+            // one chain per source database: its changes meet in one subtask, in an order every restore repeats
+            changes = changes.keyBy(change -> change.database)
+                    .process(chain)
+                    .name("Hash chain")
+                    .uid(UID_PREFIX + "hash-chain");
+        }
         changes.map(maintenance)
                 .name("Partition maintenance")
                 .uid(UID_PREFIX + "partition-maintenance")

@@ -30,6 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.audittrail.job.chain.ChainVerifier;
+import org.audittrail.job.chain.StoredChain;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.setup.Setup;
 import org.audittrail.job.testing.TestDatabase;
@@ -138,7 +140,7 @@ class ChangesIndexesITCase {
             try (ResultSet rs = s.executeQuery(
                     "EXPLAIN (FORMAT JSON) EXECUTE history('todo', '321', '" + day(-2) + "', '" + endOf(-1) + "')")) {
                 rs.next();
-                plan = new Plan(Json.parse(rs.getString(1)));
+                plan = new Plan(Json.parse(rs.getString(1)), true);
             }
             assertThat(plan.nodes).doesNotContain("Function Scan");
             assertThat(plan.relations).isEqualTo(days(-2, -1, false));
@@ -178,6 +180,22 @@ class ChangesIndexesITCase {
     }
 
     @Test
+    void theHashChainsQueriesReadTheChainIndex() {
+        // the chain's last link at the job's start, and verify's walk along a chain
+        assertThat(explain(StoredChain.HEAD.replace("?", "'postgres'")).indexes).containsOnly("changes_chain_idx");
+        assertThat(explain(ChainVerifier.CHAIN.replace("?", "'postgres'")).indexes)
+                .containsOnly("changes_chain_idx");
+        // verify's look for a change without a link since the chain began: it reads, as the walk did, only the days
+        // since then (sequentially, where rows without a link abound: the first one ends it)
+        Plan unlinked = new Plan(
+                explained(ChainVerifier.UNLINKED
+                        .replaceFirst("\\?", "'" + day(-3) + "'")
+                        .replace("?", "'postgres'")),
+                false);
+        assertThat(unlinked.relations).containsAll(days(-3, 0, false)).doesNotContainAnyElementsOf(days(-6, -4, false));
+    }
+
+    @Test
     void anOlderDestinationGetsTheRecordIndexInPlaceOfItsOldOne() throws Exception {
         db.execute("CREATE DATABASE older");
         Database older = new Database("localhost", db.port(), "older", "postgres", TestDatabase.PASSWORD);
@@ -196,7 +214,8 @@ class ChangesIndexesITCase {
                         "SELECT string_agg(indexname, ', ' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'changes'")) {
             rs.next();
             assertThat(rs.getString(1))
-                    .isEqualTo("changes_after_idx, changes_before_idx, changes_committed_at_idx, changes_context_idx,"
+                    .isEqualTo("changes_after_idx, changes_before_idx, changes_chain_idx, changes_committed_at_idx,"
+                            + " changes_context_idx,"
                             + " changes_pkey, changes_table_record_idx");
         }
     }
@@ -229,8 +248,12 @@ class ChangesIndexesITCase {
     }
 
     private static Plan explain(String sql) {
+        return new Plan(explained(sql), true);
+    }
+
+    private static JsonNode explained(String sql) {
         try {
-            return new Plan(Json.parse(db.value("EXPLAIN (FORMAT JSON) " + sql).toString()));
+            return Json.parse(db.value("EXPLAIN (FORMAT JSON) " + sql).toString());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -244,11 +267,11 @@ class ChangesIndexesITCase {
         final Set<String> seqScanned = new TreeSet<>();
         private final String text;
 
-        Plan(JsonNode explained) {
+        Plan(JsonNode explained, boolean indexedOnly) {
             text = explained.toPrettyString();
             walk(explained.get(0).get("Plan"));
             // the planner reads an empty partition (a day ahead, the default one) sequentially: nothing to read
-            for (String relation : seqScanned) {
+            for (String relation : indexedOnly ? seqScanned : Set.<String>of()) {
                 assertThat(db.value("SELECT count(*) FROM " + relation))
                         .as("sequential scan of %s in %s", relation, text)
                         .isEqualTo(0L);

@@ -26,11 +26,13 @@ import static org.audittrail.job.config.Option.Group.TRACKING;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.sql.Connection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.audittrail.job.AuditTrailJob;
+import org.audittrail.job.chain.ChainVerifier;
 import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.config.Option;
 import org.audittrail.job.config.Options;
@@ -40,8 +42,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The command line of the jar: {@code run} (the default, the Flink job), {@code setup}, {@code disconnect} and
- * {@code ssh-keygen}. It names no Flink type, so the admin commands also work with plain {@code java -jar}, without
+ * The command line of the jar: {@code run} (the default, the Flink job), {@code setup}, {@code disconnect},
+ * {@code verify} and {@code ssh-keygen}. It names no Flink type, so the admin commands also work with plain {@code java -jar}, without
  * Flink. The only place that reads the environment: it hands it to {@link JobConfig#from} with the arguments.
  */
 public final class Main {
@@ -142,6 +144,22 @@ public final class Main {
                     System.out.println(
                             "Disconnected " + config.source() + ": changes made from now on are not captured.");
                     return 0;
+                }));
+        run.addSubcommand(command(
+                "verify",
+                "Checks the hash chain (--hash-chain) of the source database's changes in the destination, link by"
+                        + " link, and names the first bad change: modified, deleted, inserted, reordered or a missing"
+                        + " range. Exit code 2 when it finds one.",
+                Options.of(List.of(SOURCE, DESTINATION, TLS, SSH)),
+                environment,
+                config -> {
+                    long started = System.nanoTime();
+                    ChainVerifier.Report report;
+                    try (Connection c = config.destination().connect()) {
+                        report = ChainVerifier.verify(c, config.source().name());
+                    }
+                    System.out.println(report.summary((System.nanoTime() - started) / 1e9));
+                    return report.intact() ? 0 : 2;
                 }));
         run.addSubcommand(new CommandLine(new SshKeygenCommand()));
         run.setOverwrittenOptionsAllowed(true).setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -246,6 +246,13 @@ public final class Options {
             "<file>",
             "The key the policy's hash action uses (HMAC-SHA256), at least 16 bytes: head -c 32 /dev/urandom > key.");
 
+    public static final Option HASH_CHAIN = flag(
+            "--hash-chain",
+            TRACKING,
+            "Chain each stored change to the one before it in its database with a SHA-256 link (chain_sequence,"
+                    + " chain_hash), so that an edit, a deletion or an insertion in changes is found by the verify"
+                    + " command (docs/tamper-evidence.md).");
+
     public static final Option PRINT_SQL = flag(
             "--print-sql",
             SETUP,
@@ -359,6 +366,7 @@ public final class Options {
             ALLOW_IGNORING_EVERY_COLUMN,
             PRIVACY_POLICY_FILE,
             PRIVACY_HASH_KEY_FILE,
+            HASH_CHAIN,
             PRINT_SQL,
             BROWSER_ROLE,
             BROWSER_ROLE_PASSWORD,

@@ -66,7 +66,7 @@ final class CopyWriter
     static final String COLUMNS =
             "\"id\", \"database\", \"schema\", \"table\", \"primary_key\", \"operation\", \"before\","
                     + " \"after\", \"context\", \"committed_at\", \"queued_at\", \"transaction_id\", \"position\", \"fallback_columns\","
-                    + " \"partial\"";
+                    + " \"partial\", \"chain_sequence\", \"chain_hash\"";
     static final String COPY = "COPY changes (" + COLUMNS + ") FROM STDIN";
     /** Staging for a batch with changes stored before; dropped at the end of its transaction. */
     static final String STAGING =
@@ -254,8 +254,14 @@ final class CopyWriter
             } else {
                 field(out, textArray(c.fallbackColumns));
             }
-            out.append('\t').append(c.partial ? 't' : 'f');
-            out.append('\n');
+            out.append('\t').append(c.partial ? 't' : 'f').append('\t');
+            if (c.chainSequence == 0) {
+                out.append("\\N");
+            } else {
+                out.append(c.chainSequence);
+            }
+            out.append('\t');
+            field(out, c.chainHash).append('\n');
         }
         return out.toString().getBytes(StandardCharsets.UTF_8);
     }

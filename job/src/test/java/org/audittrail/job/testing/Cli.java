@@ -52,6 +52,19 @@ public final class Cli {
         return new Result(exit, err.toString());
     }
 
+    /** Runs the command line in this JVM, its standard output captured too (the job's log may be in it). */
+    public static Output runCapturing(String... args) {
+        java.io.PrintStream original = System.out;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            Result result = run(args);
+            return new Output(result.exit(), out.toString(StandardCharsets.UTF_8), result.err());
+        } finally {
+            System.setOut(original);
+        }
+    }
+
     /** Runs the jar's main in a new JVM with {@code environment} (no other DB_ variables), as a container would; output and error merged. */
     public static Result inNewJvm(Map<String, String> environment, String... args) throws Exception {
         List<String> command = new ArrayList<>(java(System.getProperty("java.class.path")));
@@ -101,7 +114,7 @@ public final class Cli {
     // picocli takes the subcommand first
     private static List<String> subcommandFirst(String[] args) {
         List<String> list = new ArrayList<>(List.of(args));
-        for (String sub : List.of("setup", "disconnect")) {
+        for (String sub : List.of("setup", "disconnect", "verify")) {
             if (list.remove(sub)) {
                 list.add(0, sub);
             }

@@ -1,0 +1,170 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.audittrail.job.testing.Cli;
+import org.audittrail.job.testing.JobTestBase;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hash chain from SQL on the source to what verify says: one chain, no gap and no fork, across a restore from a
+ * checkpoint (with replays) and a start without state; then each kind of tampering with changes, named by verify.
+ */
+class ChainITCase extends JobTestBase {
+
+    static final String[] CHAIN = {"--tables", "public.ledger", "--hash-chain", "--heartbeat-interval-ms", "500"};
+
+    @BeforeAll
+    static void createSchema() {
+        db.execute(
+                "CREATE TABLE ledger (id int PRIMARY KEY, amount numeric, note text, tags jsonb)",
+                "ALTER TABLE ledger REPLICA IDENTITY FULL");
+    }
+
+    @Test
+    void aChainVerifiesAcrossRestoresAndEachTamperingIsNamed() throws Exception {
+        job.submit(db.args(CHAIN));
+        db.execute(
+                withContext(
+                        "INSERT INTO ledger VALUES (1, 1.50, 'caf\u00e9 \uD83D\uDE00', '{\"b\": 1e2, \"a\": [true]}'),"
+                                + " (2, -0.001, E'tab\\tline\\nquote\"', '{}')",
+                        "{\"user_id\": 42, \"endpoint\": \"/pay\"}"),
+                "UPDATE ledger SET amount = amount * 2",
+                "INSERT INTO ledger VALUES (3, 1e-3, NULL, 'null')");
+        db.awaitChanges(5);
+        String checkpoint = job.checkpoint();
+        // after the checkpoint: replayed on restore, stored and chained once
+        db.execute("UPDATE ledger SET note = 'after the checkpoint' WHERE id = 3", "DELETE FROM ledger WHERE id = 2");
+        db.awaitChanges(7);
+        job.cancel();
+        db.awaitSlotInactive();
+        db.execute("INSERT INTO ledger VALUES (4, 4, 'while down', NULL)");
+        job.submit(db.args(CHAIN), checkpoint);
+        db.execute("INSERT INTO ledger VALUES (5, 5, 'after the restore', NULL)");
+        db.awaitChanges(9);
+        job.cancel();
+        db.awaitSlotInactive();
+        // a start without state goes on from the stored chain's last link
+        job.submit(db.args(CHAIN));
+        db.execute("TRUNCATE ledger");
+        db.awaitChanges(10);
+        job.checkpoint(); // every sink subtask flushed
+        job.cancel();
+
+        List<Map<String, Object>> chain = db.query(
+                "SELECT chain_sequence, length(chain_hash) AS length FROM changes" + " ORDER BY chain_sequence");
+        assertThat(chain)
+                .extracting(r -> r.get("chain_sequence"))
+                .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+        assertThat(chain).extracting(r -> r.get("length")).containsOnly(64);
+        assertThat(verify()).contains("intact: 10 changes, sequence 1 to 10");
+
+        // an auditor's own 30 lines of Python, on the documented export, agree
+        assertThat(auditorsVerifier()).isEqualTo("0 intact up to sequence 10");
+        db.execute("CREATE TABLE pristine AS SELECT * FROM changes");
+        db.execute("UPDATE changes SET context = jsonb_set(context, '{user_id}', '43') WHERE chain_sequence = 1");
+        assertThat(auditorsVerifier()).startsWith("1 BAD at sequence 1");
+        db.execute("DELETE FROM changes", "INSERT INTO changes SELECT * FROM pristine");
+        assertTampered(
+                "UPDATE changes SET after = jsonb_set(after, '{amount}', '3.01') WHERE chain_sequence = 3",
+                "modified at sequence 3");
+        assertTampered("UPDATE changes SET context = '{}' WHERE chain_sequence = 1", "modified at sequence 1");
+        assertTampered(
+                "UPDATE changes SET chain_hash = md5('x') || md5('y') WHERE chain_sequence = 10",
+                "modified at sequence 10");
+        assertTampered("DELETE FROM changes WHERE chain_sequence = 4", "deleted at sequence 4");
+        assertTampered(
+                "DELETE FROM changes WHERE chain_sequence BETWEEN 4 AND 6", "missing range at sequence 4", "4 to 6");
+        assertTampered(
+                "INSERT INTO changes SELECT gen_random_uuid(), database, schema, \"table\", primary_key, operation,"
+                        + " before, jsonb_set(after, '{note}', '\"forged\"'), context, committed_at, queued_at,"
+                        + " created_at, transaction_id, position, fallback_columns, partial, chain_sequence, chain_hash"
+                        + " FROM changes WHERE chain_sequence = 5",
+                "inserted at sequence 5");
+        assertTampered(
+                "INSERT INTO changes (id, database, schema, \"table\", primary_key, operation, after, committed_at,"
+                        + " queued_at, transaction_id, position) SELECT gen_random_uuid(), database, schema, \"table\","
+                        + " '99', 'CREATE', '{\"id\": 99}', committed_at, queued_at, 1, 1 FROM changes"
+                        + " WHERE chain_sequence = 5",
+                "inserted",
+                "without a link");
+        assertTampered(
+                "UPDATE changes SET chain_sequence = CASE chain_sequence WHEN 2 THEN 3 ELSE 2 END"
+                        + " WHERE chain_sequence IN (2, 3)",
+                "reordered at sequence 2");
+        assertThat(verify()).contains("intact: 10 changes");
+    }
+
+    @Test
+    void withoutTheOptionNothingIsChainedAndVerifySaysSo() throws Exception {
+        job.submit(db.args("--tables", "public.ledger"));
+        db.execute("INSERT INTO ledger VALUES (100, 1, 'plain', NULL)");
+        db.awaitChanges(1);
+        job.checkpoint();
+        assertThat(db.value("SELECT count(*) FROM changes WHERE chain_sequence IS NOT NULL OR chain_hash IS NOT NULL"))
+                .isEqualTo(0L);
+        Cli.Output output = Cli.runCapturing(db.args("verify"));
+        assertThat(output.exit()).isZero();
+        assertThat(output.out()).contains("no chained changes");
+    }
+
+    /** docs/verify-chain.py on sql/chain-export.sql's lines: its exit code and what it said. */
+    private static String auditorsVerifier() throws Exception {
+        String export = Files.readString(Path.of("../sql/chain-export.sql"))
+                .replaceAll("(?m)^--.*$", "")
+                .replace(":'database'", "'postgres'")
+                .replace(";", "");
+        StringBuilder lines = new StringBuilder();
+        db.query(export)
+                .forEach(row -> lines.append(row.values().iterator().next()).append('\n'));
+        Process python = new ProcessBuilder("python3", "../docs/verify-chain.py")
+                .redirectErrorStream(true)
+                .start();
+        try (var in = python.getOutputStream()) {
+            in.write(lines.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        String said = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(python.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        return python.exitValue() + " " + said;
+    }
+
+    private static String verify() {
+        Cli.Output output = Cli.runCapturing(db.args("verify"));
+        assertThat(output.err()).isEmpty();
+        return output.exit() + " " + output.out();
+    }
+
+    /** Tampers with changes, checks verify's exit code and words, then puts the pristine rows back. */
+    private static void assertTampered(String tampering, String... said) {
+        db.execute(tampering);
+        try {
+            Cli.Output output = Cli.runCapturing(db.args("verify"));
+            assertThat(output.exit()).as(tampering).isEqualTo(2);
+            assertThat(output.out()).as(tampering).contains("TAMPERED").contains(said);
+        } finally {
+            db.execute("DELETE FROM changes", "INSERT INTO changes SELECT * FROM pristine");
+        }
+    }
+}
