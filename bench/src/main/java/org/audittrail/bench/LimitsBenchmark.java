@@ -69,12 +69,8 @@ public final class LimitsBenchmark {
         Path results = Path.of(args.length > 0 ? args[0] : "bench/RESULTS.md");
         int changes = args.length > 1 ? Integer.parseInt(args[1]) : 500_000;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-        // no autovacuum: it would work on one run's rows during the next, counted in that run's CPU
-        try (TestDatabase db =
-                TestDatabase.start(Map.of("max_wal_size", "8GB", "max_replication_slots", "16", "autovacuum", "off"))) {
+        try (TestDatabase db = server()) {
             Cpu cpu = new Cpu(Cpu.postmasterOf((String) db.value("SHOW data_directory")));
-            db.execute("CREATE DATABASE " + DESTINATION);
-            db.executeFixture("bench/item.sql");
             String[] jobArgs = db.args("--destination-db-name=" + DESTINATION);
             JobConfig options = Main.config(jobArgs);
             setup(jobArgs);
@@ -255,6 +251,16 @@ public final class LimitsBenchmark {
                     .getCopyAPI()
                     .copyOut("COPY (SELECT " + COLUMNS + " FROM changes) TO STDOUT", out);
         }
+    }
+
+    /** The server the backlog is made on, with the destination database and the item table. */
+    static TestDatabase server() {
+        // no autovacuum: it would work on one run's rows during the next, counted in that run's CPU
+        TestDatabase db =
+                TestDatabase.start(Map.of("max_wal_size", "8GB", "max_replication_slots", "16", "autovacuum", "off"));
+        db.execute("CREATE DATABASE " + DESTINATION);
+        db.executeFixture("bench/item.sql");
+        return db;
     }
 
     static void freshSlot(TestDatabase db, String slot) throws SQLException {

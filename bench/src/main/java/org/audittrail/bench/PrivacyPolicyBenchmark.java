@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.audittrail.job.cli.Main;
 import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.testing.TestDatabase;
@@ -61,11 +60,8 @@ public final class PrivacyPolicyBenchmark {
         Path results = Path.of(args.length > 0 ? args[0] : "bench/RESULTS.md");
         int changes = args.length > 1 ? Integer.parseInt(args[1]) : 500_000;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-        try (TestDatabase db =
-                TestDatabase.start(Map.of("max_wal_size", "8GB", "max_replication_slots", "16", "autovacuum", "off"))) {
+        try (TestDatabase db = LimitsBenchmark.server()) {
             Cpu cpu = new Cpu(Cpu.postmasterOf((String) db.value("SHOW data_directory")));
-            db.execute("CREATE DATABASE " + LimitsBenchmark.DESTINATION);
-            db.executeFixture("bench/item.sql");
             Path dir = Files.createTempDirectory("privacy-bench");
             Path policy = Files.writeString(dir.resolve("policy.json"), POLICY);
             Path key = Files.write(
