@@ -23,6 +23,7 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.audittrail.job.chain.HeadSigner;
 import org.audittrail.job.chain.StoredChain;
 import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.db.Database;
@@ -126,6 +127,12 @@ public final class AuditTrailJob {
                 new IgnoredColumnsFilter(ignoredColumns),
                 // a job without state goes on from the destination's last link
                 config.hashChain() ? new ChangeChain(StoredChain.head(destination, source.name())) : null,
+                config.chainHeads() == null || config.chainHeads().signingKey() == null
+                        ? null
+                        : new HeadSigner(
+                                config.chainHeads().signingKey(),
+                                config.chainHeads().dir(),
+                                config.chainHeads().intervalMs()),
                 ChangesSink.create(destination, config.batchSize(), config.flushIntervalMs()),
                 new PartitionMaintenance(destination, config.retentionDays()));
     }
@@ -144,7 +151,7 @@ public final class AuditTrailJob {
         env.getConfig().enableObjectReuse();
     }
 
-    /** The pipeline: WAL source, privacy policy (null: none), context stitched per transaction, tracked tables, ignore-change columns, hash chain (null: none), partition upkeep, changes sink. */
+    /** The pipeline: WAL source, privacy policy (null: none), context stitched per transaction, tracked tables, ignore-change columns, hash chain and its signed heads (null: none), partition upkeep, changes sink. */
     static void pipeline(
             StreamExecutionEnvironment env,
             Source<Change, ?, ?> source,
@@ -152,6 +159,7 @@ public final class AuditTrailJob {
             TrackedTablesFilter trackedTables,
             IgnoredColumnsFilter ignoredColumns,
             ChangeChain chain,
+            HeadSigner heads,
             Sink<Change> sink,
             PartitionMaintenance maintenance) {
         DataStream<Change> wal = env.fromSource(source, new WalSequence(), "WAL")
@@ -183,6 +191,12 @@ public final class AuditTrailJob {
                     .process(chain)
                     .name("Hash chain")
                     .uid(UID_PREFIX + "hash-chain");
+        }
+        if (heads != null) {
+            changes = changes.keyBy(change -> change.database)
+                    .process(heads)
+                    .name("Chain heads")
+                    .uid(UID_PREFIX + "chain-heads");
         }
         changes.map(maintenance)
                 .name("Partition maintenance")

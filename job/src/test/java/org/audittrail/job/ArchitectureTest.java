@@ -90,7 +90,7 @@ class ArchitectureTest {
                 .whereLayer("ssh")
                 .mayOnlyBeAccessedByLayers("cli", "pipeline", "config", "source", "setup", "sink", "db")
                 .whereLayer("chain")
-                .mayOnlyBeAccessedByLayers("cli", "pipeline")
+                .mayOnlyBeAccessedByLayers("cli", "pipeline", "config")
                 .whereLayer("links")
                 .mayOnlyBeAccessedByLayers("pipeline", "chain", "functions")
                 .whereLayer("functions")
@@ -98,7 +98,7 @@ class ArchitectureTest {
                 .whereLayer("selection")
                 .mayOnlyBeAccessedByLayers("cli", "pipeline", "config", "source", "setup", "functions")
                 .whereLayer("model")
-                .mayOnlyBeAccessedByLayers("pipeline", "source", "sink", "functions", "selection", "links")
+                .mayOnlyBeAccessedByLayers("pipeline", "source", "sink", "functions", "selection", "links", "chain")
                 .check(classes);
     }
 

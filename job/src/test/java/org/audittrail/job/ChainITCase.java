@@ -20,12 +20,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.Key;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.audittrail.job.chain.SignedHead;
 import org.audittrail.job.testing.Cli;
 import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.job.testing.TestDatabase;
+import org.audittrail.udf.chain.ChainLink;
+import org.audittrail.udf.chain.ChainedChange;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,6 +53,11 @@ class ChainITCase extends JobTestBase {
         db.execute(
                 "CREATE TABLE ledger (id int PRIMARY KEY, amount numeric, note text, tags jsonb)",
                 "ALTER TABLE ledger REPLICA IDENTITY FULL");
+    }
+
+    @BeforeEach
+    void emptyLedger() {
+        db.execute("TRUNCATE ledger"); // no job runs: each test counts only its own changes
     }
 
     @Test
@@ -130,6 +147,100 @@ class ChainITCase extends JobTestBase {
         assertThat(output.out()).contains("no chained changes");
     }
 
+    @Test
+    void signedHeadsCatchARewriteWithRecomputedLinksAndTheNewestChangesDeleted() throws Exception {
+        Path dir = Cli.freshDirectory(Path.of("target", "chain-heads"));
+        KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Path privateKey = Files.writeString(dir.resolveSibling("chain.key"), pem("PRIVATE KEY", pair.getPrivate()));
+        Path publicKey = Files.writeString(dir.resolveSibling("chain.pub"), pem("PUBLIC KEY", pair.getPublic()));
+        List<String> args = new ArrayList<>(List.of(CHAIN));
+        args.addAll(List.of(
+                "--chain-signing-key-file",
+                privateKey.toString(),
+                "--chain-heads-dir",
+                dir.toString(),
+                "--chain-sign-interval-ms",
+                "200"));
+        job.submit(db.args(args.toArray(new String[0])));
+        db.execute(
+                "INSERT INTO ledger VALUES (200, 1, 'first', NULL)",
+                "INSERT INTO ledger VALUES (201, 2, 'second', NULL)",
+                "INSERT INTO ledger VALUES (202, 3, 'third', NULL)");
+        db.awaitChanges(3);
+        TestDatabase.poll(
+                () -> Files.exists(SignedHead.file(dir, "postgres", 3)),
+                Duration.ofSeconds(30),
+                "the signed head of 3");
+        job.checkpoint();
+        job.cancel();
+        String[] checked =
+                db.args("verify", "--chain-heads-dir", dir.toString(), "--chain-public-key-file", publicKey.toString());
+        assertThat(run(checked))
+                .startsWith("0 ")
+                .contains("intact: 3 changes", "signed heads, the newest at sequence 3");
+
+        db.execute("CREATE TABLE pristine AS SELECT * FROM changes");
+        // whoever can write changes can recompute the links: only the signed head tells
+        db.execute("UPDATE changes SET after = jsonb_set(after, '{note}', '\"forged\"') WHERE chain_sequence = 2");
+        String previous = (String) db.value("SELECT chain_hash FROM changes WHERE chain_sequence = 1");
+        for (long sequence = 2; sequence <= 3; sequence++) {
+            previous = ChainLink.next(previous, sequence, stored(sequence));
+            db.execute("UPDATE changes SET chain_hash = '" + previous + "' WHERE chain_sequence = " + sequence);
+        }
+        assertThat(verify()).startsWith("0 ").contains("intact");
+        assertThat(run(checked)).startsWith("2 ").contains("TAMPERED: modified at sequence", "rewritten");
+        db.execute("DELETE FROM changes", "INSERT INTO changes SELECT * FROM pristine");
+
+        // the newest change deleted: the chain alone ends earlier, the signed head says where it ended
+        db.execute("DELETE FROM changes WHERE chain_sequence = 3");
+        assertThat(verify()).startsWith("0 ").contains("intact: 2 changes");
+        assertThat(run(checked)).startsWith("2 ").contains("TAMPERED: deleted at sequence 3", "are gone");
+        db.execute("DELETE FROM changes", "INSERT INTO changes SELECT * FROM pristine");
+
+        // a head edited to match an edit: its signature no longer verifies
+        Path head = SignedHead.file(dir, "postgres", 3);
+        Files.writeString(head, Files.readString(head).replaceAll("\"hash\":\"[0-9a-f]{8}", "\"hash\":\"00000000"));
+        Cli.Output forged = Cli.runCapturing(checked);
+        assertThat(forged.exit()).isEqualTo(1);
+        assertThat(forged.err()).contains("signature does not verify");
+        db.execute("DROP TABLE pristine");
+    }
+
+    /** What the link of the stored change at {@code sequence} covers, read as an auditor would. */
+    private static ChainedChange stored(long sequence) {
+        Map<String, Object> r = db.query("SELECT id, schema, \"table\", primary_key, operation, before::text AS b,"
+                        + " after::text AS a, context::text AS x, (extract(epoch FROM committed_at) * 1000000)::bigint"
+                        + " AS at, transaction_id, position, partial FROM changes WHERE chain_sequence = " + sequence)
+                .get(0);
+        return new ChainedChange(
+                (UUID) r.get("id"),
+                "postgres",
+                (String) r.get("schema"),
+                (String) r.get("table"),
+                (String) r.get("primary_key"),
+                (String) r.get("operation"),
+                (Long) r.get("at"),
+                (Long) r.get("transaction_id"),
+                (Long) r.get("position"),
+                (Boolean) r.get("partial"),
+                null,
+                (String) r.get("b"),
+                (String) r.get("a"),
+                (String) r.get("x"));
+    }
+
+    private static String pem(String type, Key key) {
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(key.getEncoded())
+                + "\n-----END " + type + "-----\n";
+    }
+
+    private static String run(String[] args) {
+        Cli.Output output = Cli.runCapturing(args);
+        return output.exit() + " " + output.out() + output.err();
+    }
+
     /** docs/verify-chain.py on sql/chain-export.sql's lines: its exit code and what it said. */
     private static String auditorsVerifier() throws Exception {
         String export = Files.readString(Path.of("../sql/chain-export.sql"))
@@ -151,9 +262,7 @@ class ChainITCase extends JobTestBase {
     }
 
     private static String verify() {
-        Cli.Output output = Cli.runCapturing(db.args("verify"));
-        assertThat(output.err()).isEmpty();
-        return output.exit() + " " + output.out();
+        return run(db.args("verify"));
     }
 
     /** Tampers with changes, checks verify's exit code and words, then puts the pristine rows back. */

@@ -22,6 +22,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.audittrail.udf.chain.ChainLink;
 import org.audittrail.udf.chain.ChainedChange;
@@ -94,6 +96,12 @@ public final class ChainVerifier {
 
     /** Verifies {@code database}'s chain on {@code c} (its auto-commit turned off, for the cursor). */
     public static Report verify(Connection c, String database) throws SQLException {
+        return verify(c, database, new TreeMap<>());
+    }
+
+    /** As {@link #verify(Connection, String)}, and each link at a signed head's sequence against that head. */
+    public static Report verify(Connection c, String database, NavigableMap<Long, SignedHead> heads)
+            throws SQLException {
         c.setAutoCommit(false);
         try (PreparedStatement s = c.prepareStatement(CHAIN)) {
             s.setFetchSize(10_000);
@@ -101,7 +109,7 @@ public final class ChainVerifier {
             try (ResultSet r = s.executeQuery()) {
                 Link row = next(r, database);
                 if (row == null) {
-                    return new Report(database, 0, 0, 0, null);
+                    return new Report(database, 0, 0, 0, heads.isEmpty() ? null : missing(1, heads));
                 }
                 long first = row.sequence();
                 OffsetDateTime start = row.committedAt();
@@ -111,13 +119,25 @@ public final class ChainVerifier {
                 Link ahead = next(r, database);
                 while (true) {
                     Finding finding = check(row, ahead, previous, first + checked);
+                    SignedHead head = heads.get(row.sequence());
+                    if (finding == null && head != null && !head.hash().equals(row.hash())) {
+                        finding = new Finding(
+                                Kind.MODIFIED,
+                                row.sequence(),
+                                row.change().id(),
+                                "its link differs from the head signed at " + head.signedAt()
+                                        + ": the chain was rewritten at or before it");
+                    }
                     if (finding != null) {
                         return new Report(database, checked, first, row.sequence(), finding);
                     }
                     checked++;
                     previous = row.hash();
                     if (ahead == null) {
-                        return new Report(database, checked, first, row.sequence(), unlinked(c, database, start));
+                        Finding end = heads.isEmpty() || heads.lastKey() <= row.sequence()
+                                ? unlinked(c, database, start)
+                                : missing(row.sequence() + 1, heads);
+                        return new Report(database, checked, first, row.sequence(), end);
                     }
                     row = ahead;
                     ahead = next(r, database);
@@ -165,6 +185,16 @@ public final class ChainVerifier {
                 row.sequence(),
                 row.change().id(),
                 "its values or its link differ from what was chained");
+    }
+
+    /** The changes from {@code from} up to the newest signed head, which are gone. */
+    private static Finding missing(long from, NavigableMap<Long, SignedHead> heads) {
+        long to = heads.lastKey();
+        String detail = "the newest changes, up to sequence " + to + " of the head signed at "
+                + heads.lastEntry().getValue().signedAt() + ", are gone";
+        return from == to
+                ? new Finding(Kind.DELETED, from, null, detail)
+                : new Finding(Kind.MISSING_RANGE, from, null, detail);
     }
 
     /** The first change without a link committed since the chain began: inserted by hand, or stored while not chaining. */

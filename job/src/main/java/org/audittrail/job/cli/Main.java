@@ -22,6 +22,7 @@ import static org.audittrail.job.config.Option.Group.SOURCE;
 import static org.audittrail.job.config.Option.Group.SSH;
 import static org.audittrail.job.config.Option.Group.TLS;
 import static org.audittrail.job.config.Option.Group.TRACKING;
+import static org.audittrail.job.config.Option.Group.VERIFY;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,8 +32,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.audittrail.job.AuditTrailJob;
 import org.audittrail.job.chain.ChainVerifier;
+import org.audittrail.job.chain.SignedHead;
 import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.config.Option;
 import org.audittrail.job.config.Options;
@@ -84,7 +87,9 @@ public final class Main {
         CommandLine run = command(
                 "audit-trail",
                 "Captures every row change of a PostgreSQL database into a changes table. Without a command: runs the job.",
-                Options.ALL.stream().filter(option -> option.group() != SETUP).toList(),
+                Options.ALL.stream()
+                        .filter(option -> option.group() != SETUP && option.group() != VERIFY)
+                        .toList(),
                 environment,
                 config -> {
                     try {
@@ -149,16 +154,31 @@ public final class Main {
                 "verify",
                 "Checks the hash chain (--hash-chain) of the source database's changes in the destination, link by"
                         + " link, and names the first bad change: modified, deleted, inserted, reordered or a missing"
-                        + " range. Exit code 2 when it finds one.",
-                Options.of(List.of(SOURCE, DESTINATION, TLS, SSH)),
+                        + " range; with --chain-heads-dir and --chain-public-key-file, also against the signed heads. Exit code 2"
+                        + " when it finds one.",
+                Stream.concat(
+                                Options.of(List.of(SOURCE, DESTINATION, TLS, SSH, VERIFY)).stream(),
+                                Stream.of(Options.CHAIN_HEADS_DIR))
+                        .toList(),
                 environment,
                 config -> {
                     long started = System.nanoTime();
+                    String database = config.source().name();
+                    var heads = config.chainHeads() == null
+                            ? new java.util.TreeMap<Long, SignedHead>()
+                            : SignedHead.all(
+                                    config.chainHeads().dir(),
+                                    database,
+                                    config.chainHeads().publicKey());
                     ChainVerifier.Report report;
                     try (Connection c = config.destination().connect()) {
-                        report = ChainVerifier.verify(c, config.source().name());
+                        report = ChainVerifier.verify(c, database, heads);
                     }
-                    System.out.println(report.summary((System.nanoTime() - started) / 1e9));
+                    System.out.println(report.summary((System.nanoTime() - started) / 1e9)
+                            + (report.intact() && !heads.isEmpty()
+                                    ? "; it matches its " + heads.size() + " signed heads, the newest at sequence "
+                                            + heads.lastKey()
+                                    : ""));
                     return report.intact() ? 0 : 2;
                 }));
         run.addSubcommand(new CommandLine(new SshKeygenCommand()));

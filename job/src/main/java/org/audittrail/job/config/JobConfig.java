@@ -17,7 +17,10 @@ package org.audittrail.job.config;
 
 import static org.audittrail.job.config.Options.*;
 
+import java.nio.file.Path;
+import java.security.PublicKey;
 import java.util.Map;
+import org.audittrail.job.chain.SignedHead;
 import org.audittrail.job.db.BrowserRole;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.db.Tls;
@@ -40,6 +43,7 @@ public record JobConfig(
         IgnoredColumns ignoredColumns,
         PrivacyPolicy privacyPolicy,
         boolean hashChain,
+        ChainHeads chainHeads,
         Replication replication,
         int retentionDays,
         long checkpointIntervalMs,
@@ -95,6 +99,7 @@ public record JobConfig(
                 IgnoredColumns.of(values.list(IGNORE_COLUMNS), values.flag(ALLOW_IGNORING_EVERY_COLUMN)),
                 privacyPolicy(values),
                 values.flag(HASH_CHAIN),
+                chainHeads(values),
                 new Replication(name(values, SLOT_NAME), name(values, PUBLICATION_NAME), values.flag(SLOT_FAILOVER)),
                 number(values, RETENTION_DAYS, 0, 36_500, "a number of days from 0 (keep every change) to 36500"),
                 number(values, CHECKPOINT_INTERVAL_MS, 10, Long.MAX_VALUE, "milliseconds, at least 10"),
@@ -107,6 +112,48 @@ public record JobConfig(
                 number(values, HEARTBEAT_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"),
                 number(values, PUBLICATION_CHECK_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"),
                 number(values, SLOT_LAG_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1"));
+    }
+
+    /**
+     * Signed chain heads: where they are written or read, the key that signs them (the job) or checks them (verify),
+     * and how often; null without --chain-heads-dir.
+     */
+    public record ChainHeads(Path dir, SignedHead.Keys.Signing signingKey, PublicKey publicKey, long intervalMs) {}
+
+    private static ChainHeads chainHeads(OptionValues values) {
+        String dir = values.text(CHAIN_HEADS_DIR);
+        String signing = values.text(CHAIN_SIGNING_KEY_FILE);
+        String checking = values.text(CHAIN_PUBLIC_KEY_FILE);
+        long interval = number(values, CHAIN_SIGN_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1");
+        if (signing != null && !values.flag(HASH_CHAIN)) {
+            throw new IllegalArgumentException(CHAIN_SIGNING_KEY_FILE.name() + " signs the hash chain's heads: give "
+                    + HASH_CHAIN.name() + " too, or leave it out");
+        }
+        if (dir == null) {
+            if (signing != null || checking != null) {
+                throw new IllegalArgumentException(
+                        (signing != null ? CHAIN_SIGNING_KEY_FILE : CHAIN_PUBLIC_KEY_FILE).name()
+                                + " is for signed chain heads: give " + CHAIN_HEADS_DIR.name() + " too");
+            }
+            return null;
+        }
+        if (signing == null && checking == null) {
+            throw new IllegalArgumentException(CHAIN_HEADS_DIR.name() + " holds signed chain heads: give "
+                    + CHAIN_SIGNING_KEY_FILE.name() + " (the job, to write them) or " + CHAIN_PUBLIC_KEY_FILE.name()
+                    + " (verify, to check them)");
+        }
+        try {
+            return new ChainHeads(
+                    Path.of(dir),
+                    signing == null ? null : SignedHead.Keys.signing(Path.of(signing)),
+                    checking == null ? null : SignedHead.Keys.verifying(Path.of(checking)),
+                    interval);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException((signing != null
+                            ? CHAIN_SIGNING_KEY_FILE.name() + " " + signing
+                            : CHAIN_PUBLIC_KEY_FILE.name() + " " + checking)
+                    + " " + e.getMessage());
+        }
     }
 
     /** The privacy policy of --privacy-policy-file, checked once; none without it. */

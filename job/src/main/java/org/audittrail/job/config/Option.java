@@ -59,6 +59,8 @@ public record Option(
         TLS("TLS, as libpq has it (each destination setting not given is the source's)"),
         SSH("SSH jump host to the source"),
         TRACKING("Tracking"),
+        CHAIN("Hash chain (docs/tamper-evidence.md)"),
+        VERIFY("The verify command"),
         SETUP("Setup (the setup command only)"),
         BROWSER("The change browser's role (made by setup, and by the job at each start unless --skip-setup)"),
         CHECKPOINTS("Checkpoints, batching and recovery"),

@@ -16,6 +16,7 @@
 package org.audittrail.job.config;
 
 import static org.audittrail.job.config.Option.Group.BROWSER;
+import static org.audittrail.job.config.Option.Group.CHAIN;
 import static org.audittrail.job.config.Option.Group.CHECKPOINTS;
 import static org.audittrail.job.config.Option.Group.DESTINATION;
 import static org.audittrail.job.config.Option.Group.METRICS;
@@ -24,6 +25,7 @@ import static org.audittrail.job.config.Option.Group.SOURCE;
 import static org.audittrail.job.config.Option.Group.SSH;
 import static org.audittrail.job.config.Option.Group.TLS;
 import static org.audittrail.job.config.Option.Group.TRACKING;
+import static org.audittrail.job.config.Option.Group.VERIFY;
 
 import java.util.List;
 import org.audittrail.job.config.Option.Group;
@@ -248,10 +250,42 @@ public final class Options {
 
     public static final Option HASH_CHAIN = flag(
             "--hash-chain",
-            TRACKING,
+            CHAIN,
             "Chain each stored change to the one before it in its database with a SHA-256 link (chain_sequence,"
                     + " chain_hash), so that an edit, a deletion or an insertion in changes is found by the verify"
                     + " command (docs/tamper-evidence.md).");
+
+    public static final Option CHAIN_SIGNING_KEY_FILE = value(
+            "--chain-signing-key-file",
+            "CHAIN_SIGNING_KEY_FILE",
+            CHAIN,
+            null,
+            "<file>",
+            "An Ed25519 private key in PEM (openssl genpkey -algorithm ed25519 -out chain.key): the job signs each"
+                    + " database's chain head with it, at most every --chain-sign-interval-ms, into --chain-heads-dir.");
+    public static final Option CHAIN_HEADS_DIR = value(
+            "--chain-heads-dir",
+            "CHAIN_HEADS_DIR",
+            CHAIN,
+            null,
+            "<dir>",
+            "Where signed chain heads are written (the job) and read (verify): a directory outside the destination's"
+                    + " reach, a file per head under a directory per database.");
+    public static final Option CHAIN_SIGN_INTERVAL_MS = value(
+            "--chain-sign-interval-ms",
+            null,
+            CHAIN,
+            "60000",
+            "<ms>",
+            "How long after a change its database's chain head is signed at the latest.");
+    public static final Option CHAIN_PUBLIC_KEY_FILE = value(
+            "--chain-public-key-file",
+            "CHAIN_PUBLIC_KEY_FILE",
+            VERIFY,
+            null,
+            "<file>",
+            "The Ed25519 public key in PEM (openssl pkey -in chain.key -pubout -out chain.pub) that verify checks the"
+                    + " signed heads of --chain-heads-dir with, and the chain against them.");
 
     public static final Option PRINT_SQL = flag(
             "--print-sql",
@@ -367,6 +401,10 @@ public final class Options {
             PRIVACY_POLICY_FILE,
             PRIVACY_HASH_KEY_FILE,
             HASH_CHAIN,
+            CHAIN_SIGNING_KEY_FILE,
+            CHAIN_HEADS_DIR,
+            CHAIN_SIGN_INTERVAL_MS,
+            CHAIN_PUBLIC_KEY_FILE,
             PRINT_SQL,
             BROWSER_ROLE,
             BROWSER_ROLE_PASSWORD,

@@ -49,15 +49,15 @@ class MainTest {
         String help = help();
         int last = -1;
         for (Option.Group group : Option.Group.values()) {
-            if (group == Option.Group.SETUP) {
-                continue; // setup's alone
+            if (group == Option.Group.SETUP || group == Option.Group.VERIFY) {
+                continue; // setup's and verify's alone
             }
             int at = help.indexOf(group.heading() + ":");
             assertThat(at).as(group.heading()).isGreaterThan(last);
             last = at;
         }
         for (Option option : Options.ALL) {
-            if (option.group() != Option.Group.SETUP) {
+            if (option.group() != Option.Group.SETUP && option.group() != Option.Group.VERIFY) {
                 assertThat(help).contains(option.name());
             }
         }
@@ -69,6 +69,10 @@ class MainTest {
                 .contains("Env DB_PASSWORD or DB_PASSWORD_FILE");
         assertThat(help("setup")).contains("Tracking:", "--tables").doesNotContain("Checkpoints", "--batch-size");
         assertThat(help("disconnect")).contains("--db-host").doesNotContain("--tables");
+        assertThat(help("verify"))
+                .contains("The verify command:", "--chain-public-key-file", "--chain-heads-dir")
+                .doesNotContain("--chain-signing-key-file", "--tables");
+        assertThat(help).doesNotContainPattern("(?m)^\\s+--chain-public-key-file");
     }
 
     @Test
@@ -116,5 +120,25 @@ class MainTest {
         assertThat(commandLine.execute("setup", "--db-port=0")).isEqualTo(1);
         assertThat(err.toString())
                 .isEqualTo("audit-trail: --db-port is '0': use a port number from 1 to 65535" + System.lineSeparator());
+    }
+
+    @Test
+    void signedChainHeadsAreRefusedInOneLineWithoutWhatTheyNeed(@TempDir Path dir) throws Exception {
+        Path notAKey = Files.writeString(
+                dir.resolve("chain.key"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        assertThatThrownBy(() -> Main.config(Map.of(), "--chain-signing-key-file", notAKey.toString()))
+                .hasMessage(
+                        "--chain-signing-key-file signs the hash chain's heads: give --hash-chain too, or leave it out");
+        assertThatThrownBy(() -> Main.config(Map.of(), "--hash-chain", "--chain-signing-key-file", notAKey.toString()))
+                .hasMessage("--chain-signing-key-file is for signed chain heads: give --chain-heads-dir too");
+        assertThatThrownBy(() -> Main.config(Map.of(), "--hash-chain", "--chain-heads-dir", dir.toString()))
+                .hasMessageStartingWith("--chain-heads-dir holds signed chain heads: give --chain-signing-key-file");
+        assertThatThrownBy(() -> Main.config(
+                        Map.of("CHAIN_SIGNING_KEY_FILE", notAKey.toString()),
+                        "--hash-chain",
+                        "--chain-heads-dir",
+                        dir.toString()))
+                .hasMessage("--chain-signing-key-file " + notAKey + " is not an Ed25519 private key in PEM (openssl"
+                        + " genpkey -algorithm ed25519 -out chain.key): InvalidKeySpecException");
     }
 }

@@ -66,9 +66,9 @@ class TlsTest {
     @Test
     void unknownModeIsRefusedNamingTheValidOnes() {
         assertThatThrownBy(
-                        () -> Main.config("--destination-db-sslmode", "verify").destination())
+                        () -> Main.config("--destination-db-sslmode", "strict").destination())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage(
-                        "--destination-db-sslmode is 'verify': use one of disable, allow, prefer, require, verify-ca, verify-full");
+                        "--destination-db-sslmode is 'strict': use one of disable, allow, prefer, require, verify-ca, verify-full");
     }
 }

@@ -1,0 +1,113 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.job.chain;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.audittrail.udf.model.Change;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Passes chained changes on and, at most once per interval after a change, signs its database's chain head and writes
+ * it outside the destination ({@link SignedHead}), so that rewriting {@code changes} with recomputed links is caught. A
+ * head that cannot be written is retried at the next interval, with a WARN line; the changes flow on meanwhile.
+ */
+public class HeadSigner extends KeyedProcessFunction<String, Change, Change> {
+
+    private static final long serialVersionUID = 1L;
+
+    private static final Logger LOG = LoggerFactory.getLogger(HeadSigner.class);
+
+    /** Name of the counter of heads written. */
+    public static final String SIGNED = "chainHeadsSigned";
+
+    private final SignedHead.Keys.Signing key;
+    private final String dir;
+    private final long intervalMs;
+    private transient ValueState<Long> sequence;
+    private transient ValueState<String> hash;
+    private transient ValueState<Long> timer;
+    private transient ValueState<Long> signed;
+    private transient Counter counter;
+
+    public HeadSigner(SignedHead.Keys.Signing key, Path dir, long intervalMs) {
+        this.key = key;
+        this.dir = dir.toString();
+        this.intervalMs = intervalMs;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        sequence = getRuntimeContext().getState(new ValueStateDescriptor<>("sequence", Types.LONG));
+        hash = getRuntimeContext().getState(new ValueStateDescriptor<>("hash", Types.STRING));
+        timer = getRuntimeContext().getState(new ValueStateDescriptor<>("timer", Types.LONG));
+        signed = getRuntimeContext().getState(new ValueStateDescriptor<>("signed", Types.LONG));
+        counter = getRuntimeContext().getMetricGroup().counter(SIGNED);
+    }
+
+    @Override
+    public void processElement(Change change, Context ctx, Collector<Change> out) throws Exception {
+        out.collect(change);
+        if (change.chainSequence == 0) {
+            return;
+        }
+        sequence.update(change.chainSequence);
+        hash.update(change.chainHash);
+        if (timer.value() == null) {
+            long at = ctx.timerService().currentProcessingTime() + intervalMs;
+            ctx.timerService().registerProcessingTimeTimer(at);
+            timer.update(at);
+        }
+    }
+
+    @Override
+    public void onTimer(long at, OnTimerContext ctx, Collector<Change> out) throws Exception {
+        timer.clear();
+        Long last = sequence.value();
+        Long done = signed.value();
+        if (last == null || (done != null && done >= last)) {
+            return;
+        }
+        try {
+            new SignedHead(
+                            ctx.getCurrentKey(),
+                            last,
+                            hash.value(),
+                            Instant.now().toString(),
+                            key.keyId())
+                    .write(Path.of(dir), key);
+            signed.update(last);
+            counter.inc();
+        } catch (java.io.IOException e) {
+            LOG.warn(
+                    "Cannot write the signed chain head into {} ({}): retried in {} ms",
+                    dir,
+                    e.getClass().getSimpleName(),
+                    intervalMs);
+            long again = ctx.timerService().currentProcessingTime() + intervalMs;
+            ctx.timerService().registerProcessingTimeTimer(again);
+            timer.update(again);
+        }
+    }
+}
