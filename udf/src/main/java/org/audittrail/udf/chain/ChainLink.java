@@ -100,15 +100,25 @@ public final class ChainLink {
 
     /** SHA-256 of the canonical {@code [key, value]}, in hex. */
     public static String commitment(String key, JsonNode value) {
-        return sha256(CanonicalJson.of(NODES.arrayNode().add(key).add(value)));
+        StringBuilder text = new StringBuilder(64).append('[');
+        CanonicalJson.string(text, key);
+        text.append(',');
+        CanonicalJson.write(text, value);
+        return sha256(text.append(']'));
     }
 
-    static String sha256(String text) {
+    /** One digest per thread: looking one up costs more than hashing a short value. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
+    });
+
+    static String sha256(CharSequence text) {
+        return HEX.formatHex(SHA256.get().digest(text.toString().getBytes(StandardCharsets.UTF_8)));
     }
+
+    private static final HexFormat HEX = HexFormat.of();
 }
