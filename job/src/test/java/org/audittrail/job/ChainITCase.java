@@ -135,6 +135,25 @@ class ChainITCase extends JobTestBase {
     }
 
     @Test
+    void aRescaleGoesOnWithTheSameChain() throws Exception {
+        job.submit(db.args(CHAIN));
+        db.execute("INSERT INTO ledger VALUES (300, 1, 'at parallelism 2', NULL), (301, 2, 'at parallelism 2', NULL)");
+        db.awaitChanges(2);
+        String savepoint = job.stopWithSavepoint();
+        db.execute("UPDATE ledger SET note = 'while stopped' WHERE id = 300");
+        // the keyed chain state spreads over three subtasks now; one database stays one chain
+        job.parallelism(3).submit(db.args(CHAIN), savepoint);
+        db.execute("UPDATE ledger SET note = 'at parallelism 3' WHERE id = 301");
+        db.awaitChanges(4);
+        job.checkpoint();
+        job.cancel();
+        assertThat(db.query("SELECT chain_sequence FROM changes ORDER BY chain_sequence"))
+                .extracting(r -> r.get("chain_sequence"))
+                .containsExactly(1L, 2L, 3L, 4L);
+        assertThat(verify()).startsWith("0 ").contains("intact: 4 changes");
+    }
+
+    @Test
     void withoutTheOptionNothingIsChainedAndVerifySaysSo() throws Exception {
         job.submit(db.args("--tables", "public.ledger"));
         db.execute("INSERT INTO ledger VALUES (100, 1, 'plain', NULL)");

@@ -86,9 +86,16 @@ public final class TestJob {
 
     private final MiniCluster cluster;
     private JobID id;
+    private int parallelism = 2;
 
     public TestJob(MiniCluster cluster) {
         this.cluster = cluster;
+    }
+
+    /** The parallelism of the jobs it submits from now on (2 unless set): a restore at another one rescales. */
+    public TestJob parallelism(int parallelism) {
+        this.parallelism = parallelism;
+        return this;
     }
 
     /** Parses the command line as {@code flink run} would, builds the job and submits it. */
@@ -106,7 +113,9 @@ public final class TestJob {
     /** Submits without waiting for it to run: a refused restore may fail it at once. */
     public TestJob start(String[] args, String restorePath) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2); // two jobs fit the cluster's four slots, as a second job on one database must be tried
+        env.setParallelism(
+                parallelism); // two jobs of 2 fit the cluster's four slots, as a second job on one database must be
+        // tried
         JobConfig config = Main.config(args);
         AuditTrailJob.build(env, config);
         StreamGraph streamGraph = env.getStreamGraph();
