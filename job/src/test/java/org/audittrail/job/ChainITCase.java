@@ -46,7 +46,16 @@ import org.junit.jupiter.api.Test;
  */
 class ChainITCase extends JobTestBase {
 
-    static final String[] CHAIN = {"--tables", "public.ledger", "--hash-chain", "--heartbeat-interval-ms", "500"};
+    /** No periodic checkpoint: one between the test's own checkpoint and the cancel would make it an older one. */
+    static final String[] CHAIN = {
+        "--tables",
+        "public.ledger",
+        "--hash-chain",
+        "--heartbeat-interval-ms",
+        "500",
+        "--checkpoint-interval-ms",
+        "3600000"
+    };
 
     @BeforeAll
     static void createSchema() {
