@@ -77,7 +77,7 @@ public final class PrivacyPolicyBenchmark {
             JobConfig plain = Main.config(plainArgs);
             JobConfig policed = Main.config(withPolicy.toArray(String[]::new));
             JobConfig chained = Main.config(withChain.toArray(String[]::new));
-            LimitsBenchmark.setup(plainArgs);
+            LimitsBenchmark.setup(db.args("--destination-db-name=" + LimitsBenchmark.DESTINATION));
             db.execute("SELECT pg_create_logical_replication_slot('" + LimitsBenchmark.SPARE_SLOT + "', 'pgoutput')");
             LimitsBenchmark.backlog(db, changes);
             long expected = changes + 1L;
