@@ -102,16 +102,7 @@ class PrivacyPolicyITCase extends JobTestBase {
         JsonNode updated = json(rows.get(1), "after");
         assertThat(updated.get("nickname").asText()).isEqualTo("***");
         assertThat(json(rows.get(1), "before").has("password_hash")).isFalse();
-        TestDatabase.poll(
-                () -> {
-                    try {
-                        return job.metric("valuesMaskedWithoutRule") >= 1;
-                    } catch (Exception e) {
-                        return false;
-                    }
-                },
-                Duration.ofSeconds(30),
-                "the metric of values masked without a rule");
+        job.awaitMetric("valuesMaskedWithoutRule", 1);
         assertThat(db.value("SELECT count(*) FROM changes WHERE before::text LIKE '%" + SECRET
                         + "%' OR after::text LIKE '%" + SECRET + "%' OR after::text LIKE '%annie%'"))
                 .isEqualTo(0L);

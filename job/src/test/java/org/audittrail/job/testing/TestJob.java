@@ -170,6 +170,21 @@ public final class TestJob {
         return path;
     }
 
+    /** Polls {@link #metric} until it reaches {@code atLeast}, then returns it: the REST API's metrics lag behind. */
+    public long awaitMetric(String name, long atLeast) throws Exception {
+        TestDatabase.poll(
+                () -> {
+                    try {
+                        return metric(name) >= atLeast;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                },
+                java.time.Duration.ofSeconds(30),
+                "the metric " + name + " at " + atLeast);
+        return metric(name);
+    }
+
     /** The sum over subtasks of an operator metric, read from the REST API as the web UI does; 0 until reported. */
     public long metric(String name) throws Exception {
         long sum = 0;
