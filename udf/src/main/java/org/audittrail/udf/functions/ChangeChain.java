@@ -31,6 +31,7 @@ import org.audittrail.udf.chain.ChainHead;
 import org.audittrail.udf.chain.ChainLink;
 import org.audittrail.udf.chain.ChainedChange;
 import org.audittrail.udf.model.Change;
+import org.audittrail.udf.model.ChangeId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,9 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> {
 
     private final ChainHead stored;
     private transient MapState<Long, List<Change>> waiting;
+    /** The ids of the waiting changes: a replay of one is dropped in one look, however large its transaction. */
+    private transient MapState<String, Boolean> waitingIds;
+
     private transient ValueState<ChainHead> head;
     private transient Counter unchained;
 
@@ -68,6 +72,8 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> {
     public void open(OpenContext openContext) {
         waiting = getRuntimeContext()
                 .getMapState(new MapStateDescriptor<>("waiting", Types.LONG, Types.LIST(Types.POJO(Change.class))));
+        waitingIds =
+                getRuntimeContext().getMapState(new MapStateDescriptor<>("waiting-ids", Types.STRING, Types.BOOLEAN));
         head = getRuntimeContext().getState(new ValueStateDescriptor<>("head", TypeInformation.of(ChainHead.class)));
         unchained = getRuntimeContext().getMetricGroup().counter(UNCHAINED);
     }
@@ -87,15 +93,15 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> {
             out.collect(change);
             return;
         }
+        String id = ChangeId.of(change).toString();
+        if (waitingIds.contains(id)) {
+            return; // replayed after a restore while the first one waits: chained once
+        }
+        waitingIds.put(id, true);
         long at = Math.floorDiv(change.committedAt, 1_000L) + 1 + SETTLE_MS;
         List<Change> changes = waiting.get(at);
         if (changes == null) {
             changes = new ArrayList<>();
-        }
-        for (Change other : changes) {
-            if (ChainHead.ORDER.compare(other, change) == 0) {
-                return; // replayed after a restore while the first one waits: chained once
-            }
         }
         changes.add(change);
         waiting.put(at, changes);
@@ -112,8 +118,10 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> {
         changes.sort(ChainHead.ORDER);
         ChainHead last = head();
         for (Change change : changes) {
+            ChainedChange covered = ChainedChange.of(change);
+            waitingIds.remove(covered.id().toString());
             change.chainSequence = last.sequence + 1;
-            change.chainHash = ChainLink.next(last.hash, change.chainSequence, ChainedChange.of(change));
+            change.chainHash = ChainLink.next(last.hash, change.chainSequence, covered);
             out.collect(change);
             last = ChainHead.after(change);
         }

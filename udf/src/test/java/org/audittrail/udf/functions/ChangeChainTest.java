@@ -134,6 +134,28 @@ class ChangeChainTest {
     }
 
     @Test
+    void aLargeTransactionArrivingShuffledIsChainedInPositionOrder() throws Exception {
+        try (var h = harness(null)) {
+            h.open();
+            List<Change> sent = new ArrayList<>();
+            for (long position = 1; position <= 100_000; position++) {
+                sent.add(change(1_000, 10, position));
+            }
+            java.util.Collections.shuffle(sent, new java.util.Random(7));
+            send(h, sent.toArray(new Change[0]));
+            send(h, sent.subList(0, 1_000).toArray(new Change[0])); // replays while they wait
+            h.processWatermark(5_000);
+            List<Change> out = chained(h);
+            assertThat(out).hasSize(100_000);
+            for (int i = 0; i < out.size(); i++) {
+                assertThat(out.get(i).position).isEqualTo(i + 1L);
+            }
+            assertLinked(out.subList(0, 3), ChainLink.GENESIS, 1);
+            assertThat(out.get(99_999).chainSequence).isEqualTo(100_000L);
+        }
+    }
+
+    @Test
     void aChainWithoutStateGoesOnFromTheStoredHead() throws Exception {
         ChainHead stored;
         try (var h = harness(null)) {
