@@ -87,7 +87,7 @@ public final class ChainVerifier {
                     + " ORDER BY database, chain_sequence";
 
     public static final String UNLINKED =
-            "SELECT id FROM changes WHERE committed_at >= ? AND database = ?" + " AND chain_sequence IS NULL LIMIT 1";
+            "SELECT id FROM changes WHERE committed_at >= ? AND database = ? AND chain_sequence IS NULL LIMIT 1";
 
     private ChainVerifier() {}
 

@@ -76,19 +76,24 @@ public class ChainHead implements Serializable {
         return head;
     }
 
+    /** The last chained change's order key as a change, made once per head (not state: transient). */
+    private transient Change last;
+
     /** Whether {@code change} comes after this head in the chain's order (false: a replay, or a commit behind). */
     public boolean precedes(Change change) {
         if (operation == null) {
             return true;
         }
-        Change last = new Change();
-        last.committedAt = committedAt;
-        last.transactionId = transactionId;
-        last.position = position;
-        last.schema = schema;
-        last.table = table;
-        last.operation = org.audittrail.udf.model.Operation.valueOf(operation);
-        last.primaryKey = primaryKey;
+        if (last == null) {
+            last = new Change();
+            last.committedAt = committedAt;
+            last.transactionId = transactionId;
+            last.position = position;
+            last.schema = schema;
+            last.table = table;
+            last.operation = org.audittrail.udf.model.Operation.valueOf(operation);
+            last.primaryKey = primaryKey;
+        }
         return ORDER.compare(last, change) < 0;
     }
 
