@@ -18,8 +18,9 @@ def canon(v):  # keys in code point order, no spaces, numbers as jsonb prints th
 def sha256(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-def commitments(image):
-    return {key: sha256(canon([key, value])) for key, value in (image or {}).items()}
+def commitments(image, erased):  # an erased value (the marker) enters as the commitment its erasure kept
+    return {k: erased[k]["commitment"] if k in erased and v == "[erased]" else sha256(canon([k, v]))
+            for k, v in (image or {}).items()}
 
 previous, expected = None, None
 for line in sys.stdin:
@@ -29,9 +30,11 @@ for line in sys.stdin:
         previous, expected = ("0" * 64 if seq == 1 else None), seq
     if seq != expected:
         sys.exit(f"BAD at sequence {expected}: found {seq} (a change deleted, inserted or moved)")
+    e = c.get("erased") or {}
     form = ["audit-trail-chain-1", previous, seq, c["id"], c["database"], c["schema"], c["table"], c["primary_key"],
             c["operation"], c["committed_at"], c["transaction_id"], c["position"], c["partial"], c["fallback_columns"],
-            commitments(c["before"]), commitments(c["after"]), commitments(c["context"])]
+            commitments(c["before"], e.get("before", {})), commitments(c["after"], e.get("after", {})),
+            commitments(c["context"], e.get("context", {}))]
     if previous is not None and sha256(canon(form)) != c["chain_hash"]:
         sys.exit(f"BAD at sequence {seq}, change {c['id']}: its values or its link differ from what was chained")
     previous, expected = c["chain_hash"], seq + 1

@@ -33,6 +33,9 @@ ALTER TABLE changes ADD COLUMN IF NOT EXISTS "partial" boolean NOT NULL DEFAULT 
 -- without; older destinations get the columns here
 ALTER TABLE changes ADD COLUMN IF NOT EXISTS "chain_sequence" bigint;
 ALTER TABLE changes ADD COLUMN IF NOT EXISTS "chain_hash" text;
+-- after an erasure (docs/erasure.md): per erased value, the commitment its chain link covers and the erasure's number,
+-- as {"after": {"email": {"commitment": "...", "erasure": 1}}}; NULL where nothing was erased
+ALTER TABLE changes ADD COLUMN IF NOT EXISTS "erased" jsonb;
 
 -- the job recognizes its own destination by this comment and never tracks it
 COMMENT ON TABLE changes IS 'audit-trail destination: row changes captured from the WAL';
@@ -107,7 +110,7 @@ BEGIN
   END IF;
   FOR context_trigger IN
     SELECT t.tgname, t.tgrelid::regclass AS relation FROM pg_trigger t
-     WHERE (t.tgrelid IN (SELECT relid FROM pg_partition_tree('changes')) OR t.tgrelid = to_regclass('privacy_policies'))
+     WHERE (t.tgrelid IN (SELECT relid FROM pg_partition_tree('changes')) OR t.tgrelid IN (to_regclass('privacy_policies'), to_regclass('erasures')))
        AND t.tgparentid = 0
        AND (t.tgname LIKE '\_bemi\_row\_trigger\_%' OR t.tgfoid IN (SELECT oid FROM pg_proc WHERE proname = '_bemi_row_trigger_func'))
   LOOP
@@ -272,6 +275,115 @@ LANGUAGE sql STABLE AS $$
    ORDER BY "committed_at", "position"
 $$;
 
+-- The hash chain checked in SQL (docs/tamper-evidence.md): the canonical JSON of a value, one link, and changes_verify,
+-- which walks a database's chain, or its part committed in a time range, and returns the first bad change.
+CREATE OR REPLACE FUNCTION changes_canonical_json(value jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+BEGIN
+  -- jsonb prints scalars as the form wants them; objects need their keys in code point order ("C") and no spaces
+  CASE jsonb_typeof(value)
+  WHEN 'object' THEN
+    RETURN '{' || coalesce((SELECT string_agg(to_jsonb(k)::text || ':' || changes_canonical_json(value -> k), ','
+                                              ORDER BY k COLLATE "C")
+                              FROM jsonb_object_keys(value) AS k), '') || '}';
+  WHEN 'array' THEN
+    RETURN '[' || coalesce((SELECT string_agg(changes_canonical_json(a.e), ',' ORDER BY a.i)
+                              FROM jsonb_array_elements(value) WITH ORDINALITY AS a(e, i)), '') || ']';
+  ELSE
+    RETURN value::text;
+  END CASE;
+END
+$$;
+
+-- An image's or a context's commitments; an erased value (the marker) enters as the commitment its erasure kept
+CREATE OR REPLACE FUNCTION changes_commitments(image jsonb, erased jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT coalesce(jsonb_object_agg(e.key,
+           CASE WHEN e.value = '"[erased]"'::jsonb AND jsonb_typeof(erased -> e.key -> 'commitment') = 'string'
+                THEN erased -> e.key ->> 'commitment'
+                ELSE encode(sha256(convert_to('[' || to_jsonb(e.key)::text || ',' || changes_canonical_json(e.value) || ']',
+                                              'UTF8')), 'hex') END), '{}')
+    FROM jsonb_each(CASE WHEN jsonb_typeof(image) = 'object' THEN image ELSE '{}' END) AS e
+$$;
+
+CREATE OR REPLACE FUNCTION changes_chain_link(previous text, c changes) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT encode(sha256(convert_to(changes_canonical_json(jsonb_build_array(
+           'audit-trail-chain-1', previous, c."chain_sequence", c."id", c."database", c."schema", c."table", c."primary_key",
+           c."operation", (extract(epoch FROM c."committed_at") * 1000000)::bigint, c."transaction_id", c."position",
+           c."partial", to_jsonb(c."fallback_columns"), changes_commitments(c."before", c."erased" -> 'before'),
+           changes_commitments(c."after", c."erased" -> 'after'), changes_commitments(c."context", c."erased" -> 'context'))),
+         'UTF8')), 'hex')
+$$;
+
+CREATE OR REPLACE FUNCTION changes_verify(database_name text, since timestamptz DEFAULT '-infinity',
+                                          until timestamptz DEFAULT 'infinity')
+RETURNS TABLE ("intact" boolean, "checked" bigint, "first_sequence" bigint, "last_sequence" bigint, "kind" text,
+               "sequence" bigint, "change_id" uuid, "detail" text)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  r changes;
+  previous text;
+  expected bigint;
+  n bigint := 0;
+  from_sequence bigint;
+  to_sequence bigint;
+  started timestamptz;
+  unlinked uuid;
+BEGIN
+  SELECT min(c."chain_sequence") INTO from_sequence FROM changes c
+   WHERE c."database" = database_name AND c."chain_sequence" IS NOT NULL AND c."committed_at" >= since;
+  SELECT max(c."chain_sequence") INTO to_sequence FROM changes c
+   WHERE c."database" = database_name AND c."chain_sequence" IS NOT NULL AND c."committed_at" <= until;
+  IF from_sequence IS NULL OR to_sequence IS NULL OR to_sequence < from_sequence THEN
+    RETURN QUERY SELECT true, 0::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::bigint, NULL::uuid,
+                        'no chained changes'::text;
+    RETURN;
+  END IF;
+  -- the link before the first change checked is taken on trust: the chain's start, or the range's predecessor
+  IF from_sequence = 1 THEN
+    previous := repeat('0', 64);
+  ELSE
+    SELECT c."chain_hash" INTO previous FROM changes c
+     WHERE c."database" = database_name AND c."chain_sequence" = from_sequence - 1 LIMIT 1;
+  END IF;
+  expected := from_sequence;
+  FOR r IN SELECT * FROM changes c WHERE c."database" = database_name
+                                     AND c."chain_sequence" BETWEEN from_sequence AND to_sequence
+            ORDER BY c."database", c."chain_sequence" LOOP
+    IF r."chain_sequence" < expected THEN
+      RETURN QUERY SELECT false, n, from_sequence, to_sequence, 'inserted'::text, r."chain_sequence", r."id",
+                          'a second change at this sequence number'::text;
+      RETURN;
+    ELSIF r."chain_sequence" > expected THEN
+      RETURN QUERY SELECT false, n, from_sequence, to_sequence,
+                          CASE WHEN r."chain_sequence" = expected + 1 THEN 'deleted' ELSE 'missing range' END,
+                          expected, NULL::uuid,
+                          'no change at sequence numbers ' || expected || ' to ' || (r."chain_sequence" - 1);
+      RETURN;
+    ELSIF previous IS NOT NULL AND changes_chain_link(previous, r) IS DISTINCT FROM r."chain_hash" THEN
+      RETURN QUERY SELECT false, n, from_sequence, to_sequence, 'modified'::text, r."chain_sequence", r."id",
+                          'its values or its link differ from what was chained'::text;
+      RETURN;
+    END IF;
+    previous := r."chain_hash";
+    expected := expected + 1;
+    n := n + 1;
+    started := coalesce(started, r."committed_at");
+  END LOOP;
+  -- a change without a link committed since the chain began: inserted by hand, or stored while not chaining
+  SELECT c."id" INTO unlinked FROM changes c
+   WHERE c."committed_at" >= started AND c."committed_at" <= until AND c."database" = database_name
+     AND c."chain_sequence" IS NULL LIMIT 1;
+  IF unlinked IS NOT NULL THEN
+    RETURN QUERY SELECT false, n, from_sequence, to_sequence, 'inserted'::text, NULL::bigint, unlinked,
+                        'a change without a link, committed after the chain began'::text;
+    RETURN;
+  END IF;
+  RETURN QUERY SELECT true, n, from_sequence, to_sequence, NULL::text, NULL::bigint, NULL::uuid, NULL::text;
+END
+$$;
+
 -- The privacy policy each start applied, a row where it differs from the one before (docs/privacy.md): the rules
 -- as JSON, their SHA-256, and an id of the hash key (a SHA-256 of it, never the key), so that a change of policy or of
 -- key is in the trail with its time.
@@ -285,6 +397,23 @@ CREATE TABLE IF NOT EXISTS privacy_policies (
   "hash_key_id" text
 );
 COMMENT ON TABLE privacy_policies IS 'audit-trail destination: the privacy policy of each start that changed it';
+-- The receipt of each erasure (docs/erasure.md), a hash chain of their own: hash is the SHA-256 of the canonical form
+-- of the fields and the previous receipt's hash; digest covers every value the erasure replaced.
+CREATE TABLE IF NOT EXISTS erasures (
+  "sequence" bigint PRIMARY KEY,
+  "id" uuid NOT NULL UNIQUE,
+  "database" varchar(255) NOT NULL,
+  "erased_at" timestamptz NOT NULL,
+  "erased_by" text NOT NULL,
+  "reason" text NOT NULL,
+  "subject" jsonb NOT NULL,
+  "scope" jsonb NOT NULL,
+  "change_count" bigint NOT NULL,
+  "value_count" bigint NOT NULL,
+  "digest" text NOT NULL,
+  "hash" text NOT NULL
+);
+COMMENT ON TABLE erasures IS 'audit-trail destination: the receipt of each erasure';
 SELECT set_config('audit_trail.creating_destination', 'off', false);
 
 SELECT changes_create_partitions(7);

@@ -17,20 +17,15 @@ package org.audittrail.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.Key;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.audittrail.job.chain.SignedHead;
+import org.audittrail.job.testing.Auditor;
 import org.audittrail.job.testing.Cli;
 import org.audittrail.job.testing.JobTestBase;
 import org.audittrail.job.testing.TestDatabase;
@@ -106,12 +101,29 @@ class ChainITCase extends JobTestBase {
                 .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
         assertThat(chain).extracting(r -> r.get("length")).containsOnly(64);
         assertThat(verify()).contains("intact: 10 changes, sequence 1 to 10");
+        // the SQL function agrees, and both check a time range alone, from the stored link before it
+        assertThat(db.query("SELECT intact, checked, first_sequence, last_sequence FROM changes_verify('postgres')"))
+                .containsExactly(Map.of("intact", true, "checked", 10L, "first_sequence", 1L, "last_sequence", 10L));
+        // from the first commit after the restore's: one transaction's changes share one commit time
+        Map<String, Object> later = db.query("SELECT min(chain_sequence) AS first, to_char(min(committed_at) AT TIME"
+                        + " ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS since FROM changes WHERE committed_at >"
+                        + " (SELECT committed_at FROM changes WHERE chain_sequence = 4)")
+                .get(0);
+        long first = (Long) later.get("first");
+        assertThat(first).isBetween(5L, 10L);
+        assertThat(Auditor.run(db.args("verify", "--verify-since", (String) later.get("since"))))
+                .startsWith("0 ")
+                .contains(
+                        "intact: " + (11 - first) + " changes, sequence " + first + " to 10",
+                        "after the stored link of sequence " + (first - 1));
+        assertThat(db.value("SELECT checked FROM changes_verify('postgres', '" + later.get("since") + "')"))
+                .isEqualTo(11 - first);
 
         // an auditor's own 30 lines of Python, on the documented export, agree
-        assertThat(auditorsVerifier()).isEqualTo("0 intact up to sequence 10");
+        assertThat(Auditor.verifyChain(db)).isEqualTo("0 intact up to sequence 10");
         db.execute("CREATE TABLE pristine AS SELECT * FROM changes");
         db.execute("UPDATE changes SET context = jsonb_set(context, '{user_id}', '43') WHERE chain_sequence = 1");
-        assertThat(auditorsVerifier()).startsWith("1 BAD at sequence 1");
+        assertThat(Auditor.verifyChain(db)).startsWith("1 BAD at sequence 1");
         db.execute("DELETE FROM changes", "INSERT INTO changes SELECT * FROM pristine");
         assertTampered(
                 "UPDATE changes SET after = jsonb_set(after, '{amount}', '3.01') WHERE chain_sequence = 3",
@@ -178,9 +190,9 @@ class ChainITCase extends JobTestBase {
     @Test
     void signedHeadsCatchARewriteWithRecomputedLinksAndTheNewestChangesDeleted() throws Exception {
         Path dir = Cli.freshDirectory(Path.of("target", "chain-heads"));
-        KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        Path privateKey = Files.writeString(dir.resolveSibling("chain.key"), pem("PRIVATE KEY", pair.getPrivate()));
-        Path publicKey = Files.writeString(dir.resolveSibling("chain.pub"), pem("PUBLIC KEY", pair.getPublic()));
+        Path[] keys = Auditor.keys(dir, "chain");
+        Path privateKey = keys[0];
+        Path publicKey = keys[1];
         List<String> args = new ArrayList<>(List.of(CHAIN));
         args.addAll(List.of(
                 "--chain-signing-key-file",
@@ -203,7 +215,7 @@ class ChainITCase extends JobTestBase {
         job.cancel();
         String[] checked =
                 db.args("verify", "--chain-heads-dir", dir.toString(), "--chain-public-key-file", publicKey.toString());
-        assertThat(run(checked))
+        assertThat(Auditor.run(checked))
                 .startsWith("0 ")
                 .contains("intact: 3 changes", "signed heads, the newest at sequence 3");
 
@@ -216,13 +228,13 @@ class ChainITCase extends JobTestBase {
             db.execute("UPDATE changes SET chain_hash = '" + previous + "' WHERE chain_sequence = " + sequence);
         }
         assertThat(verify()).startsWith("0 ").contains("intact");
-        assertThat(run(checked)).startsWith("2 ").contains("TAMPERED: modified at sequence", "rewritten");
+        assertThat(Auditor.run(checked)).startsWith("2 ").contains("TAMPERED: modified at sequence", "rewritten");
         db.execute("DELETE FROM changes", "INSERT INTO changes SELECT * FROM pristine");
 
         // the newest change deleted: the chain alone ends earlier, the signed head says where it ended
         db.execute("DELETE FROM changes WHERE chain_sequence = 3");
         assertThat(verify()).startsWith("0 ").contains("intact: 2 changes");
-        assertThat(run(checked)).startsWith("2 ").contains("TAMPERED: deleted at sequence 3", "are gone");
+        assertThat(Auditor.run(checked)).startsWith("2 ").contains("TAMPERED: deleted at sequence 3", "are gone");
         db.execute("DELETE FROM changes", "INSERT INTO changes SELECT * FROM pristine");
 
         // a head edited to match an edit: its signature no longer verifies
@@ -254,43 +266,12 @@ class ChainITCase extends JobTestBase {
                 null,
                 (String) r.get("b"),
                 (String) r.get("a"),
-                (String) r.get("x"));
-    }
-
-    private static String pem(String type, Key key) {
-        return "-----BEGIN " + type + "-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                        .encodeToString(key.getEncoded())
-                + "\n-----END " + type + "-----\n";
-    }
-
-    private static String run(String[] args) {
-        Cli.Output output = Cli.runCapturing(args);
-        return output.exit() + " " + output.out() + output.err();
-    }
-
-    /** docs/verify-chain.py on sql/chain-export.sql's lines: its exit code and what it said. */
-    private static String auditorsVerifier() throws Exception {
-        String export = Files.readString(Path.of("../sql/chain-export.sql"))
-                .replaceAll("(?m)^--.*$", "")
-                .replace(":'database'", "'postgres'")
-                .replace(";", "");
-        StringBuilder lines = new StringBuilder();
-        db.query(export)
-                .forEach(row -> lines.append(row.values().iterator().next()).append('\n'));
-        Process python = new ProcessBuilder("python3", "../docs/verify-chain.py")
-                .redirectErrorStream(true)
-                .start();
-        try (var in = python.getOutputStream()) {
-            in.write(lines.toString().getBytes(StandardCharsets.UTF_8));
-        }
-        String said = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertThat(python.waitFor(1, TimeUnit.MINUTES)).isTrue();
-        return python.exitValue() + " " + said;
+                (String) r.get("x"),
+                null);
     }
 
     private static String verify() {
-        return run(db.args("verify"));
+        return Auditor.run(db.args("verify"));
     }
 
     /** Tampers with changes, checks verify's exit code and words, then puts the pristine rows back. */
@@ -300,6 +281,9 @@ class ChainITCase extends JobTestBase {
             Cli.Output output = Cli.runCapturing(db.args("verify"));
             assertThat(output.exit()).as(tampering).isEqualTo(2);
             assertThat(output.out()).as(tampering).contains("TAMPERED").contains(said);
+            assertThat(db.value("SELECT intact FROM changes_verify('postgres')"))
+                    .as(tampering)
+                    .isEqualTo(false);
         } finally {
             db.execute("DELETE FROM changes", "INSERT INTO changes SELECT * FROM pristine");
         }

@@ -36,7 +36,19 @@ public final class Revert {
      */
     public record Preview(String sql, List<String> caveats) {}
 
+    /** What the erase command leaves in place of a value. */
+    static final String ERASED = "[erased]";
+
     private Revert() {}
+
+    private static boolean erased(JsonNode image) {
+        for (JsonNode value : image) {
+            if (value.isTextual() && ERASED.equals(value.textValue())) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /** Undoes {@code changes} (given oldest first), newest first; {@code later} counts changes made to the same rows since. */
     public static Preview of(List<Change> changes, long later) {
@@ -71,6 +83,12 @@ public final class Revert {
                 default -> caveats.add("A TRUNCATE of " + c.record().tableName()
                         + " cannot be undone from the trail alone: its rows are the table's state before it"
                         + " (the as-of view), not statements.");
+            }
+            if (erased(c.before()) || erased(c.after())) {
+                caveats.add("Values of the change to " + c.record().tableName() + " "
+                        + c.record().key()
+                        + " were erased (docs/erasure.md): the statements would write the marker \"" + ERASED
+                        + "\" where they were; the trail cannot give them back.");
             }
             if (c.partial()) {
                 caveats.add("The change to " + c.record().tableName() + " "

@@ -69,12 +69,14 @@ class RevertTest {
                 1,
                 false);
         Change jsonRow = change("CREATE", "{}", "{\"id\": 2, \"payload\": {\"a\": [1]}}");
-        Revert.Preview preview = Revert.of(List.of(truncate, jsonRow), 3);
+        Change erased = change("DELETE", "{\"id\": 3, \"email\": \"[erased]\"}", "{}");
+        Revert.Preview preview = Revert.of(List.of(truncate, jsonRow, erased), 3);
         assertThat(preview.sql()).contains("DELETE FROM \"odd \"\"schema\"\"\".\"orders\" WHERE \"id\" = '2';");
         assertThat(preview.caveats())
                 .anySatisfy(c -> assertThat(c).startsWith("3 later changes touched the same rows"))
                 .anySatisfy(c -> assertThat(c).startsWith("Column payload holds JSON"))
-                .anySatisfy(c -> assertThat(c).startsWith("A TRUNCATE of public.orders cannot be undone"));
+                .anySatisfy(c -> assertThat(c).startsWith("A TRUNCATE of public.orders cannot be undone"))
+                .anySatisfy(c -> assertThat(c).contains("were erased", "the trail cannot give them back"));
     }
 
     static Change change(String operation, String before, String after) {

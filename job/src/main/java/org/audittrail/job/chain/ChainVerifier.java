@@ -51,8 +51,25 @@ public final class ChainVerifier {
     /** The first bad change: its kind, its sequence number (the first missing one for a gap), its id (null for a gap). */
     public record Finding(Kind kind, long sequence, UUID id, String detail) {}
 
-    /** What verify found: the changes checked, the chain's first and last sequence numbers, and the finding or null. */
-    public record Report(String database, long checked, long first, long last, Finding finding) {
+    /** The part of a chain to check: its changes committed from {@code since} to {@code until}; null ends are open. */
+    public record Range(OffsetDateTime since, OffsetDateTime until) {
+        public static final Range ALL = new Range(null, null);
+
+        boolean whole() {
+            return since == null && until == null;
+        }
+    }
+
+    /**
+     * What verify found: the changes checked, the first and last sequence numbers checked, the finding or null, and
+     * whether the first change's previous link was the stored one of the change before it (a range) or none (the
+     * chain's start was dropped: its first link is taken on trust).
+     */
+    public record Report(String database, long checked, long first, long last, Finding finding, boolean afterStored) {
+        public Report(String database, long checked, long first, long last, Finding finding) {
+            this(database, checked, first, last, finding, false);
+        }
+
         public boolean intact() {
             return finding == null;
         }
@@ -63,10 +80,12 @@ public final class ChainVerifier {
             if (checked == 0 && finding == null) {
                 return chain + "no chained changes (does the job run with --hash-chain?)";
             }
-            String trusted = first > 1
-                    ? "; it begins at sequence " + first + ", whose link to the changes before it (dropped) is taken"
-                            + " on trust"
-                    : "";
+            String trusted = first <= 1
+                    ? ""
+                    : afterStored
+                            ? "; from sequence " + first + ", after the stored link of sequence " + (first - 1)
+                            : "; it begins at sequence " + first + ", whose link to the changes before it (dropped) is"
+                                    + " taken on trust";
             if (finding == null) {
                 return chain + "intact: " + checked + " changes, sequence " + first + " to " + last + ", verified in "
                         + String.format(java.util.Locale.ROOT, "%.1f s (%,.0f changes/s)", seconds, checked / seconds)
@@ -83,11 +102,20 @@ public final class ChainVerifier {
     public static final String CHAIN =
             "SELECT id, schema, \"table\", primary_key, operation, before::text, after::text,"
                     + " context::text, committed_at, transaction_id, position, partial, fallback_columns, chain_sequence,"
-                    + " chain_hash FROM changes WHERE database = ? AND chain_sequence IS NOT NULL"
+                    + " chain_hash, erased::text FROM changes WHERE database = ? AND chain_sequence BETWEEN ? AND ?"
                     + " ORDER BY database, chain_sequence";
 
-    public static final String UNLINKED =
-            "SELECT id FROM changes WHERE committed_at >= ? AND database = ? AND chain_sequence IS NULL LIMIT 1";
+    private static final String FIRST = "SELECT min(chain_sequence) FROM changes WHERE database = ?"
+            + " AND chain_sequence IS NOT NULL AND committed_at >= ?";
+
+    private static final String LAST = "SELECT max(chain_sequence) FROM changes WHERE database = ?"
+            + " AND chain_sequence IS NOT NULL AND committed_at <= ?";
+
+    private static final String LINK =
+            "SELECT chain_hash FROM changes WHERE database = ? AND chain_sequence = ? LIMIT 1";
+
+    public static final String UNLINKED = "SELECT id FROM changes WHERE committed_at >= ? AND committed_at <= ?"
+            + " AND database = ? AND chain_sequence IS NULL LIMIT 1";
 
     private ChainVerifier() {}
 
@@ -102,19 +130,33 @@ public final class ChainVerifier {
     /** As {@link #verify(Connection, String)}, and each link at a signed head's sequence against that head. */
     public static Report verify(Connection c, String database, NavigableMap<Long, SignedHead> heads)
             throws SQLException {
+        return verify(c, database, heads, Range.ALL);
+    }
+
+    /** As above, for the changes committed in {@code range}; the newest heads are checked only for the whole chain. */
+    public static Report verify(Connection c, String database, NavigableMap<Long, SignedHead> heads, Range range)
+            throws SQLException {
         c.setAutoCommit(false);
         try (PreparedStatement s = c.prepareStatement(CHAIN)) {
             s.setFetchSize(10_000);
             s.setString(1, database);
+            s.setLong(
+                    2,
+                    range.since() == null ? Long.MIN_VALUE : bound(c, FIRST, database, range.since(), Long.MAX_VALUE));
+            s.setLong(
+                    3,
+                    range.until() == null ? Long.MAX_VALUE : bound(c, LAST, database, range.until(), Long.MIN_VALUE));
             try (ResultSet r = s.executeQuery()) {
                 Link row = next(r, database);
                 if (row == null) {
-                    return new Report(database, 0, 0, 0, heads.isEmpty() ? null : missing(1, heads));
+                    return new Report(database, 0, 0, 0, heads.isEmpty() || !range.whole() ? null : missing(1, heads));
                 }
                 long first = row.sequence();
                 OffsetDateTime start = row.committedAt();
-                // a chain whose start was dropped (retention) begins at a link taken on trust
-                String previous = first == 1 ? ChainLink.GENESIS : null;
+                // a chain whose start was dropped (retention) begins at a link taken on trust; a range, after the
+                // stored link before it
+                String previous = first == 1 ? ChainLink.GENESIS : link(c, database, first - 1);
+                boolean afterStored = first > 1 && previous != null;
                 long checked = 0;
                 Link ahead = next(r, database);
                 while (true) {
@@ -129,15 +171,15 @@ public final class ChainVerifier {
                                         + ": the chain was rewritten at or before it");
                     }
                     if (finding != null) {
-                        return new Report(database, checked, first, row.sequence(), finding);
+                        return new Report(database, checked, first, row.sequence(), finding, afterStored);
                     }
                     checked++;
                     previous = row.hash();
                     if (ahead == null) {
-                        Finding end = heads.isEmpty() || heads.lastKey() <= row.sequence()
-                                ? unlinked(c, database, start)
+                        Finding end = heads.isEmpty() || heads.lastKey() <= row.sequence() || range.until() != null
+                                ? unlinked(c, database, start, range.until())
                                 : missing(row.sequence() + 1, heads);
-                        return new Report(database, checked, first, row.sequence(), end);
+                        return new Report(database, checked, first, row.sequence(), end, afterStored);
                     }
                     row = ahead;
                     ahead = next(r, database);
@@ -198,10 +240,12 @@ public final class ChainVerifier {
     }
 
     /** The first change without a link committed since the chain began: inserted by hand, or stored while not chaining. */
-    private static Finding unlinked(Connection c, String database, OffsetDateTime start) throws SQLException {
+    private static Finding unlinked(Connection c, String database, OffsetDateTime start, OffsetDateTime until)
+            throws SQLException {
         try (PreparedStatement s = c.prepareStatement(UNLINKED)) {
             s.setObject(1, start);
-            s.setString(2, database);
+            s.setObject(2, until == null ? OffsetDateTime.MAX : until);
+            s.setString(3, database);
             try (ResultSet r = s.executeQuery()) {
                 return r.next()
                         ? new Finding(
@@ -210,6 +254,31 @@ public final class ChainVerifier {
                                 r.getObject(1, UUID.class),
                                 "a change without a link, committed after the chain began")
                         : null;
+            }
+        }
+    }
+
+    /** The first or last sequence number committed on the range's side of {@code at}; none: an empty range. */
+    private static long bound(Connection c, String query, String database, OffsetDateTime at, long none)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(query)) {
+            s.setString(1, database);
+            s.setObject(2, at);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                long sequence = r.getLong(1);
+                return r.wasNull() ? none : sequence;
+            }
+        }
+    }
+
+    /** The stored link at {@code sequence}, or null where there is none. */
+    private static String link(Connection c, String database, long sequence) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(LINK)) {
+            s.setString(1, database);
+            s.setLong(2, sequence);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? r.getString(1) : null;
             }
         }
     }
@@ -234,7 +303,8 @@ public final class ChainVerifier {
                 fallback == null ? null : Arrays.asList((String[]) fallback.getArray()),
                 r.getString(6),
                 r.getString(7),
-                r.getString(8));
+                r.getString(8),
+                r.getString(16));
         return new Link(r.getLong(14), r.getString(15), change, committed);
     }
 }

@@ -14,7 +14,8 @@
  * limitations under the License.
  */
 /**
- * The destination's hash chains: the last link, where a job without state goes on, and the verify command's check of a
- * chain, naming the first bad change and how it went bad. May use db and udf's chain.
+ * The destination's hash chains: the last link, where a job without state goes on, the verify command's check of a
+ * chain, naming the first bad change and how it went bad, signed heads, and erasures with their receipts (the erase
+ * command and verify's check of the receipts). May use db and udf's chain.
  */
 package org.audittrail.job.chain;

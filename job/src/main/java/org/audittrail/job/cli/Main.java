@@ -17,6 +17,7 @@ package org.audittrail.job.cli;
 
 import static org.audittrail.job.config.Option.Group.BROWSER;
 import static org.audittrail.job.config.Option.Group.DESTINATION;
+import static org.audittrail.job.config.Option.Group.ERASE;
 import static org.audittrail.job.config.Option.Group.SETUP;
 import static org.audittrail.job.config.Option.Group.SOURCE;
 import static org.audittrail.job.config.Option.Group.SSH;
@@ -35,18 +36,23 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.audittrail.job.AuditTrailJob;
 import org.audittrail.job.chain.ChainVerifier;
+import org.audittrail.job.chain.Eraser;
+import org.audittrail.job.chain.ErasureRequest;
+import org.audittrail.job.chain.ReceiptVerifier;
 import org.audittrail.job.chain.SignedHead;
+import org.audittrail.job.chain.SignedReceipt;
 import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.config.Option;
 import org.audittrail.job.config.Options;
 import org.audittrail.job.setup.Setup;
 import org.audittrail.job.setup.SetupSql;
+import org.audittrail.udf.chain.Erasure;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The command line of the jar: {@code run} (the default, the Flink job), {@code setup}, {@code disconnect},
- * {@code verify} and {@code ssh-keygen}. It names no Flink type, so the admin commands also work with plain {@code java -jar}, without
+ * {@code verify}, {@code erase} and {@code ssh-keygen}. It names no Flink type, so the admin commands also work with plain {@code java -jar}, without
  * Flink. The only place that reads the environment: it hands it to {@link JobConfig#from} with the arguments.
  */
 public final class Main {
@@ -88,7 +94,8 @@ public final class Main {
                 "audit-trail",
                 "Captures every row change of a PostgreSQL database into a changes table. Without a command: runs the job.",
                 Options.ALL.stream()
-                        .filter(option -> option.group() != SETUP && option.group() != VERIFY)
+                        .filter(option ->
+                                option.group() != SETUP && option.group() != VERIFY && option.group() != ERASE)
                         .toList(),
                 environment,
                 config -> {
@@ -154,8 +161,8 @@ public final class Main {
                 "verify",
                 "Checks the hash chain (--hash-chain) of the source database's changes in the destination, link by"
                         + " link, and names the first bad change: modified, deleted, inserted, reordered or a missing"
-                        + " range; with --chain-heads-dir and --chain-public-key-file, also against the signed heads. Exit code 2"
-                        + " when it finds one.",
+                        + " range; with --chain-heads-dir and --chain-public-key-file, also against the signed heads;"
+                        + " then the erasure receipts. Exit code 2 when it finds one.",
                 Stream.concat(
                                 Options.of(List.of(SOURCE, DESTINATION, TLS, SSH, VERIFY)).stream(),
                                 Stream.of(Options.CHAIN_HEADS_DIR))
@@ -170,23 +177,77 @@ public final class Main {
                                     config.chainHeads().dir(),
                                     database,
                                     config.chainHeads().publicKey());
+                    var signedReceipts = config.chainHeads() == null
+                            ? new java.util.TreeMap<Long, String>()
+                            : SignedReceipt.all(
+                                    config.chainHeads().dir(),
+                                    database,
+                                    config.chainHeads().publicKey());
                     ChainVerifier.Report report;
+                    ReceiptVerifier.Report receipts;
                     try (Connection c = config.destination().connect()) {
-                        report = ChainVerifier.verify(c, database, heads);
+                        report = ChainVerifier.verify(c, database, heads, config.verifyRange());
+                        receipts = ReceiptVerifier.verify(c, database, signedReceipts);
                     }
                     System.out.println(report.summary((System.nanoTime() - started) / 1e9)
                             + (report.intact() && !heads.isEmpty()
                                     ? "; it matches its " + heads.size() + " signed heads, the newest at sequence "
                                             + heads.lastKey()
                                     : ""));
-                    return report.intact() ? 0 : 2;
+                    System.out.println(receipts.summary(database));
+                    return report.intact() && receipts.intact() ? 0 : 2;
                 }));
+        run.addSubcommand(command(
+                "erase",
+                "Erases one subject's personal data from the stored changes: a record (--erase-table, --erase-key,"
+                        + " following its key changes) or every change with a context value (--erase-context); each"
+                        + " value becomes \"" + Erasure.MARKER + "\" and the hash chain still verifies. Writes and"
+                        + " prints a receipt, then vacuums the partitions touched; --dry-run only shows what it would"
+                        + " erase (docs/erasure.md).",
+                Stream.concat(
+                                Options.of(List.of(SOURCE, DESTINATION, TLS, SSH, ERASE)).stream(),
+                                Stream.of(Options.CHAIN_SIGNING_KEY_FILE, Options.CHAIN_HEADS_DIR))
+                        .toList(),
+                environment,
+                Main::erase));
         run.addSubcommand(new CommandLine(new SshKeygenCommand()));
         run.setOverwrittenOptionsAllowed(true).setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("audit-trail: " + e.getMessage());
             return 1;
         });
         return run;
+    }
+
+    /** The erase command: erases, prints the receipt (or, in a dry run, what it would erase), vacuums. */
+    private static int erase(JobConfig config) throws Exception {
+        ErasureRequest request = config.erasure();
+        if (request == null) {
+            throw new IllegalArgumentException(
+                    "Name what to erase: --erase-table and --erase-key, or --erase-context, and a --reason");
+        }
+        try (Connection c = config.destination().connect()) {
+            Eraser.Outcome outcome = Eraser.erase(
+                    c,
+                    request,
+                    config.chainHeads() == null ? null : config.chainHeads().dir(),
+                    config.chainHeads() == null ? null : config.chainHeads().signingKey());
+            String what = outcome.what(request);
+            if (request.dryRun()) {
+                System.out.println("Dry run: would erase " + what + "; nothing changed");
+                return 0;
+            }
+            System.out.println(outcome.receiptLine());
+            System.out.println("Erased " + what + "; receipt " + outcome.sequence() + " in erasures"
+                    + (outcome.signedFile() != null ? ", signed in " + outcome.signedFile() : ""));
+            List<String> failed = Eraser.vacuum(c, outcome.partitions());
+            System.out.println(
+                    failed.isEmpty()
+                            ? "Vacuumed " + outcome.partitions().size()
+                                    + " partitions: no dead row keeps the values; the"
+                                    + " destination's WAL archive and backups still may (docs/erasure.md)"
+                            : "Could not vacuum " + String.join("; ", failed) + ": run VACUUM on them as their owner");
+            return 0;
+        }
     }
 
     /** A command taking {@code options}: parses them, builds the configuration once, then does {@code action}. */

@@ -20,6 +20,8 @@ import static org.audittrail.job.config.Options.*;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.Map;
+import org.audittrail.job.chain.ChainVerifier;
+import org.audittrail.job.chain.ErasureRequest;
 import org.audittrail.job.chain.SignedHead;
 import org.audittrail.job.db.BrowserRole;
 import org.audittrail.job.db.Database;
@@ -44,6 +46,8 @@ public record JobConfig(
         PrivacyPolicy privacyPolicy,
         boolean hashChain,
         ChainHeads chainHeads,
+        ChainVerifier.Range verifyRange,
+        ErasureRequest erasure,
         Replication replication,
         int retentionDays,
         long checkpointIntervalMs,
@@ -100,6 +104,8 @@ public record JobConfig(
                 privacyPolicy(values),
                 values.flag(HASH_CHAIN),
                 chainHeads(values),
+                new ChainVerifier.Range(time(values, VERIFY_SINCE), time(values, VERIFY_UNTIL)),
+                erasure(values),
                 new Replication(name(values, SLOT_NAME), name(values, PUBLICATION_NAME), values.flag(SLOT_FAILOVER)),
                 number(values, RETENTION_DAYS, 0, 36_500, "a number of days from 0 (keep every change) to 36500"),
                 number(values, CHECKPOINT_INTERVAL_MS, 10, Long.MAX_VALUE, "milliseconds, at least 10"),
@@ -125,7 +131,7 @@ public record JobConfig(
         String signing = values.text(CHAIN_SIGNING_KEY_FILE);
         String checking = values.text(CHAIN_PUBLIC_KEY_FILE);
         long interval = number(values, CHAIN_SIGN_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1");
-        if (signing != null && !values.flag(HASH_CHAIN)) {
+        if (signing != null && !values.flag(HASH_CHAIN) && !erasing(values)) {
             throw new IllegalArgumentException(CHAIN_SIGNING_KEY_FILE.name() + " signs the hash chain's heads: give "
                     + HASH_CHAIN.name() + " too, or leave it out");
         }
@@ -154,6 +160,77 @@ public record JobConfig(
                             : CHAIN_PUBLIC_KEY_FILE.name() + " " + checking)
                     + " " + e.getMessage());
         }
+    }
+
+    /** A moment given as ISO-8601 with an offset, or null where not given. */
+    private static java.time.OffsetDateTime time(OptionValues values, Option option) {
+        if (values.text(option) == null) {
+            return null;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(values.text(option).strip());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw refused(values.given(option), "an ISO-8601 time with an offset, 2026-12-01T00:00:00Z");
+        }
+    }
+
+    private static boolean erasing(OptionValues values) {
+        return values.text(ERASE_REASON) != null
+                || values.text(ERASE_TABLE) != null
+                || values.text(ERASE_KEY) != null
+                || values.text(ERASE_CONTEXT) != null;
+    }
+
+    /** The erase command's request, checked once; null where no erase option is given. */
+    private static ErasureRequest erasure(OptionValues values) {
+        if (!erasing(values)) {
+            return null;
+        }
+        String table = values.text(ERASE_TABLE);
+        String key = values.text(ERASE_KEY);
+        String context = values.text(ERASE_CONTEXT);
+        String reason = values.text(ERASE_REASON);
+        if ((table == null) != (key == null)) {
+            throw new IllegalArgumentException(ERASE_TABLE.name() + " and " + ERASE_KEY.name()
+                    + " name a record together: give both (or " + ERASE_CONTEXT.name() + " instead)");
+        }
+        if ((table == null) == (context == null)) {
+            throw new IllegalArgumentException("Name one subject to erase: a record (" + ERASE_TABLE.name() + " and "
+                    + ERASE_KEY.name() + ") or a context value (" + ERASE_CONTEXT.name() + " user_id=42)");
+        }
+        if (reason == null || reason.isBlank()) {
+            throw new IllegalArgumentException(
+                    ERASE_REASON.name() + " is required: the request the erasure answers, written into its receipt");
+        }
+        String by = values.text(ERASED_BY) != null ? values.text(ERASED_BY) : System.getProperty("user.name");
+        String database = values.text(DB_NAME);
+        if (table != null) {
+            int dot = table.lastIndexOf('.');
+            return ErasureRequest.record(
+                    database,
+                    dot < 0 ? "public" : table.substring(0, dot),
+                    dot < 0 ? table : table.substring(dot + 1),
+                    key,
+                    values.list(ERASE_COLUMNS),
+                    values.list(ERASE_CONTEXT_KEYS),
+                    reason,
+                    by,
+                    values.flag(DRY_RUN));
+        }
+        int equals = context.indexOf('=');
+        if (equals < 1) {
+            throw new IllegalArgumentException(
+                    ERASE_CONTEXT.name() + " is '" + context + "': use key=value, user_id=42");
+        }
+        return ErasureRequest.context(
+                database,
+                context.substring(0, equals),
+                context.substring(equals + 1),
+                values.list(ERASE_COLUMNS),
+                values.list(ERASE_CONTEXT_KEYS),
+                reason,
+                by,
+                values.flag(DRY_RUN));
     }
 
     /** The privacy policy of --privacy-policy-file, checked once; none without it. */

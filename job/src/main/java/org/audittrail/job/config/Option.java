@@ -61,6 +61,7 @@ public record Option(
         TRACKING("Tracking"),
         CHAIN("Hash chain (docs/tamper-evidence.md)"),
         VERIFY("The verify command"),
+        ERASE("The erase command (docs/erasure.md)"),
         SETUP("Setup (the setup command only)"),
         BROWSER("The change browser's role (made by setup, and by the job at each start unless --skip-setup)"),
         CHECKPOINTS("Checkpoints, batching and recovery"),

@@ -19,6 +19,7 @@ import static org.audittrail.job.config.Option.Group.BROWSER;
 import static org.audittrail.job.config.Option.Group.CHAIN;
 import static org.audittrail.job.config.Option.Group.CHECKPOINTS;
 import static org.audittrail.job.config.Option.Group.DESTINATION;
+import static org.audittrail.job.config.Option.Group.ERASE;
 import static org.audittrail.job.config.Option.Group.METRICS;
 import static org.audittrail.job.config.Option.Group.SETUP;
 import static org.audittrail.job.config.Option.Group.SOURCE;
@@ -286,6 +287,78 @@ public final class Options {
             "<file>",
             "The Ed25519 public key in PEM (openssl pkey -in chain.key -pubout -out chain.pub) that verify checks the"
                     + " signed heads of --chain-heads-dir with, and the chain against them.");
+    public static final Option VERIFY_SINCE = value(
+            "--verify-since",
+            null,
+            VERIFY,
+            null,
+            "<time>",
+            "Check only the chain's changes committed at or after this time (ISO-8601, 2026-12-01T00:00:00Z); the"
+                    + " link before them is taken as stored.");
+    public static final Option VERIFY_UNTIL = value(
+            "--verify-until",
+            null,
+            VERIFY,
+            null,
+            "<time>",
+            "Check only the chain's changes committed at or before this time (ISO-8601).");
+
+    public static final Option ERASE_TABLE = value(
+            "--erase-table",
+            null,
+            ERASE,
+            null,
+            "<[schema.]table>",
+            "The table of the record whose personal data to erase (with --erase-key); the schema is public where not"
+                    + " given.");
+    public static final Option ERASE_KEY = value(
+            "--erase-key",
+            null,
+            ERASE,
+            null,
+            "<key>",
+            "The record's primary key as changes stores it (primary_key); its key changes are followed, before and"
+                    + " after.");
+    public static final Option ERASE_CONTEXT = value(
+            "--erase-context",
+            null,
+            ERASE,
+            null,
+            "<key=value>",
+            "Instead of a record: every change whose context has this value (user_id=42), text or number; the context"
+                    + " value itself is erased too.");
+    public static final Option ERASE_COLUMNS = value(
+            "--erase-columns",
+            null,
+            ERASE,
+            null,
+            "<col,...>",
+            "Erase only these columns of the images (default: every column).");
+    public static final Option ERASE_CONTEXT_KEYS = value(
+            "--erase-context-keys",
+            null,
+            ERASE,
+            null,
+            "<key,...>",
+            "Also erase these context keys of the changes erased (a context value holding an erased text always goes).");
+    public static final Option ERASE_REASON = value(
+            "--reason",
+            null,
+            ERASE,
+            null,
+            "<text>",
+            "Why: the request it answers (a ticket, an article), written into the receipt. Required.");
+    public static final Option ERASED_BY = value(
+            "--erased-by",
+            null,
+            ERASE,
+            null,
+            "<name>",
+            "Who erases, written into the receipt (default: the operating system's user name).");
+    public static final Option DRY_RUN = flag(
+            "--dry-run",
+            ERASE,
+            "Show how many changes and which columns would be erased, and change nothing (no receipt).");
 
     public static final Option PRINT_SQL = flag(
             "--print-sql",
@@ -405,6 +478,16 @@ public final class Options {
             CHAIN_HEADS_DIR,
             CHAIN_SIGN_INTERVAL_MS,
             CHAIN_PUBLIC_KEY_FILE,
+            VERIFY_SINCE,
+            VERIFY_UNTIL,
+            ERASE_TABLE,
+            ERASE_KEY,
+            ERASE_CONTEXT,
+            ERASE_COLUMNS,
+            ERASE_CONTEXT_KEYS,
+            ERASE_REASON,
+            ERASED_BY,
+            DRY_RUN,
             PRINT_SQL,
             BROWSER_ROLE,
             BROWSER_ROLE_PASSWORD,

@@ -22,6 +22,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.config.Option;
@@ -49,15 +50,17 @@ class MainTest {
         String help = help();
         int last = -1;
         for (Option.Group group : Option.Group.values()) {
-            if (group == Option.Group.SETUP || group == Option.Group.VERIFY) {
-                continue; // setup's and verify's alone
+            if (group == Option.Group.SETUP || group == Option.Group.VERIFY || group == Option.Group.ERASE) {
+                continue; // setup's, verify's and erase's alone
             }
             int at = help.indexOf(group.heading() + ":");
             assertThat(at).as(group.heading()).isGreaterThan(last);
             last = at;
         }
         for (Option option : Options.ALL) {
-            if (option.group() != Option.Group.SETUP && option.group() != Option.Group.VERIFY) {
+            if (option.group() != Option.Group.SETUP
+                    && option.group() != Option.Group.VERIFY
+                    && option.group() != Option.Group.ERASE) {
                 assertThat(help).contains(option.name());
             }
         }
@@ -73,6 +76,14 @@ class MainTest {
                 .contains("The verify command:", "--chain-public-key-file", "--chain-heads-dir")
                 .doesNotContain("--chain-signing-key-file", "--tables");
         assertThat(help).doesNotContainPattern("(?m)^\\s+--chain-public-key-file");
+        assertThat(help("erase"))
+                .contains(
+                        "The erase command (docs/erasure.md):",
+                        "--erase-table",
+                        "--dry-run",
+                        "--chain-signing-key-file")
+                .doesNotContain("--tables", "--chain-public-key-file");
+        assertThat(help).doesNotContainPattern("(?m)^\\s+--erase-table");
     }
 
     @Test
@@ -140,5 +151,31 @@ class MainTest {
                         dir.toString()))
                 .hasMessage("--chain-signing-key-file " + notAKey + " is not an Ed25519 private key in PEM (openssl"
                         + " genpkey -algorithm ed25519 -out chain.key): InvalidKeySpecException");
+    }
+
+    @Test
+    void anErasureIsRefusedInOneLineWithoutOneSubjectOrAReason() {
+        assertThat(erase("--erase-table", "people", "--reason", "r"))
+                .isEqualTo("audit-trail: --erase-table and --erase-key name a record together: give both (or"
+                        + " --erase-context instead)");
+        assertThat(erase("--erase-table", "people", "--erase-key", "1"))
+                .isEqualTo("audit-trail: --reason is required: the request the erasure answers, written into its"
+                        + " receipt");
+        assertThat(erase("--erase-table", "people", "--erase-key", "1", "--erase-context", "user_id=1"))
+                .startsWith("audit-trail: Name one subject to erase: a record");
+        assertThat(erase("--erase-context", "user_id", "--reason", "r"))
+                .isEqualTo("audit-trail: --erase-context is 'user_id': use key=value, user_id=42");
+        assertThat(erase("--reason", "r")).startsWith("audit-trail: Name one subject to erase");
+    }
+
+    /** The erase command's error line: it is refused before any connection. */
+    private static String erase(String... args) {
+        CommandLine commandLine = Main.commandLine(Map.of());
+        StringWriter err = new StringWriter();
+        commandLine.setErr(new PrintWriter(err, true));
+        List<String> all = new java.util.ArrayList<>(List.of("erase"));
+        all.addAll(List.of(args));
+        assertThat(commandLine.execute(all.toArray(new String[0]))).isEqualTo(1);
+        return err.toString().strip();
     }
 }

@@ -71,12 +71,24 @@ public final class ChainLink {
             ArrayNode columns = form.addArray();
             c.fallbackColumns().forEach(columns::add);
         }
-        form.add(commitments(c.before())).add(commitments(c.after())).add(commitments(c.context()));
+        JsonNode erased = Erasure.parse(c.erased());
+        form.add(commitments(c.before(), erased.path(Erasure.BEFORE)))
+                .add(commitments(c.after(), erased.path(Erasure.AFTER)))
+                .add(commitments(c.context(), erased.path(Erasure.CONTEXT)));
         return CanonicalJson.of(form);
     }
 
     /** An image's or a context's commitments, one per top-level key; none for an absent or empty one. */
     public static ObjectNode commitments(String json) {
+        return commitments(json, NODES.missingNode());
+    }
+
+    /**
+     * As {@link #commitments(String)}, where an erased value's commitment is the one its erasure kept ({@code erased}:
+     * key to {@code {"commitment": ...}}), not one of the marker that replaced it; a value other than the marker under
+     * an erased key is one edited since, and its own commitment then breaks the link.
+     */
+    static ObjectNode commitments(String json, JsonNode erased) {
         ObjectNode out = NODES.objectNode();
         if (json == null || json.isEmpty()) {
             return out;
@@ -93,7 +105,12 @@ public final class ChainLink {
             return out;
         }
         for (Map.Entry<String, JsonNode> field : (Iterable<Map.Entry<String, JsonNode>>) value::fields) {
-            out.put(field.getKey(), commitment(field.getKey(), field.getValue()));
+            JsonNode kept = erased.path(field.getKey()).path(Erasure.COMMITMENT);
+            out.put(
+                    field.getKey(),
+                    kept.isTextual() && Erasure.isMarker(field.getValue())
+                            ? kept.asText()
+                            : commitment(field.getKey(), field.getValue()));
         }
         return out;
     }

@@ -24,7 +24,8 @@ import org.audittrail.udf.model.ChangeId;
 /**
  * What a chain link covers of a change, as the job holds it and as a verifier reads it back from {@code changes}. Not
  * covered: {@code queued_at} and {@code created_at}, the times of the capture itself, which a replay after a restore
- * does not repeat.
+ * does not repeat. {@code erased} holds the commitments of values an erasure replaced (docs/erasure.md), null where
+ * none was: the link covers the commitment, which stays when the value goes.
  */
 public record ChainedChange(
         UUID id,
@@ -40,7 +41,8 @@ public record ChainedChange(
         List<String> fallbackColumns,
         String before,
         String after,
-        String context) {
+        String context,
+        String erased) {
 
     public static ChainedChange of(Change change) {
         return new ChainedChange(
@@ -57,6 +59,7 @@ public record ChainedChange(
                 change.fallbackColumns == null ? null : Arrays.asList(change.fallbackColumns),
                 change.before,
                 change.after,
-                change.context);
+                change.context,
+                null);
     }
 }

@@ -15,6 +15,7 @@
  */
 /**
  * The hash chain over stored changes: the canonical form of a change, its per-value commitments and the link that
- * chains it to the change before it. Pure functions; may use model and values; no I/O.
+ * chains it to the change before it; an erasure of values that keeps their commitments, and its receipt. Pure
+ * functions; may use model and values; no I/O.
  */
 package org.audittrail.udf.chain;

@@ -40,7 +40,8 @@ class ChainLinkTest {
                 null,
                 before,
                 after,
-                context);
+                context,
+                null);
     }
 
     @Test
