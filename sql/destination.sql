@@ -110,7 +110,7 @@ BEGIN
   END IF;
   FOR context_trigger IN
     SELECT t.tgname, t.tgrelid::regclass AS relation FROM pg_trigger t
-     WHERE (t.tgrelid IN (SELECT relid FROM pg_partition_tree('changes')) OR t.tgrelid IN (to_regclass('privacy_policies'), to_regclass('erasures')))
+     WHERE (t.tgrelid IN (SELECT relid FROM pg_partition_tree('changes')) OR t.tgrelid IN (to_regclass('privacy_policies'), to_regclass('erasures'), to_regclass('chain_anchors')))
        AND t.tgparentid = 0
        AND (t.tgname LIKE '\_bemi\_row\_trigger\_%' OR t.tgfoid IN (SELECT oid FROM pg_proc WHERE proname = '_bemi_row_trigger_func'))
   LOOP
@@ -122,6 +122,22 @@ $$;
 
 -- Drops the daily partitions wholly older than keep_days days, and such rows of changes_default.
 -- Returns how many partitions it dropped. NULL or 0 keeps everything.
+-- Keeps, per database, the last chain link of the rows about to be dropped (those of relation committed before
+-- before, or all where NULL) in chain_anchors, where it is newer than the one kept: verify goes on from it
+-- (docs/tamper-evidence.md), and the job signs it where it signs the chain heads.
+CREATE OR REPLACE FUNCTION changes_keep_anchor(relation text, before timestamptz) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('INSERT INTO chain_anchors ("database", "sequence", "hash", "dropped_at")
+    SELECT DISTINCT ON ("database") "database", "chain_sequence", "chain_hash", clock_timestamp() FROM %s
+     WHERE "chain_sequence" IS NOT NULL AND ($1 IS NULL OR "committed_at" < $1)
+     ORDER BY "database", "chain_sequence" DESC
+    ON CONFLICT ("database") DO UPDATE SET "sequence" = EXCLUDED."sequence", "hash" = EXCLUDED."hash",
+                                           "dropped_at" = EXCLUDED."dropped_at"
+     WHERE EXCLUDED."sequence" > chain_anchors."sequence"', relation) USING before;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION changes_apply_retention(keep_days integer) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -148,10 +164,12 @@ BEGIN
       CONTINUE; -- not a date, as in changes_99999999 or changes_20241399: not a daily partition
     END;
     IF day < cutoff AND partition_name = 'changes_' || to_char(day, 'YYYYMMDD') THEN
+      PERFORM changes_keep_anchor(partition::text, NULL);
       EXECUTE format('DROP TABLE %s', partition);
       dropped := dropped + 1;
     END IF;
   END LOOP;
+  PERFORM changes_keep_anchor('changes_default', cutoff::timestamp AT TIME ZONE 'UTC');
   DELETE FROM changes_default WHERE "committed_at" < cutoff::timestamp AT TIME ZONE 'UTC';
   RETURN dropped;
 END
@@ -330,6 +348,7 @@ DECLARE
   to_sequence bigint;
   started timestamptz;
   unlinked uuid;
+  anchor_sequence bigint;
 BEGIN
   SELECT min(c."chain_sequence") INTO from_sequence FROM changes c
    WHERE c."database" = database_name AND c."chain_sequence" IS NOT NULL AND c."committed_at" >= since;
@@ -346,6 +365,20 @@ BEGIN
   ELSE
     SELECT c."chain_hash" INTO previous FROM changes c
      WHERE c."database" = database_name AND c."chain_sequence" = from_sequence - 1 LIMIT 1;
+    IF previous IS NULL THEN
+      -- the changes before were dropped: the retention's anchor holds their last link
+      SELECT a."sequence", a."hash" INTO anchor_sequence, previous FROM chain_anchors a WHERE a."database" = database_name;
+      IF anchor_sequence < from_sequence - 1 THEN
+        RETURN QUERY SELECT false, 0::bigint, from_sequence, to_sequence,
+                            CASE WHEN anchor_sequence = from_sequence - 2 THEN 'deleted' ELSE 'missing range' END,
+                            anchor_sequence + 1, NULL::uuid,
+                            'no change at sequence numbers ' || (anchor_sequence + 1) || ' to ' || (from_sequence - 1)
+                            || ', after the retention anchor';
+        RETURN;
+      ELSIF anchor_sequence IS DISTINCT FROM from_sequence - 1 THEN
+        previous := NULL;
+      END IF;
+    END IF;
   END IF;
   expected := from_sequence;
   FOR r IN SELECT * FROM changes c WHERE c."database" = database_name
@@ -414,6 +447,14 @@ CREATE TABLE IF NOT EXISTS erasures (
   "hash" text NOT NULL
 );
 COMMENT ON TABLE erasures IS 'audit-trail destination: the receipt of each erasure';
+-- Per database, the last chain link of the changes a retention dropped (docs/tamper-evidence.md)
+CREATE TABLE IF NOT EXISTS chain_anchors (
+  "database" varchar(255) PRIMARY KEY,
+  "sequence" bigint NOT NULL,
+  "hash" text NOT NULL,
+  "dropped_at" timestamptz NOT NULL
+);
+COMMENT ON TABLE chain_anchors IS 'audit-trail destination: the last chain link a retention dropped';
 SELECT set_config('audit_trail.creating_destination', 'off', false);
 
 SELECT changes_create_partitions(7);

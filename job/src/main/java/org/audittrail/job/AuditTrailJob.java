@@ -24,6 +24,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.job.chain.HeadSigner;
+import org.audittrail.job.chain.RetentionAnchor;
+import org.audittrail.job.chain.SignedHead;
 import org.audittrail.job.chain.StoredChain;
 import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.db.Database;
@@ -134,7 +136,17 @@ public final class AuditTrailJob {
                                 config.chainHeads().dir(),
                                 config.chainHeads().intervalMs()),
                 ChangesSink.create(destination, config.batchSize(), config.flushIntervalMs()),
-                new PartitionMaintenance(destination, config.retentionDays()));
+                new PartitionMaintenance(destination, config.retentionDays(), anchorSigning(config)));
+    }
+
+    /** With signed heads, each retention anchor is signed beside them; null without. */
+    private static PartitionMaintenance.AfterRetention anchorSigning(JobConfig config) {
+        if (config.chainHeads() == null || config.chainHeads().signingKey() == null) {
+            return null;
+        }
+        String dir = config.chainHeads().dir().toString(); // a Path is not serializable
+        SignedHead.Keys.Signing key = config.chainHeads().signingKey();
+        return c -> RetentionAnchor.sign(c, java.nio.file.Path.of(dir), key);
     }
 
     /** Checkpointing exactly-once, kept on cancel so a stopped job can be restored; no Kryo fallback; object reuse; low latency. */

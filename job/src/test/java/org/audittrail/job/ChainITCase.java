@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.audittrail.job.chain.SignedHead;
+import org.audittrail.job.chain.SignedLink;
 import org.audittrail.job.testing.Auditor;
 import org.audittrail.job.testing.Cli;
 import org.audittrail.job.testing.JobTestBase;
@@ -244,6 +245,69 @@ class ChainITCase extends JobTestBase {
         assertThat(forged.exit()).isEqualTo(1);
         assertThat(forged.err()).contains("signature does not verify");
         db.execute("DROP TABLE pristine");
+    }
+
+    @Test
+    void aRetentionLeavesASignedAnchorThatVerifyGoesOnFrom() throws Exception {
+        db.execute(
+                "DO $$ BEGIN IF to_regclass('chain_anchors') IS NOT NULL THEN DELETE FROM chain_anchors; END IF; END $$");
+        Path dir = Cli.freshDirectory(Path.of("target", "chain-anchors"));
+        Path[] keys = Auditor.keys(dir, "anchor");
+        job.submit(db.args(CHAIN));
+        for (int id = 400; id < 406; id++) {
+            db.execute("INSERT INTO ledger VALUES (" + id + ", 1, 'before the retention', NULL)");
+        }
+        db.awaitChanges(6);
+        job.checkpoint();
+        job.cancel();
+        db.awaitSlotInactive();
+        // the three oldest changes age past a 5-day retention
+        db.execute("UPDATE changes SET committed_at = committed_at - interval '10 days' WHERE chain_sequence <= 3");
+        List<String> args = new ArrayList<>(List.of(CHAIN));
+        args.addAll(List.of(
+                "--retention-days",
+                "5",
+                "--chain-signing-key-file",
+                keys[0].toString(),
+                "--chain-heads-dir",
+                dir.toString(),
+                "--chain-sign-interval-ms",
+                "200"));
+        job.submit(db.args(args.toArray(new String[0])));
+        TestDatabase.poll(
+                () -> Files.exists(SignedLink.ANCHOR.file(dir, "postgres", 3)),
+                Duration.ofSeconds(30),
+                "the signed retention anchor of 3");
+        db.execute("INSERT INTO ledger VALUES (406, 1, 'after the retention', NULL)");
+        db.awaitChanges(4);
+        job.checkpoint();
+        job.cancel();
+        assertThat(db.query("SELECT chain_sequence FROM changes ORDER BY chain_sequence"))
+                .extracting(r -> r.get("chain_sequence"))
+                .containsExactly(4L, 5L, 6L, 7L);
+
+        String[] checked =
+                db.args("verify", "--chain-heads-dir", dir.toString(), "--chain-public-key-file", keys[1].toString());
+        assertThat(Auditor.run(checked))
+                .startsWith("0 ")
+                .contains("intact: 4 changes, sequence 4 to 7", "after the signed retention anchor of sequence 3");
+        assertThat(db.value("SELECT checked FROM changes_verify('postgres') WHERE intact"))
+                .isEqualTo(4L);
+
+        // the oldest remaining change deleted: without the anchor, a chain beginning later; with it, a deletion
+        db.execute("CREATE TABLE pristine AS SELECT * FROM changes");
+        assertTampered("DELETE FROM changes WHERE chain_sequence = 4", "deleted at sequence 4", "retention anchor");
+        // the anchor moved along to cover the deletion: only its signed copy tells
+        db.execute(
+                "UPDATE chain_anchors SET sequence = 4, hash = (SELECT chain_hash FROM changes WHERE chain_sequence = 4)",
+                "DELETE FROM changes WHERE chain_sequence = 4");
+        assertThat(Auditor.run(db.args("verify")))
+                .startsWith("0 ")
+                .contains("after the retention anchor of sequence 4");
+        assertThat(Auditor.run(checked))
+                .startsWith("2 ")
+                .contains("TAMPERED: modified at sequence 4", "differs from its signed copy");
+        db.execute("DROP TABLE pristine", "DELETE FROM chain_anchors");
     }
 
     /** What the link of the stored change at {@code sequence} covers, read as an auditor would. */

@@ -23,7 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.audittrail.job.chain.SignedReceipt;
+import org.audittrail.job.chain.SignedLink;
 import org.audittrail.job.testing.Auditor;
 import org.audittrail.job.testing.Cli;
 import org.audittrail.job.testing.JobTestBase;
@@ -202,7 +202,7 @@ class ErasureITCase extends JobTestBase {
         rewriteLastReceipt();
         assertThat(Auditor.run(db.args("verify"))).startsWith("0 ");
         assertThat(Auditor.run(verify)).startsWith("2 ").contains("receipt 2 differs from its signed copy");
-        assertThat(Files.exists(SignedReceipt.file(heads, "postgres", 2))).isTrue();
+        assertThat(Files.exists(SignedLink.ERASURE.file(heads, "postgres", 2))).isTrue();
     }
 
     @Test

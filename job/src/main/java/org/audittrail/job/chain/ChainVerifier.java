@@ -62,12 +62,11 @@ public final class ChainVerifier {
 
     /**
      * What verify found: the changes checked, the first and last sequence numbers checked, the finding or null, and
-     * whether the first change's previous link was the stored one of the change before it (a range) or none (the
-     * chain's start was dropped: its first link is taken on trust).
+     * what the first change checked was linked to where that is not the chain's start (null at its start).
      */
-    public record Report(String database, long checked, long first, long last, Finding finding, boolean afterStored) {
+    public record Report(String database, long checked, long first, long last, Finding finding, String start) {
         public Report(String database, long checked, long first, long last, Finding finding) {
-            this(database, checked, first, last, finding, false);
+            this(database, checked, first, last, finding, null);
         }
 
         public boolean intact() {
@@ -80,12 +79,7 @@ public final class ChainVerifier {
             if (checked == 0 && finding == null) {
                 return chain + "no chained changes (does the job run with --hash-chain?)";
             }
-            String trusted = first <= 1
-                    ? ""
-                    : afterStored
-                            ? "; from sequence " + first + ", after the stored link of sequence " + (first - 1)
-                            : "; it begins at sequence " + first + ", whose link to the changes before it (dropped) is"
-                                    + " taken on trust";
+            String trusted = start == null ? "" : "; " + start;
             if (finding == null) {
                 return chain + "intact: " + checked + " changes, sequence " + first + " to " + last + ", verified in "
                         + String.format(java.util.Locale.ROOT, "%.1f s (%,.0f changes/s)", seconds, checked / seconds)
@@ -136,6 +130,17 @@ public final class ChainVerifier {
     /** As above, for the changes committed in {@code range}; the newest heads are checked only for the whole chain. */
     public static Report verify(Connection c, String database, NavigableMap<Long, SignedHead> heads, Range range)
             throws SQLException {
+        return verify(c, database, heads, range, new TreeMap<>());
+    }
+
+    /** As above; {@code anchors}: the links of the database's signed retention anchors, by sequence (may be empty). */
+    public static Report verify(
+            Connection c,
+            String database,
+            NavigableMap<Long, SignedHead> heads,
+            Range range,
+            NavigableMap<Long, String> anchors)
+            throws SQLException {
         c.setAutoCommit(false);
         try (PreparedStatement s = c.prepareStatement(CHAIN)) {
             s.setFetchSize(10_000);
@@ -155,8 +160,11 @@ public final class ChainVerifier {
                 OffsetDateTime start = row.committedAt();
                 // a chain whose start was dropped (retention) begins at a link taken on trust; a range, after the
                 // stored link before it
-                String previous = first == 1 ? ChainLink.GENESIS : link(c, database, first - 1);
-                boolean afterStored = first > 1 && previous != null;
+                Start begin = start(c, database, first, anchors);
+                if (begin.finding() != null) {
+                    return new Report(database, 0, first, first, begin.finding(), begin.note());
+                }
+                String previous = begin.previous();
                 long checked = 0;
                 Link ahead = next(r, database);
                 while (true) {
@@ -171,7 +179,7 @@ public final class ChainVerifier {
                                         + ": the chain was rewritten at or before it");
                     }
                     if (finding != null) {
-                        return new Report(database, checked, first, row.sequence(), finding, afterStored);
+                        return new Report(database, checked, first, row.sequence(), finding, begin.note());
                     }
                     checked++;
                     previous = row.hash();
@@ -179,7 +187,7 @@ public final class ChainVerifier {
                         Finding end = heads.isEmpty() || heads.lastKey() <= row.sequence() || range.until() != null
                                 ? unlinked(c, database, start, range.until())
                                 : missing(row.sequence() + 1, heads);
-                        return new Report(database, checked, first, row.sequence(), end, afterStored);
+                        return new Report(database, checked, first, row.sequence(), end, begin.note());
                     }
                     row = ahead;
                     ahead = next(r, database);
@@ -270,6 +278,64 @@ public final class ChainVerifier {
                 return r.wasNull() ? none : sequence;
             }
         }
+    }
+
+    /** What the first change checked links to: its previous link (null: taken on trust), said how, or a finding. */
+    private record Start(String previous, String note, Finding finding) {}
+
+    private static Start start(Connection c, String database, long first, NavigableMap<Long, String> anchors)
+            throws SQLException {
+        if (first == 1) {
+            return new Start(ChainLink.GENESIS, null, null);
+        }
+        String stored = link(c, database, first - 1);
+        if (stored != null) {
+            return new Start(
+                    stored, "from sequence " + first + ", after the stored link of sequence " + (first - 1), null);
+        }
+        // the changes before were dropped: a retention's anchor holds their last link
+        RetentionAnchor anchor = RetentionAnchor.of(c, database);
+        if (!anchors.isEmpty()
+                && (anchor == null
+                        || anchor.sequence() < anchors.lastKey()
+                        || !anchor.hash().equals(anchors.get(anchor.sequence())))) {
+            long at = anchor == null ? anchors.lastKey() : anchor.sequence();
+            return new Start(
+                    null,
+                    null,
+                    new Finding(
+                            Kind.MODIFIED,
+                            at,
+                            null,
+                            "the retention anchor of sequence " + at
+                                    + " differs from its signed copy, or is gone: the dropped changes' last link was rewritten"));
+        }
+        String trusted = "it begins at sequence " + first
+                + ", whose link to the changes before it (dropped) is taken on" + " trust";
+        if (anchor == null || anchor.sequence() > first - 1) {
+            return new Start(null, trusted, null);
+        }
+        String name = (anchors.isEmpty() ? "the retention anchor" : "the signed retention anchor") + " of sequence "
+                + anchor.sequence();
+        if (anchor.sequence() == first - 1) {
+            return new Start(anchor.hash(), "after " + name, null);
+        }
+        long missing = first - 1 - anchor.sequence();
+        return new Start(
+                null,
+                null,
+                missing == 1
+                        ? new Finding(
+                                Kind.DELETED,
+                                anchor.sequence() + 1,
+                                null,
+                                "no change at this sequence number, after " + name)
+                        : new Finding(
+                                Kind.MISSING_RANGE,
+                                anchor.sequence() + 1,
+                                null,
+                                "no change at sequence numbers " + (anchor.sequence() + 1) + " to " + (first - 1)
+                                        + ", after " + name));
     }
 
     /** The stored link at {@code sequence}, or null where there is none. */

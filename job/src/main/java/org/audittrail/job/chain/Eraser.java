@@ -118,7 +118,7 @@ public final class Eraser {
             insert(c, outcome);
             Path signed = null;
             if (key != null) {
-                signed = SignedReceipt.write(dir, key, outcome.receipt().toJson(outcome.hash()));
+                signed = SignedLink.ERASURE.write(dir, key, outcome.receipt().toJson(outcome.hash()));
             }
             try {
                 c.commit();

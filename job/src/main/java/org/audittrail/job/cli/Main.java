@@ -40,7 +40,7 @@ import org.audittrail.job.chain.Eraser;
 import org.audittrail.job.chain.ErasureRequest;
 import org.audittrail.job.chain.ReceiptVerifier;
 import org.audittrail.job.chain.SignedHead;
-import org.audittrail.job.chain.SignedReceipt;
+import org.audittrail.job.chain.SignedLink;
 import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.config.Option;
 import org.audittrail.job.config.Options;
@@ -179,14 +179,20 @@ public final class Main {
                                     config.chainHeads().publicKey());
                     var signedReceipts = config.chainHeads() == null
                             ? new java.util.TreeMap<Long, String>()
-                            : SignedReceipt.all(
+                            : SignedLink.ERASURE.all(
+                                    config.chainHeads().dir(),
+                                    database,
+                                    config.chainHeads().publicKey());
+                    var anchors = config.chainHeads() == null
+                            ? new java.util.TreeMap<Long, String>()
+                            : SignedLink.ANCHOR.all(
                                     config.chainHeads().dir(),
                                     database,
                                     config.chainHeads().publicKey());
                     ChainVerifier.Report report;
                     ReceiptVerifier.Report receipts;
                     try (Connection c = config.destination().connect()) {
-                        report = ChainVerifier.verify(c, database, heads, config.verifyRange());
+                        report = ChainVerifier.verify(c, database, heads, config.verifyRange(), anchors);
                         receipts = ReceiptVerifier.verify(c, database, signedReceipts);
                     }
                     System.out.println(report.summary((System.nanoTime() - started) / 1e9)

@@ -51,13 +51,25 @@ public class PartitionMaintenance extends RichMapFunction<Change, Change> {
                     + " UNION SELECT DISTINCT (\"committed_at\" AT TIME ZONE 'UTC')::date FROM changes_default) days"
                     + " WHERE to_regclass(quote_ident('changes_' || to_char(day, 'YYYYMMDD'))) IS NULL";
 
+    /** What else to do after each retention, on its connection: the hash chain's anchors signed (docs/tamper-evidence.md). */
+    @FunctionalInterface
+    public interface AfterRetention extends java.io.Serializable {
+        void run(Connection c) throws Exception;
+    }
+
     private final Database destination;
     private final int retentionDays;
+    private final AfterRetention afterRetention;
     private transient ScheduledProbe probe;
 
     public PartitionMaintenance(Database destination, int retentionDays) {
+        this(destination, retentionDays, null);
+    }
+
+    public PartitionMaintenance(Database destination, int retentionDays, AfterRetention afterRetention) {
         this.destination = destination;
         this.retentionDays = retentionDays;
+        this.afterRetention = afterRetention;
     }
 
     @Override
@@ -96,7 +108,10 @@ public class PartitionMaintenance extends RichMapFunction<Change, Change> {
                         dropped,
                         retentionDays);
             }
-        } catch (SQLException e) {
+            if (afterRetention != null) {
+                afterRetention.run(c);
+            }
+        } catch (Exception e) {
             LOG.warn("Partition maintenance failed, retried in an hour: {}", e.getMessage());
         }
     }

@@ -30,41 +30,47 @@ import org.audittrail.udf.chain.CanonicalJson;
 import org.audittrail.udf.values.Json;
 
 /**
- * An erasure receipt signed and written beside the chain heads ({@code <dir>/<database>/erasure-<sequence>.json}), so
- * that a receipt rewritten in the destination, links recomputed, is still caught by verify (docs/erasure.md).
+ * A link signed and written beside the chain heads ({@code <dir>/<database>/<kind>-<sequence>.json}), so that a link
+ * rewritten in the destination is still caught by verify: an erasure receipt's (docs/erasure.md) or a retention
+ * anchor's, the last link of the changes a retention dropped (docs/tamper-evidence.md).
  */
-public final class SignedReceipt {
+public enum SignedLink {
+    ERASURE("erasure", "audit-trail-erasure-signed-1"),
+    ANCHOR("anchor", "audit-trail-anchor-signed-1");
 
-    /** The name of the signed form. */
-    public static final String FORM = "audit-trail-erasure-signed-1";
+    private final String prefix;
+    private final String form;
 
-    private SignedReceipt() {}
+    SignedLink(String prefix, String form) {
+        this.prefix = prefix;
+        this.form = form;
+    }
 
-    /** The text the signature covers: the form, the database, the receipt's sequence and its link. */
-    static String payload(String database, long sequence, String hash) {
+    /** The text the signature covers: the form, the database, the sequence and the link. */
+    String payload(String database, long sequence, String hash) {
         return CanonicalJson.of(Json.MAPPER
                 .createArrayNode()
-                .add(FORM)
+                .add(form)
                 .add(database)
                 .add(sequence)
                 .add(hash));
     }
 
-    public static Path file(Path dir, String database, long sequence) {
-        return dir.resolve(database).resolve(String.format("erasure-%020d.json", sequence));
+    public Path file(Path dir, String database, long sequence) {
+        return dir.resolve(database).resolve(String.format("%s-%020d.json", prefix, sequence));
     }
 
-    /** Signs the printed receipt (with its link) and writes it, whole or not at all. */
-    public static Path write(Path dir, SignedHead.Keys.Signing key, ObjectNode receipt) throws IOException {
-        String database = receipt.path("database").asText();
-        long sequence = receipt.path("sequence").asLong();
-        ObjectNode signed = receipt.deepCopy()
+    /** Signs {@code link} (database, sequence, hash and what else it says) and writes it, whole or not at all. */
+    public Path write(Path dir, SignedHead.Keys.Signing key, ObjectNode link) throws IOException {
+        String database = link.path("database").asText();
+        long sequence = link.path("sequence").asLong();
+        ObjectNode signed = link.deepCopy()
                 .put("key_id", key.keyId())
                 .put(
                         "signature",
                         Base64.getEncoder()
                                 .encodeToString(key.sign(payload(
-                                        database, sequence, receipt.path("hash").asText()))));
+                                        database, sequence, link.path("hash").asText()))));
         Path file = file(dir, database, sequence);
         Files.createDirectories(file.getParent());
         Path partial = file.resolveSibling(file.getFileName() + ".partial");
@@ -73,15 +79,15 @@ public final class SignedReceipt {
         return file;
     }
 
-    /** The links of {@code database}'s signed receipts in {@code dir}, by sequence, each signature checked. */
-    public static NavigableMap<Long, String> all(Path dir, String database, PublicKey key) {
+    /** The links of {@code database}'s signed links of this kind in {@code dir}, by sequence, each signature checked. */
+    public NavigableMap<Long, String> all(Path dir, String database, PublicKey key) {
         NavigableMap<Long, String> hashes = new TreeMap<>();
         Path of = dir.resolve(database);
         if (!Files.isDirectory(of)) {
             return hashes;
         }
         try (Stream<Path> files = Files.list(of)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().matches("erasure-\\d{20}\\.json"))
+            for (Path file : files.filter(f -> f.getFileName().toString().matches(prefix + "-\\d{20}\\.json"))
                     .toList()) {
                 JsonNode node = Json.parse(Files.readString(file));
                 long sequence = node.path("sequence").asLong();
@@ -98,7 +104,7 @@ public final class SignedReceipt {
                 if (!signed
                         || !database.equals(node.path("database").asText())
                         || !file.equals(file(dir, database, sequence))) {
-                    throw new IllegalStateException("Signed erasure receipt " + file + ": its signature does not"
+                    throw new IllegalStateException("Signed " + prefix + " " + file + ": its signature does not"
                             + " verify with the public key given, or it names another database or sequence than its"
                             + " file name: it was changed, moved or signed with another key");
                 }
@@ -106,7 +112,7 @@ public final class SignedReceipt {
             }
         } catch (IOException e) {
             throw new IllegalStateException(
-                    "Cannot read the signed erasure receipts in " + of + ": " + e.getMessage(), e);
+                    "Cannot read the signed " + prefix + " links in " + of + ": " + e.getMessage(), e);
         }
         return hashes;
     }
