@@ -134,6 +134,7 @@ public final class AuditTrailJob {
                         : new HeadSigner(
                                 config.chainHeads().signingKey(),
                                 config.chainHeads().dir(),
+                                config.chainHeads().bucket(),
                                 config.chainHeads().intervalMs()),
                 ChangesSink.create(destination, config.batchSize(), config.flushIntervalMs()),
                 new PartitionMaintenance(destination, config.retentionDays(), anchorSigning(config)));

@@ -44,16 +44,19 @@ public class HeadSigner extends KeyedProcessFunction<String, Change, Change> {
 
     private final SignedHead.Keys.Signing key;
     private final String dir;
+    private final HeadBucket bucket;
     private final long intervalMs;
+
     private transient ValueState<Long> sequence;
     private transient ValueState<String> hash;
     private transient ValueState<Long> timer;
     private transient ValueState<Long> signed;
     private transient Counter counter;
 
-    public HeadSigner(SignedHead.Keys.Signing key, Path dir, long intervalMs) {
+    public HeadSigner(SignedHead.Keys.Signing key, Path dir, HeadBucket bucket, long intervalMs) {
         this.key = key;
         this.dir = dir.toString();
+        this.bucket = bucket;
         this.intervalMs = intervalMs;
     }
 
@@ -89,21 +92,24 @@ public class HeadSigner extends KeyedProcessFunction<String, Change, Change> {
         if (last == null || (done != null && done >= last)) {
             return;
         }
+        SignedHead head = new SignedHead(
+                ctx.getCurrentKey(), last, hash.value(), Instant.now().toString(), key.keyId());
         try {
-            new SignedHead(
-                            ctx.getCurrentKey(),
-                            last,
-                            hash.value(),
-                            Instant.now().toString(),
-                            key.keyId())
-                    .write(Path.of(dir), key);
+            String text = head.signed(key);
+            head.write(Path.of(dir), text);
+            if (bucket != null) {
+                bucket.put(head.database(), head.fileName(), text);
+            }
             signed.update(last);
             counter.inc();
         } catch (java.io.IOException e) {
+            // the message names the file or the S3 path, the status and S3's error code: heads hold hashes only
             LOG.warn(
-                    "Cannot write the signed chain head into {} ({}): retried in {} ms",
+                    "Cannot write the signed chain head into {}{} ({}: {}): retried in {} ms",
                     dir,
+                    bucket == null ? "" : " and " + bucket,
                     e.getClass().getSimpleName(),
+                    e.getMessage(),
                     intervalMs);
             long again = ctx.timerService().currentProcessingTime() + intervalMs;
             ctx.timerService().registerProcessingTimeTimer(again);

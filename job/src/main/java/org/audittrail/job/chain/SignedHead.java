@@ -63,8 +63,8 @@ public record SignedHead(String database, long sequence, String hash, String sig
         return dir.resolve(database).resolve(String.format("head-%020d.json", sequence));
     }
 
-    /** Signs it with {@code key} (PKCS#8) and writes its file into {@code dir}, whole or not at all. */
-    public void write(Path dir, Keys.Signing key) throws IOException {
+    /** Its file's text, signed with {@code key} (PKCS#8). */
+    public String signed(Keys.Signing key) {
         ObjectNode node = Json.object();
         node.put("form", FORM)
                 .put("database", database)
@@ -73,17 +73,36 @@ public record SignedHead(String database, long sequence, String hash, String sig
                 .put("signed_at", signedAt)
                 .put("key_id", keyId)
                 .put("signature", Base64.getEncoder().encodeToString(key.sign(payload())));
+        return Json.write(node) + "\n";
+    }
+
+    /** Its file's name in its database's directory or folder. */
+    public String fileName() {
+        return String.format("head-%020d.json", sequence);
+    }
+
+    /** Writes {@code signed}, its signed text, as its file into {@code dir}, whole or not at all. */
+    public void write(Path dir, String signed) throws IOException {
         Path file = file(dir, database, sequence);
         Files.createDirectories(file.getParent());
         Path partial = file.resolveSibling(file.getFileName() + ".partial");
-        Files.writeString(partial, Json.write(node) + "\n");
+        Files.writeString(partial, signed);
         Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Reads a head file and checks its signature with {@code key}; an exception names the file and what is wrong. */
     public static SignedHead read(Path file, PublicKey key) {
         try {
-            JsonNode node = Json.parse(Files.readString(file));
+            return parse(Files.readString(file), file.toString(), key);
+        } catch (IOException e) {
+            throw new IllegalStateException("Signed chain head " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A head's text, its signature checked with {@code key}; an exception names {@code name} and what is wrong. */
+    static SignedHead parse(String text, String name, PublicKey key) {
+        try {
+            JsonNode node = Json.parse(text);
             SignedHead head = new SignedHead(
                     node.path("database").asText(null),
                     node.path("sequence").asLong(),
@@ -99,8 +118,27 @@ public record SignedHead(String database, long sequence, String hash, String sig
                         + " changed, or signed with another key");
             return head;
         } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalStateException("Signed chain head " + file + ": " + e.getMessage(), e);
+            throw new IllegalStateException("Signed chain head " + name + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Every head of {@code database} in {@code bucket}, by sequence, each signature checked with {@code key}. */
+    public static java.util.NavigableMap<Long, SignedHead> all(HeadBucket bucket, String database, PublicKey key) {
+        java.util.NavigableMap<Long, SignedHead> heads = new java.util.TreeMap<>();
+        try {
+            bucket.read(database, "head-\\d{20}\\.json").forEach((file, text) -> {
+                SignedHead head = parse(text, bucket + "/" + database + "/" + file, key);
+                if (!database.equals(head.database()) || !file.equals(head.fileName())) {
+                    throw new IllegalStateException("Signed chain head " + bucket + "/" + database + "/" + file
+                            + " names another database or sequence than its name: it was moved");
+                }
+                heads.put(head.sequence(), head);
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException(
+                    "Cannot read the signed chain heads in " + bucket + ": " + e.getMessage(), e);
+        }
+        return heads;
     }
 
     /** Every head of {@code database} in {@code dir}, by sequence, each signature checked with {@code key}. */

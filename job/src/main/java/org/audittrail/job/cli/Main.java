@@ -31,7 +31,9 @@ import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.audittrail.job.AuditTrailJob;
@@ -165,44 +167,16 @@ public final class Main {
                         + " then the erasure receipts. Exit code 2 when it finds one.",
                 Stream.concat(
                                 Options.of(List.of(SOURCE, DESTINATION, TLS, SSH, VERIFY)).stream(),
-                                Stream.of(Options.CHAIN_HEADS_DIR))
+                                Stream.of(
+                                        Options.CHAIN_HEADS_DIR,
+                                        Options.CHAIN_HEADS_S3_URL,
+                                        Options.CHAIN_HEADS_S3_ENDPOINT,
+                                        Options.CHAIN_HEADS_S3_ACCESS_KEY,
+                                        Options.CHAIN_HEADS_S3_SECRET_KEY,
+                                        Options.CHAIN_HEADS_S3_REGION))
                         .toList(),
                 environment,
-                config -> {
-                    long started = System.nanoTime();
-                    String database = config.source().name();
-                    var heads = config.chainHeads() == null
-                            ? new java.util.TreeMap<Long, SignedHead>()
-                            : SignedHead.all(
-                                    config.chainHeads().dir(),
-                                    database,
-                                    config.chainHeads().publicKey());
-                    var signedReceipts = config.chainHeads() == null
-                            ? new java.util.TreeMap<Long, String>()
-                            : SignedLink.ERASURE.all(
-                                    config.chainHeads().dir(),
-                                    database,
-                                    config.chainHeads().publicKey());
-                    var anchors = config.chainHeads() == null
-                            ? new java.util.TreeMap<Long, String>()
-                            : SignedLink.ANCHOR.all(
-                                    config.chainHeads().dir(),
-                                    database,
-                                    config.chainHeads().publicKey());
-                    ChainVerifier.Report report;
-                    ReceiptVerifier.Report receipts;
-                    try (Connection c = config.destination().connect()) {
-                        report = ChainVerifier.verify(c, database, heads, config.verifyRange(), anchors);
-                        receipts = ReceiptVerifier.verify(c, database, signedReceipts);
-                    }
-                    System.out.println(report.summary((System.nanoTime() - started) / 1e9)
-                            + (report.intact() && !heads.isEmpty()
-                                    ? "; it matches its " + heads.size() + " signed heads, the newest at sequence "
-                                            + heads.lastKey()
-                                    : ""));
-                    System.out.println(receipts.summary(database));
-                    return report.intact() && receipts.intact() ? 0 : 2;
-                }));
+                Main::verify));
         run.addSubcommand(command(
                 "erase",
                 "Erases one subject's personal data from the stored changes: a record (--erase-table, --erase-key,"
@@ -222,6 +196,40 @@ public final class Main {
             return 1;
         });
         return run;
+    }
+
+    /**
+     * The verify command: the chain, against the signed heads (from the S3 path where given, else the directory), the
+     * retention anchor and the signed receipts of the directory; then the receipts.
+     */
+    private static int verify(JobConfig config) throws Exception {
+        long started = System.nanoTime();
+        String database = config.source().name();
+        JobConfig.ChainHeads signed = config.chainHeads();
+        NavigableMap<Long, SignedHead> heads = signed == null
+                ? new TreeMap<>()
+                : signed.bucket() != null
+                        ? SignedHead.all(signed.bucket(), database, signed.publicKey())
+                        : SignedHead.all(signed.dir(), database, signed.publicKey());
+        NavigableMap<Long, String> receiptCopies = signed == null || signed.dir() == null
+                ? new TreeMap<>()
+                : SignedLink.ERASURE.all(signed.dir(), database, signed.publicKey());
+        NavigableMap<Long, String> anchors = signed == null || signed.dir() == null
+                ? new TreeMap<>()
+                : SignedLink.ANCHOR.all(signed.dir(), database, signed.publicKey());
+        ChainVerifier.Report report;
+        ReceiptVerifier.Report receipts;
+        try (Connection c = config.destination().connect()) {
+            report = ChainVerifier.verify(c, database, heads, config.verifyRange(), anchors);
+            receipts = ReceiptVerifier.verify(c, database, receiptCopies);
+        }
+        System.out.println(report.summary((System.nanoTime() - started) / 1e9)
+                + (report.intact() && !heads.isEmpty()
+                        ? "; it matches its " + heads.size() + " signed heads, the newest at sequence "
+                                + heads.lastKey()
+                        : ""));
+        System.out.println(receipts.summary(database));
+        return report.intact() && receipts.intact() ? 0 : 2;
     }
 
     /** The erase command: erases, prints the receipt (or, in a dry run, what it would erase), vacuums. */

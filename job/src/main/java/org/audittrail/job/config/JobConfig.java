@@ -22,6 +22,7 @@ import java.security.PublicKey;
 import java.util.Map;
 import org.audittrail.job.chain.ChainVerifier;
 import org.audittrail.job.chain.ErasureRequest;
+import org.audittrail.job.chain.HeadBucket;
 import org.audittrail.job.chain.SignedHead;
 import org.audittrail.job.db.BrowserRole;
 import org.audittrail.job.db.Database;
@@ -124,7 +125,8 @@ public record JobConfig(
      * Signed chain heads: where they are written or read, the key that signs them (the job) or checks them (verify),
      * and how often; null without --chain-heads-dir.
      */
-    public record ChainHeads(Path dir, SignedHead.Keys.Signing signingKey, PublicKey publicKey, long intervalMs) {}
+    public record ChainHeads(
+            Path dir, HeadBucket bucket, SignedHead.Keys.Signing signingKey, PublicKey publicKey, long intervalMs) {}
 
     private static ChainHeads chainHeads(OptionValues values) {
         String dir = values.text(CHAIN_HEADS_DIR);
@@ -135,22 +137,44 @@ public record JobConfig(
             throw new IllegalArgumentException(CHAIN_SIGNING_KEY_FILE.name() + " signs the hash chain's heads: give "
                     + HASH_CHAIN.name() + " too, or leave it out");
         }
-        if (dir == null) {
-            if (signing != null || checking != null) {
-                throw new IllegalArgumentException(
-                        (signing != null ? CHAIN_SIGNING_KEY_FILE : CHAIN_PUBLIC_KEY_FILE).name()
-                                + " is for signed chain heads: give " + CHAIN_HEADS_DIR.name() + " too");
-            }
+        String url = values.text(CHAIN_HEADS_S3_URL);
+        if (dir == null && (signing != null || (checking != null && url == null))) {
+            throw new IllegalArgumentException((signing != null ? CHAIN_SIGNING_KEY_FILE : CHAIN_PUBLIC_KEY_FILE).name()
+                    + " is for signed chain heads: give " + CHAIN_HEADS_DIR.name() + " too");
+        }
+        if (dir == null && url == null) {
             return null;
         }
         if (signing == null && checking == null) {
-            throw new IllegalArgumentException(CHAIN_HEADS_DIR.name() + " holds signed chain heads: give "
-                    + CHAIN_SIGNING_KEY_FILE.name() + " (the job, to write them) or " + CHAIN_PUBLIC_KEY_FILE.name()
-                    + " (verify, to check them)");
+            throw new IllegalArgumentException((dir != null ? CHAIN_HEADS_DIR : CHAIN_HEADS_S3_URL).name()
+                    + " holds signed chain heads: give " + CHAIN_SIGNING_KEY_FILE.name()
+                    + " (the job, to write them) or "
+                    + CHAIN_PUBLIC_KEY_FILE.name() + " (verify, to check them)");
+        }
+        HeadBucket bucket = null;
+        if (url != null) {
+            String accessKey = values.text(CHAIN_HEADS_S3_ACCESS_KEY);
+            String secretKey = values.text(CHAIN_HEADS_S3_SECRET_KEY);
+            if (accessKey == null || secretKey == null) {
+                throw new IllegalArgumentException(CHAIN_HEADS_S3_URL.name() + " needs credentials: give "
+                        + CHAIN_HEADS_S3_ACCESS_KEY.name() + " and " + CHAIN_HEADS_S3_SECRET_KEY.name() + "-file (or "
+                        + CHAIN_HEADS_S3_ACCESS_KEY.variable() + " and " + CHAIN_HEADS_S3_SECRET_KEY.variable() + ")");
+            }
+            try {
+                bucket = HeadBucket.of(
+                        url,
+                        values.text(CHAIN_HEADS_S3_ENDPOINT),
+                        values.text(CHAIN_HEADS_S3_REGION),
+                        accessKey,
+                        secretKey);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(CHAIN_HEADS_S3_URL.name() + " " + url + " " + e.getMessage());
+            }
         }
         try {
             return new ChainHeads(
-                    Path.of(dir),
+                    dir == null ? null : Path.of(dir),
+                    bucket,
                     signing == null ? null : SignedHead.Keys.signing(Path.of(signing)),
                     checking == null ? null : SignedHead.Keys.verifying(Path.of(checking)),
                     interval);

@@ -272,6 +272,38 @@ public final class Options {
             "<dir>",
             "Where signed chain heads are written (the job) and read (verify): a directory outside the destination's"
                     + " reach, a file per head under a directory per database.");
+    public static final Option CHAIN_HEADS_S3_URL = value(
+            "--chain-heads-s3-url",
+            "CHAIN_HEADS_S3_URL",
+            CHAIN,
+            null,
+            "<s3://bucket/prefix>",
+            "Also write each signed head to this S3 path (the job), or read the heads from it (verify), with the"
+                    + " access key of --chain-heads-s3-access-key.");
+    public static final Option CHAIN_HEADS_S3_ENDPOINT = value(
+            "--chain-heads-s3-endpoint",
+            "CHAIN_HEADS_S3_ENDPOINT",
+            CHAIN,
+            null,
+            "<url>",
+            "The endpoint of an S3-compatible server (MinIO, Ceph: https://minio.example:9000), addressed path-style;"
+                    + " AWS's own without it.");
+    public static final Option CHAIN_HEADS_S3_ACCESS_KEY = value(
+            "--chain-heads-s3-access-key",
+            "AWS_ACCESS_KEY_ID",
+            CHAIN,
+            null,
+            "<id>",
+            "The access key id that signs the S3 requests (Signature Version 4): a user that may only put (the job) or"
+                    + " list and get (verify) heads.");
+    public static final Option CHAIN_HEADS_S3_SECRET_KEY = secret(
+            "--chain-heads-s3-secret-key",
+            "AWS_SECRET_ACCESS_KEY",
+            CHAIN,
+            "<key>",
+            "Its secret access key, only as --chain-heads-s3-secret-key=<key>; prefer the -file option.");
+    public static final Option CHAIN_HEADS_S3_REGION =
+            value("--chain-heads-s3-region", "AWS_REGION", CHAIN, "us-east-1", "<region>", "The S3 path's region.");
     public static final Option CHAIN_SIGN_INTERVAL_MS = value(
             "--chain-sign-interval-ms",
             null,
@@ -476,6 +508,11 @@ public final class Options {
             HASH_CHAIN,
             CHAIN_SIGNING_KEY_FILE,
             CHAIN_HEADS_DIR,
+            CHAIN_HEADS_S3_URL,
+            CHAIN_HEADS_S3_ENDPOINT,
+            CHAIN_HEADS_S3_ACCESS_KEY,
+            CHAIN_HEADS_S3_SECRET_KEY,
+            CHAIN_HEADS_S3_REGION,
             CHAIN_SIGN_INTERVAL_MS,
             CHAIN_PUBLIC_KEY_FILE,
             VERIFY_SINCE,

@@ -154,6 +154,34 @@ class MainTest {
     }
 
     @Test
+    void anS3PathForTheHeadsIsRefusedInOneLineWhenMalformedOrWithoutCredentials(@TempDir Path dir) throws Exception {
+        String key = Files.writeString(dir.resolve("chain.key"), "not read before the path is checked")
+                .toString();
+        assertThatThrownBy(() -> Main.config(
+                        Map.of("AWS_ACCESS_KEY_ID", "id", "AWS_SECRET_ACCESS_KEY", "secret"),
+                        "--hash-chain",
+                        "--chain-signing-key-file",
+                        key,
+                        "--chain-heads-dir",
+                        dir.toString(),
+                        "--chain-heads-s3-url",
+                        "https://bucket/heads"))
+                .hasMessage("--chain-heads-s3-url https://bucket/heads is not an S3 path: use s3://bucket or"
+                        + " s3://bucket/prefix");
+        assertThatThrownBy(() -> Main.config(
+                        Map.of(),
+                        "--hash-chain",
+                        "--chain-signing-key-file",
+                        key,
+                        "--chain-heads-dir",
+                        dir.toString(),
+                        "--chain-heads-s3-url",
+                        "s3://bucket/heads"))
+                .hasMessage("--chain-heads-s3-url needs credentials: give --chain-heads-s3-access-key and"
+                        + " --chain-heads-s3-secret-key-file (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+    }
+
+    @Test
     void anErasureIsRefusedInOneLineWithoutOneSubjectOrAReason() {
         assertThat(erase("--erase-table", "people", "--reason", "r"))
                 .isEqualTo("audit-trail: --erase-table and --erase-key name a record together: give both (or"
