@@ -293,6 +293,122 @@ LANGUAGE sql STABLE AS $$
    ORDER BY "committed_at", "position"
 $$;
 
+-- Undo, reviewed (docs/query.md#undo): the SQL that reverts a set of changes in the source database, newest first, in
+-- one transaction, under a Bemi context naming what it reverts (so the revert is in the trail too). Each statement
+-- finds its row by every column of the image the change left and stops the whole revert where the row is no longer
+-- so (changed again since: a conflict, never a silent overwrite); values come back through jsonb_populate_record, the
+-- inverse of the to_jsonb form they are stored in. Changes it cannot revert exactly are refused with the reason.
+CREATE OR REPLACE FUNCTION changes_revert_sql(change_ids uuid[], what text DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  c changes;
+  relation text;
+  record_name text;
+  statement text;
+  assignments text;
+  columns text;
+  matching text;
+  body text := '';
+  reverted integer := 0;
+  conflicts text;
+  tag text := 'revert';
+  context text;
+BEGIN
+  FOR c IN SELECT * FROM changes WHERE "id" = ANY(change_ids)
+            ORDER BY "committed_at" DESC, "transaction_id" DESC, "position" DESC, ("operation" = 'CREATE') DESC LOOP
+    relation := format('%I.%I', c."schema", c."table");
+    record_name := c."schema" || '.' || c."table" || coalesce(' key ' || c."primary_key", '');
+    IF c."operation" = 'TRUNCATE' THEN
+      RAISE EXCEPTION 'Cannot revert change % (TRUNCATE of %.%): the trail holds no statements for it, only the rows before it (changes_table_at)', c."id", c."schema", c."table";
+    ELSIF c."partial" THEN
+      RAISE EXCEPTION 'Cannot revert change % of %: the WAL did not carry all its values (partial image, docs/values.md)', c."id", record_name;
+    ELSIF c."fallback_columns" IS NOT NULL THEN
+      RAISE EXCEPTION 'Cannot revert change % of %: columns % are stored in fallback form, not exactly', c."id", record_name, c."fallback_columns";
+    ELSIF c."erased" IS NOT NULL AND (c."erased" ? 'before' OR c."erased" ? 'after') THEN
+      RAISE EXCEPTION 'Cannot revert change % of %: values of it were erased (docs/erasure.md)', c."id", record_name;
+    END IF;
+    SELECT string_agg(format('to_jsonb(t.%1$I) IS NOT DISTINCT FROM to_jsonb(a.%1$I)', k), ' AND ' ORDER BY k)
+      INTO matching FROM jsonb_object_keys(CASE WHEN c."operation" = 'DELETE' THEN '{}' ELSE c."after" END) AS k;
+    IF c."operation" = 'CREATE' THEN
+      statement := format('DELETE FROM %s AS t USING jsonb_populate_record(NULL::%s, %L::jsonb) AS a WHERE %s',
+                          relation, relation, c."after", matching);
+    ELSIF c."operation" = 'UPDATE' THEN
+      SELECT string_agg(format('%1$I = b.%1$I', k), ', ' ORDER BY k) INTO assignments
+        FROM jsonb_object_keys(c."before") AS k WHERE c."before" -> k IS DISTINCT FROM c."after" -> k;
+      CONTINUE WHEN assignments IS NULL; -- it changed no value: nothing to set back
+      statement := format('UPDATE %s AS t SET %s FROM jsonb_populate_record(NULL::%s, %L::jsonb) AS b,'
+                          ' jsonb_populate_record(NULL::%s, %L::jsonb) AS a WHERE %s',
+                          relation, assignments, relation, c."before", relation, c."after", matching);
+    ELSE
+      SELECT string_agg(format('%I', k), ', ' ORDER BY k) INTO columns FROM jsonb_object_keys(c."before") AS k;
+      statement := format('INSERT INTO %s (%s) SELECT %s FROM jsonb_populate_record(NULL::%s, %L::jsonb)',
+                          relation, columns, columns, relation, c."before");
+    END IF;
+    -- the RAISE's message: its one placeholder is the row count; a % of a name or key doubled
+    body := body || format(E'  %s;\n  GET DIAGNOSTICS n = ROW_COUNT;\n  IF n <> 1 THEN\n    RAISE EXCEPTION %L, n;\n  END IF;\n',
+                           statement,
+                           replace(format('Conflict: %s was changed after change %s (%s at %s): ', record_name, c."id",
+                                          c."operation", c."committed_at"), '%', '%%')
+                           || '% rows are as it left it; nothing was reverted');
+    reverted := reverted + 1;
+  END LOOP;
+  IF reverted = 0 THEN
+    RETURN '-- Nothing to revert: no change found, or none that changed a value' || E'\n';
+  END IF;
+  -- the trail's own list: the records changed again after the last reverted change of each, by other changes
+  SELECT string_agg(format('--   %s.%s key %s: %s at %s (change %s)', l."schema", l."table", l."primary_key",
+                           l."operation", l."committed_at", l."id"), E'\n' ORDER BY l."committed_at", l."position")
+    INTO conflicts
+    FROM changes l
+    JOIN (SELECT r."database", r."schema", r."table", r."primary_key", max(r."committed_at") AS "at"
+            FROM changes r WHERE r."id" = ANY(change_ids) AND r."primary_key" IS NOT NULL
+           GROUP BY 1, 2, 3, 4) last
+      ON l."database" = last."database" AND l."schema" = last."schema" AND l."table" = last."table"
+     AND l."primary_key" = last."primary_key" AND l."committed_at" > last."at"
+   WHERE NOT (l."id" = ANY(change_ids));
+  context := replace(jsonb_build_object('reverts', coalesce(what, reverted || ' changes'), 'changes', reverted)::text,
+                     '*/', '*\/');
+  WHILE position('$' || tag || '$' IN body) > 0 LOOP
+    tag := tag || '_';
+  END LOOP;
+  RETURN format(E'-- Reverts %s: %s changes, newest first. Run it in the source database.\n', coalesce(what, 'changes'), reverted)
+      || CASE WHEN conflicts IS NULL THEN ''
+              ELSE E'-- CONFLICTS: changed again after what this reverts, so the statements below stop at them:\n'
+                   || conflicts || E'\n' END
+      || format(E'BEGIN;\nDO $%s$\nDECLARE\n  n bigint;\nBEGIN\n%sEND\n$%s$ /*Bemi %s Bemi*/;\nCOMMIT;\n', tag, body, tag, context);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION changes_revert_transaction_sql(database_name text, transaction bigint) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT changes_revert_sql(array_agg("id"), 'transaction ' || transaction || ' of ' || database_name)
+    FROM changes WHERE "database" = database_name AND "transaction_id" = transaction
+$$;
+
+CREATE OR REPLACE FUNCTION changes_revert_context_sql(context_match jsonb,
+                                                      since timestamptz DEFAULT '-infinity', until timestamptz DEFAULT 'infinity')
+RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT changes_revert_sql(array_agg("id"), 'the changes made under context ' || context_match::text)
+    FROM changes_by_context(context_match, since, until)
+$$;
+
+-- A record, or every record of a table, back to its state at as_of: the revert of every change made to it since
+CREATE OR REPLACE FUNCTION changes_restore_record_sql(table_name text, key text, as_of timestamptz,
+                                                      schema_name text DEFAULT 'public', database_name text DEFAULT NULL)
+RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT changes_revert_sql(array_agg("id"), schema_name || '.' || table_name || ' key ' || key || ' to ' || as_of)
+    FROM changes WHERE "table" = table_name AND "primary_key" = key AND "schema" = schema_name
+                   AND (database_name IS NULL OR "database" = database_name) AND "committed_at" > as_of
+$$;
+
+CREATE OR REPLACE FUNCTION changes_restore_table_sql(table_name text, as_of timestamptz,
+                                                     schema_name text DEFAULT 'public', database_name text DEFAULT NULL)
+RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT changes_revert_sql(array_agg("id"), schema_name || '.' || table_name || ' to ' || as_of)
+    FROM changes WHERE "table" = table_name AND "schema" = schema_name
+                   AND (database_name IS NULL OR "database" = database_name) AND "committed_at" > as_of
+$$;
+
 -- The hash chain checked in SQL (docs/tamper-evidence.md): the canonical JSON of a value, one link, and changes_verify,
 -- which walks a database's chain, or its part committed in a time range, and returns the first bad change.
 CREATE OR REPLACE FUNCTION changes_canonical_json(value jsonb) RETURNS text

@@ -23,6 +23,7 @@ import static org.audittrail.job.config.Option.Group.SOURCE;
 import static org.audittrail.job.config.Option.Group.SSH;
 import static org.audittrail.job.config.Option.Group.TLS;
 import static org.audittrail.job.config.Option.Group.TRACKING;
+import static org.audittrail.job.config.Option.Group.UNDO;
 import static org.audittrail.job.config.Option.Group.VERIFY;
 
 import java.io.IOException;
@@ -48,13 +49,14 @@ import org.audittrail.job.config.Option;
 import org.audittrail.job.config.Options;
 import org.audittrail.job.setup.Setup;
 import org.audittrail.job.setup.SetupSql;
+import org.audittrail.job.undo.UndoRequest;
 import org.audittrail.udf.chain.Erasure;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The command line of the jar: {@code run} (the default, the Flink job), {@code setup}, {@code disconnect},
- * {@code verify}, {@code erase} and {@code ssh-keygen}. It names no Flink type, so the admin commands also work with plain {@code java -jar}, without
+ * {@code verify}, {@code erase}, {@code undo} and {@code ssh-keygen}. It names no Flink type, so the admin commands also work with plain {@code java -jar}, without
  * Flink. The only place that reads the environment: it hands it to {@link JobConfig#from} with the arguments.
  */
 public final class Main {
@@ -96,8 +98,10 @@ public final class Main {
                 "audit-trail",
                 "Captures every row change of a PostgreSQL database into a changes table. Without a command: runs the job.",
                 Options.ALL.stream()
-                        .filter(option ->
-                                option.group() != SETUP && option.group() != VERIFY && option.group() != ERASE)
+                        .filter(option -> option.group() != SETUP
+                                && option.group() != VERIFY
+                                && option.group() != ERASE
+                                && option.group() != UNDO)
                         .toList(),
                 environment,
                 config -> {
@@ -190,6 +194,15 @@ public final class Main {
                         .toList(),
                 environment,
                 Main::erase));
+        run.addSubcommand(command(
+                "undo",
+                "Prints the SQL that reverts one change (--undo-change), a transaction (--undo-transaction), what a"
+                        + " context did (--undo-context), or restores a record or a table to a moment (--undo-record,"
+                        + " --undo-key, --undo-as-of): one transaction, under a Bemi context naming what it reverts,"
+                        + " stopping where a row was changed again since; with --apply, runs it on the source.",
+                Options.of(List.of(SOURCE, DESTINATION, TLS, SSH, UNDO)),
+                environment,
+                Main::undo));
         run.addSubcommand(new CommandLine(new SshKeygenCommand()));
         run.setOverwrittenOptionsAllowed(true).setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("audit-trail: " + e.getMessage());
@@ -230,6 +243,27 @@ public final class Main {
                         : ""));
         System.out.println(receipts.summary(database));
         return report.intact() && receipts.intact() ? 0 : 2;
+    }
+
+    /** The undo command: prints the revert the destination writes; with --apply, runs it on the source. */
+    private static int undo(JobConfig config) throws Exception {
+        UndoRequest request = config.undo();
+        if (request == null) {
+            throw new IllegalArgumentException(
+                    "Name what to undo: --undo-change, --undo-transaction, --undo-context or" + " --undo-record");
+        }
+        String sql;
+        try (Connection c = config.destination().connect()) {
+            sql = request.sql(c);
+        }
+        System.out.print(sql);
+        if (request.apply() && sql.contains("BEGIN;")) {
+            try (Connection c = config.source().connect()) {
+                UndoRequest.apply(c, sql);
+            }
+            System.out.println("-- Applied to " + config.source() + " in one transaction");
+        }
+        return 0;
     }
 
     /** The erase command: erases, prints the receipt (or, in a dry run, what it would erase), vacuums. */

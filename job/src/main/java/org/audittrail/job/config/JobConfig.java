@@ -29,6 +29,7 @@ import org.audittrail.job.db.Database;
 import org.audittrail.job.db.Tls;
 import org.audittrail.job.db.ssh.SshTunnel;
 import org.audittrail.job.setup.Replication;
+import org.audittrail.job.undo.UndoRequest;
 import org.audittrail.udf.privacy.PolicyFile;
 import org.audittrail.udf.privacy.PrivacyPolicy;
 import org.audittrail.udf.selection.IgnoredColumns;
@@ -49,6 +50,7 @@ public record JobConfig(
         ChainHeads chainHeads,
         ChainVerifier.Range verifyRange,
         ErasureRequest erasure,
+        UndoRequest undo,
         Replication replication,
         int retentionDays,
         long checkpointIntervalMs,
@@ -107,6 +109,7 @@ public record JobConfig(
                 chainHeads(values),
                 new ChainVerifier.Range(time(values, VERIFY_SINCE), time(values, VERIFY_UNTIL)),
                 erasure(values),
+                undo(values),
                 new Replication(name(values, SLOT_NAME), name(values, PUBLICATION_NAME), values.flag(SLOT_FAILOVER)),
                 number(values, RETENTION_DAYS, 0, 36_500, "a number of days from 0 (keep every change) to 36500"),
                 number(values, CHECKPOINT_INTERVAL_MS, 10, Long.MAX_VALUE, "milliseconds, at least 10"),
@@ -184,6 +187,83 @@ public record JobConfig(
                             : CHAIN_PUBLIC_KEY_FILE.name() + " " + checking)
                     + " " + e.getMessage());
         }
+    }
+
+    /** The undo command's request, checked once; null where no undo option is given. */
+    private static UndoRequest undo(OptionValues values) {
+        String change = values.text(UNDO_CHANGE);
+        String transaction = values.text(UNDO_TRANSACTION);
+        String context = values.text(UNDO_CONTEXT);
+        String record = values.text(UNDO_RECORD);
+        long given = java.util.stream.Stream.of(change, transaction, context, record)
+                .filter(java.util.Objects::nonNull)
+                .count();
+        if (given == 0) {
+            if (values.text(UNDO_KEY) != null || values.text(UNDO_AS_OF) != null || values.flag(APPLY)) {
+                throw new IllegalArgumentException("Name what to undo: " + UNDO_CHANGE.name() + ", "
+                        + UNDO_TRANSACTION.name() + ", " + UNDO_CONTEXT.name() + " or " + UNDO_RECORD.name());
+            }
+            return null;
+        }
+        if (given > 1) {
+            throw new IllegalArgumentException("Name one thing to undo: one of " + UNDO_CHANGE.name() + ", "
+                    + UNDO_TRANSACTION.name() + ", " + UNDO_CONTEXT.name() + " and " + UNDO_RECORD.name());
+        }
+        String database = values.text(DB_NAME);
+        boolean apply = values.flag(APPLY);
+        if (change != null) {
+            try {
+                return new UndoRequest(
+                        UndoRequest.Kind.CHANGE,
+                        database,
+                        java.util.UUID.fromString(change.strip()),
+                        0,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        apply);
+            } catch (IllegalArgumentException e) {
+                throw refused(values.given(UNDO_CHANGE), "a change's id, a UUID");
+            }
+        }
+        if (transaction != null) {
+            return new UndoRequest(
+                    UndoRequest.Kind.TRANSACTION,
+                    database,
+                    null,
+                    number(values, UNDO_TRANSACTION, 1, Long.MAX_VALUE, "a transaction id, a positive number"),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    apply);
+        }
+        if (context != null) {
+            if (!context.strip().startsWith("{")) {
+                throw refused(values.given(UNDO_CONTEXT), "a JSON object, '{\"request_id\": \"r-42\"}'");
+            }
+            return new UndoRequest(UndoRequest.Kind.CONTEXT, database, null, 0, context, null, null, null, null, apply);
+        }
+        java.time.OffsetDateTime asOf = time(values, UNDO_AS_OF);
+        if (asOf == null) {
+            throw new IllegalArgumentException(UNDO_RECORD.name() + " restores to a moment: give " + UNDO_AS_OF.name());
+        }
+        int dot = record.lastIndexOf('.');
+        String key = values.text(UNDO_KEY);
+        return new UndoRequest(
+                key == null ? UndoRequest.Kind.TABLE : UndoRequest.Kind.RECORD,
+                database,
+                null,
+                0,
+                null,
+                dot < 0 ? "public" : record.substring(0, dot),
+                dot < 0 ? record : record.substring(dot + 1),
+                key,
+                asOf,
+                apply);
     }
 
     /** A moment given as ISO-8601 with an offset, or null where not given. */

@@ -62,6 +62,7 @@ public record Option(
         CHAIN("Hash chain (docs/tamper-evidence.md)"),
         VERIFY("The verify command"),
         ERASE("The erase command (docs/erasure.md)"),
+        UNDO("The undo command (docs/query.md#undo)"),
         SETUP("Setup (the setup command only)"),
         BROWSER("The change browser's role (made by setup, and by the job at each start unless --skip-setup)"),
         CHECKPOINTS("Checkpoints, batching and recovery"),

@@ -26,6 +26,7 @@ import static org.audittrail.job.config.Option.Group.SOURCE;
 import static org.audittrail.job.config.Option.Group.SSH;
 import static org.audittrail.job.config.Option.Group.TLS;
 import static org.audittrail.job.config.Option.Group.TRACKING;
+import static org.audittrail.job.config.Option.Group.UNDO;
 import static org.audittrail.job.config.Option.Group.VERIFY;
 
 import java.util.List;
@@ -392,6 +393,40 @@ public final class Options {
             ERASE,
             "Show how many changes and which columns would be erased, and change nothing (no receipt).");
 
+    public static final Option UNDO_CHANGE =
+            value("--undo-change", null, UNDO, null, "<id>", "Revert one change, by its id (changes.id).");
+    public static final Option UNDO_TRANSACTION = value(
+            "--undo-transaction",
+            null,
+            UNDO,
+            null,
+            "<xid>",
+            "Revert one transaction of the source database (changes.transaction_id), all its changes.");
+    public static final Option UNDO_CONTEXT = value(
+            "--undo-context",
+            null,
+            UNDO,
+            null,
+            "<json>",
+            "Revert every change whose context contains this JSON: '{\"request_id\": \"r-42\"}'.");
+    public static final Option UNDO_RECORD = value(
+            "--undo-record",
+            null,
+            UNDO,
+            null,
+            "<[schema.]table>",
+            "Restore a record of this table (with --undo-key and --undo-as-of), or the whole table (with --undo-as-of"
+                    + " alone), to its state at that moment.");
+    public static final Option UNDO_KEY =
+            value("--undo-key", null, UNDO, null, "<key>", "The record's primary key as changes stores it.");
+    public static final Option UNDO_AS_OF = value(
+            "--undo-as-of", null, UNDO, null, "<time>", "The moment to restore to (ISO-8601, 2026-12-01T09:00:00Z).");
+    public static final Option APPLY = flag(
+            "--apply",
+            UNDO,
+            "Run the revert on the source database, in one transaction (without it, only print it). It stops, changing"
+                    + " nothing, where a row was changed again since.");
+
     public static final Option PRINT_SQL = flag(
             "--print-sql",
             SETUP,
@@ -525,6 +560,13 @@ public final class Options {
             ERASE_REASON,
             ERASED_BY,
             DRY_RUN,
+            UNDO_CHANGE,
+            UNDO_TRANSACTION,
+            UNDO_CONTEXT,
+            UNDO_RECORD,
+            UNDO_KEY,
+            UNDO_AS_OF,
+            APPLY,
             PRINT_SQL,
             BROWSER_ROLE,
             BROWSER_ROLE_PASSWORD,

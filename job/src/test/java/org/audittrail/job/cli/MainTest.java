@@ -50,7 +50,10 @@ class MainTest {
         String help = help();
         int last = -1;
         for (Option.Group group : Option.Group.values()) {
-            if (group == Option.Group.SETUP || group == Option.Group.VERIFY || group == Option.Group.ERASE) {
+            if (group == Option.Group.SETUP
+                    || group == Option.Group.VERIFY
+                    || group == Option.Group.ERASE
+                    || group == Option.Group.UNDO) {
                 continue; // setup's, verify's and erase's alone
             }
             int at = help.indexOf(group.heading() + ":");
@@ -60,7 +63,8 @@ class MainTest {
         for (Option option : Options.ALL) {
             if (option.group() != Option.Group.SETUP
                     && option.group() != Option.Group.VERIFY
-                    && option.group() != Option.Group.ERASE) {
+                    && option.group() != Option.Group.ERASE
+                    && option.group() != Option.Group.UNDO) {
                 assertThat(help).contains(option.name());
             }
         }
@@ -84,6 +88,9 @@ class MainTest {
                         "--chain-signing-key-file")
                 .doesNotContain("--tables", "--chain-public-key-file");
         assertThat(help).doesNotContainPattern("(?m)^\\s+--erase-table");
+        assertThat(help("undo"))
+                .contains("The undo command", "--undo-transaction", "--apply")
+                .doesNotContain("--tables");
     }
 
     @Test

@@ -114,7 +114,7 @@ public final class Cli {
     // picocli takes the subcommand first
     private static List<String> subcommandFirst(String[] args) {
         List<String> list = new ArrayList<>(List.of(args));
-        for (String sub : List.of("setup", "disconnect", "verify", "erase")) {
+        for (String sub : List.of("setup", "disconnect", "verify", "erase", "undo")) {
             if (list.remove(sub)) {
                 list.add(0, sub);
             }
