@@ -107,9 +107,9 @@ public record JobConfig(
                 privacyPolicy(values),
                 values.flag(HASH_CHAIN),
                 chainHeads(values),
-                new ChainVerifier.Range(time(values, VERIFY_SINCE), time(values, VERIFY_UNTIL)),
-                erasure(values),
-                undo(values),
+                new ChainVerifier.Range(Requests.time(values, VERIFY_SINCE), Requests.time(values, VERIFY_UNTIL)),
+                Requests.erasure(values),
+                Requests.undo(values),
                 new Replication(name(values, SLOT_NAME), name(values, PUBLICATION_NAME), values.flag(SLOT_FAILOVER)),
                 number(values, RETENTION_DAYS, 0, 36_500, "a number of days from 0 (keep every change) to 36500"),
                 number(values, CHECKPOINT_INTERVAL_MS, 10, Long.MAX_VALUE, "milliseconds, at least 10"),
@@ -136,7 +136,7 @@ public record JobConfig(
         String signing = values.text(CHAIN_SIGNING_KEY_FILE);
         String checking = values.text(CHAIN_PUBLIC_KEY_FILE);
         long interval = number(values, CHAIN_SIGN_INTERVAL_MS, 1, Long.MAX_VALUE, "milliseconds, at least 1");
-        if (signing != null && !values.flag(HASH_CHAIN) && !erasing(values)) {
+        if (signing != null && !values.flag(HASH_CHAIN) && !Requests.erasing(values)) {
             throw new IllegalArgumentException(CHAIN_SIGNING_KEY_FILE.name() + " signs the hash chain's heads: give "
                     + HASH_CHAIN.name() + " too, or leave it out");
         }
@@ -187,154 +187,6 @@ public record JobConfig(
                             : CHAIN_PUBLIC_KEY_FILE.name() + " " + checking)
                     + " " + e.getMessage());
         }
-    }
-
-    /** The undo command's request, checked once; null where no undo option is given. */
-    private static UndoRequest undo(OptionValues values) {
-        String change = values.text(UNDO_CHANGE);
-        String transaction = values.text(UNDO_TRANSACTION);
-        String context = values.text(UNDO_CONTEXT);
-        String record = values.text(UNDO_RECORD);
-        long given = java.util.stream.Stream.of(change, transaction, context, record)
-                .filter(java.util.Objects::nonNull)
-                .count();
-        if (given == 0) {
-            if (values.text(UNDO_KEY) != null || values.text(UNDO_AS_OF) != null || values.flag(APPLY)) {
-                throw new IllegalArgumentException("Name what to undo: " + UNDO_CHANGE.name() + ", "
-                        + UNDO_TRANSACTION.name() + ", " + UNDO_CONTEXT.name() + " or " + UNDO_RECORD.name());
-            }
-            return null;
-        }
-        if (given > 1) {
-            throw new IllegalArgumentException("Name one thing to undo: one of " + UNDO_CHANGE.name() + ", "
-                    + UNDO_TRANSACTION.name() + ", " + UNDO_CONTEXT.name() + " and " + UNDO_RECORD.name());
-        }
-        String database = values.text(DB_NAME);
-        boolean apply = values.flag(APPLY);
-        if (change != null) {
-            try {
-                return new UndoRequest(
-                        UndoRequest.Kind.CHANGE,
-                        database,
-                        java.util.UUID.fromString(change.strip()),
-                        0,
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        apply);
-            } catch (IllegalArgumentException e) {
-                throw refused(values.given(UNDO_CHANGE), "a change's id, a UUID");
-            }
-        }
-        if (transaction != null) {
-            return new UndoRequest(
-                    UndoRequest.Kind.TRANSACTION,
-                    database,
-                    null,
-                    number(values, UNDO_TRANSACTION, 1, Long.MAX_VALUE, "a transaction id, a positive number"),
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    apply);
-        }
-        if (context != null) {
-            if (!context.strip().startsWith("{")) {
-                throw refused(values.given(UNDO_CONTEXT), "a JSON object, '{\"request_id\": \"r-42\"}'");
-            }
-            return new UndoRequest(UndoRequest.Kind.CONTEXT, database, null, 0, context, null, null, null, null, apply);
-        }
-        java.time.OffsetDateTime asOf = time(values, UNDO_AS_OF);
-        if (asOf == null) {
-            throw new IllegalArgumentException(UNDO_RECORD.name() + " restores to a moment: give " + UNDO_AS_OF.name());
-        }
-        int dot = record.lastIndexOf('.');
-        String key = values.text(UNDO_KEY);
-        return new UndoRequest(
-                key == null ? UndoRequest.Kind.TABLE : UndoRequest.Kind.RECORD,
-                database,
-                null,
-                0,
-                null,
-                dot < 0 ? "public" : record.substring(0, dot),
-                dot < 0 ? record : record.substring(dot + 1),
-                key,
-                asOf,
-                apply);
-    }
-
-    /** A moment given as ISO-8601 with an offset, or null where not given. */
-    private static java.time.OffsetDateTime time(OptionValues values, Option option) {
-        if (values.text(option) == null) {
-            return null;
-        }
-        try {
-            return java.time.OffsetDateTime.parse(values.text(option).strip());
-        } catch (java.time.format.DateTimeParseException e) {
-            throw refused(values.given(option), "an ISO-8601 time with an offset, 2026-12-01T00:00:00Z");
-        }
-    }
-
-    private static boolean erasing(OptionValues values) {
-        return values.text(ERASE_REASON) != null
-                || values.text(ERASE_TABLE) != null
-                || values.text(ERASE_KEY) != null
-                || values.text(ERASE_CONTEXT) != null;
-    }
-
-    /** The erase command's request, checked once; null where no erase option is given. */
-    private static ErasureRequest erasure(OptionValues values) {
-        if (!erasing(values)) {
-            return null;
-        }
-        String table = values.text(ERASE_TABLE);
-        String key = values.text(ERASE_KEY);
-        String context = values.text(ERASE_CONTEXT);
-        String reason = values.text(ERASE_REASON);
-        if ((table == null) != (key == null)) {
-            throw new IllegalArgumentException(ERASE_TABLE.name() + " and " + ERASE_KEY.name()
-                    + " name a record together: give both (or " + ERASE_CONTEXT.name() + " instead)");
-        }
-        if ((table == null) == (context == null)) {
-            throw new IllegalArgumentException("Name one subject to erase: a record (" + ERASE_TABLE.name() + " and "
-                    + ERASE_KEY.name() + ") or a context value (" + ERASE_CONTEXT.name() + " user_id=42)");
-        }
-        if (reason == null || reason.isBlank()) {
-            throw new IllegalArgumentException(
-                    ERASE_REASON.name() + " is required: the request the erasure answers, written into its receipt");
-        }
-        String by = values.text(ERASED_BY) != null ? values.text(ERASED_BY) : System.getProperty("user.name");
-        String database = values.text(DB_NAME);
-        if (table != null) {
-            int dot = table.lastIndexOf('.');
-            return ErasureRequest.record(
-                    database,
-                    dot < 0 ? "public" : table.substring(0, dot),
-                    dot < 0 ? table : table.substring(dot + 1),
-                    key,
-                    values.list(ERASE_COLUMNS),
-                    values.list(ERASE_CONTEXT_KEYS),
-                    reason,
-                    by,
-                    values.flag(DRY_RUN));
-        }
-        int equals = context.indexOf('=');
-        if (equals < 1) {
-            throw new IllegalArgumentException(
-                    ERASE_CONTEXT.name() + " is '" + context + "': use key=value, user_id=42");
-        }
-        return ErasureRequest.context(
-                database,
-                context.substring(0, equals),
-                context.substring(equals + 1),
-                values.list(ERASE_COLUMNS),
-                values.list(ERASE_CONTEXT_KEYS),
-                reason,
-                by,
-                values.flag(DRY_RUN));
     }
 
     /** The privacy policy of --privacy-policy-file, checked once; none without it. */
@@ -414,7 +266,7 @@ public record JobConfig(
         return (int) number(values, option, min, (long) max, allowed);
     }
 
-    private static long number(OptionValues values, Option option, long min, long max, String allowed) {
+    static long number(OptionValues values, Option option, long min, long max, String allowed) {
         OptionValues.Given given = values.given(option);
         try {
             long number = Long.parseLong(given.text().strip());
@@ -427,7 +279,7 @@ public record JobConfig(
         throw refused(given, allowed);
     }
 
-    private static IllegalArgumentException refused(OptionValues.Given given, String allowed) {
+    static IllegalArgumentException refused(OptionValues.Given given, String allowed) {
         return new IllegalArgumentException(given.by() + " is '" + given.text() + "': use " + allowed);
     }
 
