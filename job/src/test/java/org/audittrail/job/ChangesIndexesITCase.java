@@ -183,13 +183,18 @@ class ChangesIndexesITCase {
     void theHashChainsQueriesReadTheChainIndex() {
         // the chain's last link at the job's start, and verify's walk along a chain
         assertThat(explain(StoredChain.HEAD.replace("?", "'postgres'")).indexes).containsOnly("changes_chain_idx");
-        assertThat(explain(ChainVerifier.CHAIN.replace("?", "'postgres'")).indexes)
+        assertThat(explain(ChainVerifier.CHAIN
+                                .replaceFirst("\\?", "'postgres'")
+                                .replaceFirst("\\?", "1")
+                                .replaceFirst("\\?", "9223372036854775807"))
+                        .indexes)
                 .containsOnly("changes_chain_idx");
         // verify's look for a change without a link since the chain began: it reads, as the walk did, only the days
         // since then (sequentially, where rows without a link abound: the first one ends it)
         Plan unlinked = new Plan(
                 explained(ChainVerifier.UNLINKED
                         .replaceFirst("\\?", "'" + day(-3) + "'")
+                        .replaceFirst("\\?", "'infinity'")
                         .replace("?", "'postgres'")),
                 false);
         assertThat(unlinked.relations).containsAll(days(-3, 0, false)).doesNotContainAnyElementsOf(days(-6, -4, false));
