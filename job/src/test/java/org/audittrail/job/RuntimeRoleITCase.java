@@ -121,6 +121,13 @@ class RuntimeRoleITCase extends JobTestBase {
                             + " rows into and drops: run ALTER TABLE public.changes_default OWNER TO audit_runtime"
                 },
                 new String[] {
+                    "REVOKE UPDATE ON chain_anchors FROM audit_runtime",
+                    "GRANT UPDATE ON chain_anchors TO audit_runtime",
+                    "role audit_runtime lacks SELECT, INSERT or UPDATE on chain_anchors, where the retention keeps the"
+                            + " last chain link it drops: run GRANT SELECT, INSERT, UPDATE ON chain_anchors TO"
+                            + " audit_runtime"
+                },
+                new String[] {
                     "REVOKE TEMPORARY ON DATABASE postgres FROM PUBLIC",
                     "GRANT TEMPORARY ON DATABASE postgres TO PUBLIC",
                     "role audit_runtime lacks TEMPORARY on database postgres, where the sink stages a batch it writes"

@@ -85,7 +85,9 @@ public final class RuntimePrivileges {
                         + " ARRAY(SELECT format('%I.%I', n.nspname, k.relname) FROM pg_partition_tree(to_regclass('changes')) p"
                         + " JOIN pg_class k ON k.oid = p.relid JOIN pg_namespace n ON n.oid = k.relnamespace"
                         + " WHERE NOT pg_has_role(current_user, k.relowner, 'USAGE') ORDER BY p.level, 1), has_database_privilege(current_database(), 'TEMPORARY'),"
-                        + " current_database()::text")) {
+                        + " current_database()::text, to_regclass('chain_anchors') IS NULL"
+                        + " OR (has_table_privilege('chain_anchors', 'SELECT') AND has_table_privilege('chain_anchors',"
+                        + " 'INSERT') AND has_table_privilege('chain_anchors', 'UPDATE'))")) {
             rs.next();
             String role = Platform.quoted(rs.getString(1));
             if (!rs.getBoolean(2)) {
@@ -101,6 +103,12 @@ public final class RuntimePrivileges {
                 missing.add("role " + role + " lacks TEMPORARY on database " + rs.getString(7)
                         + ", where the sink stages a batch it writes again after a restart: run GRANT TEMPORARY ON DATABASE "
                         + Platform.quoted(rs.getString(7)) + " TO " + role);
+            }
+            if (!rs.getBoolean(8)) {
+                missing.add(
+                        "role " + role + " lacks SELECT, INSERT or UPDATE on chain_anchors, where the retention keeps"
+                                + " the last chain link it drops: run GRANT SELECT, INSERT, UPDATE ON chain_anchors TO "
+                                + role);
             }
             Array notOwned = rs.getArray(5);
             for (String table : (String[]) notOwned.getArray()) {
