@@ -113,8 +113,82 @@ public final class ChainVerifier {
 
     private ChainVerifier() {}
 
-    /** A row of the chain: its sequence number and stored link, and what the link covers. */
-    private record Link(long sequence, String hash, ChainedChange change, OffsetDateTime committedAt) {}
+    /**
+     * A row of the chain: its sequence number and stored link, what the link covers, and whether its link is the one
+     * computed after the stored link of the row read before it ({@code previousInStream}), computed ahead in parallel.
+     */
+    private record Link(
+            long sequence,
+            String hash,
+            ChainedChange change,
+            OffsetDateTime committedAt,
+            String previousInStream,
+            boolean linked) {
+
+        /** Whether its stored link is the one computed after {@code previous}. */
+        boolean linkedTo(String previous) {
+            return previous.equals(previousInStream)
+                    ? linked
+                    : ChainLink.next(previous, sequence, change).equals(hash);
+        }
+    }
+
+    /** Rows read in batches; each batch's links computed on all cores while the reader walks the one before. */
+    private static final class Rows {
+        private static final int BATCH = 4_096;
+        private final ResultSet r;
+        private final String database;
+        private final java.util.concurrent.ForkJoinPool pool;
+        private java.util.List<Link> current = java.util.List.of();
+        private int at;
+        private String lastHash;
+        private java.util.concurrent.CompletableFuture<java.util.List<Link>> pending;
+
+        Rows(ResultSet r, String database, java.util.concurrent.ForkJoinPool pool) throws SQLException {
+            this.r = r;
+            this.database = database;
+            this.pool = pool;
+            this.pending = read();
+        }
+
+        Link next() throws SQLException {
+            if (at == current.size()) {
+                current = pending.join();
+                at = 0;
+                if (current.isEmpty()) {
+                    return null;
+                }
+                pending = read();
+            }
+            return current.get(at++);
+        }
+
+        private java.util.concurrent.CompletableFuture<java.util.List<Link>> read() throws SQLException {
+            java.util.List<Link> batch = new java.util.ArrayList<>(BATCH);
+            Link row;
+            while (batch.size() < BATCH && (row = ChainVerifier.next(r, database)) != null) {
+                batch.add(row);
+            }
+            String before = lastHash;
+            if (!batch.isEmpty()) {
+                lastHash = batch.get(batch.size() - 1).hash();
+            }
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> linked(batch, before), pool);
+        }
+
+        private static java.util.List<Link> linked(java.util.List<Link> batch, String before) {
+            Link[] out = new Link[batch.size()];
+            java.util.stream.IntStream.range(0, out.length).parallel().forEach(i -> {
+                Link row = batch.get(i);
+                String previous = i == 0 ? before : batch.get(i - 1).hash();
+                boolean linked = previous != null
+                        && ChainLink.next(previous, row.sequence(), row.change())
+                                .equals(row.hash());
+                out[i] = new Link(row.sequence(), row.hash(), row.change(), row.committedAt(), previous, linked);
+            });
+            return java.util.Arrays.asList(out);
+        }
+    }
 
     /** Verifies {@code database}'s chain on {@code c} (its auto-commit turned off, for the cursor). */
     public static Report verify(Connection c, String database) throws SQLException {
@@ -151,8 +225,11 @@ public final class ChainVerifier {
             s.setLong(
                     3,
                     range.until() == null ? Long.MAX_VALUE : bound(c, LAST, database, range.until(), Long.MIN_VALUE));
+            java.util.concurrent.ForkJoinPool pool =
+                    new java.util.concurrent.ForkJoinPool(Runtime.getRuntime().availableProcessors());
             try (ResultSet r = s.executeQuery()) {
-                Link row = next(r, database);
+                Rows rows = new Rows(r, database, pool);
+                Link row = rows.next();
                 if (row == null) {
                     return new Report(database, 0, 0, 0, heads.isEmpty() || !range.whole() ? null : missing(1, heads));
                 }
@@ -166,7 +243,7 @@ public final class ChainVerifier {
                 }
                 String previous = begin.previous();
                 long checked = 0;
-                Link ahead = next(r, database);
+                Link ahead = rows.next();
                 while (true) {
                     Finding finding = check(row, ahead, previous, first + checked);
                     SignedHead head = heads.get(row.sequence());
@@ -190,8 +267,10 @@ public final class ChainVerifier {
                         return new Report(database, checked, first, row.sequence(), end, begin.note());
                     }
                     row = ahead;
-                    ahead = next(r, database);
+                    ahead = rows.next();
                 }
+            } finally {
+                pool.shutdownNow();
             }
         } finally {
             c.rollback();
@@ -213,8 +292,7 @@ public final class ChainVerifier {
                             null,
                             "no change at sequence numbers " + expected + " to " + (row.sequence() - 1));
         }
-        if (previous == null
-                || ChainLink.next(previous, row.sequence(), row.change()).equals(row.hash())) {
+        if (previous == null || row.linkedTo(previous)) {
             return null;
         }
         boolean aheadBelongsHere = ahead != null
@@ -371,6 +449,6 @@ public final class ChainVerifier {
                 r.getString(7),
                 r.getString(8),
                 r.getString(16));
-        return new Link(r.getLong(14), r.getString(15), change, committed);
+        return new Link(r.getLong(14), r.getString(15), change, committed, null, false);
     }
 }
