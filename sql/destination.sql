@@ -327,7 +327,10 @@ BEGIN
     ELSIF c."erased" IS NOT NULL AND (c."erased" ? 'before' OR c."erased" ? 'after') THEN
       RAISE EXCEPTION 'Cannot revert change % of %: values of it were erased (docs/erasure.md)', c."id", record_name;
     END IF;
-    SELECT string_agg(format('to_jsonb(t.%1$I) IS NOT DISTINCT FROM to_jsonb(a.%1$I)', k), ' AND ' ORDER BY k)
+    -- each column as the change left it: the same value read back, or (a json or jsonb null, which the stored form
+    -- cannot tell from NULL) the same stored form
+    SELECT string_agg(format('(to_jsonb(t.%1$I) IS NOT DISTINCT FROM to_jsonb(a.%1$I) OR to_jsonb(t.%1$I) = %2$L::jsonb)',
+                             k, c."after" -> k), ' AND ' ORDER BY k)
       INTO matching FROM jsonb_object_keys(CASE WHEN c."operation" = 'DELETE' THEN '{}' ELSE c."after" END) AS k;
     IF c."operation" = 'CREATE' THEN
       statement := format('DELETE FROM %s AS t USING jsonb_populate_record(NULL::%s, %L::jsonb) AS a WHERE %s',
@@ -345,7 +348,7 @@ BEGIN
                           relation, columns, columns, relation, c."before");
     END IF;
     -- the RAISE's message: its one placeholder is the row count; a % of a name or key doubled
-    body := body || format(E'  %s;\n  GET DIAGNOSTICS n = ROW_COUNT;\n  IF n <> 1 THEN\n    RAISE EXCEPTION %L, n;\n  END IF;\n',
+    body := body || format(E'  %s;\n  GET DIAGNOSTICS revert_rows = ROW_COUNT;\n  IF revert_rows <> 1 THEN\n    RAISE EXCEPTION %L, revert_rows;\n  END IF;\n',
                            statement,
                            replace(format('Conflict: %s was changed after change %s (%s at %s): ', record_name, c."id",
                                           c."operation", c."committed_at"), '%', '%%')
@@ -375,7 +378,8 @@ BEGIN
       || CASE WHEN conflicts IS NULL THEN ''
               ELSE E'-- CONFLICTS: changed again after what this reverts, so the statements below stop at them:\n'
                    || conflicts || E'\n' END
-      || format(E'BEGIN;\nDO $%s$\nDECLARE\n  n bigint;\nBEGIN\n%sEND\n$%s$ /*Bemi %s Bemi*/;\nCOMMIT;\n', tag, body, tag, context);
+      -- a column of a reverted table may have any name: in its statements, the column wins
+      || format(E'BEGIN;\nDO $%s$\n#variable_conflict use_column\nDECLARE\n  revert_rows bigint;\nBEGIN\n%sEND\n$%s$ /*Bemi %s Bemi*/;\nCOMMIT;\n', tag, body, tag, context);
 END
 $$;
 

@@ -226,7 +226,8 @@ class ValueCatalogueITCase extends JobTestBase {
         return keys;
     }
 
-    private static List<String> columns(Statement s, String table, String key) throws Exception {
+    /** The columns of {@code table} but its key {@code key}, in their order. */
+    static List<String> columns(Statement s, String table, String key) throws Exception {
         List<String> columns = new ArrayList<>();
         try (ResultSet rs = s.executeQuery("SELECT attname FROM pg_attribute WHERE attrelid = '"
                 + quote(table).replace("'", "''")
@@ -285,7 +286,7 @@ class ValueCatalogueITCase extends JobTestBase {
         }
     }
 
-    private static String quote(String identifier) {
+    static String quote(String identifier) {
         return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 }
