@@ -56,6 +56,10 @@ public final class LatencyBenchmark {
     public static void main(String[] args) throws Exception {
         Path results = Path.of(args.length > 0 ? args[0] : "bench/RESULTS.md");
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
+        if (args.length > 2) {
+            chained(results, seconds, Integer.parseInt(args[2]));
+            return;
+        }
         StringBuilder out = new StringBuilder(
                         "## Latency, commit to stored\n\n`mvn -B -Pbench -DskipTests verify` (LatencyBenchmark), ")
                 .append(LocalDate.now())
@@ -80,7 +84,56 @@ public final class LatencyBenchmark {
         Results.write(results, "latency", out.toString());
     }
 
+    /**
+     * The same load on the job without and with a 20-rule privacy policy and --hash-chain (a heartbeat every second in
+     * both), interleaved, {@code rounds} rounds: the issue's "p99 latency with chaining", beside its anchor.
+     */
+    static void chained(Path results, int seconds, int rounds) throws Exception {
+        StringBuilder out = new StringBuilder("Commit to stored with a 20-rule privacy policy and `--hash-chain`"
+                        + " (LatencyBenchmark with a rounds argument), ")
+                .append(LocalDate.now())
+                .append(": the load above for ")
+                .append(seconds)
+                .append(" s at each rate, on the job without and with PrivacyPolicyBenchmark's policy and the chain, one"
+                        + " after the other in each round, `--heartbeat-interval-ms 1000` in both. The chain holds each"
+                        + " change until the watermark passes its commit by 100 ms.\n\n"
+                        + "| rate | round | p50 without | p50 with | p99 without | p99 with | max without | max with |\n"
+                        + "|---|---|---|---|---|---|---|---|\n");
+        try (TestDatabase db = TestDatabase.start()) {
+            db.executeFixture("bench/item.sql");
+            Path dir = Files.createTempDirectory("latency-policy");
+            Path policy = Files.writeString(dir.resolve("policy.json"), PrivacyPolicyBenchmark.POLICY);
+            Path key = Files.writeString(dir.resolve("key"), "k".repeat(32));
+            String[] plain = {"--heartbeat-interval-ms", "1000"};
+            String[] chain = {
+                "--heartbeat-interval-ms",
+                "1000",
+                "--privacy-policy-file",
+                policy.toString(),
+                "--privacy-hash-key-file",
+                key.toString(),
+                "--hash-chain"
+            };
+            for (int rate : new int[] {100, 1_000}) {
+                for (int round = 1; round <= rounds; round++) {
+                    double[] without = percentiles(db, rate, seconds, plain);
+                    double[] with = percentiles(db, rate, seconds, chain);
+                    out.append(String.format(
+                            "| %,d/s | %d | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms |%n",
+                            rate, round, without[0], with[0], without[1], with[1], without[2], with[2]));
+                }
+            }
+        }
+        Results.write(results, "latency-chain", out.toString());
+    }
+
     static String run(TestDatabase db, int rate, int seconds) throws Exception {
+        double[] p = percentiles(db, rate, seconds);
+        return String.format("| %,d/s | %,d | %.0f ms | %.0f ms | %.0f ms |", rate, rate * seconds, p[0], p[1], p[2]);
+    }
+
+    /** p50, p99 and max of a run at {@code rate} for {@code seconds} on a fresh job given {@code extra} options. */
+    static double[] percentiles(TestDatabase db, int rate, int seconds, String... extra) throws Exception {
         db.execute("DROP TABLE IF EXISTS changes CASCADE");
         int port = TestJob.freePort();
         Configuration config = new Configuration();
@@ -90,7 +143,7 @@ public final class LatencyBenchmark {
         config.set(RestOptions.PORT, port);
         config.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, config);
-        JobConfig options = Main.config(db.args());
+        JobConfig options = Main.config(db.args(extra));
         AuditTrailJob.build(env, options);
         JobClient client = env.executeAsync(options.jobName());
         try {
@@ -113,7 +166,7 @@ public final class LatencyBenchmark {
             for (int i = 0; i < names.length; i++) {
                 p[i] = writerMetric(rest, job, names[i], false);
             }
-            return String.format("| %,d/s | %,d | %.0f ms | %.0f ms | %.0f ms |", rate, changes, p[0], p[1], p[2]);
+            return p;
         } finally {
             client.cancel().get();
             db.execute("TRUNCATE bench_sentinel");
