@@ -145,7 +145,8 @@ public final class VerifyBenchmark {
                     null,
                     before,
                     after,
-                    context);
+                    context,
+                    null);
             previous = ChainLink.next(previous, seq, change);
             java.time.Instant time =
                     java.time.Instant.ofEpochSecond(committed / 1_000_000L, committed % 1_000_000L * 1_000L);
