@@ -437,6 +437,12 @@ class ChangeBrowserITCase extends JobTestBase {
                         return false;
                     } catch (org.openqa.selenium.StaleElementReferenceException replaced) {
                         return true;
+                    } catch (org.openqa.selenium.WebDriverException replaced) {
+                        // Chromium may say so in its own words while the old page goes
+                        if (String.valueOf(replaced.getMessage()).contains("does not belong to the document")) {
+                            return true;
+                        }
+                        throw replaced;
                     }
                 },
                 Duration.ofSeconds(10),
