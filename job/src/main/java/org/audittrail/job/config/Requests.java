@@ -49,56 +49,34 @@ final class Requests {
         boolean apply = values.flag(APPLY);
         if (change != null) {
             try {
-                return new UndoRequest(
-                        UndoRequest.Kind.CHANGE,
-                        database,
-                        java.util.UUID.fromString(change.strip()),
-                        0,
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        apply);
+                return UndoRequest.change(database, java.util.UUID.fromString(change.strip()), apply);
             } catch (IllegalArgumentException e) {
                 throw JobConfig.refused(values.given(UNDO_CHANGE), "a change's id, a UUID");
             }
         }
         if (transaction != null) {
-            return new UndoRequest(
-                    UndoRequest.Kind.TRANSACTION,
+            return UndoRequest.transaction(
                     database,
-                    null,
                     JobConfig.number(
                             values, UNDO_TRANSACTION, 1, Long.MAX_VALUE, "a transaction id, a positive number"),
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
                     apply);
         }
         if (context != null) {
             if (!context.strip().startsWith("{")) {
                 throw JobConfig.refused(values.given(UNDO_CONTEXT), "a JSON object, '{\"request_id\": \"r-42\"}'");
             }
-            return new UndoRequest(UndoRequest.Kind.CONTEXT, database, null, 0, context, null, null, null, null, apply);
+            return UndoRequest.context(database, context, apply);
         }
         java.time.OffsetDateTime asOf = time(values, UNDO_AS_OF);
         if (asOf == null) {
             throw new IllegalArgumentException(UNDO_RECORD.name() + " restores to a moment: give " + UNDO_AS_OF.name());
         }
         int dot = record.lastIndexOf('.');
-        String key = values.text(UNDO_KEY);
-        return new UndoRequest(
-                key == null ? UndoRequest.Kind.TABLE : UndoRequest.Kind.RECORD,
+        return UndoRequest.restore(
                 database,
-                null,
-                0,
-                null,
                 dot < 0 ? "public" : record.substring(0, dot),
                 dot < 0 ? record : record.substring(dot + 1),
-                key,
+                values.text(UNDO_KEY),
                 asOf,
                 apply);
     }

@@ -48,6 +48,28 @@ public record UndoRequest(
         TABLE
     }
 
+    /** One change, by its id. */
+    public static UndoRequest change(String database, UUID change, boolean apply) {
+        return new UndoRequest(Kind.CHANGE, database, change, 0, null, null, null, null, null, apply);
+    }
+
+    /** One transaction of {@code database}. */
+    public static UndoRequest transaction(String database, long transaction, boolean apply) {
+        return new UndoRequest(Kind.TRANSACTION, database, null, transaction, null, null, null, null, null, apply);
+    }
+
+    /** Every change whose context contains {@code context} (a JSON object). */
+    public static UndoRequest context(String database, String context, boolean apply) {
+        return new UndoRequest(Kind.CONTEXT, database, null, 0, context, null, null, null, null, apply);
+    }
+
+    /** A record ({@code key}) or, with a null key, every record of a table, back to {@code asOf}. */
+    public static UndoRequest restore(
+            String database, String schema, String table, String key, OffsetDateTime asOf, boolean apply) {
+        return new UndoRequest(
+                key == null ? Kind.TABLE : Kind.RECORD, database, null, 0, null, schema, table, key, asOf, apply);
+    }
+
     /** The revert's SQL, written by the destination's functions on {@code destination}. */
     public String sql(Connection destination) throws SQLException {
         String call =
