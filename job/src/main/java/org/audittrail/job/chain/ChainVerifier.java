@@ -15,18 +15,15 @@
  */
 package org.audittrail.job.chain;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
-import java.util.Arrays;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.audittrail.udf.chain.ChainLink;
-import org.audittrail.udf.chain.ChainedChange;
 
 /**
  * Checks a database's chain in {@code changes}, in sequence order, each link recomputed from the stored values, and
@@ -113,83 +110,6 @@ public final class ChainVerifier {
 
     private ChainVerifier() {}
 
-    /**
-     * A row of the chain: its sequence number and stored link, what the link covers, and whether its link is the one
-     * computed after the stored link of the row read before it ({@code previousInStream}), computed ahead in parallel.
-     */
-    private record Link(
-            long sequence,
-            String hash,
-            ChainedChange change,
-            OffsetDateTime committedAt,
-            String previousInStream,
-            boolean linked) {
-
-        /** Whether its stored link is the one computed after {@code previous}. */
-        boolean linkedTo(String previous) {
-            return previous.equals(previousInStream)
-                    ? linked
-                    : ChainLink.next(previous, sequence, change).equals(hash);
-        }
-    }
-
-    /** Rows read in batches; each batch's links computed on all cores while the reader walks the one before. */
-    private static final class Rows {
-        private static final int BATCH = 4_096;
-        private final ResultSet r;
-        private final String database;
-        private final java.util.concurrent.ForkJoinPool pool;
-        private java.util.List<Link> current = java.util.List.of();
-        private int at;
-        private String lastHash;
-        private java.util.concurrent.CompletableFuture<java.util.List<Link>> pending;
-
-        Rows(ResultSet r, String database, java.util.concurrent.ForkJoinPool pool) throws SQLException {
-            this.r = r;
-            this.database = database;
-            this.pool = pool;
-            this.pending = read();
-        }
-
-        Link next() throws SQLException {
-            if (at == current.size()) {
-                current = pending.join();
-                at = 0;
-                if (current.isEmpty()) {
-                    return null;
-                }
-                pending = read();
-            }
-            return current.get(at++);
-        }
-
-        private java.util.concurrent.CompletableFuture<java.util.List<Link>> read() throws SQLException {
-            java.util.List<Link> batch = new java.util.ArrayList<>(BATCH);
-            Link row;
-            while (batch.size() < BATCH && (row = ChainVerifier.next(r, database)) != null) {
-                batch.add(row);
-            }
-            String before = lastHash;
-            if (!batch.isEmpty()) {
-                lastHash = batch.get(batch.size() - 1).hash();
-            }
-            return java.util.concurrent.CompletableFuture.supplyAsync(() -> linked(batch, before), pool);
-        }
-
-        private static java.util.List<Link> linked(java.util.List<Link> batch, String before) {
-            Link[] out = new Link[batch.size()];
-            java.util.stream.IntStream.range(0, out.length).parallel().forEach(i -> {
-                Link row = batch.get(i);
-                String previous = i == 0 ? before : batch.get(i - 1).hash();
-                boolean linked = previous != null
-                        && ChainLink.next(previous, row.sequence(), row.change())
-                                .equals(row.hash());
-                out[i] = new Link(row.sequence(), row.hash(), row.change(), row.committedAt(), previous, linked);
-            });
-            return java.util.Arrays.asList(out);
-        }
-    }
-
     /** Verifies {@code database}'s chain on {@code c} (its auto-commit turned off, for the cursor). */
     public static Report verify(Connection c, String database) throws SQLException {
         return verify(c, database, new TreeMap<>());
@@ -228,8 +148,8 @@ public final class ChainVerifier {
             java.util.concurrent.ForkJoinPool pool =
                     new java.util.concurrent.ForkJoinPool(Runtime.getRuntime().availableProcessors());
             try (ResultSet r = s.executeQuery()) {
-                Rows rows = new Rows(r, database, pool);
-                Link row = rows.next();
+                ChainRows rows = new ChainRows(r, database, pool);
+                ChainRows.Link row = rows.next();
                 if (row == null) {
                     return new Report(database, 0, 0, 0, heads.isEmpty() || !range.whole() ? null : missing(1, heads));
                 }
@@ -243,7 +163,7 @@ public final class ChainVerifier {
                 }
                 String previous = begin.previous();
                 long checked = 0;
-                Link ahead = rows.next();
+                ChainRows.Link ahead = rows.next();
                 while (true) {
                     Finding finding = check(row, ahead, previous, first + checked);
                     SignedHead head = heads.get(row.sequence());
@@ -277,7 +197,7 @@ public final class ChainVerifier {
         }
     }
 
-    private static Finding check(Link row, Link ahead, String previous, long expected) {
+    private static Finding check(ChainRows.Link row, ChainRows.Link ahead, String previous, long expected) {
         if (row.sequence() < expected) {
             return new Finding(
                     Kind.INSERTED, row.sequence(), row.change().id(), "a second change at this sequence number");
@@ -425,30 +345,5 @@ public final class ChainVerifier {
                 return r.next() ? r.getString(1) : null;
             }
         }
-    }
-
-    private static Link next(ResultSet r, String database) throws SQLException {
-        if (!r.next()) {
-            return null;
-        }
-        OffsetDateTime committed = r.getObject(9, OffsetDateTime.class);
-        Array fallback = r.getArray(13);
-        ChainedChange change = new ChainedChange(
-                r.getObject(1, UUID.class),
-                database,
-                r.getString(2),
-                r.getString(3),
-                r.getString(4),
-                r.getString(5),
-                committed.toEpochSecond() * 1_000_000L + committed.getNano() / 1_000L,
-                r.getLong(10),
-                r.getLong(11),
-                r.getBoolean(12),
-                fallback == null ? null : Arrays.asList((String[]) fallback.getArray()),
-                r.getString(6),
-                r.getString(7),
-                r.getString(8),
-                r.getString(16));
-        return new Link(r.getLong(14), r.getString(15), change, committed, null, false);
     }
 }
