@@ -69,6 +69,32 @@ CREATE INDEX IF NOT EXISTS changes_committed_at_idx ON changes ("committed_at");
 -- a chain in order, for verify and for the job's start (its last link); only chained rows
 CREATE INDEX IF NOT EXISTS changes_chain_idx ON changes ("database", "chain_sequence") WHERE "chain_sequence" IS NOT NULL;
 
+SELECT set_config('audit_trail.creating_destination', 'on', false);
+-- The schema history (docs/query.md#schema-history): one row per DDL on a tracked table, in WAL order, with the
+-- table's columns after it ([{"name", "type", "number"}], the number kept across a rename; [] after DROP TABLE) and
+-- the statement's context; a BASELINE row, written by setup, holds a table's columns when setup first found it without
+-- history. relation is the table's oid, which a table rename keeps.
+CREATE TABLE IF NOT EXISTS schema_changes (
+  "id" uuid PRIMARY KEY,
+  "database" varchar(255) NOT NULL,
+  "schema" varchar(255) NOT NULL,
+  "table" varchar(255) NOT NULL,
+  "relation" bigint NOT NULL,
+  "command" text NOT NULL,
+  "columns" jsonb NOT NULL,
+  "context" jsonb NOT NULL DEFAULT '{}',
+  "committed_at" timestamptz NOT NULL,
+  "transaction_id" bigint NOT NULL,
+  "position" bigint NOT NULL,
+  "created_at" timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+COMMENT ON TABLE schema_changes IS 'audit-trail destination: each DDL on a tracked table, with its columns after it';
+CREATE INDEX IF NOT EXISTS schema_changes_table_idx
+  ON schema_changes ("table", "schema", "database", "committed_at" DESC, "position" DESC);
+CREATE INDEX IF NOT EXISTS schema_changes_relation_idx
+  ON schema_changes ("relation", "database", "committed_at" DESC, "position" DESC);
+SELECT set_config('audit_trail.creating_destination', 'off', false);
+
 -- Creates the daily partitions (UTC days) from today to days_ahead days ahead, and those of the past days
 -- that have rows waiting in changes_default, moving the rows into them. Returns how many it created.
 -- A partition is only ever created as one (never a table attached later), so the source's event triggers never
@@ -110,7 +136,8 @@ BEGIN
   END IF;
   FOR context_trigger IN
     SELECT t.tgname, t.tgrelid::regclass AS relation FROM pg_trigger t
-     WHERE (t.tgrelid IN (SELECT relid FROM pg_partition_tree('changes')) OR t.tgrelid IN (to_regclass('privacy_policies'), to_regclass('erasures'), to_regclass('chain_anchors')))
+     WHERE (t.tgrelid IN (SELECT relid FROM pg_partition_tree('changes')) OR t.tgrelid IN (to_regclass('privacy_policies'), to_regclass('erasures'), to_regclass('chain_anchors'),
+                         to_regclass('schema_changes')))
        AND t.tgparentid = 0
        AND (t.tgname LIKE '\_bemi\_row\_trigger\_%' OR t.tgfoid IN (SELECT oid FROM pg_proc WHERE proname = '_bemi_row_trigger_func'))
   LOOP
@@ -146,10 +173,13 @@ DECLARE
   partition_name text;
   day date;
   dropped integer := 0;
+  creating text := current_setting('audit_trail.creating_destination', true);
 BEGIN
   IF keep_days IS NULL OR keep_days <= 0 THEN
     RETURN 0;
   END IF;
+  -- where the destination is the source, its dropped partitions are not the schema history's
+  PERFORM set_config('audit_trail.creating_destination', 'on', true);
   PERFORM pg_advisory_xact_lock(hashtext('changes_create_partitions'));
   cutoff := (now() AT TIME ZONE 'UTC')::date - keep_days;
   -- only partitions of changes, in whatever schema, dropped by their own oid: never a table of the same name elsewhere
@@ -171,6 +201,7 @@ BEGIN
   END LOOP;
   PERFORM changes_keep_anchor('changes_default', cutoff::timestamp AT TIME ZONE 'UTC');
   DELETE FROM changes_default WHERE "committed_at" < cutoff::timestamp AT TIME ZONE 'UTC';
+  PERFORM set_config('audit_trail.creating_destination', coalesce(creating, 'off'), true);
   RETURN dropped;
 END
 $$;
@@ -181,18 +212,50 @@ $$;
 -- is the JSON array text of changes.primary_key); database_name NULL means any. The last change at a moment is the
 -- one with the greatest (committed_at, position). A TRUNCATE change of a table ends every record of it before.
 
--- A record as of a moment: the "after" of its last change at or before as_of; no row if it did not exist then.
+-- An image written at (image_at, image_position), as the table's columns were at as_of (schema_changes): a column
+-- renamed since under its new name, one dropped since left out, one added since as null; NULL where the table had
+-- been dropped or renamed by then; the image as stored where the schema history does not cover both moments.
+CREATE OR REPLACE FUNCTION changes_columns_at(database_name text, schema_name text, table_name text,
+                                              image_at timestamptz, image_position bigint, as_of timestamptz,
+                                              image jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN written IS NULL OR shown IS NULL OR written."id" = shown."id" THEN image
+              WHEN shown."command" = 'DROP TABLE' OR shown."table" <> table_name OR shown."schema" <> schema_name THEN NULL
+              -- a column the image left out (unchanged TOAST, partial image) stays out; one added since is null
+              ELSE (SELECT coalesce(jsonb_object_agg(n."name", image -> n."then"), '{}')
+                      FROM (SELECT now_column->>'name' AS "name", then_column->>'name' AS "then"
+                              FROM jsonb_array_elements(shown."columns") now_column
+                              LEFT JOIN jsonb_array_elements(written."columns") then_column
+                                ON then_column->'number' = now_column->'number') n
+                     WHERE n."then" IS NULL OR image ? n."then")
+         END
+    FROM (SELECT) one
+    LEFT JOIN LATERAL (SELECT * FROM schema_changes s
+                        WHERE s."table" = table_name AND s."schema" = schema_name AND s."database" = database_name
+                          AND (s."committed_at", s."position") <= (image_at, image_position)
+                        ORDER BY s."committed_at" DESC, s."position" DESC LIMIT 1) written ON true
+    -- the same table (its oid) at as_of, whatever its name then
+    LEFT JOIN LATERAL (SELECT * FROM schema_changes s
+                        WHERE s."relation" = written."relation" AND s."database" = database_name
+                          AND s."committed_at" <= as_of
+                        ORDER BY s."committed_at" DESC, s."position" DESC LIMIT 1) shown ON true
+$$;
+
+-- A record as of a moment: the "after" of its last change at or before as_of, with the columns the table had then
+-- (changes_columns_at); no row if it did not exist then.
 CREATE OR REPLACE FUNCTION changes_record_at(table_name text, key text, as_of timestamptz,
                                              schema_name text DEFAULT 'public', database_name text DEFAULT NULL)
 RETURNS TABLE ("primary_key" varchar, "after" jsonb, "changed_at" timestamptz, "change_id" uuid)
 LANGUAGE sql STABLE AS $$
-  SELECT c."primary_key", c."after", c."committed_at", c."id"
+  SELECT c."primary_key", a."after", c."committed_at", c."id"
     FROM (SELECT * FROM changes
            WHERE "table" = table_name AND "primary_key" = key AND "schema" = schema_name
              AND (database_name IS NULL OR "database" = database_name) AND "committed_at" <= as_of
            ORDER BY "committed_at" DESC, "position" DESC
            LIMIT 1) c
-   WHERE c."operation" IN ('CREATE', 'UPDATE')
+   CROSS JOIN LATERAL (SELECT changes_columns_at(c."database", c."schema", c."table", c."committed_at", c."position",
+                                                 as_of, c."after") AS "after") a
+   WHERE c."operation" IN ('CREATE', 'UPDATE') AND a."after" IS NOT NULL
      AND NOT EXISTS (SELECT FROM changes t
                       WHERE t."table" = c."table" AND t."primary_key" IS NULL AND t."schema" = c."schema"
                         AND t."database" = c."database" AND t."operation" = 'TRUNCATE'
@@ -200,17 +263,20 @@ LANGUAGE sql STABLE AS $$
                         AND (t."committed_at", t."position") > (c."committed_at", c."position"))
 $$;
 
--- A table as of a moment: every record that existed then (a table without primary key has none), with its values.
+-- A table as of a moment: every record that existed then (a table without primary key has none), with its values, in
+-- the columns the table had then (changes_columns_at).
 CREATE OR REPLACE FUNCTION changes_table_at(table_name text, as_of timestamptz,
                                             schema_name text DEFAULT 'public', database_name text DEFAULT NULL)
 RETURNS TABLE ("database" varchar, "primary_key" varchar, "after" jsonb, "changed_at" timestamptz, "change_id" uuid)
 LANGUAGE sql STABLE AS $$
-  SELECT c."database", c."primary_key", c."after", c."committed_at", c."id"
+  SELECT c."database", c."primary_key", a."after", c."committed_at", c."id"
     FROM (SELECT DISTINCT ON ("primary_key", "schema", "database") * FROM changes
            WHERE "table" = table_name AND "primary_key" IS NOT NULL AND "schema" = schema_name
              AND (database_name IS NULL OR "database" = database_name) AND "committed_at" <= as_of
            ORDER BY "primary_key", "schema", "database", "committed_at" DESC, "position" DESC) c
-   WHERE c."operation" IN ('CREATE', 'UPDATE')
+   CROSS JOIN LATERAL (SELECT changes_columns_at(c."database", c."schema", c."table", c."committed_at", c."position",
+                                                 as_of, c."after") AS "after") a
+   WHERE c."operation" IN ('CREATE', 'UPDATE') AND a."after" IS NOT NULL
      AND NOT EXISTS (SELECT FROM changes t
                       WHERE t."table" = c."table" AND t."primary_key" IS NULL AND t."schema" = c."schema"
                         AND t."database" = c."database" AND t."operation" = 'TRUNCATE'

@@ -1,6 +1,10 @@
 -- Disconnect: removes what source-setup.sql and Bemi's packages installed in the source database.
 -- (!!!) After the last two statements, changes made from then on can never be captured.
 
+DROP EVENT TRIGGER IF EXISTS _audit_trail_schema_trigger;
+DROP EVENT TRIGGER IF EXISTS _audit_trail_schema_drop_trigger;
+DROP FUNCTION IF EXISTS _audit_trail_schema_func;
+
 DROP EVENT TRIGGER IF EXISTS _bemi_set_replica_identity_trigger;
 DROP FUNCTION IF EXISTS _bemi_set_replica_identity_func;
 DROP PROCEDURE IF EXISTS _bemi_set_replica_identity;

@@ -102,7 +102,10 @@ BEGIN
     ELSIF created.in_public THEN
       IF created.relkind = 'r' AND created.relreplident <> 'f' THEN
         BEGIN
+          -- part of the CREATE, not a DDL of its own in the schema history
+          PERFORM set_config('audit_trail.schema_quiet', 'on', true);
           EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', created.relation);
+          PERFORM set_config('audit_trail.schema_quiet', 'off', true);
         EXCEPTION WHEN OTHERS THEN
           RAISE WARNING 'Could not set REPLICA IDENTITY FULL on % (%): its updates and deletes are captured without the previous row until its owner runs ALTER TABLE % REPLICA IDENTITY FULL;',
             created.name, SQLERRM, created.qualified;
@@ -340,5 +343,73 @@ BEGIN
         skipped.name, skipped.qualified;
     END IF;
   END LOOP;
+END
+$$;
+
+-- 6. Schema history (docs/query.md#schema-history): each DDL on a permanent table (CREATE, ALTER, DROP) writes one
+--    audit-trail-schema message into the WAL, in its transaction, with the table's columns after it (name, type,
+--    number: a rename keeps the number) and the statement's Bemi context; the job stores it in schema_changes, in WAL
+--    order, exactly once. Never the statement's text (a DEFAULT may hold a value). It never fails the application's
+--    statement: what it cannot do, it says in a warning.
+CREATE OR REPLACE FUNCTION _audit_trail_schema_func() RETURNS event_trigger AS $$
+DECLARE
+  _bemi_metadata text := split_part(split_part(current_query(), '/*Bemi ', 2), ' Bemi*/', 1);
+  changed record;
+BEGIN
+  IF current_setting('audit_trail.creating_destination', true) = 'on' OR current_setting('audit_trail.schema_quiet', true) = 'on' THEN
+    RETURN; -- the destination's own tables (created by setup, partitions dropped by its retention); setup's own ALTER
+  END IF;
+  IF TG_EVENT = 'sql_drop' THEN
+    FOR changed IN
+      SELECT DISTINCT d.objid, d.schema_name, d.object_name
+        FROM pg_event_trigger_dropped_objects() d
+       WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.object_type = 'table' AND NOT d.is_temporary
+    LOOP
+      PERFORM pg_logical_emit_message(true, 'audit-trail-schema',
+        json_build_object('command', 'DROP TABLE', 'schema', changed.schema_name, 'table', changed.object_name,
+                          'relation', changed.objid::bigint, 'columns', '[]'::json)::text
+        || CASE WHEN _bemi_metadata = '' THEN '' ELSE E'\n' || _bemi_metadata END);
+    END LOOP;
+    RETURN;
+  END IF;
+  FOR changed IN
+    SELECT DISTINCT c.oid, n.nspname, c.relname, d.command_tag
+      FROM pg_event_trigger_ddl_commands() d
+      JOIN pg_class c ON c.oid = d.objid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE d.classid = 'pg_class'::regclass AND c.relkind IN ('r', 'p') AND c.relpersistence = 'p'
+       AND NOT c.relispartition AND NOT d.in_extension
+       AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'audit-trail destination%'
+  LOOP
+    PERFORM pg_logical_emit_message(true, 'audit-trail-schema',
+      json_build_object('command', changed.command_tag, 'schema', changed.nspname, 'table', changed.relname,
+                        'relation', changed.oid::bigint,
+                        'columns', (SELECT coalesce(json_agg(json_build_object('name', a.attname,
+                                             'type', format_type(a.atttypid, a.atttypmod), 'number', a.attnum)
+                                             ORDER BY a.attnum), '[]'::json)
+                                      FROM pg_attribute a
+                                     WHERE a.attrelid = changed.oid AND a.attnum > 0 AND NOT a.attisdropped))::text
+      || CASE WHEN _bemi_metadata = '' THEN '' ELSE E'\n' || _bemi_metadata END);
+  END LOOP;
+EXCEPTION WHEN OTHERS THEN
+  RAISE WARNING 'Could not record this statement in the audit trail''s schema history (%)', SQLERRM;
+END
+$$ LANGUAGE plpgsql;
+COMMENT ON FUNCTION _audit_trail_schema_func() IS 'audit-trail: writes each DDL on a table, with its columns after it, into the WAL';
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '_audit_trail_schema_trigger') THEN
+    CREATE EVENT TRIGGER _audit_trail_schema_trigger ON ddl_command_end
+      WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE')
+      EXECUTE FUNCTION _audit_trail_schema_func();
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = '_audit_trail_schema_drop_trigger') THEN
+    CREATE EVENT TRIGGER _audit_trail_schema_drop_trigger ON sql_drop
+      WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+      EXECUTE FUNCTION _audit_trail_schema_func();
+  END IF;
+EXCEPTION WHEN insufficient_privilege THEN
+  RAISE NOTICE 'Not allowed to create event triggers: DDL is not recorded in the schema history (schema_changes)';
 END
 $$;

@@ -99,7 +99,7 @@ class ChangeBrowserITCase extends JobTestBase {
                 withContext(
                         "INSERT INTO orders (email, total) VALUES ('cy@example.com', 2)", "{\"request_id\": \"r-2\"}"));
         db.awaitChanges(4);
-        db.execute("GRANT SELECT ON changes TO audit_browser");
+        db.execute("GRANT SELECT ON changes TO audit_browser", "GRANT SELECT ON schema_changes TO audit_browser");
         WebDriver page = chrome.driver;
 
         page.get(base + "/");
@@ -230,7 +230,7 @@ class ChangeBrowserITCase extends JobTestBase {
             }
         }
         db.awaitChanges(3);
-        db.execute("GRANT SELECT ON changes TO audit_browser");
+        db.execute("GRANT SELECT ON changes TO audit_browser", "GRANT SELECT ON schema_changes TO audit_browser");
         WebDriver page = chrome.driver;
         logIn("ann", PASSWORD);
         chrome.console();
@@ -276,7 +276,7 @@ class ChangeBrowserITCase extends JobTestBase {
                         "INSERT INTO orders (email, total) VALUES ('new@example.com', 1)",
                         "{\"request_id\": \"r-undo\"}"));
         db.awaitChanges(5);
-        db.execute("GRANT SELECT ON changes TO audit_browser");
+        db.execute("GRANT SELECT ON changes TO audit_browser", "GRANT SELECT ON schema_changes TO audit_browser");
         WebDriver page = chrome.driver;
         logIn("ann", PASSWORD);
 
@@ -313,7 +313,7 @@ class ChangeBrowserITCase extends JobTestBase {
                 "UPDATE orders SET email = 'other@example.com' WHERE email = 'secret@example.com'",
                 "INSERT INTO hostile (id, note) VALUES ('not-for-bo', 'hidden')");
         db.awaitChanges(3);
-        db.execute("GRANT SELECT ON changes TO audit_browser");
+        db.execute("GRANT SELECT ON changes TO audit_browser", "GRANT SELECT ON schema_changes TO audit_browser");
         WebDriver page = chrome.driver;
         logIn("bo", PASSWORD);
 
@@ -343,7 +343,7 @@ class ChangeBrowserITCase extends JobTestBase {
         job.submit(db.args());
         db.execute("INSERT INTO orders (email, total) VALUES ('first@example.com', 1)");
         db.awaitChanges(1);
-        db.execute("GRANT SELECT ON changes TO audit_browser");
+        db.execute("GRANT SELECT ON changes TO audit_browser", "GRANT SELECT ON schema_changes TO audit_browser");
         WebDriver page = chrome.driver;
         logIn("ann", PASSWORD);
         chrome.console();

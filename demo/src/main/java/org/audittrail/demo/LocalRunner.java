@@ -192,7 +192,8 @@ public final class LocalRunner {
         int port = port(BROWSER_PORT_VARIABLE, System.getenv(BROWSER_PORT_VARIABLE), DEFAULT_BROWSER_PORT);
         db.execute(
                 "CREATE ROLE audit_browser LOGIN PASSWORD '" + EmbeddedDatabase.PASSWORD + "'",
-                "GRANT SELECT ON changes TO audit_browser");
+                "GRANT SELECT ON changes TO audit_browser",
+                "GRANT SELECT ON schema_changes TO audit_browser");
         byte[] random = new byte[9];
         new SecureRandom().nextBytes(random);
         String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);

@@ -21,6 +21,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.audittrail.job.chain.HeadSigner;
@@ -33,12 +34,14 @@ import org.audittrail.job.setup.RuntimePrivileges;
 import org.audittrail.job.setup.Setup;
 import org.audittrail.job.sink.ChangesSink;
 import org.audittrail.job.sink.PartitionMaintenance;
+import org.audittrail.job.sink.SchemaChangesSink;
 import org.audittrail.job.source.WalSource;
 import org.audittrail.udf.functions.ChangeChain;
 import org.audittrail.udf.functions.ContextStitcher;
 import org.audittrail.udf.functions.FallbackValues;
 import org.audittrail.udf.functions.IgnoredColumnsFilter;
 import org.audittrail.udf.functions.PrivacyPolicyMap;
+import org.audittrail.udf.functions.SchemaChangeSplit;
 import org.audittrail.udf.functions.TrackedTablesFilter;
 import org.audittrail.udf.functions.WalSequence;
 import org.audittrail.udf.model.Change;
@@ -137,6 +140,7 @@ public final class AuditTrailJob {
                                 config.chainHeads().bucket(),
                                 config.chainHeads().intervalMs()),
                 ChangesSink.create(destination, config.batchSize(), config.flushIntervalMs()),
+                SchemaChangesSink.create(destination),
                 new PartitionMaintenance(destination, config.retentionDays(), anchorSigning(config)));
     }
 
@@ -164,7 +168,7 @@ public final class AuditTrailJob {
         env.getConfig().enableObjectReuse();
     }
 
-    /** The pipeline: WAL source, privacy policy (null: none), context stitched per transaction, tracked tables, ignore-change columns, hash chain and its signed heads (null: none), partition upkeep, changes sink. */
+    /** The pipeline: WAL source, privacy policy (null: none), context stitched per transaction, tracked tables, ignore-change columns, DDLs split off to their sink, hash chain and its signed heads (null: none), partition upkeep, changes sink. */
     static void pipeline(
             StreamExecutionEnvironment env,
             Source<Change, ?, ?> source,
@@ -174,6 +178,7 @@ public final class AuditTrailJob {
             ChangeChain chain,
             HeadSigner heads,
             Sink<Change> sink,
+            Sink<Change> schemaChanges,
             PartitionMaintenance maintenance) {
         DataStream<Change> wal = env.fromSource(source, new WalSequence(), "WAL")
                 .uid(UID_PREFIX + "wal")
@@ -198,6 +203,14 @@ public final class AuditTrailJob {
                 .map(new FallbackValues())
                 .name("Fallback values")
                 .uid(UID_PREFIX + "fallback-values");
+        // DDLs leave before the chain: the schema history is a table of its own, not links of the changes' chain
+        SingleOutputStreamOperator<Change> rows =
+                changes.process(new SchemaChangeSplit()).name("Schema changes").uid(UID_PREFIX + "schema-changes");
+        rows.getSideOutput(SchemaChangeSplit.SCHEMA_CHANGES)
+                .sinkTo(schemaChanges)
+                .name("schema_changes")
+                .uid(UID_PREFIX + "schema-changes-sink");
+        changes = rows;
         if (chain != null) {
             // one chain per source database: its changes meet in one subtask, in an order every restore repeats
             changes = changes.keyBy(change -> change.database)

@@ -87,7 +87,9 @@ public final class RuntimePrivileges {
                         + " WHERE NOT pg_has_role(current_user, k.relowner, 'USAGE') ORDER BY p.level, 1), has_database_privilege(current_database(), 'TEMPORARY'),"
                         + " current_database()::text, to_regclass('chain_anchors') IS NULL"
                         + " OR (has_table_privilege('chain_anchors', 'SELECT') AND has_table_privilege('chain_anchors',"
-                        + " 'INSERT') AND has_table_privilege('chain_anchors', 'UPDATE'))")) {
+                        + " 'INSERT') AND has_table_privilege('chain_anchors', 'UPDATE')),"
+                        + " to_regclass('schema_changes') IS NULL OR (has_table_privilege('schema_changes', 'SELECT')"
+                        + " AND has_table_privilege('schema_changes', 'INSERT'))")) {
             rs.next();
             String role = Platform.quoted(rs.getString(1));
             if (!rs.getBoolean(2)) {
@@ -109,6 +111,11 @@ public final class RuntimePrivileges {
                         "role " + role + " lacks SELECT, INSERT or UPDATE on chain_anchors, where the retention keeps"
                                 + " the last chain link it drops: run GRANT SELECT, INSERT, UPDATE ON chain_anchors TO "
                                 + role);
+            }
+            if (!rs.getBoolean(9)) {
+                missing.add(
+                        "role " + role + " lacks INSERT on schema_changes, where the job stores each DDL on a tracked"
+                                + " table: run GRANT INSERT ON schema_changes TO " + role);
             }
             Array notOwned = rs.getArray(5);
             for (String table : (String[]) notOwned.getArray()) {

@@ -80,6 +80,15 @@ public final class Setup {
             Consumer<String> progress) {
         List<String> notices = new ArrayList<>(prepareSource(source, tables, replication, progress));
         notices.addAll(prepareDestination(destination, replication));
+        Capture capture = capture(source, tables);
+        int recorded = SchemaBaseline.record(
+                source,
+                destination,
+                capture.tracked().stream().map(capture::sql).toList());
+        if (recorded > 0) {
+            notices.add("recorded the columns of " + recorded + " table" + (recorded == 1 ? "" : "s")
+                    + " in schema_changes, where its schema history begins");
+        }
         return notices;
     }
 
@@ -143,7 +152,7 @@ public final class Setup {
         }
     }
 
-    /** The SQL that makes {@code role} the change browser's: it logs in, reads changes, and may do nothing else. */
+    /** The SQL that makes {@code role} the change browser's: it logs in, reads changes and the schema history, and may do nothing else. */
     public static String browserRoleSql(String role) {
         String quoted = "\"" + role.replace("\"", "\"\"") + "\"";
         String literal = "'" + role.replace("'", "''") + "'";
@@ -152,7 +161,9 @@ public final class Setup {
                 + "    CREATE ROLE " + quoted + " LOGIN;\n"
                 + "  END IF;\n"
                 + "END $$;\n"
-                + "GRANT SELECT ON changes TO " + quoted + ";\n";
+                + "GRANT SELECT ON changes TO " + quoted + ";\n"
+                // the time-travel functions read the schema history
+                + "GRANT SELECT ON schema_changes TO " + quoted + ";\n";
     }
 
     /**

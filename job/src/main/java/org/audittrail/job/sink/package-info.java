@@ -14,7 +14,8 @@
  * limitations under the License.
  */
 /**
- * The sink: batches of changes written by COPY into the time-partitioned changes table, idempotently; partition upkeep.
+ * The sinks: batches of changes written by COPY into the time-partitioned changes table, idempotently; each DDL into
+ * schema_changes; partition upkeep.
  * May use db and udf.
  */
 package org.audittrail.job.sink;

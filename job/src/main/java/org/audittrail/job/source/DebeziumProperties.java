@@ -83,7 +83,7 @@ final class DebeziumProperties {
         p.setProperty(
                 "message.prefix.include.list",
                 ChangeDeserializer.CONTEXT_PREFIX + "," + ChangeDeserializer.ROW_PREFIX + ","
-                        + ChangeDeserializer.HEARTBEAT_PREFIX);
+                        + ChangeDeserializer.HEARTBEAT_PREFIX + "," + ChangeDeserializer.SCHEMA_PREFIX);
         // a WAL position of the job's own while no tracked table changes: the checkpoint moves on, and the slot with it
         p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatIntervalMs));
         // its time moves the watermark on, which the hash chain waits for (ChangeChain)

@@ -47,6 +47,12 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
      */
     public static final String HEARTBEAT_PREFIX = "audit-trail-heartbeat";
 
+    /**
+     * Prefix of the messages setup's schema trigger writes for each DDL on a table: a JSON object (command, schema, table,
+     * relation, columns), then, after a line break, the statement's context as sent, if it has one.
+     */
+    public static final String SCHEMA_PREFIX = "audit-trail-schema";
+
     /** Longest text stored in {@code changes.primary_key}, a varchar(255). */
     static final int PRIMARY_KEY_LENGTH = 255;
 
@@ -153,6 +159,9 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         if (HEARTBEAT_PREFIX.equals(prefix)) {
             return heartbeat(value, text(message.get("content")));
         }
+        if (SCHEMA_PREFIX.equals(prefix)) {
+            return schemaChange(value, text(message.get("content")));
+        }
         if (!CONTEXT_PREFIX.equals(prefix)) {
             return null;
         }
@@ -174,6 +183,34 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         }
         Change change = positioned(value, Operation.HEARTBEAT);
         change.committedAt = written;
+        return change;
+    }
+
+    /**
+     * A DDL: the table's schema and name, and the whole JSON object (command, relation, columns after it) as the change's
+     * after; its context as sent (the stitcher reads it), if any; null if malformed.
+     */
+    private static Change schemaChange(Struct value, String content) {
+        int lineBreak = content.indexOf('\n');
+        JsonNode ddl;
+        try {
+            ddl = Json.parse(lineBreak < 0 ? content : content.substring(0, lineBreak));
+        } catch (Exception e) {
+            return null;
+        }
+        if (!ddl.isObject()
+                || !ddl.path("schema").isTextual()
+                || !ddl.path("table").isTextual()
+                || !ddl.path("command").isTextual()
+                || !ddl.path("columns").isArray()) {
+            return null;
+        }
+        Change change = positioned(value, Operation.SCHEMA);
+        change.schema = ddl.get("schema").textValue();
+        change.table = ddl.get("table").textValue();
+        change.before = Json.EMPTY_OBJECT;
+        change.after = Json.write(ddl);
+        change.context = lineBreak < 0 ? null : content.substring(lineBreak + 1);
         return change;
     }
 

@@ -29,6 +29,7 @@ import org.audittrail.udf.model.Change;
 import org.audittrail.udf.model.Context;
 import org.audittrail.udf.model.Context.Stored;
 import org.audittrail.udf.model.Operation;
+import org.audittrail.udf.values.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +79,11 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
     public void processElement(Change event, Context ctx, Collector<Change> out) throws Exception {
         if (event.operation == Operation.HEARTBEAT) {
             return; // its time has moved the watermark on at the source: nothing more to do
+        }
+        if (event.operation == Operation.SCHEMA) {
+            schemaChange(event); // a DDL carries its statement's context itself, and changes no transaction state
+            out.collect(event);
+            return;
         }
         PendingContext state = transaction.value();
         if (state == null) {
@@ -142,6 +148,18 @@ public class ContextStitcher extends KeyedProcessFunction<Long, Change, Change> 
         }
         if (state.size() > PendingContext.MAX_PENDING) {
             unattached.inc(state.dropOldest());
+        }
+    }
+
+    private void schemaChange(Change event) {
+        if (event.context == null) {
+            event.context = Json.EMPTY_OBJECT;
+            return;
+        }
+        Stored context = stored(event.context);
+        event.context = context.json();
+        if (context.fallback()) {
+            event.markFallback(Change.CONTEXT_COLUMN);
         }
     }
 

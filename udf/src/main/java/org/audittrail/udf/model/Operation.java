@@ -18,7 +18,7 @@ package org.audittrail.udf.model;
 /**
  * What happened to a row, as stored in {@code changes.operation}; MESSAGE (a context message), the ROW_ kinds (a
  * row message, naming the row the next context message belongs to) and HEARTBEAT (the job's own WAL message, whose
- * time moves the watermark on while the source is quiet) never reach the table.
+ * time moves the watermark on while the source is quiet) never reach the table; SCHEMA goes to {@code schema_changes}.
  */
 public enum Operation {
     CREATE,
@@ -30,7 +30,9 @@ public enum Operation {
     ROW_UPDATE,
     ROW_DELETE,
     ROW_TRUNCATE,
-    HEARTBEAT;
+    HEARTBEAT,
+    /** A DDL on a table (setup's schema trigger): stored in {@code schema_changes}, never in {@code changes}. */
+    SCHEMA;
 
     /** Whether this is a context message or a row message, not a change. */
     public boolean isMessage() {

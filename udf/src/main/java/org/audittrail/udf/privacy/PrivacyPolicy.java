@@ -35,6 +35,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.audittrail.udf.model.Change;
 import org.audittrail.udf.model.Context;
+import org.audittrail.udf.model.Operation;
 import org.audittrail.udf.values.Json;
 
 /**
@@ -96,8 +97,10 @@ public final class PrivacyPolicy implements Serializable {
      */
     public Set<String> apply(Change change) {
         Set<String> uncovered = new TreeSet<>();
-        change.before = image(change, change.before, uncovered);
-        change.after = image(change, change.after, uncovered);
+        if (change.operation != Operation.SCHEMA) { // a DDL's after names columns and types: no values
+            change.before = image(change, change.before, uncovered);
+            change.after = image(change, change.after, uncovered);
+        }
         if (change.context != null && !change.context.isEmpty()) {
             change.context = context(change.context, uncovered);
         }

@@ -398,6 +398,32 @@ class ChangeDeserializerTest {
     }
 
     @Test
+    void schemaMessagesNameTheirTableAndCarryTheDdlAndItsContext() {
+        String ddl =
+                "{\"command\" : \"ALTER TABLE\", \"schema\" : \"sales\", \"table\" : \"orders\", \"relation\" : 16384,"
+                        + " \"columns\" : [{\"name\" : \"id\", \"type\" : \"integer\", \"number\" : 1}]}";
+        assertThat(deserialize(message(ChangeDeserializer.SCHEMA_PREFIX, ddl + "\n{\"user_id\": 7}")))
+                .singleElement()
+                .satisfies(m -> {
+                    assertThat(m.operation).isEqualTo(Operation.SCHEMA);
+                    assertThat(m.schema).isEqualTo("sales");
+                    assertThat(m.table).isEqualTo("orders");
+                    assertThat(Json.parse(m.after)).isEqualTo(Json.parse(ddl));
+                    assertThat(m.context).isEqualTo("{\"user_id\": 7}");
+                    assertThat(m.transactionId).isEqualTo(77L);
+                    assertThat(m.position).isEqualTo(4242L);
+                });
+        assertThat(deserialize(message(ChangeDeserializer.SCHEMA_PREFIX, ddl)))
+                .singleElement()
+                .satisfies(m -> assertThat(m.context).isNull());
+        // not what setup's trigger writes: dropped
+        assertThat(deserialize(message(ChangeDeserializer.SCHEMA_PREFIX, "{\"command\": \"ALTER TABLE\"}")))
+                .isEmpty();
+        assertThat(deserialize(message(ChangeDeserializer.SCHEMA_PREFIX, "not json")))
+                .isEmpty();
+    }
+
+    @Test
     void snapshotReadsAndHeartbeatsAreSkipped() {
         assertThat(deserialize(record("r", null, row(1, "x"), key(1)))).isEmpty();
         Schema heartbeat =

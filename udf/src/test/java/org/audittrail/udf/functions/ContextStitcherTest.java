@@ -123,6 +123,20 @@ class ContextStitcherTest {
     }
 
     @Test
+    void aSchemaChangeTakesItsOwnContextAndLeavesTheTransactionsRowsTheirs() throws Exception {
+        Change ddl = row(1, 50);
+        ddl.operation = Operation.SCHEMA;
+        ddl.context = "{\"migration\":\"m1\"}";
+        Change bare = row(1, 170);
+        bare.operation = Operation.SCHEMA;
+        bare.context = null;
+        send(ddl, message(1, 100, "{\"a\":1}"), row(1, 100), bare);
+        assertThat(output())
+                .extracting(c -> c.operation + " " + c.context)
+                .containsExactly("SCHEMA {\"migration\":\"m1\"}", "CREATE {\"a\":1}", "SCHEMA {}");
+    }
+
+    @Test
     void transactionWithoutContextHoldsNoState() throws Exception {
         send(row(1, 100), row(1, 200));
         assertThat(contexts()).containsExactly("{}", "{}");
