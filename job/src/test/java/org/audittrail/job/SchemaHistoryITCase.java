@@ -60,13 +60,17 @@ class SchemaHistoryITCase extends JobTestBase {
         db.transaction("CREATE TABLE gizmos (id integer PRIMARY KEY, label text)");
         job.submit(db.args(), savepoint);
         Transaction repriced = db.transaction("UPDATE gadgets SET price = 55 WHERE id = 3");
+        // created while the job runs, with rows after it
+        db.transaction(
+                withContext("CREATE TABLE parts (id integer PRIMARY KEY, name text)", "{\"migration\": \"parts\"}"));
+        Transaction part = db.transaction("INSERT INTO parts VALUES (1, 'bolt')");
         Transaction gizmos = db.transaction("INSERT INTO gizmos VALUES (1, 'x')");
         // read before the table goes: a row's key is looked up in the catalog when its table's first change is read
         String gizmoCreated = moment(gizmos);
         Transaction gizmosRenamed = db.transaction("ALTER TABLE gizmos RENAME TO gizmos_old");
         Transaction gizmosDropped = db.transaction("DROP TABLE gizmos_old");
-        awaitSchemaChanges(7);
-        settledChanges(6);
+        awaitSchemaChanges(8);
+        settledChanges(7);
 
         assertThat(history("gadgets"))
                 .containsExactly(
@@ -75,6 +79,10 @@ class SchemaHistoryITCase extends JobTestBase {
                         "ALTER TABLE id,title,price,color",
                         "ALTER TABLE id,title,price,color",
                         "ALTER TABLE id,title,price");
+        assertThat(history("parts")).containsExactly("CREATE TABLE id,name");
+        assertThat(db.value("SELECT context->>'migration' FROM schema_changes WHERE \"table\" = 'parts'"))
+                .isEqualTo("parts");
+        assertThat(recordAt("parts", "1", moment(part))).isEqualTo(json("{\"id\": 1, \"name\": \"bolt\"}"));
         assertThat(db.value("SELECT columns->2->>'type' FROM schema_changes WHERE transaction_id = " + retyped.xid()))
                 .isEqualTo("numeric(10,2)");
         assertThat(db.value("SELECT context::text FROM schema_changes WHERE transaction_id = " + added.xid()))
