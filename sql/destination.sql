@@ -10,7 +10,8 @@ CREATE TABLE IF NOT EXISTS changes (
   "schema" varchar(255) NOT NULL,
   "table" varchar(255) NOT NULL,
   "primary_key" varchar(255),
-  "operation" text NOT NULL CHECK ("operation" IN ('CREATE', 'UPDATE', 'DELETE', 'TRUNCATE')),
+  "operation" text NOT NULL CONSTRAINT changes_operation_check
+    CHECK ("operation" IN ('CREATE', 'UPDATE', 'DELETE', 'TRUNCATE', 'SNAPSHOT')),
   "before" jsonb NOT NULL DEFAULT '{}',
   "after" jsonb NOT NULL DEFAULT '{}',
   "context" jsonb NOT NULL DEFAULT '{}',
@@ -36,6 +37,23 @@ ALTER TABLE changes ADD COLUMN IF NOT EXISTS "chain_hash" text;
 -- after an erasure (docs/erasure.md): per erased value, the commitment its chain link covers and the erasure's number,
 -- as {"after": {"email": {"commitment": "...", "erasure": 1}}}; NULL where nothing was erased
 ALTER TABLE changes ADD COLUMN IF NOT EXISTS "erased" jsonb;
+
+-- baseline snapshot rows (docs/query.md#baseline) have operation SNAPSHOT; an older destination's check gets it here
+-- (once: PostgreSQL checks the rows already stored against the new one)
+DO $$
+DECLARE
+  old_check text;
+BEGIN
+  SELECT conname INTO old_check FROM pg_constraint
+   WHERE conrelid = 'changes'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%operation%'
+     AND pg_get_constraintdef(oid) NOT LIKE '%SNAPSHOT%';
+  IF old_check IS NOT NULL THEN
+    EXECUTE format('ALTER TABLE changes DROP CONSTRAINT %I', old_check);
+    ALTER TABLE changes ADD CONSTRAINT changes_operation_check
+      CHECK ("operation" IN ('CREATE', 'UPDATE', 'DELETE', 'TRUNCATE', 'SNAPSHOT'));
+  END IF;
+END
+$$;
 
 -- the job recognizes its own destination by this comment and never tracks it
 COMMENT ON TABLE changes IS 'audit-trail destination: row changes captured from the WAL';
@@ -93,6 +111,15 @@ CREATE INDEX IF NOT EXISTS schema_changes_table_idx
   ON schema_changes ("table", "schema", "database", "committed_at" DESC, "position" DESC);
 CREATE INDEX IF NOT EXISTS schema_changes_relation_idx
   ON schema_changes ("relation", "database", "committed_at" DESC, "position" DESC);
+-- The moment each table's baseline snapshot rows are stamped with (docs/query.md#baseline), taken once per table.
+CREATE TABLE IF NOT EXISTS snapshots (
+  "database" varchar(255) NOT NULL,
+  "schema" varchar(255) NOT NULL,
+  "table" varchar(255) NOT NULL,
+  "started_at" timestamptz NOT NULL,
+  PRIMARY KEY ("database", "schema", "table")
+);
+COMMENT ON TABLE snapshots IS 'audit-trail destination: the moment of each table''s baseline snapshot';
 SELECT set_config('audit_trail.creating_destination', 'off', false);
 
 -- Creates the daily partitions (UTC days) from today to days_ahead days ahead, and those of the past days
@@ -137,7 +164,7 @@ BEGIN
   FOR context_trigger IN
     SELECT t.tgname, t.tgrelid::regclass AS relation FROM pg_trigger t
      WHERE (t.tgrelid IN (SELECT relid FROM pg_partition_tree('changes')) OR t.tgrelid IN (to_regclass('privacy_policies'), to_regclass('erasures'), to_regclass('chain_anchors'),
-                         to_regclass('schema_changes')))
+                         to_regclass('schema_changes'), to_regclass('snapshots')))
        AND t.tgparentid = 0
        AND (t.tgname LIKE '\_bemi\_row\_trigger\_%' OR t.tgfoid IN (SELECT oid FROM pg_proc WHERE proname = '_bemi_row_trigger_func'))
   LOOP
@@ -255,7 +282,7 @@ LANGUAGE sql STABLE AS $$
            LIMIT 1) c
    CROSS JOIN LATERAL (SELECT changes_columns_at(c."database", c."schema", c."table", c."committed_at", c."position",
                                                  as_of, c."after") AS "after") a
-   WHERE c."operation" IN ('CREATE', 'UPDATE') AND a."after" IS NOT NULL
+   WHERE c."operation" IN ('CREATE', 'UPDATE', 'SNAPSHOT') AND a."after" IS NOT NULL
      AND NOT EXISTS (SELECT FROM changes t
                       WHERE t."table" = c."table" AND t."primary_key" IS NULL AND t."schema" = c."schema"
                         AND t."database" = c."database" AND t."operation" = 'TRUNCATE'
@@ -276,7 +303,7 @@ LANGUAGE sql STABLE AS $$
            ORDER BY "primary_key", "schema", "database", "committed_at" DESC, "position" DESC) c
    CROSS JOIN LATERAL (SELECT changes_columns_at(c."database", c."schema", c."table", c."committed_at", c."position",
                                                  as_of, c."after") AS "after") a
-   WHERE c."operation" IN ('CREATE', 'UPDATE') AND a."after" IS NOT NULL
+   WHERE c."operation" IN ('CREATE', 'UPDATE', 'SNAPSHOT') AND a."after" IS NOT NULL
      AND NOT EXISTS (SELECT FROM changes t
                       WHERE t."table" = c."table" AND t."primary_key" IS NULL AND t."schema" = c."schema"
                         AND t."database" = c."database" AND t."operation" = 'TRUNCATE'
@@ -337,7 +364,7 @@ LANGUAGE sql STABLE AS $$
            WHERE t."table" = table_name AND t."primary_key" IS NULL AND t."schema" = schema_name
              AND (database_name IS NULL OR t."database" = database_name) AND t."operation" = 'TRUNCATE'
              AND t."committed_at" >= since AND t."committed_at" <= until
-             AND p."operation" IN ('CREATE', 'UPDATE')
+             AND p."operation" IN ('CREATE', 'UPDATE', 'SNAPSHOT')
              AND NOT EXISTS (SELECT FROM changes e
                               WHERE e."table" = t."table" AND e."primary_key" IS NULL AND e."schema" = t."schema"
                                 AND e."database" = t."database" AND e."operation" = 'TRUNCATE'
@@ -384,7 +411,9 @@ BEGIN
             ORDER BY "committed_at" DESC, "transaction_id" DESC, "position" DESC, ("operation" = 'CREATE') DESC LOOP
     relation := format('%I.%I', c."schema", c."table");
     record_name := c."schema" || '.' || c."table" || coalesce(' key ' || c."primary_key", '');
-    IF c."operation" = 'TRUNCATE' THEN
+    IF c."operation" = 'SNAPSHOT' THEN
+      RAISE EXCEPTION 'Cannot revert % (the baseline of %): a baseline is the record''s state when its snapshot was taken, not a change; choose a moment after it', c."id", record_name;
+    ELSIF c."operation" = 'TRUNCATE' THEN
       RAISE EXCEPTION 'Cannot revert change % (TRUNCATE of %.%): the trail holds no statements for it, only the rows before it (changes_table_at)', c."id", c."schema", c."table";
     ELSIF c."partial" THEN
       RAISE EXCEPTION 'Cannot revert change % of %: the WAL did not carry all its values (partial image, docs/values.md)', c."id", record_name;

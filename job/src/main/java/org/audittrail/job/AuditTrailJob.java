@@ -15,7 +15,10 @@
  */
 package org.audittrail.job;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -32,6 +35,7 @@ import org.audittrail.job.config.JobConfig;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.setup.RuntimePrivileges;
 import org.audittrail.job.setup.Setup;
+import org.audittrail.job.setup.SnapshotMoments;
 import org.audittrail.job.sink.ChangesSink;
 import org.audittrail.job.sink.PartitionMaintenance;
 import org.audittrail.job.sink.SchemaChangesSink;
@@ -125,7 +129,8 @@ public final class AuditTrailJob {
                         config.heartbeatIntervalMs(),
                         config.publicationCheckIntervalMs(),
                         config.slotLagIntervalMs(),
-                        config.replication()),
+                        config.replication(),
+                        baseline(config, capture)),
                 // without a policy the graph is the one before policies existed, and a policy adds a stateless step
                 config.privacyPolicy().isNone() ? null : new PrivacyPolicyMap(config.privacyPolicy()),
                 new TrackedTablesFilter(tables, destinationTables),
@@ -142,6 +147,24 @@ public final class AuditTrailJob {
                 ChangesSink.create(destination, config.batchSize(), config.flushIntervalMs()),
                 SchemaChangesSink.create(destination),
                 new PartitionMaintenance(destination, config.retentionDays(), anchorSigning(config)));
+    }
+
+    /** The baseline snapshot of the tracked tables, with the moment each one's rows are stamped with; null without. */
+    private static WalSource.Baseline baseline(JobConfig config, Setup.Capture capture) {
+        if (!config.snapshot().initial()) {
+            return null;
+        }
+        List<List<String>> tables = capture.tracked().stream()
+                .map(name -> capture.tables().get(name))
+                .map(table -> List.of(table.schema(), table.name()))
+                .toList();
+        Map<String, Long> moments = SnapshotMoments.take(
+                config.source(), config.destination(), tables, config.snapshot().newTables());
+        return new WalSource.Baseline(
+                new ArrayList<>(tables),
+                moments,
+                config.snapshot().chunkRows(),
+                config.snapshot().newTables());
     }
 
     /** With signed heads, each retention anchor is signed beside them; null without. */

@@ -46,6 +46,7 @@ public record JobConfig(
         TableSelection tables,
         IgnoredColumns ignoredColumns,
         PrivacyPolicy privacyPolicy,
+        Snapshot snapshot,
         boolean hashChain,
         ChainHeads chainHeads,
         ChainVerifier.Range verifyRange,
@@ -105,6 +106,7 @@ public record JobConfig(
                 TableSelection.of(values.list(TABLES), values.list(EXCLUDE_TABLES)),
                 IgnoredColumns.of(values.list(IGNORE_COLUMNS), values.flag(ALLOW_IGNORING_EVERY_COLUMN)),
                 privacyPolicy(values),
+                snapshot(values),
                 values.flag(HASH_CHAIN),
                 chainHeads(values),
                 new ChainVerifier.Range(Requests.time(values, VERIFY_SINCE), Requests.time(values, VERIFY_UNTIL)),
@@ -242,6 +244,36 @@ public record JobConfig(
                 values.text(SSH_KNOWN_HOSTS),
                 values.text(SSH_HOST_KEY_FINGERPRINT),
                 values.text(SSH_KEY_PASSPHRASE));
+    }
+
+    /**
+     * The baseline snapshot: whether the first start takes it, whether a restore takes it of tables not snapshotted
+     * yet, and the rows per chunk.
+     */
+    public record Snapshot(boolean initial, boolean newTables, int chunkRows) {
+        public static final Snapshot NEVER = new Snapshot(false, false, 20_000);
+    }
+
+    private static Snapshot snapshot(OptionValues values) {
+        OptionValues.Given mode = values.given(SNAPSHOT);
+        if (!mode.text().equals("initial") && !mode.text().equals("never")) {
+            throw refused(mode, "initial or never");
+        }
+        boolean initial = mode.text().equals("initial");
+        if (!initial && values.flag(SNAPSHOT_NEW_TABLES)) {
+            throw new IllegalArgumentException(SNAPSHOT_NEW_TABLES.name() + " takes baselines: give " + SNAPSHOT.name()
+                    + " initial too, or leave it out");
+        }
+        if (initial && values.flag(HASH_CHAIN)) {
+            // the chain orders by commit; a baseline stamped with its snapshot's start would come after later commits
+            throw new IllegalArgumentException(SNAPSHOT.name() + " initial and " + HASH_CHAIN.name()
+                    + " cannot be used together yet: baseline rows are not in the hash chain's order. Take the"
+                    + " baseline without the chain, or chain without a baseline");
+        }
+        return new Snapshot(
+                initial,
+                values.flag(SNAPSHOT_NEW_TABLES),
+                number(values, SNAPSHOT_CHUNK_ROWS, 100, 10_000_000, "a number of rows from 100 to 10000000"));
     }
 
     private static Tls tls(

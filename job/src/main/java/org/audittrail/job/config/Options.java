@@ -250,6 +250,29 @@ public final class Options {
             "<file>",
             "The key the policy's hash action uses (HMAC-SHA256), at least 16 bytes: head -c 32 /dev/urandom > key.");
 
+    public static final Option SNAPSHOT = value(
+            "--snapshot",
+            "SNAPSHOT",
+            TRACKING,
+            "never",
+            "<mode>",
+            "initial: on the first start, store every tracked row once as its record's baseline (operation SNAPSHOT),"
+                    + " read in chunks by Flink CDC's incremental snapshot while changes go on (docs/query.md#baseline);"
+                    + " never: changes from the start on only.");
+    public static final Option SNAPSHOT_NEW_TABLES = flag(
+            "--snapshot-new-tables",
+            TRACKING,
+            "With --snapshot initial: at a start from a checkpoint or savepoint, take the baseline of each tracked table"
+                    + " the job has not snapshotted yet (a new table, a wider --tables), without reading the others again.");
+    public static final Option SNAPSHOT_CHUNK_ROWS = value(
+            "--snapshot-chunk-rows",
+            "SNAPSHOT_CHUNK_ROWS",
+            TRACKING,
+            "20000",
+            "<rows>",
+            "Rows per chunk of the baseline snapshot: each chunk is read in one query and handed over to the WAL on its"
+                    + " own, and is read again whole after a restore.");
+
     public static final Option HASH_CHAIN = flag(
             "--hash-chain",
             CHAIN,
@@ -540,6 +563,9 @@ public final class Options {
             ALLOW_IGNORING_EVERY_COLUMN,
             PRIVACY_POLICY_FILE,
             PRIVACY_HASH_KEY_FILE,
+            SNAPSHOT,
+            SNAPSHOT_NEW_TABLES,
+            SNAPSHOT_CHUNK_ROWS,
             HASH_CHAIN,
             CHAIN_SIGNING_KEY_FILE,
             CHAIN_HEADS_DIR,

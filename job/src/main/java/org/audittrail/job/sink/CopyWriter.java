@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The sink's writer: each batch goes into {@code changes} with one {@code COPY}, in one transaction; a batch holding a
- * change stored before (replayed after a restore) goes through a staging table and {@code INSERT ... ON CONFLICT DO
- * NOTHING}, so a change is stored once whatever is replayed.
+ * change stored before (replayed after a restore) goes through a staging table and {@code INSERT ... ON CONFLICT}, so a
+ * change is stored once whatever is replayed (a baseline row read again takes the new reading).
  *
  * <p>A batch is written when it holds {@code batchSize} changes, when the input has been idle for
  * {@value #IDLE_MS} ms (so a lone change does not wait), when its oldest change has waited {@code flushIntervalMs},
@@ -73,8 +73,14 @@ final class CopyWriter
             "CREATE TEMPORARY TABLE audit_trail_staging (LIKE changes INCLUDING DEFAULTS) ON COMMIT DROP";
 
     static final String COPY_STAGING = "COPY audit_trail_staging (" + COLUMNS + ") FROM STDIN";
+    /**
+     * A change stored before stays as it is; a baseline row read again (its chunk after a restore) takes the new
+     * reading, which the WAL's changes after it follow on from.
+     */
     static final String FROM_STAGING = "INSERT INTO changes (" + COLUMNS + ") SELECT " + COLUMNS
-            + " FROM audit_trail_staging ON CONFLICT DO NOTHING";
+            + " FROM audit_trail_staging ON CONFLICT (\"id\", \"committed_at\") DO UPDATE SET \"after\" = EXCLUDED.\"after\","
+            + " \"fallback_columns\" = EXCLUDED.\"fallback_columns\", \"queued_at\" = EXCLUDED.\"queued_at\""
+            + " WHERE changes.\"operation\" = 'SNAPSHOT' AND changes.\"after\" IS DISTINCT FROM EXCLUDED.\"after\"";
 
     private final Database destination;
     private final int batchSize;

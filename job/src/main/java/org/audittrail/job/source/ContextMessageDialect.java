@@ -18,20 +18,20 @@ package org.audittrail.job.source;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.debezium.connector.postgresql.connection.Lsn;
-import io.debezium.connector.postgresql.connection.MessageDecoderContext;
 import io.debezium.connector.postgresql.connection.PostgresConnection;
-import io.debezium.connector.postgresql.connection.PostgresReplicationConnection;
-import io.debezium.pipeline.EventDispatcher;
+import io.debezium.jdbc.JdbcConnection;
 import io.debezium.relational.TableId;
-import io.debezium.schema.DataCollectionFilters.DataCollectionFilter;
+import io.debezium.relational.history.TableChanges.TableChange;
 import java.io.IOException;
 import java.io.ObjectInputStream;
-import java.lang.reflect.Field;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.cdc.connectors.base.config.JdbcSourceConfig;
 import org.apache.flink.cdc.connectors.base.relational.connection.JdbcConnectionPoolFactory;
@@ -41,7 +41,7 @@ import org.apache.flink.cdc.connectors.base.source.reader.external.JdbcSourceFet
 import org.apache.flink.cdc.connectors.postgres.source.PostgresConnectionPoolFactory;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresDialect;
 import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfig;
-import org.apache.flink.cdc.connectors.postgres.source.fetch.PostgresSourceFetchTaskContext;
+import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfigFactory;
 import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffset;
 import org.apache.flink.util.FlinkRuntimeException;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -50,6 +50,8 @@ import org.audittrail.job.db.SourcePassword;
 import org.audittrail.job.db.ssh.TunnelSocketFactory;
 import org.audittrail.job.source.decoding.PgOutputDecoder;
 import org.audittrail.job.source.watch.SlotLag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Postgres dialect: refuses to start where changes may have been lost, decodes with {@link PgOutputDecoder},
@@ -61,6 +63,8 @@ public class ContextMessageDialect extends PostgresDialect {
 
     private static final long serialVersionUID = 1L;
 
+    private static final Logger LOG = LoggerFactory.getLogger(ContextMessageDialect.class);
+
     private static final String MESSAGE_VALUE_SCHEMA = "io.debezium.connector.postgresql.MessageValue";
 
     private final String passwordReference;
@@ -70,6 +74,10 @@ public class ContextMessageDialect extends PostgresDialect {
     private final Database destination;
     private final String database;
     private final boolean acceptLostChanges;
+    /** The tables the baseline snapshot reads, each [schema, table]; null without a snapshot. */
+    private List<List<String>> snapshotTables;
+    /** The readers' configuration where it differs from the enumerator's (see {@link #snapshot}); null where not. */
+    private PostgresSourceConfigFactory readerConfig;
 
     /**
      * {@code sourceConfig} holds {@code passwordReference} as its password; {@code password} is the real one. Likewise
@@ -94,6 +102,90 @@ public class ContextMessageDialect extends PostgresDialect {
         this.database = sourceConfig.getDatabaseList().get(0);
         this.acceptLostChanges = acceptLostChanges;
         registerPasswords();
+    }
+
+    /**
+     * The baseline snapshot reads {@code tables} ([schema, table]) only, each with a primary key (its chunks are key
+     * ranges; one without is said once and only streamed). {@code readerConfig}: where the enumerator looks for
+     * tables not snapshotted yet at a restore, the readers' configuration, which does not, so that a table's changes
+     * are read from its creation on, as without a snapshot, rather than held back until a restore (null: the same).
+     */
+    void snapshot(List<List<String>> tables, PostgresSourceConfigFactory readerConfig) {
+        this.snapshotTables = tables;
+        this.readerConfig = readerConfig;
+    }
+
+    @Override
+    public List<TableId> discoverDataCollections(JdbcSourceConfig sourceConfig) {
+        List<TableId> found = super.discoverDataCollections(sourceConfig);
+        if (snapshotTables == null) {
+            return found;
+        }
+        List<TableId> snapshotted = new ArrayList<>();
+        try (PostgresConnection jdbc = openJdbcConnection()) {
+            for (TableId table : found) {
+                if (!snapshotTables.contains(List.of(table.schema(), table.table()))) {
+                    continue;
+                }
+                if (hasPrimaryKey(jdbc, table)) {
+                    // without the catalog newer pgjdbc versions name (current_database()), as Flink CDC names the
+                    // tables of the WAL's records and Debezium matches its include list
+                    snapshotted.add(new TableId(null, table.schema(), table.table()));
+                } else if (warnedWithoutKey.add(table.toString())) {
+                    LOG.warn(
+                            "Baseline snapshot: {}.{} has no primary key, by whose ranges Flink CDC reads a table in"
+                                    + " chunks: it has no baseline; its changes are captured as before",
+                            table.schema(),
+                            table.table());
+                }
+            }
+        } catch (SQLException e) {
+            throw new FlinkRuntimeException(
+                    "Cannot read the primary keys of the tables to snapshot: " + e.getMessage(), e);
+        }
+        return snapshotted;
+    }
+
+    /**
+     * A table's schema, for a table named without catalog (see {@link #discoverDataCollections}): read under the catalog
+     * pgjdbc names, then named as asked.
+     */
+    @Override
+    public TableChange queryTableSchema(JdbcConnection jdbc, TableId tableId) {
+        if (tableId.catalog() != null) {
+            return super.queryTableSchema(jdbc, tableId);
+        }
+        TableChange change = super.queryTableSchema(jdbc, new TableId(database, tableId.schema(), tableId.table()));
+        return new TableChange(
+                change.getType(), change.getTable().edit().tableId(tableId).create());
+    }
+
+    @Override
+    public Map<TableId, TableChange> discoverDataCollectionSchemas(JdbcSourceConfig sourceConfig) {
+        if (snapshotTables == null) {
+            return super.discoverDataCollectionSchemas(sourceConfig);
+        }
+        Map<TableId, TableChange> schemas = new java.util.HashMap<>();
+        try (JdbcConnection jdbc = openJdbcConnection(sourceConfig)) {
+            for (TableId table : discoverDataCollections(sourceConfig)) {
+                schemas.put(table, queryTableSchema(jdbc, table));
+            }
+        } catch (Exception e) {
+            throw new FlinkRuntimeException("Cannot read the schemas of the tables to snapshot: " + e.getMessage(), e);
+        }
+        return schemas;
+    }
+
+    private final Set<String> warnedWithoutKey = ConcurrentHashMap.newKeySet();
+
+    private static boolean hasPrimaryKey(PostgresConnection jdbc, TableId table) throws SQLException {
+        return jdbc.prepareQueryAndMap(
+                "SELECT EXISTS (SELECT FROM pg_index WHERE indrelid = ?::regclass AND indisprimary)",
+                s -> s.setString(
+                        1,
+                        "\"" + table.schema().replace("\"", "\"\"") + "\".\""
+                                + table.table().replace("\"", "\"\"") + "\""),
+                rs -> rs.next() && rs.getBoolean(1));
     }
 
     private void registerPasswords() {
@@ -133,7 +225,8 @@ public class ContextMessageDialect extends PostgresDialect {
                 }
             }
         }
-        return super.createFetchTask(split);
+        // a chunk's reading that hands over to the WAL by commit (ReadContext)
+        return split.isSnapshotSplit() ? new ReadContext.ChunkTask(split) : super.createFetchTask(split);
     }
 
     /**
@@ -262,70 +355,10 @@ public class ContextMessageDialect extends PostgresDialect {
 
     @Override
     public JdbcSourceFetchTaskContext createFetchTaskContext(JdbcSourceConfig taskSourceConfig) {
-        return new PostgresSourceFetchTaskContext(taskSourceConfig, this) {
-            @Override
-            public void configure(SourceSplitBase split) {
-                super.configure(split);
-                installDecoder(this);
-                keepTableFilterAnswers(this);
-                SourceStructs.install(getDbzConnectorConfig());
-            }
-
-            @Override
-            public boolean isDataChangeRecord(SourceRecord record) {
-                return !isMessage(record) && super.isDataChangeRecord(record);
-            }
-        };
-    }
-
-    /** Puts {@link PgOutputDecoder} in place of Debezium's, which the replication connection builds from an enum. */
-    private static void installDecoder(PostgresSourceFetchTaskContext context) {
-        try {
-            Field decoder = PostgresReplicationConnection.class.getDeclaredField("messageDecoder");
-            decoder.setAccessible(true);
-            Object connection = context.getReplicationConnection();
-            if (!(decoder.get(connection) instanceof PgOutputDecoder)) {
-                decoder.set(
-                        connection,
-                        new PgOutputDecoder(
-                                new MessageDecoderContext(context.getDbzConnectorConfig(), context.getDatabaseSchema()),
-                                context.getConnection()));
-            }
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(
-                    "Debezium's replication connection changed: its message decoder cannot be replaced", e);
-        }
-    }
-
-    /** Debezium matches each change's table against the include patterns, regular expressions, every time: the answers are kept. */
-    @SuppressWarnings("unchecked")
-    private static void keepTableFilterAnswers(PostgresSourceFetchTaskContext context) {
-        try {
-            Field filter = EventDispatcher.class.getDeclaredField("filter");
-            filter.setAccessible(true);
-            Object dispatcher = context.getEventDispatcher();
-            if (!(filter.get(dispatcher) instanceof KeptAnswers)) {
-                filter.set(dispatcher, new KeptAnswers((DataCollectionFilter<TableId>) filter.get(dispatcher)));
-            }
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(
-                    "Debezium's event dispatcher changed: its table filter cannot be wrapped", e);
-        }
-    }
-
-    /** A table filter that asks Debezium's once per table; the patterns never change while the job runs. */
-    private static final class KeptAnswers implements DataCollectionFilter<TableId> {
-        private final DataCollectionFilter<TableId> filter;
-        private final Map<TableId, Boolean> answers = new ConcurrentHashMap<>();
-
-        KeptAnswers(DataCollectionFilter<TableId> filter) {
-            this.filter = filter;
-        }
-
-        @Override
-        public boolean isIncluded(TableId id) {
-            return answers.computeIfAbsent(id, filter::isIncluded);
-        }
+        JdbcSourceConfig config = readerConfig == null
+                ? taskSourceConfig
+                : readerConfig.create(((PostgresSourceConfig) taskSourceConfig).getSubtaskId());
+        return new ReadContext(config, this);
     }
 
     static boolean isMessage(SourceRecord record) {

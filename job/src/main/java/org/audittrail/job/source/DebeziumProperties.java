@@ -84,6 +84,9 @@ final class DebeziumProperties {
                 "message.prefix.include.list",
                 ChangeDeserializer.CONTEXT_PREFIX + "," + ChangeDeserializer.ROW_PREFIX + ","
                         + ChangeDeserializer.HEARTBEAT_PREFIX + "," + ChangeDeserializer.SCHEMA_PREFIX);
+        // no tombstone after a DELETE: the job has no use for one, and Flink CDC logs each it skips, key values
+        // included
+        p.setProperty("tombstones.on.delete", "false");
         // a WAL position of the job's own while no tracked table changes: the checkpoint moves on, and the slot with it
         p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatIntervalMs));
         // its time moves the watermark on, which the hash chain waits for (ChangeChain)

@@ -16,6 +16,8 @@
 package org.audittrail.job.source;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -39,6 +41,7 @@ import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConf
 import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffsetFactory;
 import org.apache.flink.connector.base.source.reader.RecordEmitter;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.util.InstantiationUtil;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.db.SourcePassword;
 import org.audittrail.job.setup.Replication;
@@ -99,7 +102,8 @@ public final class WalSource
             long heartbeatIntervalMs,
             long publicationCheckIntervalMs,
             long slotLagIntervalMs,
-            Replication replication) {
+            Replication replication,
+            Baseline baseline) {
         Set<String> schemas = new TreeSet<>(Set.of("public"));
         schemas.addAll(tableSchemas);
         String passwordReference = SourcePassword.newReference();
@@ -119,11 +123,22 @@ public final class WalSource
                 // minute
                 .connectTimeout(Duration.ofSeconds(10))
                 .decodingPluginName("pgoutput")
-                // the first start reads from the slot; later starts from the checkpoint or savepoint
-                .startupOptions(StartupOptions.committed())
+                // the first start reads from the slot (or takes the baseline first); later starts from the checkpoint
+                // or
+                // savepoint
+                .startupOptions(baseline == null ? StartupOptions.committed() : StartupOptions.initial())
                 .debeziumProperties(DebeziumProperties.of(
                         source, replication.publication(), heartbeatIntervalMs, keyPasswordReference))
-                .deserializer(new ChangeDeserializer());
+                .deserializer(deserializer(baseline));
+        PostgresSourceConfigFactory readerConfig = null;
+        if (baseline != null) {
+            // a partitioned table is read through its root, as its changes are published
+            builder.includePartitionedTables(true).splitSize(baseline.chunkRows());
+            if (baseline.newTables()) {
+                readerConfig = copy(builder.getConfigFactory());
+                builder.scanNewlyAddedTableEnabled(true);
+            }
+        }
         PostgresSourceConfigFactory config = builder.getConfigFactory();
         // build() hard-codes the stock dialect, which drops context messages
         ContextMessageDialect dialect = new ContextMessageDialect(
@@ -134,14 +149,38 @@ public final class WalSource
                 source.tls().keyPassword(),
                 destination,
                 acceptLostChanges);
+        if (baseline != null) {
+            dialect.snapshot(baseline.tables(), readerConfig);
+        }
         return new WalSource(
-                new CdcSource(config, dialect),
+                new CdcSource(config, dialect, deserializer(baseline)),
                 dialect,
                 source,
                 tracked,
                 publicationCheckIntervalMs,
                 slotLagIntervalMs,
                 replication);
+    }
+
+    /**
+     * The baseline snapshot: the tables it reads ([schema, table]), the moment each one's rows are stamped with
+     * ({@code schema.table} to microseconds), the rows per chunk, and whether a restore snapshots the tables not
+     * snapshotted yet.
+     */
+    public record Baseline(List<List<String>> tables, Map<String, Long> moments, int chunkRows, boolean newTables)
+            implements java.io.Serializable {}
+
+    private static ChangeDeserializer deserializer(Baseline baseline) {
+        return baseline == null ? new ChangeDeserializer() : new ChangeDeserializer(baseline.moments());
+    }
+
+    /** A copy of a configuration factory, as it stands, by serialization (it has no copy of its own). */
+    private static PostgresSourceConfigFactory copy(PostgresSourceConfigFactory factory) {
+        try {
+            return InstantiationUtil.clone(factory);
+        } catch (java.io.IOException | ClassNotFoundException e) {
+            throw new IllegalStateException("Flink CDC's source configuration cannot be copied", e);
+        }
     }
 
     /**
@@ -213,8 +252,8 @@ public final class WalSource
     private static final class CdcSource extends PostgresIncrementalSource<Change> {
         private static final long serialVersionUID = 1L;
 
-        CdcSource(PostgresSourceConfigFactory config, ContextMessageDialect dialect) {
-            super(config, new ChangeDeserializer(), new PostgresOffsetFactory(), dialect);
+        CdcSource(PostgresSourceConfigFactory config, ContextMessageDialect dialect, ChangeDeserializer deserializer) {
+            super(config, deserializer, new PostgresOffsetFactory(), dialect);
         }
 
         @Override

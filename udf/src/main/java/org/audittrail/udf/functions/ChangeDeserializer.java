@@ -19,6 +19,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -64,6 +66,22 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
     /** The DELETE half of a split UPDATE whose old key the WAL did not carry, until its CREATE half comes. */
     private transient Change heldDelete;
 
+    /** Per {@code schema.table}, the moment (microseconds) its baseline snapshot rows are stamped with. */
+    private final Map<String, Long> baselineMoments;
+
+    /** A deserializer without baseline snapshot. */
+    public ChangeDeserializer() {
+        this(Map.of());
+    }
+
+    /**
+     * {@code baselineMoments}: per {@code schema.table}, the moment its snapshot rows are stamped with, the same at every
+     * restore, so a row read again after a restore is the same row; a table not in it takes the time of its reading.
+     */
+    public ChangeDeserializer(Map<String, Long> baselineMoments) {
+        this.baselineMoments = new HashMap<>(baselineMoments);
+    }
+
     @Override
     public void deserialize(SourceRecord record, Collector<Change> out) {
         Struct value = (Struct) record.value();
@@ -77,7 +95,8 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
                     case "d" -> row(record, value, Operation.DELETE);
                     case "t" -> row(record, value, Operation.TRUNCATE);
                     case "m" -> message(value);
-                    default -> null; // "r": snapshot reads; the job streams only
+                    case "r" -> baseline(record, value);
+                    default -> null;
                 };
         if (change != null) {
             out.collect(change);
@@ -97,6 +116,25 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         change.primaryKey = primaryKey((Struct) record.key());
         change.context = Json.EMPTY_OBJECT;
         return unknownKeyChange(record, change);
+    }
+
+    /**
+     * A row the baseline snapshot read (or its state at the end of its chunk's reading, where the WAL changed it
+     * meanwhile): no transaction, no WAL position, its table's baseline moment; so its id names only its record.
+     */
+    private Change baseline(SourceRecord record, Struct value) {
+        Change change = positioned(value, Operation.SNAPSHOT);
+        change.position = 0;
+        change.transactionId = 0;
+        Long moment = baselineMoments.get(change.schema + "." + change.table);
+        if (moment != null) {
+            change.committedAt = moment;
+        }
+        change.before = Json.EMPTY_OBJECT;
+        change.after = RowImage.json(struct(value, "after"), null, change);
+        change.primaryKey = primaryKey((Struct) record.key());
+        change.context = Json.EMPTY_OBJECT;
+        return change;
     }
 
     /**

@@ -32,7 +32,9 @@ public enum Operation {
     ROW_TRUNCATE,
     HEARTBEAT,
     /** A DDL on a table (setup's schema trigger): stored in {@code schema_changes}, never in {@code changes}. */
-    SCHEMA;
+    SCHEMA,
+    /** A row as the baseline snapshot read it: its record's state at the snapshot, not a change. */
+    SNAPSHOT;
 
     /** Whether this is a context message or a row message, not a change. */
     public boolean isMessage() {

@@ -121,9 +121,10 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
         char type = (char) buffer.get();
         switch (type) {
             case 'B' -> {
-                buffer.getLong(); // final LSN of the transaction
+                long commitLsn = buffer.getLong(); // final LSN of the transaction
                 commitTimestamp = PG_EPOCH.plus(buffer.getLong(), ChronoUnit.MICROS);
                 transactionId = Integer.toUnsignedLong(buffer.getInt());
+                CommitPositions.put(context.getConfig().getJdbcConfig(), transactionId, commitLsn);
                 buffer.position(start);
                 super.processNotEmptyMessage(buffer, processor, types);
             }

@@ -1,0 +1,196 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TimeZone;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.audittrail.job.testing.JobTestBase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The baseline snapshot (--snapshot initial): every row once as its record's baseline, read in chunks by Flink CDC's
+ * incremental snapshot while an application writes, handed over to the WAL with nothing lost or doubled, also across
+ * a restore in the middle; values exactly as the WAL carries them.
+ */
+class SnapshotITCase extends JobTestBase {
+
+    private static TimeZone zone;
+
+    @BeforeAll
+    static void createSchema() {
+        zone = TimeZone.getDefault();
+        // the walsender and the snapshot's connection write timestamptz in the JVM's zone: an odd one
+        TimeZone.setDefault(TimeZone.getTimeZone("Asia/Kathmandu"));
+        db.executeFixture("fixtures/value-catalogue-schema.sql");
+        db.executeFixture("fixtures/value-catalogue-rows.sql");
+        db.execute(
+                "CREATE TABLE items (id int PRIMARY KEY, label text, n int)",
+                "CREATE TABLE keyless (label text)",
+                "INSERT INTO keyless VALUES ('no key')");
+    }
+
+    @AfterAll
+    static void restoreZone() {
+        TimeZone.setDefault(zone);
+    }
+
+    @Test
+    void everyBaselineValueIsTheValueTheWalCarries() throws Exception {
+        fresh();
+        job.submit(db.args("--snapshot", "initial", "--snapshot-chunk-rows", "100"));
+        long tables = (Long)
+                db.value("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'cat\\_%' OR tablename LIKE 'caf%'");
+        long rows = ((Number) db.value("SELECT sum((xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n"
+                        + " FROM %I', tablename), false, true, '')))[1]::text::bigint) FROM pg_tables"
+                        + " WHERE tablename LIKE 'cat\\_%' OR tablename LIKE 'caf%'"))
+                .longValue();
+        assertThat(rows).isGreaterThan(80);
+        awaitCount("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'", rows);
+        // the table without primary key is only streamed: no baseline
+        assertThat(db.value("SELECT count(*) FROM changes WHERE \"table\" = 'keyless'"))
+                .isEqualTo(0L);
+
+        // every row deleted: the WAL's before of each DELETE is the row as the WAL carries it
+        db.execute(
+                "DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE tablename LIKE 'cat\\_%' OR tablename LIKE 'caf%'"
+                        + " LOOP EXECUTE format('DELETE FROM %I', t); END LOOP; END $$");
+        awaitCount("SELECT count(*) FROM changes WHERE operation = 'DELETE'", rows);
+        List<Map<String, Object>> differing = db.query("SELECT s.\"table\", s.primary_key,"
+                + " s.after::text AS baseline, d.before::text AS wal FROM changes s JOIN changes d"
+                + " ON d.\"table\" = s.\"table\" AND d.primary_key = s.primary_key AND d.operation = 'DELETE'"
+                + " WHERE s.operation = 'SNAPSHOT' AND (s.after IS DISTINCT FROM d.before"
+                + " OR s.fallback_columns IS DISTINCT FROM d.fallback_columns)");
+        assertThat(differing).isEmpty();
+        assertThat(db.value("SELECT count(DISTINCT \"table\") FROM changes WHERE operation = 'SNAPSHOT'"))
+                .isEqualTo(tables);
+        // one moment per table, each baseline row stamped with it
+        assertThat(db.value("SELECT count(*) FROM changes c JOIN snapshots s ON s.\"table\" = c.\"table\""
+                        + " WHERE c.operation = 'SNAPSHOT' AND c.committed_at <> s.started_at"))
+                .isEqualTo(0L);
+        assertThat(job.failures()).isEmpty();
+    }
+
+    @Test
+    void writesDuringTheSnapshotAndARestoreInTheMiddleLoseAndDoubleNothing() throws Exception {
+        fresh();
+        db.execute("INSERT INTO items SELECT i, 'row ' || i, 0 FROM generate_series(1, 40000) i");
+        String[] args = db.args("--snapshot", "initial", "--snapshot-chunk-rows", "2000", "--tables", "public.items");
+        job.submit(args);
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicLong writes = new AtomicLong();
+        Thread application = new Thread(() -> write(writing, writes), "application");
+        application.start();
+        try {
+            // stopped with a savepoint after some chunks, while the application goes on writing
+            awaitCount("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'", 6000);
+            String savepoint = job.stopWithSavepoint();
+            assertThat((Long) db.value("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'"))
+                    .isLessThan(40000L);
+            job.submit(args, savepoint);
+            awaitCount("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'", 20000);
+            // and a crash: the newest checkpoint restores
+            String checkpoint = job.checkpoint();
+            job.cancel();
+            db.awaitSlotInactive();
+            job.submit(args, checkpoint);
+        } finally {
+            writing.set(false);
+            application.join();
+        }
+        assertThat(writes.get()).isGreaterThan(100L);
+        // each record's last state in changes is the table's row: nothing lost
+        String differences =
+                "SELECT 'missing' AS d, k, v::text FROM (SELECT id::text AS k, to_jsonb(i) AS v FROM items i"
+                        + " EXCEPT SELECT primary_key, after FROM changes_table_at('items', 'infinity')) m"
+                        + " UNION ALL SELECT 'extra', k, v::text FROM (SELECT primary_key AS k, after AS v"
+                        + " FROM changes_table_at('items', 'infinity') EXCEPT SELECT id::text, to_jsonb(i) FROM items i) e";
+        try {
+            db.await(differences, List::isEmpty, Duration.ofSeconds(120));
+        } catch (AssertionError e) {
+            List<Map<String, Object>> rows = db.query(differences + " LIMIT 5");
+            List<String> histories = new ArrayList<>();
+            for (Map<String, Object> row : rows) {
+                histories.add(row + " history "
+                        + db.query("SELECT operation, committed_at::text, position,"
+                                + " after::text FROM changes WHERE \"table\" = 'items' AND primary_key = '"
+                                + row.get("k")
+                                + "' ORDER BY committed_at, position"));
+            }
+            throw new AssertionError("changes_table_at('items') differs from items: " + histories, e);
+        }
+        // one baseline per record, never two
+        assertThat(db.value("SELECT count(*) - count(DISTINCT primary_key) FROM changes WHERE operation = 'SNAPSHOT'"))
+                .isEqualTo(0L);
+        // no change stored twice
+        assertThat(db.value("SELECT count(*) - count(DISTINCT id) FROM changes"))
+                .isEqualTo(0L);
+        // after its baseline, a record's changes follow on: each UPDATE's before is the state stored just before it
+        assertThat(db.query(
+                        "SELECT primary_key, operation, previous_operation FROM (SELECT primary_key, operation, before,"
+                                + " lag(after) OVER w AS previous, lag(operation) OVER w AS previous_operation FROM changes"
+                                + " WHERE \"table\" = 'items' WINDOW w AS (PARTITION BY primary_key ORDER BY committed_at, position)) h"
+                                + " WHERE operation = 'UPDATE' AND previous_operation IS NOT NULL AND previous_operation <> 'DELETE'"
+                                + " AND before <> previous LIMIT 5"))
+                .as(() -> "histories: "
+                        + db.query("SELECT primary_key, operation, committed_at::text, position,"
+                                + " transaction_id, before::text, after::text FROM changes WHERE \"table\" = 'items' AND primary_key IN"
+                                + " (SELECT primary_key FROM (SELECT primary_key, operation, before, lag(after) OVER w AS previous"
+                                + " FROM changes WHERE \"table\" = 'items' WINDOW w AS (PARTITION BY primary_key ORDER BY"
+                                + " committed_at, position)) h WHERE operation = 'UPDATE' AND before <> previous LIMIT 2)"
+                                + " ORDER BY primary_key, committed_at, position"))
+                .isEmpty();
+    }
+
+    /** No baseline taken yet: a first start. */
+    private static void fresh() {
+        db.execute(
+                "TRUNCATE items",
+                "DO $$ BEGIN IF to_regclass('snapshots') IS NOT NULL THEN DELETE FROM snapshots;"
+                        + " TRUNCATE changes; END IF; END $$");
+    }
+
+    /** An application: updates, inserts and deletes of random rows, one transaction each, until told to stop. */
+    private static void write(AtomicBoolean writing, AtomicLong writes) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        int next = 100_000;
+        while (writing.get()) {
+            int id = random.nextInt(1, 40_001);
+            switch (random.nextInt(4)) {
+                case 0 -> db.execute("INSERT INTO items VALUES (" + next++ + ", 'new', 0)");
+                case 1 -> db.execute("DELETE FROM items WHERE id = " + id);
+                default -> db.execute("UPDATE items SET n = n + 1, label = 'changed' WHERE id = " + id);
+            }
+            writes.incrementAndGet();
+        }
+    }
+
+    private static void awaitCount(String sql, long atLeast) {
+        db.await(
+                sql.replace("SELECT count(*)", "SELECT count(*) AS n"),
+                rows -> ((Number) rows.get(0).get("n")).longValue() >= atLeast,
+                Duration.ofSeconds(120));
+    }
+}
