@@ -120,6 +120,17 @@ CREATE TABLE IF NOT EXISTS snapshots (
   PRIMARY KEY ("database", "schema", "table")
 );
 COMMENT ON TABLE snapshots IS 'audit-trail destination: the moment of each table''s baseline snapshot';
+-- Each baseline snapshot chunk whose rows the sink began to store (by Flink CDC's split id), so that one read again
+-- after a restart is told apart from one read the first time.
+CREATE TABLE IF NOT EXISTS snapshot_chunks (
+  "database" varchar(255) NOT NULL,
+  "schema" varchar(255) NOT NULL,
+  "table" varchar(255) NOT NULL,
+  "split" text NOT NULL,
+  "begun_at" timestamptz NOT NULL DEFAULT clock_timestamp(),
+  PRIMARY KEY ("database", "split")
+);
+COMMENT ON TABLE snapshot_chunks IS 'audit-trail destination: the baseline snapshot chunks stored';
 SELECT set_config('audit_trail.creating_destination', 'off', false);
 
 -- Creates the daily partitions (UTC days) from today to days_ahead days ahead, and those of the past days
@@ -164,7 +175,8 @@ BEGIN
   FOR context_trigger IN
     SELECT t.tgname, t.tgrelid::regclass AS relation FROM pg_trigger t
      WHERE (t.tgrelid IN (SELECT relid FROM pg_partition_tree('changes')) OR t.tgrelid IN (to_regclass('privacy_policies'), to_regclass('erasures'), to_regclass('chain_anchors'),
-                         to_regclass('schema_changes'), to_regclass('snapshots')))
+                         to_regclass('schema_changes'), to_regclass('snapshots'),
+                         to_regclass('snapshot_chunks')))
        AND t.tgparentid = 0
        AND (t.tgname LIKE '\_bemi\_row\_trigger\_%' OR t.tgfoid IN (SELECT oid FROM pg_proc WHERE proname = '_bemi_row_trigger_func'))
   LOOP

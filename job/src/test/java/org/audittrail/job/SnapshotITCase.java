@@ -16,6 +16,7 @@
 package org.audittrail.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +37,9 @@ import org.junit.jupiter.api.Test;
  * a restore in the middle; values exactly as the WAL carries them.
  */
 class SnapshotITCase extends JobTestBase {
+
+    /** The table the application writes to while its baseline is taken. */
+    private static final int ROWS = 1_000_000;
 
     private static TimeZone zone;
 
@@ -84,6 +88,14 @@ class SnapshotITCase extends JobTestBase {
                 + " WHERE s.operation = 'SNAPSHOT' AND (s.after IS DISTINCT FROM d.before"
                 + " OR s.fallback_columns IS DISTINCT FROM d.fallback_columns)");
         assertThat(differing).isEmpty();
+        // queries of changes filtering on CREATE, UPDATE and DELETE see what they did: here, the deletes only
+        assertThat(db.value("SELECT count(*) FROM changes WHERE operation IN ('CREATE', 'UPDATE', 'DELETE')"))
+                .isEqualTo(rows);
+        // a baseline is a record's state, not a change to revert
+        String baseline = db.value("SELECT id::text FROM changes WHERE operation = 'SNAPSHOT' LIMIT 1")
+                .toString();
+        assertThatThrownBy(() -> db.value("SELECT changes_revert_sql(ARRAY['" + baseline + "'::uuid])"))
+                .hasMessageContaining("a baseline is the record's state when its snapshot was taken, not a change");
         assertThat(db.value("SELECT count(DISTINCT \"table\") FROM changes WHERE operation = 'SNAPSHOT'"))
                 .isEqualTo(tables);
         // one moment per table, each baseline row stamped with it
@@ -96,8 +108,8 @@ class SnapshotITCase extends JobTestBase {
     @Test
     void writesDuringTheSnapshotAndARestoreInTheMiddleLoseAndDoubleNothing() throws Exception {
         fresh();
-        db.execute("INSERT INTO items SELECT i, 'row ' || i, 0 FROM generate_series(1, 40000) i");
-        String[] args = db.args("--snapshot", "initial", "--snapshot-chunk-rows", "2000", "--tables", "public.items");
+        db.execute("INSERT INTO items SELECT i, 'row ' || i, 0 FROM generate_series(1, " + ROWS + ") i");
+        String[] args = db.args("--snapshot", "initial", "--snapshot-chunk-rows", "50000", "--tables", "public.items");
         job.submit(args);
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicLong writes = new AtomicLong();
@@ -105,12 +117,12 @@ class SnapshotITCase extends JobTestBase {
         application.start();
         try {
             // stopped with a savepoint after some chunks, while the application goes on writing
-            awaitCount("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'", 6000);
+            awaitCount("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'", ROWS / 8);
             String savepoint = job.stopWithSavepoint();
             assertThat((Long) db.value("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'"))
-                    .isLessThan(40000L);
+                    .isLessThan((long) ROWS);
             job.submit(args, savepoint);
-            awaitCount("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'", 20000);
+            awaitCount("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'", ROWS / 2);
             // and a crash: the newest checkpoint restores
             String checkpoint = job.checkpoint();
             job.cancel();
@@ -128,7 +140,7 @@ class SnapshotITCase extends JobTestBase {
                         + " UNION ALL SELECT 'extra', k, v::text FROM (SELECT primary_key AS k, after AS v"
                         + " FROM changes_table_at('items', 'infinity') EXCEPT SELECT id::text, to_jsonb(i) FROM items i) e";
         try {
-            db.await(differences, List::isEmpty, Duration.ofSeconds(120));
+            db.await(differences, List::isEmpty, Duration.ofSeconds(300));
         } catch (AssertionError e) {
             List<Map<String, Object>> rows = db.query(differences + " LIMIT 5");
             List<String> histories = new ArrayList<>();
@@ -175,9 +187,9 @@ class SnapshotITCase extends JobTestBase {
     /** An application: updates, inserts and deletes of random rows, one transaction each, until told to stop. */
     private static void write(AtomicBoolean writing, AtomicLong writes) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        int next = 100_000;
+        int next = ROWS + 100_000;
         while (writing.get()) {
-            int id = random.nextInt(1, 40_001);
+            int id = random.nextInt(1, ROWS + 1);
             switch (random.nextInt(4)) {
                 case 0 -> db.execute("INSERT INTO items VALUES (" + next++ + ", 'new', 0)");
                 case 1 -> db.execute("DELETE FROM items WHERE id = " + id);
@@ -191,6 +203,6 @@ class SnapshotITCase extends JobTestBase {
         db.await(
                 sql.replace("SELECT count(*)", "SELECT count(*) AS n"),
                 rows -> ((Number) rows.get(0).get("n")).longValue() >= atLeast,
-                Duration.ofSeconds(120));
+                Duration.ofSeconds(300));
     }
 }

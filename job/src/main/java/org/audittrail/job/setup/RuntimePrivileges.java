@@ -89,7 +89,10 @@ public final class RuntimePrivileges {
                         + " OR (has_table_privilege('chain_anchors', 'SELECT') AND has_table_privilege('chain_anchors',"
                         + " 'INSERT') AND has_table_privilege('chain_anchors', 'UPDATE')),"
                         + " to_regclass('schema_changes') IS NULL OR (has_table_privilege('schema_changes', 'SELECT')"
-                        + " AND has_table_privilege('schema_changes', 'INSERT'))")) {
+                        + " AND has_table_privilege('schema_changes', 'INSERT')),"
+                        + " to_regclass('snapshots') IS NULL OR (has_table_privilege('snapshots', 'SELECT')"
+                        + " AND has_table_privilege('snapshots', 'INSERT') AND has_table_privilege('snapshot_chunks', 'SELECT')"
+                        + " AND has_table_privilege('snapshot_chunks', 'INSERT'))")) {
             rs.next();
             String role = Platform.quoted(rs.getString(1));
             if (!rs.getBoolean(2)) {
@@ -114,8 +117,14 @@ public final class RuntimePrivileges {
             }
             if (!rs.getBoolean(9)) {
                 missing.add(
-                        "role " + role + " lacks INSERT on schema_changes, where the job stores each DDL on a tracked"
-                                + " table: run GRANT INSERT ON schema_changes TO " + role);
+                        "role " + role + " lacks SELECT or INSERT on schema_changes, where the job stores each DDL on a"
+                                + " tracked table once: run GRANT SELECT, INSERT ON schema_changes TO " + role);
+            }
+            if (!rs.getBoolean(10)) {
+                missing.add(
+                        "role " + role + " lacks SELECT or INSERT on snapshots or snapshot_chunks, where the baseline"
+                                + " snapshot keeps its moments and chunks: run GRANT SELECT, INSERT ON snapshots, snapshot_chunks TO "
+                                + role);
             }
             Array notOwned = rs.getArray(5);
             for (String table : (String[]) notOwned.getArray()) {

@@ -33,6 +33,7 @@ import org.apache.flink.connector.jdbc.core.datastream.sink.writer.JdbcWriterSta
 import org.audittrail.job.db.Database;
 import org.audittrail.udf.model.Change;
 import org.audittrail.udf.model.ChangeId;
+import org.audittrail.udf.model.Operation;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.util.PSQLState;
@@ -108,6 +109,11 @@ final class CopyWriter
 
     @Override
     public void write(Change change, Context context) throws IOException {
+        if (change.operation == Operation.SNAPSHOT_CHUNK) {
+            writeBatch(); // the rows before the chunk, then the chunk's own clearing, then its rows
+            beginChunk(change);
+            return;
+        }
         long now = time.getCurrentProcessingTime();
         if (batch.isEmpty()) {
             firstPending = now;
@@ -140,6 +146,22 @@ final class CopyWriter
     @Override
     public void flush(boolean endOfInput) throws IOException {
         writeBatch();
+    }
+
+    private void beginChunk(Change marker) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                SnapshotChunks.begin(connection(), marker);
+                return;
+            } catch (SQLException e) {
+                closeConnection();
+                if (!isTransient(e) || attempt == ATTEMPTS) {
+                    throw new IOException("Clearing an earlier reading of baseline snapshot chunk of " + marker.schema
+                            + "." + marker.table + " failed: " + ChangesSink.primaryMessage(e));
+                }
+                pause(attempt);
+            }
+        }
     }
 
     private void writeBatch() throws IOException {

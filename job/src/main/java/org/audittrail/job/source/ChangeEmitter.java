@@ -15,28 +15,38 @@
  */
 package org.audittrail.job.source;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.cdc.connectors.base.source.meta.offset.OffsetFactory;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SnapshotSplit;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitState;
+import org.apache.flink.cdc.connectors.base.source.meta.wartermark.WatermarkEvent;
 import org.apache.flink.cdc.connectors.base.source.metrics.SourceReaderMetrics;
 import org.apache.flink.cdc.connectors.base.source.reader.IncrementalSourceRecordEmitter;
-import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.audittrail.udf.functions.ChangeDeserializer;
 import org.audittrail.udf.model.Change;
+import org.audittrail.udf.values.Json;
 
 /**
  * Flink CDC's record emitter, with a short way for row changes and messages, nearly every record: its own checks
  * run a regular expression on each record's key schema name, on the one thread that reads the WAL.
  */
 final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
+    private final ChangeDeserializer changes;
+    private final String database;
+
     ChangeEmitter(
-            DebeziumDeserializationSchema<Change> deserializer,
+            ChangeDeserializer deserializer,
             SourceReaderMetrics metrics,
             boolean includeSchemaChanges,
-            OffsetFactory offsetFactory) {
+            OffsetFactory offsetFactory,
+            String database) {
         super(deserializer, metrics, includeSchemaChanges, offsetFactory);
+        this.changes = deserializer;
+        this.database = database;
     }
 
     @Override
@@ -48,8 +58,23 @@ final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
             reportMetrics(element);
             emitElement(element, output);
         } else {
+            if (splitState.isSnapshotSplitState() && WatermarkEvent.isLowWatermarkEvent(element)) {
+                // a chunk's rows follow: the sink first clears what an earlier reading of it stored
+                output.collect(chunk(splitState.asSnapshotSplitState().toSourceSplit()));
+            }
             super.processElement(element, output, splitState);
         }
+    }
+
+    /** The marker of a chunk: its table, split, key columns and key range (start inclusive, end exclusive; null: open). */
+    private Change chunk(SnapshotSplit split) {
+        ObjectNode range = Json.MAPPER.createObjectNode();
+        range.put("split", split.splitId());
+        range.set("columns", Json.MAPPER.valueToTree(split.getSplitKeyType().getFieldNames()));
+        range.set("start", Json.MAPPER.valueToTree(split.getSplitStart()));
+        range.set("end", Json.MAPPER.valueToTree(split.getSplitEnd()));
+        return changes.chunk(
+                database, split.getTableId().schema(), split.getTableId().table(), Json.write(range));
     }
 
     /** A row change's or a message's envelope with its operation: never a watermark, schema change or heartbeat. */

@@ -28,6 +28,7 @@ import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
+import org.apache.flink.cdc.connectors.base.config.JdbcSourceConfig;
 import org.apache.flink.cdc.connectors.base.config.SourceConfig;
 import org.apache.flink.cdc.connectors.base.options.StartupOptions;
 import org.apache.flink.cdc.connectors.base.source.assigner.state.PendingSplitsState;
@@ -252,14 +253,22 @@ public final class WalSource
     private static final class CdcSource extends PostgresIncrementalSource<Change> {
         private static final long serialVersionUID = 1L;
 
+        private final ChangeDeserializer changes;
+
         CdcSource(PostgresSourceConfigFactory config, ContextMessageDialect dialect, ChangeDeserializer deserializer) {
             super(config, deserializer, new PostgresOffsetFactory(), dialect);
+            this.changes = deserializer;
         }
 
         @Override
         protected RecordEmitter<SourceRecords, Change, SourceSplitState> createRecordEmitter(
                 SourceConfig config, SourceReaderMetrics metrics) {
-            return new ChangeEmitter(deserializationSchema, metrics, config.isIncludeSchemaChanges(), offsetFactory);
+            return new ChangeEmitter(
+                    changes,
+                    metrics,
+                    config.isIncludeSchemaChanges(),
+                    offsetFactory,
+                    ((JdbcSourceConfig) config).getDatabaseList().get(0));
         }
     }
 }

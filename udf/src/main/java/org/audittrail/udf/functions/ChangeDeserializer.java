@@ -138,6 +138,25 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
     }
 
     /**
+     * The start of a baseline snapshot chunk of {@code schema.table} in {@code database}: its split and key range as the
+     * JSON {@code range} ({"split", "columns", "start", "end"}), stamped with its table's baseline moment.
+     */
+    public Change chunk(String database, String schema, String table, String range) {
+        Change change = new Change();
+        change.operation = Operation.SNAPSHOT_CHUNK;
+        change.database = database;
+        change.schema = schema;
+        change.table = table;
+        Long moment = baselineMoments.get(schema + "." + table);
+        change.committedAt = moment != null ? moment : nowMicros();
+        change.queuedAt = nowMicros();
+        change.before = Json.EMPTY_OBJECT;
+        change.after = range;
+        change.context = Json.EMPTY_OBJECT;
+        return change;
+    }
+
+    /**
      * Debezium splits an UPDATE whose old key differs from its new one into a DELETE and a CREATE. Where the old row
      * came without the primary key (replica identity USING an index the key is not in), the old key is unknown, not
      * different: the DELETE is held back and the CREATE stored as the UPDATE it is, with the DELETE's (partial) before.

@@ -34,7 +34,17 @@ public enum Operation {
     /** A DDL on a table (setup's schema trigger): stored in {@code schema_changes}, never in {@code changes}. */
     SCHEMA,
     /** A row as the baseline snapshot read it: its record's state at the snapshot, not a change. */
-    SNAPSHOT;
+    SNAPSHOT,
+    /**
+     * The start of a baseline snapshot chunk's rows (its table, split and key range in {@code after}): the sink clears
+     * what an earlier reading of the same chunk stored; never stored itself.
+     */
+    SNAPSHOT_CHUNK;
+
+    /** Whether before and after are a row's images (not a DDL's description, not a chunk's key range). */
+    public boolean hasImages() {
+        return this != SCHEMA && this != SNAPSHOT_CHUNK;
+    }
 
     /** Whether this is a context message or a row message, not a change. */
     public boolean isMessage() {

@@ -35,7 +35,6 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.audittrail.udf.model.Change;
 import org.audittrail.udf.model.Context;
-import org.audittrail.udf.model.Operation;
 import org.audittrail.udf.values.Json;
 
 /**
@@ -97,7 +96,7 @@ public final class PrivacyPolicy implements Serializable {
      */
     public Set<String> apply(Change change) {
         Set<String> uncovered = new TreeSet<>();
-        if (change.operation != Operation.SCHEMA) { // a DDL's after names columns and types: no values
+        if (change.operation.hasImages()) { // a DDL's after names columns and types; a chunk's, a key range
             change.before = image(change, change.before, uncovered);
             change.after = image(change, change.after, uncovered);
         }

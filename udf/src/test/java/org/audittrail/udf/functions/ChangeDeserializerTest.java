@@ -107,8 +107,12 @@ class ChangeDeserializerTest {
     }
 
     static List<Change> deserialize(SourceRecord record) {
+        return deserialize(new ChangeDeserializer(), record);
+    }
+
+    static List<Change> deserialize(ChangeDeserializer deserializer, SourceRecord record) {
         List<Change> out = new ArrayList<>();
-        new ChangeDeserializer().deserialize(record, new Collector<>() {
+        deserializer.deserialize(record, new Collector<>() {
             @Override
             public void collect(Change change) {
                 out.add(change);
@@ -424,8 +428,18 @@ class ChangeDeserializerTest {
     }
 
     @Test
-    void snapshotReadsAndHeartbeatsAreSkipped() {
-        assertThat(deserialize(record("r", null, row(1, "x"), key(1)))).isEmpty();
+    void snapshotReadsAreBaselinesOfTheirRecordAndHeartbeatsAreSkipped() {
+        List<Change> read = deserialize(
+                new ChangeDeserializer(Map.of("public.items", 1_700_000_000_000_000L)),
+                record("r", null, row(1, "x"), key(1)));
+        assertThat(read).singleElement().satisfies(c -> {
+            assertThat(c.operation).isEqualTo(Operation.SNAPSHOT);
+            assertThat(c.committedAt).as("its table's baseline moment").isEqualTo(1_700_000_000_000_000L);
+            assertThat(c.position).isZero();
+            assertThat(c.transactionId).isZero();
+            assertThat(c.before).isEqualTo("{}");
+            assertThat(c.primaryKey).isEqualTo("1");
+        });
         Schema heartbeat =
                 SchemaBuilder.struct().field("ts_ms", Schema.INT64_SCHEMA).build();
         assertThat(deserialize(new SourceRecord(
