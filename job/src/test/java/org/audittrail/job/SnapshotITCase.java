@@ -176,12 +176,55 @@ class SnapshotITCase extends JobTestBase {
                 .isEmpty();
     }
 
+    @Test
+    void aTableAddedLaterGetsItsBaselineAloneAndANewTablesChangesAreCapturedAtOnce() throws Exception {
+        fresh();
+        db.execute(
+                "CREATE TABLE snap_first (id int PRIMARY KEY, v text)",
+                "INSERT INTO snap_first SELECT i, 'first ' || i FROM generate_series(1, 50) i");
+        String[] args = db.args(
+                "--snapshot",
+                "initial",
+                "--snapshot-new-tables",
+                "--snapshot-chunk-rows",
+                "100",
+                "--tables",
+                "public.snap*");
+        job.submit(args);
+        awaitCount("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'", 50);
+        // created while the job runs: its changes are captured at once, as without a snapshot
+        db.execute(
+                "CREATE TABLE snap_created (id int PRIMARY KEY, v text)",
+                "INSERT INTO snap_created VALUES (1, 'at once')");
+        awaitCount("SELECT count(*) FROM changes WHERE \"table\" = 'snap_created' AND operation = 'CREATE'", 1);
+        String savepoint = job.stopWithSavepoint();
+        // tracked from the next start on (a wider --tables, or a table made while the job was stopped)
+        db.execute(
+                "CREATE TABLE snap_later (id int PRIMARY KEY, v text)",
+                "INSERT INTO snap_later SELECT i, 'later ' || i FROM generate_series(1, 30) i");
+        job.submit(args, savepoint);
+        awaitCount("SELECT count(*) FROM changes WHERE \"table\" = 'snap_later' AND operation = 'SNAPSHOT'", 30);
+        db.execute("UPDATE snap_first SET v = 'changed' WHERE id = 1");
+        awaitCount("SELECT count(*) FROM changes WHERE \"table\" = 'snap_first' AND operation = 'UPDATE'", 1);
+        // the first table was not read again: one baseline per row, its chunk stored once
+        assertThat(db.value("SELECT count(*) FROM changes WHERE \"table\" = 'snap_first' AND operation = 'SNAPSHOT'"))
+                .isEqualTo(50L);
+        assertThat(db.value("SELECT count(*) FROM snapshot_chunks WHERE \"table\" = 'snap_first'"))
+                .isEqualTo(1L);
+        // the new table's baseline has a moment of its own, after the first's
+        assertThat(db.value("SELECT (SELECT started_at FROM snapshots WHERE \"table\" = 'snap_later')"
+                        + " > (SELECT started_at FROM snapshots WHERE \"table\" = 'snap_first')"))
+                .isEqualTo(true);
+        assertThat(job.failures()).isEmpty();
+    }
+
     /** No baseline taken yet: a first start. */
     private static void fresh() {
         db.execute(
                 "TRUNCATE items",
+                "DROP TABLE IF EXISTS snap_first, snap_created, snap_later",
                 "DO $$ BEGIN IF to_regclass('snapshots') IS NOT NULL THEN DELETE FROM snapshots;"
-                        + " TRUNCATE changes; END IF; END $$");
+                        + " TRUNCATE changes; DELETE FROM snapshot_chunks; END IF; END $$");
     }
 
     /** An application: updates, inserts and deletes of random rows, one transaction each, until told to stop. */
