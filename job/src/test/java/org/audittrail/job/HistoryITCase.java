@@ -278,7 +278,7 @@ class HistoryITCase extends JobTestBase {
     }
 
     /** The commit time of a transaction, as the job stored it, in SQL's text form (microseconds). */
-    private static String moment(Transaction tx) {
+    static String moment(Transaction tx) {
         return (String) db.await(
                         "SELECT DISTINCT committed_at::text AS t FROM changes WHERE transaction_id = " + tx.xid(),
                         rows -> rows.size() == 1,
@@ -287,11 +287,11 @@ class HistoryITCase extends JobTestBase {
                 .get("t");
     }
 
-    private static String justBefore(String moment) {
+    static String justBefore(String moment) {
         return (String) db.value("SELECT ('" + moment + "'::timestamptz - interval '1 microsecond')::text");
     }
 
-    private static JsonNode recordAt(String table, String key, String moment) throws Exception {
+    static JsonNode recordAt(String table, String key, String moment) throws Exception {
         List<Map<String, Object>> rows = db.query(
                 "SELECT after::text AS after FROM changes_record_at('" + table + "', '" + key + "', '" + moment + "')");
         assertThat(rows.size()).isLessThanOrEqualTo(1);

@@ -16,6 +16,9 @@
 package org.audittrail.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.audittrail.job.HistoryITCase.justBefore;
+import static org.audittrail.job.HistoryITCase.moment;
+import static org.audittrail.job.HistoryITCase.recordAt;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
@@ -159,15 +162,6 @@ class SchemaHistoryITCase extends JobTestBase {
                 Duration.ofSeconds(60));
     }
 
-    private static String moment(Transaction tx) {
-        return (String) db.await(
-                        "SELECT DISTINCT committed_at::text AS t FROM changes WHERE transaction_id = " + tx.xid(),
-                        rows -> rows.size() == 1,
-                        Duration.ofSeconds(30))
-                .get(0)
-                .get("t");
-    }
-
     private static String ddlMoment(Transaction tx) {
         return (String) db.await(
                         "SELECT DISTINCT committed_at::text AS t FROM schema_changes WHERE transaction_id = "
@@ -176,17 +170,6 @@ class SchemaHistoryITCase extends JobTestBase {
                         Duration.ofSeconds(30))
                 .get(0)
                 .get("t");
-    }
-
-    private static String justBefore(String moment) {
-        return (String) db.value("SELECT ('" + moment + "'::timestamptz - interval '1 microsecond')::text");
-    }
-
-    private static JsonNode recordAt(String table, String key, String moment) throws Exception {
-        List<Map<String, Object>> rows = db.query(
-                "SELECT after::text AS after FROM changes_record_at('" + table + "', '" + key + "', '" + moment + "')");
-        assertThat(rows.size()).isLessThanOrEqualTo(1);
-        return rows.isEmpty() ? null : Json.parse((String) rows.get(0).get("after"));
     }
 
     private static List<JsonNode> tableAt(String table, String moment) throws Exception {

@@ -1,0 +1,147 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.audittrail.bench.LimitsBenchmark.Run;
+import org.audittrail.job.AuditTrailJob;
+import org.audittrail.job.cli.Main;
+import org.audittrail.job.config.JobConfig;
+import org.audittrail.job.testing.TestDatabase;
+
+/**
+ * The baseline snapshot against the write limit: a table of the nine-column row read by {@code --snapshot initial}
+ * (Flink CDC's incremental snapshot, chunks of {@value #CHUNK_ROWS} rows), each row stored once as its baseline; and
+ * the same rows copied into a fresh {@code changes} with {@code COPY}, interleaved, several rounds. Writes its section
+ * of bench/RESULTS.md.
+ */
+public final class SnapshotBenchmark {
+
+    static final int CHUNK_ROWS = 20_000;
+
+    public static void main(String[] args) throws Exception {
+        Path results = Path.of(args.length > 0 ? args[0] : "bench/RESULTS.md");
+        int rows = args.length > 1 ? Integer.parseInt(args[1]) : 500_000;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        try (TestDatabase db = LimitsBenchmark.server()) {
+            Cpu cpu = new Cpu(Cpu.postmasterOf((String) db.value("SHOW data_directory")));
+            db.execute("INSERT INTO item (name, price, quantity, tags, attributes, note, created_at, updated_at)"
+                    + " SELECT 'item ' || i, (i % 100000) / 100.0 + 0.99, i % 1000, ARRAY['tag' || (i % 7), 'tag' || (i % 11)],"
+                    + " jsonb_build_object('color', 'c' || (i % 13), 'size', i % 5, 'dims', jsonb_build_array(i % 3, i % 17)),"
+                    + " 'note ' || md5(i::text), now() - (i % 1000) * interval '1 minute', now()"
+                    + " FROM generate_series(1, " + rows + ") i");
+            JobConfig options = Main.config(db.args(
+                    "--destination-db-name=" + LimitsBenchmark.DESTINATION,
+                    "--snapshot",
+                    "initial",
+                    "--snapshot-chunk-rows",
+                    Integer.toString(CHUNK_ROWS),
+                    "--tables",
+                    "public.item"));
+            Path stored = Files.createTempFile("baseline", ".copy");
+            List<Run> runs = new ArrayList<>();
+            try {
+                for (int round = 0; round < rounds; round++) {
+                    runs.add(snapshot(db, cpu, options, rows));
+                    if (round == 0) {
+                        LimitsBenchmark.export(db, stored);
+                    }
+                    runs.add(LimitsBenchmark.write(db, cpu, stored, rows));
+                }
+            } finally {
+                Files.deleteIfExists(stored);
+            }
+            Results.write(results, "snapshot", report(runs, rows));
+        }
+    }
+
+    /** The job's first start with a baseline, on a fresh destination, until every row is stored. */
+    static Run snapshot(TestDatabase db, Cpu cpu, JobConfig options, long rows) throws Exception {
+        try (Connection c = db.database(LimitsBenchmark.DESTINATION).connect();
+                Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS changes, snapshots, snapshot_chunks CASCADE");
+        }
+        db.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'bemi'");
+        Configuration config = new Configuration();
+        config.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                Files.createTempDirectory("bench-checkpoints").toUri().toString());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, config);
+        AuditTrailJob.build(env, options);
+        JobClient client = env.executeAsync(options.jobName());
+        long first;
+        long last;
+        double jvm;
+        double pg;
+        try (Connection c = db.database(LimitsBenchmark.DESTINATION).connect();
+                Statement s = c.createStatement()) {
+            first = LimitsBenchmark.await(s, "SELECT EXISTS (SELECT 1 FROM changes WHERE operation = 'SNAPSHOT')");
+            jvm = Cpu.jvm();
+            pg = cpu.postgres();
+            last = LimitsBenchmark.await(s, "SELECT count(*) = " + rows + " FROM changes WHERE operation = 'SNAPSHOT'");
+            jvm = Cpu.jvm() - jvm;
+            pg = cpu.postgres() - pg;
+        } finally {
+            client.cancel().get();
+        }
+        return new Run("snapshot", rows, (last - first) / 1e9, jvm, pg);
+    }
+
+    static String report(List<Run> runs, int rows) {
+        StringBuilder out = new StringBuilder("## Baseline snapshot against the write limit\n\n")
+                .append("`mvn -B -Pbench -DskipTests verify` (SnapshotBenchmark), ")
+                .append(LocalDate.now())
+                .append(", ")
+                .append(Runtime.getRuntime().availableProcessors())
+                .append(" cores. A table of ")
+                .append(String.format("%,d", rows))
+                .append(" rows of the nine-column row (LimitsBenchmark's), read by `--snapshot initial` in chunks of ")
+                .append(String.format("%,d", CHUNK_ROWS))
+                .append(
+                        " rows, each stored as its baseline; then the same rows copied into a fresh `changes` with COPY (the"
+                                + " write limit), interleaved. One embedded PostgreSQL 15 is source and destination; the job runs in a"
+                                + " local MiniCluster of parallelism 2 in the benchmark's JVM; its rate counts from the first stored"
+                                + " baseline row to the last. Goal: snapshot ≥ 0.8 × the write limit.\n\n")
+                .append("| run | rows/s | JVM CPU µs/row | PostgreSQL CPU µs/row |\n|---|---|---|---|\n");
+        for (int i = 0; i < runs.size(); i++) {
+            Run r = runs.get(i);
+            out.append(String.format(
+                    "| %s (round %d) | %,.0f | %.0f | %.0f |%n",
+                    r.what(),
+                    i / 2 + 1,
+                    r.rate(),
+                    r.jvmCpu() / r.changes() * 1e6,
+                    r.postgresCpu() / r.changes() * 1e6));
+        }
+        out.append("\n| round | snapshot / write limit |\n|---|---|\n");
+        for (int i = 0; i + 1 < runs.size(); i += 2) {
+            out.append(String.format(
+                    "| %d | %.2f |%n",
+                    i / 2 + 1, runs.get(i).rate() / runs.get(i + 1).rate()));
+        }
+        return out.toString();
+    }
+}
