@@ -34,18 +34,20 @@ import org.audittrail.job.testing.TestDatabase;
 
 /**
  * The baseline snapshot against the write limit: a table of the nine-column row read by {@code --snapshot initial}
- * (Flink CDC's incremental snapshot, chunks of {@value #CHUNK_ROWS} rows), each row stored once as its baseline; and
+ * (Flink CDC's incremental snapshot, chunks of --snapshot-chunk-rows rows), each row stored once as its baseline; and
  * the same rows copied into a fresh {@code changes} with {@code COPY}, interleaved, several rounds. Writes its section
  * of bench/RESULTS.md.
  */
 public final class SnapshotBenchmark {
 
-    static final int CHUNK_ROWS = 20_000;
+    /** Rows per chunk unless given: the job's default. */
+    static int chunkRows = 20_000;
 
     public static void main(String[] args) throws Exception {
         Path results = Path.of(args.length > 0 ? args[0] : "bench/RESULTS.md");
         int rows = args.length > 1 ? Integer.parseInt(args[1]) : 500_000;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        chunkRows = args.length > 3 ? Integer.parseInt(args[3]) : chunkRows;
         try (TestDatabase db = LimitsBenchmark.server()) {
             Cpu cpu = new Cpu(Cpu.postmasterOf((String) db.value("SHOW data_directory")));
             db.execute("INSERT INTO item (name, price, quantity, tags, attributes, note, created_at, updated_at)"
@@ -58,7 +60,7 @@ public final class SnapshotBenchmark {
                     "--snapshot",
                     "initial",
                     "--snapshot-chunk-rows",
-                    Integer.toString(CHUNK_ROWS),
+                    Integer.toString(chunkRows),
                     "--tables",
                     "public.item"));
             Path stored = Files.createTempFile("baseline", ".copy");
@@ -119,7 +121,7 @@ public final class SnapshotBenchmark {
                 .append(" cores. A table of ")
                 .append(String.format("%,d", rows))
                 .append(" rows of the nine-column row (LimitsBenchmark's), read by `--snapshot initial` in chunks of ")
-                .append(String.format("%,d", CHUNK_ROWS))
+                .append(String.format("%,d", chunkRows))
                 .append(
                         " rows, each stored as its baseline; then the same rows copied into a fresh `changes` with COPY (the"
                                 + " write limit), interleaved. One embedded PostgreSQL 15 is source and destination; the job runs in a"
