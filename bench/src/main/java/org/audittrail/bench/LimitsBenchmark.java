@@ -303,6 +303,22 @@ public final class LimitsBenchmark {
         return System.nanoTime();
     }
 
+    /** One table row per run: its rate and CPU per item, numbered by round ({@code perRound} runs each). */
+    static String runRows(List<Run> runs, int perRound) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < runs.size(); i++) {
+            Run r = runs.get(i);
+            out.append(String.format(
+                    "| %s (round %d) | %,.0f | %.0f | %.0f |%n",
+                    r.what(),
+                    i / perRound + 1,
+                    r.rate(),
+                    r.jvmCpu() / r.changes() * 1e6,
+                    r.postgresCpu() / r.changes() * 1e6));
+        }
+        return out.toString();
+    }
+
     static String report(List<Run> runs, int changes, double written) {
         StringBuilder out = new StringBuilder("## Throughput against the machine's limits\n\n")
                 .append("`mvn -B -Pbench -DskipTests verify` (LimitsBenchmark), ")
@@ -324,16 +340,7 @@ public final class LimitsBenchmark {
                                 + " for the one before it. The first job run also pays for the JVM's warm-up (its JIT compiling Flink's,"
                                 + " Debezium's and the job's code), which a long-running TaskManager pays once.\n\n")
                 .append("| run | changes/s | JVM CPU µs/change | PostgreSQL CPU µs/change |\n|---|---|---|---|\n");
-        for (int i = 0; i < runs.size(); i++) {
-            Run r = runs.get(i);
-            out.append(String.format(
-                    "| %s (round %d) | %,.0f | %.0f | %.0f |%n",
-                    r.what(),
-                    i / 3 + 1,
-                    r.rate(),
-                    r.jvmCpu() / r.changes() * 1e6,
-                    r.postgresCpu() / r.changes() * 1e6));
-        }
+        out.append(runRows(runs, 3));
         out.append(
                 "\nRatios, each job run against the limits measured next to it:\n\n| job run | job / write limit | job / read limit |\n|---|---|---|\n");
         List<Double> warm = new ArrayList<>();

@@ -128,16 +128,7 @@ public final class SnapshotBenchmark {
                                 + " local MiniCluster of parallelism 2 in the benchmark's JVM; its rate counts from the first stored"
                                 + " baseline row to the last. Goal: snapshot ≥ 0.8 × the write limit.\n\n")
                 .append("| run | rows/s | JVM CPU µs/row | PostgreSQL CPU µs/row |\n|---|---|---|---|\n");
-        for (int i = 0; i < runs.size(); i++) {
-            Run r = runs.get(i);
-            out.append(String.format(
-                    "| %s (round %d) | %,.0f | %.0f | %.0f |%n",
-                    r.what(),
-                    i / 2 + 1,
-                    r.rate(),
-                    r.jvmCpu() / r.changes() * 1e6,
-                    r.postgresCpu() / r.changes() * 1e6));
-        }
+        out.append(LimitsBenchmark.runRows(runs, 2));
         out.append("\n| round | snapshot / write limit |\n|---|---|\n");
         for (int i = 0; i + 1 < runs.size(); i += 2) {
             out.append(String.format(
