@@ -271,7 +271,7 @@ public final class Options {
             "20000",
             "<rows>",
             "Rows per chunk of the baseline snapshot: each chunk is read in one query and handed over to the WAL on its"
-                    + " own, and is read again whole after a restore.");
+                    + " own, and is read again whole after a restore; the TaskManager's heap holds the rows of two chunks at a time.");
 
     public static final Option HASH_CHAIN = flag(
             "--hash-chain",

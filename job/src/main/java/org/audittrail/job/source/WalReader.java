@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
 import org.apache.flink.core.io.InputStatus;
 import org.apache.flink.util.ExceptionUtils;
@@ -28,14 +29,28 @@ import org.audittrail.job.source.watch.PublicationWatch;
 import org.audittrail.job.source.watch.SlotLag;
 import org.audittrail.udf.model.Change;
 
-/** The CDC reader, rethrowing a refused start itself instead of the fetcher failure that wraps it; runs the slot's lag gauge. */
+/**
+ * The CDC reader, rethrowing a refused start itself instead of the fetcher failure that wraps it; runs the slot's lag
+ * gauge; during the first baseline snapshot holds two chunks at a time, so that Flink CDC reads the next while the job
+ * stores the one before (it reads a reader's chunks one after another, starting the next as soon as it has handed one
+ * over).
+ */
 final class WalReader implements SourceReader<Change, SourceSplitBase> {
     private final SourceReader<Change, SourceSplitBase> reader;
+    private final SourceReaderContext context;
     private final PublicationWatch watch;
     private final SlotLag lag;
+    private boolean readingAhead;
+    /** Whether this reader has had the WAL's stream split: then chunks are of tables added later, read Flink CDC's way. */
+    private boolean streaming;
 
-    WalReader(SourceReader<Change, SourceSplitBase> reader, PublicationWatch watch, SlotLag lag) {
+    WalReader(
+            SourceReader<Change, SourceSplitBase> reader,
+            SourceReaderContext context,
+            PublicationWatch watch,
+            SlotLag lag) {
         this.reader = reader;
+        this.context = context;
         this.watch = watch;
         this.lag = lag;
     }
@@ -79,6 +94,12 @@ final class WalReader implements SourceReader<Change, SourceSplitBase> {
     @Override
     public void addSplits(List<SourceSplitBase> splits) {
         reader.addSplits(splits);
+        streaming |= splits.stream().anyMatch(SourceSplitBase::isStreamSplit);
+        if (!readingAhead && !streaming && splits.stream().anyMatch(SourceSplitBase::isSnapshotSplit)) {
+            // one request more than Flink CDC's own (one per finished chunk): a chunk always waits while one is stored
+            readingAhead = true;
+            context.sendSplitRequest();
+        }
     }
 
     @Override

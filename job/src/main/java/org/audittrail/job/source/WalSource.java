@@ -218,7 +218,7 @@ public final class WalSource
         context.metricGroup().gauge(SlotLag.METRIC, lag);
         context.metricGroup().gauge(SlotLag.STATUS_METRIC, lag.walStatus());
         context.metricGroup().gauge(SlotLag.SAFE_WAL_SIZE_METRIC, lag.safeWalSize());
-        return new WalReader(source.createReader(context), watch, lag);
+        return new WalReader(source.createReader(context), context, watch, lag);
     }
 
     @Override
