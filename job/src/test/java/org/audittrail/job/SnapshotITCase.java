@@ -218,6 +218,35 @@ class SnapshotITCase extends JobTestBase {
         assertThat(job.failures()).isEmpty();
     }
 
+    @Test
+    void theExamplesOfTheBaselineDocsShowWhatTheySay() throws Exception {
+        fresh();
+        db.execute("INSERT INTO items SELECT i, 'row ' || i, 0 FROM generate_series(1, 100) i");
+        job.submit(db.args("--snapshot", "initial", "--tables", "public.items"));
+        awaitCount("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'", 100);
+        db.execute("UPDATE items SET n = 1 WHERE id = 7");
+        awaitCount("SELECT count(*) FROM changes WHERE operation = 'UPDATE'", 1);
+        // docs/query.md#baseline, query by query
+        assertThat(rows("SELECT after FROM changes_record_at('items', '42', now())"))
+                .containsExactly("{\"n\": 0, \"id\": 42, \"label\": \"row 42\"}");
+        assertThat(rows("SELECT operation, changed FROM changes_record_history('items', '7')"))
+                .containsExactly(
+                        "SNAPSHOT | {\"n\": {\"after\": 0}, \"id\": {\"after\": 7}, \"label\": {\"after\": \"row 7\"}}",
+                        "UPDATE | {\"n\": {\"after\": 1, \"before\": 0}}");
+        assertThat(rows("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT' AND \"table\" = 'items'"))
+                .containsExactly("100");
+        assertThat(rows("SELECT \"table\", started_at = (SELECT min(committed_at) FROM changes) FROM snapshots"))
+                .containsExactly("items | true");
+        assertThat(job.failures()).isEmpty();
+    }
+
+    private static List<String> rows(String sql) {
+        return db.query(sql).stream()
+                .map(row -> String.join(
+                        " | ", row.values().stream().map(String::valueOf).toList()))
+                .toList();
+    }
+
     /** No baseline taken yet: a first start. */
     private static void fresh() {
         db.execute(

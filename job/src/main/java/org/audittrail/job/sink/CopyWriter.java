@@ -25,6 +25,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.StatefulSink;
 import org.apache.flink.api.connector.sink2.TwoPhaseCommittingSink;
@@ -47,7 +52,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A batch is written when it holds {@code batchSize} changes, when the input has been idle for
  * {@value #IDLE_MS} ms (so a lone change does not wait), when its oldest change has waited {@code flushIntervalMs},
- * and at every checkpoint, before the barrier: the position a checkpoint confirms is always stored. No session state:
+ * and at every checkpoint, before the barrier: the position a checkpoint confirms is always stored. A thread of its own
+ * stores each batch while the task thread goes on with the next (one batch in flight); batches commit without waiting
+ * for the WAL flush, and the checkpoint waits for it once (a destination crash before that replays them). No session state:
  * the staging table lives for one transaction, so it works through PgBouncer in transaction mode. The writer keeps
  * no state and commits nothing later; it has the JDBC sink's state and committable types so that savepoints of
  * either restore with the other.
@@ -69,6 +76,8 @@ final class CopyWriter
                     + " \"after\", \"context\", \"committed_at\", \"queued_at\", \"transaction_id\", \"position\", \"fallback_columns\","
                     + " \"partial\", \"chain_sequence\", \"chain_hash\"";
     static final String COPY = "COPY changes (" + COLUMNS + ") FROM STDIN";
+    /** A batch's commit does not wait for the WAL flush; each checkpoint does (one wait for all batches before it). */
+    static final String ASYNC_COMMIT = "SET LOCAL synchronous_commit = off";
     /** Staging for a batch with changes stored before; dropped at the end of its transaction. */
     static final String STAGING =
             "CREATE TEMPORARY TABLE audit_trail_staging (LIKE changes INCLUDING DEFAULTS) ON COMMIT DROP";
@@ -89,6 +98,17 @@ final class CopyWriter
     private final StoredChanges stored;
     private final ProcessingTimeService time;
     private final List<Change> batch = new ArrayList<>();
+    /** Stores one batch at a time, off the task thread; the connection is used by one thread at a time. */
+    private final ExecutorService storer = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "changes-storing");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private Future<?> storing;
+    /** Batches committed since the last wait for the WAL flush: written by the storing thread, read after awaitStored. */
+    private boolean unflushed;
+
     private Connection connection;
     private long lastWrite;
     private long firstPending;
@@ -146,9 +166,12 @@ final class CopyWriter
     @Override
     public void flush(boolean endOfInput) throws IOException {
         writeBatch();
+        awaitStored();
+        awaitDurable();
     }
 
     private void beginChunk(Change marker) throws IOException {
+        awaitStored(); // the connection is the storing thread's until then
         for (int attempt = 1; ; attempt++) {
             try {
                 SnapshotChunks.begin(connection(), marker);
@@ -164,18 +187,45 @@ final class CopyWriter
         }
     }
 
+    /** Hands the batch to the storing thread, once the batch before it is stored: encoding overlaps the COPY before. */
     private void writeBatch() throws IOException {
         if (batch.isEmpty()) {
             return;
         }
-        List<UUID> ids = new ArrayList<>(batch.size());
-        byte[] rows = rows(batch, ids);
+        List<Change> changes = new ArrayList<>(batch);
+        batch.clear();
+        List<UUID> ids = new ArrayList<>(changes.size());
+        byte[] rows = rows(changes, ids);
+        awaitStored();
+        storing = storer.submit(() -> {
+            storeWithRetries(changes, ids, rows);
+            return null;
+        });
+    }
+
+    /** Waits for the batch being stored; its failure fails the task here, so Flink restores its last checkpoint. */
+    void awaitStored() throws IOException {
+        if (storing == null) {
+            return;
+        }
+        try {
+            storing.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while storing changes", e);
+        } finally {
+            storing = null;
+        }
+    }
+
+    private void storeWithRetries(List<Change> changes, List<UUID> ids, byte[] rows) throws IOException {
         SQLException last = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             try {
                 store(rows);
-                stored.stored(batch);
-                batch.clear();
+                stored.stored(changes);
                 return;
             } catch (SQLException e) {
                 last = e;
@@ -185,20 +235,24 @@ final class CopyWriter
                 }
                 LOG.warn(
                         "Storing {} changes failed ({}), attempt {} of {}",
-                        batch.size(),
+                        changes.size(),
                         ChangesSink.primaryMessage(e),
                         attempt,
                         ATTEMPTS);
                 pause(attempt);
             }
         }
-        throw new IOException(ChangesSink.failure(last, batch, ids));
+        throw new IOException(ChangesSink.failure(last, changes, ids));
     }
 
-    /** One transaction: a COPY into changes; where a change was stored before, the same rows through the staging table. */
+    /**
+     * One transaction: a COPY into changes; where a change was stored before, the same rows through the staging table.
+     * It commits without waiting for the WAL flush, which {@link #flush} waits for before each checkpoint.
+     */
     private void store(byte[] rows) throws SQLException {
         Connection c = connection();
-        try {
+        try (Statement s = c.createStatement()) {
+            s.execute(ASYNC_COMMIT);
             copy(c, COPY, rows);
             c.commit();
         } catch (SQLException e) {
@@ -207,11 +261,36 @@ final class CopyWriter
                 throw e;
             }
             try (Statement s = c.createStatement()) {
+                s.execute(ASYNC_COMMIT);
                 s.execute(STAGING);
                 copy(c, COPY_STAGING, rows);
                 s.execute(FROM_STAGING);
             }
             c.commit();
+        }
+        unflushed = true;
+    }
+
+    /**
+     * Waits until the destination has flushed every batch committed so far to its WAL: a transaction with an id
+     * commits synchronously, which flushes the WAL up to its commit, so up to every commit before it. A failure fails
+     * the task, which replays the batches since the last checkpoint.
+     */
+    private void awaitDurable() throws IOException {
+        if (!unflushed) {
+            return;
+        }
+        try {
+            Connection c = connection();
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT txid_current()");
+            }
+            c.commit();
+            unflushed = false;
+        } catch (SQLException e) {
+            closeConnection();
+            throw new IOException("Flushing stored changes to the destination's WAL before a checkpoint failed: "
+                    + ChangesSink.primaryMessage(e));
         }
     }
 
@@ -348,7 +427,9 @@ final class CopyWriter
     }
 
     @Override
-    public void close() {
+    public void close() throws InterruptedException {
+        storer.shutdownNow(); // a batch not stored by now is replayed from the last checkpoint
+        storer.awaitTermination(10, TimeUnit.SECONDS);
         closeConnection();
     }
 }

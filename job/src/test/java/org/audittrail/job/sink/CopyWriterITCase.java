@@ -105,8 +105,14 @@ class CopyWriterITCase {
         return c;
     }
 
-    long stored() {
+    /** Changes in the table once the batch {@code writer} handed to its storing thread, if any, is stored. */
+    long stored(CopyWriter writer) throws Exception {
+        writer.awaitStored();
         return ((Number) db.value("SELECT count(*) FROM changes")).longValue();
+    }
+
+    long stored() throws Exception {
+        return stored(writer);
     }
 
     @Test
@@ -178,13 +184,13 @@ class CopyWriterITCase {
             trickle.write(change(i, "todo", "{}"), null);
             clock.advance(1);
         }
-        assertThat(stored()).as("199 ms of a trickle").isEqualTo(4);
+        assertThat(stored(trickle)).as("199 ms of a trickle").isEqualTo(4);
         trickle.write(change(204, "todo", "{}"), null);
         clock.advance(1);
-        assertThat(stored()).as("the flush interval").isEqualTo(4 + 200);
+        assertThat(stored(trickle)).as("the flush interval").isEqualTo(4 + 200);
         trickle.write(change(205, "todo", "{}"), null);
         trickle.flush(false); // a checkpoint writes whatever is pending
-        assertThat(stored()).isEqualTo(4 + 201);
+        assertThat(stored(trickle)).isEqualTo(4 + 201);
         trickle.close();
     }
 }
