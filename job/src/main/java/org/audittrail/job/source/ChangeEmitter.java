@@ -52,9 +52,11 @@ final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
     @Override
     protected void processElement(SourceRecord element, SourceOutput<Change> output, SourceSplitState splitState)
             throws Exception {
-        if (splitState.isStreamSplitState() && isChange(element)) {
-            // what Flink CDC does with a data change record, as it would decide after its checks
-            splitState.asStreamSplitState().setStartingOffset(getOffsetPosition(element));
+        if (isChange(element)) {
+            // what Flink CDC does with a data change record or a chunk's row, as it would decide after its checks
+            if (splitState.isStreamSplitState()) {
+                splitState.asStreamSplitState().setStartingOffset(getOffsetPosition(element));
+            }
             reportMetrics(element);
             emitElement(element, output);
         } else {

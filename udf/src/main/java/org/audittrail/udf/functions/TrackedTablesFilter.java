@@ -15,7 +15,9 @@
  */
 package org.audittrail.udf.functions;
 
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import org.audittrail.udf.model.Change;
 import org.audittrail.udf.selection.TableSelection;
@@ -39,9 +41,28 @@ public class TrackedTablesFilter extends CountingFilter {
         this.neverTracked = new HashSet<>(neverTracked);
     }
 
+    /** Answers by schema, then table: the patterns are matched once per table, not once per change. */
+    private transient Map<String, Map<String, Boolean>> answers;
+
+    private transient int answered;
+
+    /** A bound on the answers kept, for a source that creates ever new tables. */
+    static final int MAX_ANSWERS = 100_000;
+
     @Override
     boolean keep(Change change) {
-        return tracked.isTracked(change.schema, change.table)
-                && !neverTracked.contains(change.schema + "." + change.table);
+        if (answers == null || answered >= MAX_ANSWERS) {
+            answers = new HashMap<>();
+            answered = 0;
+        }
+        Map<String, Boolean> tables = answers.computeIfAbsent(change.schema, schema -> new HashMap<>());
+        Boolean keep = tables.get(change.table);
+        if (keep == null) {
+            keep = tracked.isTracked(change.schema, change.table)
+                    && !neverTracked.contains(change.schema + "." + change.table);
+            tables.put(change.table, keep);
+            answered++;
+        }
+        return keep;
     }
 }
