@@ -75,8 +75,19 @@ $$;
 -- a change whose day has no partition yet lands here, so a write never fails for want of one
 CREATE TABLE IF NOT EXISTS changes_default PARTITION OF changes DEFAULT;
 
-CREATE INDEX IF NOT EXISTS changes_before_idx ON changes USING gin ("before" jsonb_path_ops);
-CREATE INDEX IF NOT EXISTS changes_after_idx ON changes USING gin ("after" jsonb_path_ops);
+-- the images' values (after @> / @?): left out, or dropped, where setup was told that nobody queries them
+-- (--no-image-indexes sets audit_trail.image_indexes to off; docs/query.md#indexes)
+DO $$
+BEGIN
+  IF coalesce(current_setting('audit_trail.image_indexes', true), '') = 'off' THEN
+    DROP INDEX IF EXISTS changes_before_idx;
+    DROP INDEX IF EXISTS changes_after_idx;
+  ELSE
+    CREATE INDEX IF NOT EXISTS changes_before_idx ON changes USING gin ("before" jsonb_path_ops);
+    CREATE INDEX IF NOT EXISTS changes_after_idx ON changes USING gin ("after" jsonb_path_ops);
+  END IF;
+END
+$$;
 CREATE INDEX IF NOT EXISTS changes_context_idx ON changes USING gin ("context" jsonb_path_ops);
 -- the changes of one record newest first, and a table's records each newest first (changes_table_at): table and
 -- key lead, as every record query names both; it replaces changes_record_idx (key first, time ascending, no position)

@@ -67,6 +67,16 @@ public final class IndexCostBenchmark {
             + " \"operation\", \"before\", \"after\", \"context\", \"committed_at\", \"queued_at\", \"transaction_id\","
             + " \"position\") SELECT * FROM staged ON CONFLICT DO NOTHING";
 
+    /** The variant setup makes with --no-image-indexes: without the GIN indexes of before and after. */
+    static final String LEAN = "lean";
+
+    static final List<String> IMAGE_INDEXES = List.of("changes_before_idx", "changes_after_idx");
+
+    /** Without any GIN index: the images' and the context's. */
+    static final String NO_GIN = "no-gin";
+
+    static final List<String> GIN_INDEXES = List.of("changes_before_idx", "changes_after_idx", "changes_context_idx");
+
     /** What each index serves, for the table. */
     static final Map<String, String> SERVES = Map.of(
             "changes_before_idx", "`before @>` / `@?` (GIN jsonb_path_ops)",
@@ -97,6 +107,8 @@ public final class IndexCostBenchmark {
             List<String> variants = new ArrayList<>();
             variants.add("all");
             variants.addAll(definitions.keySet());
+            variants.add(LEAN);
+            variants.add(NO_GIN);
             variants.add("none");
             db.execute(STAGE);
             try (Connection c = db.connect();
@@ -106,9 +118,14 @@ public final class IndexCostBenchmark {
                 // rounds interleave the variants, so a drift of the machine's load spreads over all of them
                 for (int round = 0; round < ROUNDS; round++) {
                     for (String variant : variants) {
-                        List<String> dropped = variant.equals("all")
-                                ? List.of()
-                                : variant.equals("none") ? List.copyOf(definitions.keySet()) : List.of(variant);
+                        List<String> dropped =
+                                switch (variant) {
+                                    case "all" -> List.of();
+                                    case "none" -> List.copyOf(definitions.keySet());
+                                    case LEAN -> IMAGE_INDEXES;
+                                    case NO_GIN -> GIN_INDEXES;
+                                    default -> List.of(variant);
+                                };
                         s.execute("TRUNCATE changes");
                         for (String index : dropped) {
                             s.execute("DROP INDEX " + index);
@@ -200,6 +217,16 @@ public final class IndexCostBenchmark {
                     runs.get(index),
                     share(runs.get("all"), runs.get(index))));
         }
+        text.append(row(
+                "all but the images' GIN indexes (`--no-image-indexes`)",
+                "all the above but `before @>` / `after @>` by index",
+                runs.get(LEAN),
+                share(runs.get("all"), runs.get(LEAN))));
+        text.append(row(
+                "all but the three GIN indexes",
+                "the btree questions only: no query by a value of an image or of the context by index",
+                runs.get(NO_GIN),
+                share(runs.get("all"), runs.get(NO_GIN))));
         text.append(row(
                 "primary key only",
                 "the sink's `ON CONFLICT`",

@@ -81,7 +81,8 @@ public final class AuditTrailJob {
         TableSelection tables = config.tables();
         IgnoredColumns ignoredColumns = config.ignoredColumns();
         if (!config.skipSetup()) {
-            for (String notice : Setup.run(source, destination, tables, config.replication(), LOG::info)) {
+            for (String notice :
+                    Setup.run(source, destination, tables, config.replication(), config.imageIndexes(), LOG::info)) {
                 if (notice.startsWith(Setup.WARNING)) {
                     LOG.warn("Setup: {}", notice.substring(Setup.WARNING.length()));
                 } else {

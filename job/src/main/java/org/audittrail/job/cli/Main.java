@@ -123,7 +123,11 @@ public final class Main {
                 config -> {
                     if (config.printSql()) {
                         System.out.print(SetupSql.print(
-                                config.source(), config.destination(), config.tables(), config.replication()));
+                                config.source(),
+                                config.destination(),
+                                config.tables(),
+                                config.replication(),
+                                config.imageIndexes()));
                         if (config.browserRole() != null) {
                             System.out.print("\n-- the change browser's role, in the destination\n"
                                     + Setup.browserRoleSql(config.browserRole().name()));
@@ -135,6 +139,7 @@ public final class Main {
                                     config.destination(),
                                     config.tables(),
                                     config.replication(),
+                                    config.imageIndexes(),
                                     System.out::println)
                             .forEach(System.out::println);
                     String policy = Setup.recordPrivacyPolicy(config.destination(), config.privacyPolicy());

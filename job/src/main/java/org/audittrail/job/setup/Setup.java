@@ -68,18 +68,22 @@ public final class Setup {
     /** Runs setup: source first, as a wrong wal_level must stop it before it creates anything; returns its notices. */
     public static List<String> run(
             Database source, Database destination, TableSelection tables, Replication replication) {
-        return run(source, destination, tables, replication, line -> {});
+        return run(source, destination, tables, replication, true, line -> {});
     }
 
-    /** As {@link #run(Database, Database, TableSelection, Replication)}, saying how far it is on many tables to {@code progress}. */
+    /**
+     * As {@link #run(Database, Database, TableSelection, Replication)}, with the GIN indexes of the images' values or
+     * without them ({@code imageIndexes}), saying how far it is on many tables to {@code progress}.
+     */
     public static List<String> run(
             Database source,
             Database destination,
             TableSelection tables,
             Replication replication,
+            boolean imageIndexes,
             Consumer<String> progress) {
         List<String> notices = new ArrayList<>(prepareSource(source, tables, replication, progress));
-        notices.addAll(prepareDestination(destination, replication));
+        notices.addAll(prepareDestination(destination, replication, imageIndexes));
         Capture capture = capture(source, tables);
         int recorded = SchemaBaseline.record(
                 source,
@@ -138,11 +142,16 @@ public final class Setup {
 
     /** As {@link #prepareDestination(Database)}; a destination that is the source leaves the publication named. */
     public static List<String> prepareDestination(Database destination, Replication replication) {
+        return prepareDestination(destination, replication, true);
+    }
+
+    /** As {@link #prepareDestination(Database, Replication)}, with the images' GIN indexes or without ({@code imageIndexes}). */
+    public static List<String> prepareDestination(Database destination, Replication replication, boolean imageIndexes) {
         List<String> notices = new ArrayList<>();
         String what = "Setting up the destination database " + destination;
         try (Connection c = destination.connect()) {
             try {
-                runScript(c, "destination.sql", notices, replication);
+                runScript(c, destinationScript(imageIndexes), "destination.sql", notices, replication);
                 return notices;
             } catch (SQLException e) {
                 throw failure(what, e, Platform.detect(c), destination.user());
@@ -496,8 +505,14 @@ public final class Setup {
 
     private static void runScript(Connection c, String name, List<String> notices, Replication replication)
             throws SQLException {
+        runScript(c, script(name), name, notices, replication);
+    }
+
+    private static void runScript(
+            Connection c, String script, String name, List<String> notices, Replication replication)
+            throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute(replication.into(script(name)));
+            s.execute(replication.into(script));
             for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
                 // "already exists, skipping" and the like are what a second run says of everything: not news
                 if (!w.getMessage().endsWith(", skipping")) {
@@ -507,6 +522,11 @@ public final class Setup {
                 }
             }
         }
+    }
+
+    /** sql/destination.sql, told first whether to keep the images' GIN indexes (it reads audit_trail.image_indexes). */
+    public static String destinationScript(boolean imageIndexes) {
+        return (imageIndexes ? "" : "SET audit_trail.image_indexes = 'off';\n") + script("destination.sql");
     }
 
     /** The text of a script of {@code sql/}, packaged in the jar. */

@@ -33,7 +33,12 @@ public final class SetupSql {
     private SetupSql() {}
 
     /** The script: source-setup.sql, the tracked tables' statements, the publication's tables, destination.sql. */
-    public static String print(Database source, Database destination, TableSelection tables, Replication replication) {
+    public static String print(
+            Database source,
+            Database destination,
+            TableSelection tables,
+            Replication replication,
+            boolean imageIndexes) {
         StringBuilder sql = new StringBuilder();
         sql.append("-- audit-trail setup of ")
                 .append(source)
@@ -71,7 +76,8 @@ public final class SetupSql {
                     .append(destination.user())
                     .append("'\n");
         }
-        return sql.append(replication.into(Setup.script("destination.sql"))).toString();
+        return sql.append(replication.into(Setup.destinationScript(imageIndexes)))
+                .toString();
     }
 
     private static void source(

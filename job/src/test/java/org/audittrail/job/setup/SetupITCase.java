@@ -24,6 +24,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.sql.Statement;
@@ -420,6 +421,34 @@ class SetupITCase {
             assertThat(Setup.capture(server.database(), TableSelection.defaults())
                             .read())
                     .containsExactly("public.events", "public.todo");
+        }
+    }
+
+    @Test
+    void withoutImageIndexesTheGinIndexesOfBeforeAndAfterAreLeftOutOrDropped() throws Exception {
+        db.execute("CREATE DATABASE lean");
+        Database lean = new Database("localhost", db.port(), "lean", "postgres", TestDatabase.PASSWORD);
+        String indexes = "SELECT string_agg(indexname, ', ' ORDER BY indexname) FROM pg_indexes"
+                + " WHERE tablename = 'changes' AND indexdef LIKE '%USING gin%'";
+        Setup.prepareDestination(lean, Replication.BEMI, false);
+        assertThat(valueIn(lean, indexes)).isEqualTo("changes_context_idx");
+        Setup.prepareDestination(lean, Replication.BEMI, true);
+        assertThat(valueIn(lean, indexes)).isEqualTo("changes_after_idx, changes_before_idx, changes_context_idx");
+        // told again later: dropped, from every partition
+        Setup.prepareDestination(lean, Replication.BEMI, false);
+        assertThat(valueIn(lean, indexes)).isEqualTo("changes_context_idx");
+        assertThat(valueIn(lean, "SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%USING gin (\"after\"%'"))
+                .isEqualTo(0L);
+        // the SQL setup prints for a DBA says the same
+        assertThat(Setup.destinationScript(false)).startsWith("SET audit_trail.image_indexes = 'off';");
+    }
+
+    private static Object valueIn(Database database, String sql) throws SQLException {
+        try (Connection c = database.connect();
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getObject(1);
         }
     }
 
