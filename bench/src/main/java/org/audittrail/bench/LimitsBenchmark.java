@@ -140,6 +140,11 @@ public final class LimitsBenchmark {
 
     /** The job, on a fresh slot at the backlog's start and a fresh changes table, until every change is stored. */
     static Run job(TestDatabase db, Cpu cpu, JobConfig options, long expected) throws Exception {
+        return job(db, cpu, options, expected, 2);
+    }
+
+    /** As {@link #job(TestDatabase, Cpu, JobConfig, long)}, the stages after the source at {@code parallelism}. */
+    static Run job(TestDatabase db, Cpu cpu, JobConfig options, long expected, int parallelism) throws Exception {
         freshSlot(db, "bemi");
         try (Connection c = db.database(DESTINATION).connect();
                 Statement s = c.createStatement()) {
@@ -149,7 +154,7 @@ public final class LimitsBenchmark {
         config.set(
                 CheckpointingOptions.CHECKPOINTS_DIRECTORY,
                 Files.createTempDirectory("bench-checkpoints").toUri().toString());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, config);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, config);
         AuditTrailJob.build(env, options);
         JobClient client = env.executeAsync(options.jobName());
         long first;
