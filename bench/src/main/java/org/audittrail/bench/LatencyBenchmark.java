@@ -74,7 +74,14 @@ public final class LatencyBenchmark {
                 .append(METRIC)
                 .append(
                         "` (from the commit time the WAL carries to the sink's flush), read from the REST API as the web UI shows"
-                                + " them; the worse of the two writers.\n\n| rate | changes | p50 | p99 | max |\n|---|---|---|---|---|\n");
+                                + " them; the worse of the two writers; it also holds the"
+                                + " probe change stored while the job started. Beside them each load change's own, from the"
+                                + " destination: the commit time of the sink's transaction that stored it"
+                                + " (`pg_xact_commit_timestamp(xmin)`) less its source commit time; and the three slowest"
+                                + " changes, when they committed after the load's first, with the checkpoints and the time in"
+                                + " garbage collection (the MiniCluster runs in the benchmark's JVM) that overlapped their wait.\n\n"
+                                + "| rate | changes | p50 (job) | p99 (job) | max (job) | p50 (stored) | p99 (stored)"
+                                + " | max (stored) | slowest |\n|---|---|---|---|---|---|---|---|---|\n");
         try (TestDatabase db = TestDatabase.start()) {
             db.executeFixture("bench/item.sql");
             for (int rate : new int[] {100, 1_000}) {
@@ -129,12 +136,33 @@ public final class LatencyBenchmark {
     }
 
     static String run(TestDatabase db, int rate, int seconds) throws Exception {
-        double[] p = percentiles(db, rate, seconds);
-        return String.format("| %,d/s | %,d | %.0f ms | %.0f ms | %.0f ms |", rate, rate * seconds, p[0], p[1], p[2]);
+        Latency l = latency(db, rate, seconds);
+        return String.format(
+                "| %,d/s | %,d | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %s |",
+                rate,
+                rate * seconds,
+                l.job()[0],
+                l.job()[1],
+                l.job()[2],
+                l.stored()[0],
+                l.stored()[1],
+                l.stored()[2],
+                l.slowest());
     }
 
-    /** p50, p99 and max of a run at {@code rate} for {@code seconds} on a fresh job given {@code extra} options. */
+    /**
+     * A run's latency: the job's histogram as the web UI shows it (p50, p99, max; it also holds the caught-up probe,
+     * stored while the job started), each load change's from the destination (the same three), and the slowest ones.
+     */
+    record Latency(double[] job, double[] stored, String slowest) {}
+
+    /** p50, p99 and max of the job's histogram for a run at {@code rate} (see {@link #latency}). */
     static double[] percentiles(TestDatabase db, int rate, int seconds, String... extra) throws Exception {
+        return latency(db, rate, seconds, extra).job();
+    }
+
+    /** A run at {@code rate} for {@code seconds} on a fresh job given {@code extra} options. */
+    static Latency latency(TestDatabase db, int rate, int seconds, String... extra) throws Exception {
         db.execute("DROP TABLE IF EXISTS changes CASCADE");
         int port = TestJob.freePort();
         Configuration config = new Configuration();
@@ -147,7 +175,7 @@ public final class LatencyBenchmark {
         JobConfig options = Main.config(db.args(extra));
         AuditTrailJob.build(env, options);
         JobClient client = env.executeAsync(options.jobName());
-        try {
+        try (Stalls stalls = new Stalls()) {
             db.execute("INSERT INTO bench_sentinel (id) VALUES ('caught-up-" + rate + "')");
             awaitStored(db, 1);
             int changes = rate * seconds;
@@ -167,7 +195,8 @@ public final class LatencyBenchmark {
             for (int i = 0; i < names.length; i++) {
                 p[i] = writerMetric(rest, job, names[i], false);
             }
-            return p;
+            List<Stalls.Stored> stored = Stalls.stored(db, "item", 0);
+            return new Latency(p, Stalls.percentiles(stored), stalls.slowest(stored, Stalls.checkpoints(rest, job), 3));
         } finally {
             client.cancel().get();
             db.execute("TRUNCATE bench_sentinel");
