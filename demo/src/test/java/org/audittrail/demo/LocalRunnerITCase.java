@@ -232,10 +232,21 @@ class LocalRunnerITCase {
         }
     }
 
+    /**
+     * A free port below Linux's ephemeral range (32768 and up): the demo's embedded PostgreSQL and Flink take theirs from
+     * that range, so none of them can take this one between this check and the demo's bind.
+     */
     private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return socket.getLocalPort();
+            } catch (java.io.IOException taken) {
+                // taken by another process: try another
+            }
         }
+        throw new IllegalStateException("No free port between 20000 and 32000");
     }
 
     private static String get(int port, String path) throws Exception {
