@@ -63,6 +63,28 @@ public final class SourceOverheadBenchmark {
     static final String EMPTY_TRIGGER = "the same with an empty PL/pgSQL row trigger";
     static final String BEMI_TRIGGER = "the same with Bemi's own context trigger";
     static final String TRACKED = "tracked: the same with setup's context trigger";
+    static final String TRACKED_DEFAULT =
+            "tracked, the destination in the source database (the default set-up: the trail's writes on the source's core)";
+    static final String FIXED_MESSAGE =
+            "the same with a row trigger that only sends a fixed message of setup's size (the message's own cost)";
+    static final String CONTEXT_CHANGES =
+            "the same with a row trigger that sends the context only when it changes in the transaction (a measure,"
+                    + " not a set-up the job reads exactly)";
+
+    /** A row trigger that sends one fixed message per row, as long as setup's for pgbench's tables. */
+    static final String FIXED_MESSAGE_TRIGGER = "CREATE OR REPLACE FUNCTION _bemi_row_trigger_func() RETURNS trigger AS"
+            + " $$ BEGIN PERFORM pg_logical_emit_message(true, 'audit-trail-row',"
+            + " E'[\"UPDATE\", \"public\", \"pgbench_accounts\"]\\n{\"user_id\": 187234, \"endpoint\":"
+            + " \"/transfer\", \"method\": \"POST\"}');"
+            + " IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$ LANGUAGE plpgsql";
+
+    /** A row trigger that sends a statement's context only where it differs from the last one the transaction sent. */
+    static final String CONTEXT_CHANGES_TRIGGER = "CREATE OR REPLACE FUNCTION _bemi_row_trigger_func() RETURNS trigger"
+            + " AS $$ DECLARE _bemi_metadata text := split_part(split_part(current_query(), '/*Bemi ', 2), ' Bemi*/', 1);"
+            + " BEGIN IF _bemi_metadata <> coalesce(current_setting('audit_trail.context', true), '') THEN"
+            + " PERFORM pg_logical_emit_message(true, '_bemi', _bemi_metadata),"
+            + " set_config('audit_trail.context', _bemi_metadata, true); END IF;"
+            + " IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$ LANGUAGE plpgsql";
 
     /** One pgbench run: transactions per second, and the source's CPU per transaction in microseconds. */
     record Run(double tps, double cpuMicrosPerTransaction, double catchUpSeconds) {}
@@ -78,7 +100,16 @@ public final class SourceOverheadBenchmark {
         Path script = Files.createTempFile("tpcb-bemi", ".sql");
         Files.writeString(script, resource("bench/tpcb-bemi.sql"));
         Map<String, List<Run>> runs = new LinkedHashMap<>(); // reported in this order, whatever order the runs had
-        for (String setUp : List.of(UNTRACKED, CLASSIC, CAPTURE, EMPTY_TRIGGER, BEMI_TRIGGER, TRACKED)) {
+        for (String setUp : List.of(
+                UNTRACKED,
+                CLASSIC,
+                CAPTURE,
+                EMPTY_TRIGGER,
+                FIXED_MESSAGE,
+                BEMI_TRIGGER,
+                TRACKED,
+                CONTEXT_CHANGES,
+                TRACKED_DEFAULT)) {
             runs.put(setUp, new ArrayList<>());
         }
         boolean jvmPinned = CORES >= 2 && Cpu.pin(ProcessHandle.current().pid(), 1);
@@ -126,6 +157,8 @@ public final class SourceOverheadBenchmark {
                                     + " IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
                     triggers.put(BEMI_TRIGGER, resource("fixtures/bemi-row-trigger-func.sql"));
                     triggers.put(TRACKED, setupTrigger);
+                    triggers.put(FIXED_MESSAGE, FIXED_MESSAGE_TRIGGER);
+                    triggers.put(CONTEXT_CHANGES, CONTEXT_CHANGES_TRIGGER);
                     List<String> order = new ArrayList<>(triggers.keySet());
                     java.util.Collections.rotate(order, -round); // each set-up at another place in each round
                     for (String setUp : order) {
@@ -144,8 +177,23 @@ public final class SourceOverheadBenchmark {
                     job.cancel().get();
                     db.awaitSlotInactive();
                 }
+                add(runs, TRACKED_DEFAULT, trackedIntoTheSource(db, bench));
             }
             Results.write(results, "source-overhead", report(runs, seconds, pinned));
+        }
+    }
+
+    /** Setup's trigger with the job writing into the source database itself, as the job does unless told otherwise. */
+    static Run trackedIntoTheSource(TestDatabase db, Bench bench) throws Exception {
+        LimitsBenchmark.setup(db.args());
+        JobClient job = startJob(db.args());
+        try (Connection stored = db.connect();
+                Statement s = stored.createStatement()) {
+            bench.mark(s);
+            return bench.pgbench(s);
+        } finally {
+            job.cancel().get();
+            db.awaitSlotInactive();
         }
     }
 
