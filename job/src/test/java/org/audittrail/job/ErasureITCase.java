@@ -148,6 +148,7 @@ class ErasureITCase extends JobTestBase {
                 .startsWith("0 ")
                 .contains("intact: 8 changes", "Erasure receipts: intact: 1 receipts; 30 values erased in 6 changes");
         assertThat(Auditor.verifyChain(db)).isEqualTo("0 intact up to sequence 8");
+        assertThat(Auditor.verifyReceipts(db)).startsWith("0 intact: 1 receipts, the last ");
 
         // a restore from before the erasure replays Ann's changes: the sink keeps what it stored, erased
         job.submit(db.args(JOB), checkpoint);
@@ -172,20 +173,30 @@ class ErasureITCase extends JobTestBase {
                         "{\"id\": 102, \"total\": \"[erased]\", \"person_id\": 2}");
         assertThat(Auditor.run(verify)).startsWith("0 ").contains("intact: 9 changes", "intact: 2 receipts; 34 values");
         assertThat(Auditor.verifyChain(db)).isEqualTo("0 intact up to sequence 9");
+        assertThat(Auditor.verifyReceipts(db)).startsWith("0 intact: 2 receipts, the last ");
         assertThat(db.value("SELECT intact FROM changes_verify('postgres')")).isEqualTo(true);
 
         db.execute(
                 "CREATE TABLE pristine AS SELECT * FROM changes",
                 "CREATE TABLE pristine_erasures AS SELECT * FROM erasures");
-        assertTampered("UPDATE erasures SET reason = 'none' WHERE sequence = 1", "receipt 1", "was modified");
-        assertTampered("DELETE FROM erasures WHERE sequence = 1", "receipt 1 is missing");
-        assertTampered("DELETE FROM erasures WHERE sequence = 2", "erased without a receipt");
+        assertTampered(
+                "UPDATE erasures SET reason = 'none' WHERE sequence = 1",
+                "receipt 1 was modified",
+                "receipt 1",
+                "was modified");
+        assertTampered("DELETE FROM erasures WHERE sequence = 1", "receipt 1 is missing", "receipt 1 is missing");
+        assertTampered(
+                "DELETE FROM erasures WHERE sequence = 2",
+                "erased without a receipt (erasure number 2)",
+                "erased without a receipt");
         assertTampered(
                 "UPDATE changes SET after = jsonb_set(after, '{email}', '\"ann@example.com\"')"
                         + " WHERE primary_key = '1' AND operation = 'CREATE'",
+                "after.email, which erasure 1 erased: it was restored",
                 "restored");
         assertTampered(
                 "UPDATE changes SET erased = erased #- '{after,email}' WHERE primary_key = '1' AND operation = 'CREATE'",
+                "receipt 1 covers 30 values in 6 changes, but changes holds 29 in 6",
                 "modified at sequence");
         // a value erased with its right commitment but no receipt: the chain holds, the receipts do not
         assertTampered(
@@ -193,14 +204,17 @@ class ErasureITCase extends JobTestBase {
                         + "'after', jsonb_build_object('total', jsonb_build_object('commitment', encode(sha256("
                         + "convert_to('[\"total\",' || (after -> 'total')::text || ']', 'UTF8')), 'hex'),"
                         + " 'erasure', 99))) WHERE \"table\" = 'orders' AND primary_key = '101'",
+                "erased without a receipt (erasure number 99)",
                 "erased without a receipt");
         assertTampered(
                 "UPDATE changes SET erased = jsonb_set(erased, '{after,name,erasure}', '2')"
                         + " WHERE primary_key = '10' AND operation = 'UPDATE'",
+                "receipt 1 covers 30 values",
                 "receipt 1 covers 30 values");
         // the receipts rewritten, links recomputed: only the signed copy tells
         rewriteLastReceipt();
         assertThat(Auditor.run(db.args("verify"))).startsWith("0 ");
+        assertThat(Auditor.verifyReceipts(db)).startsWith("0 intact: 2 receipts");
         assertThat(Auditor.run(verify)).startsWith("2 ").contains("receipt 2 differs from its signed copy");
         assertThat(Files.exists(SignedLink.ERASURE.file(heads, "postgres", 2))).isTrue();
     }
@@ -244,10 +258,17 @@ class ErasureITCase extends JobTestBase {
                 + "' WHERE sequence = " + r.get("sequence"));
     }
 
-    /** Tampers, checks verify's exit code and words, then puts the pristine rows back. */
-    private static void assertTampered(String tampering, String... said) {
+    /**
+     * Tampers, checks what docs/verify-receipts.py says ({@code auditorSaid}) and verify's exit code and words, then puts
+     * the pristine rows back.
+     */
+    private static void assertTampered(String tampering, String auditorSaid, String... said) throws Exception {
         db.execute(tampering);
         try {
+            assertThat(Auditor.verifyReceipts(db))
+                    .as(tampering)
+                    .startsWith("1 BAD: ")
+                    .contains(auditorSaid);
             String out = Auditor.run(db.args("verify"));
             assertThat(out).as(tampering).startsWith("2 ").contains("TAMPERED").contains(said);
         } finally {

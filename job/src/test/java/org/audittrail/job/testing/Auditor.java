@@ -40,11 +40,29 @@ public final class Auditor {
         StringBuilder lines = new StringBuilder();
         db.query(export)
                 .forEach(row -> lines.append(row.values().iterator().next()).append('\n'));
-        Process python = new ProcessBuilder("python3", "../docs/verify-chain.py")
-                .redirectErrorStream(true)
-                .start();
+        return python("../docs/verify-chain.py", lines.toString());
+    }
+
+    /** docs/verify-receipts.py on sql/erasures-export.sql's lines: its exit code and what it said. */
+    public static String verifyReceipts(TestDatabase db) throws Exception {
+        StringBuilder lines = new StringBuilder();
+        for (String query : Files.readString(Path.of("../sql/erasures-export.sql"))
+                .replaceAll("(?m)^--.*$", "")
+                .split(";")) {
+            if (!query.isBlank()) {
+                db.query(query)
+                        .forEach(row ->
+                                lines.append(row.values().iterator().next()).append('\n'));
+            }
+        }
+        return python("../docs/verify-receipts.py", lines.toString());
+    }
+
+    private static String python(String script, String input) throws Exception {
+        Process python =
+                new ProcessBuilder("python3", script).redirectErrorStream(true).start();
         try (var in = python.getOutputStream()) {
-            in.write(lines.toString().getBytes(StandardCharsets.UTF_8));
+            in.write(input.getBytes(StandardCharsets.UTF_8));
         }
         String said = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(python.waitFor(1, TimeUnit.MINUTES)).isTrue();
