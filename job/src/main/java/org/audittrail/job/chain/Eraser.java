@@ -161,15 +161,16 @@ public final class Eraser {
         long changes = 0;
         long values = 0;
         // the subject's changes and, for the context values repeating an erased text, the others of their transactions
-        String sql = "SELECT id, committed_at, before::text, after::text, context::text, erased::text,"
-                + " tableoid::regclass::text, " + subject.condition + " FROM changes WHERE database = ? AND ("
-                + subject.condition + " OR (transaction_id, committed_at) IN (SELECT transaction_id, committed_at"
-                + " FROM changes WHERE database = ? AND " + subject.condition + ")) ORDER BY id FOR UPDATE";
+        // (the subject's own among them), found by commit time: every part by an index, whatever the trail's size
+        String sql = "SELECT c.id, c.committed_at, c.before::text, c.after::text, c.context::text, c.erased::text,"
+                + " c.tableoid::regclass::text, " + subject.on("c") + " FROM changes c WHERE c.database = ?"
+                + " AND (c.id, c.committed_at) IN (SELECT o.id, o.committed_at FROM changes s JOIN changes o"
+                + " ON o.committed_at = s.committed_at AND o.transaction_id = s.transaction_id AND o.database = s.database"
+                + " WHERE s.database = ? AND " + subject.on("s") + ") ORDER BY c.id FOR UPDATE OF c";
         try (PreparedStatement select = c.prepareStatement(sql);
                 PreparedStatement update = c.prepareStatement(UPDATE)) {
             int at = subject.bind(select, 1);
             select.setString(at++, request.database());
-            at = subject.bind(select, at);
             select.setString(at++, request.database());
             subject.bind(select, at);
             select.setFetchSize(1_000);
@@ -229,10 +230,15 @@ public final class Eraser {
         return new Outcome(receipt, receipt.hash(previous), columns, partitions, null);
     }
 
-    /** Which changes are the subject's: an SQL condition on changes and how to bind its parameters. */
+    /** Which changes are the subject's: an SQL condition on changes (its alias the %s) and how to bind its parameters. */
     private record Subject(String condition, Binder binder) {
         int bind(PreparedStatement s, int at) throws SQLException {
             return binder.bind(s, at);
+        }
+
+        /** The condition on the changes of {@code alias}. */
+        String on(String alias) {
+            return condition.replace("%s", alias);
         }
     }
 
@@ -244,27 +250,31 @@ public final class Eraser {
     private static Subject subject(Connection c, ErasureRequest request) throws SQLException {
         if (request.isRecord()) {
             java.sql.Array keys = c.createArrayOf("varchar", keys(c, request).toArray());
-            return new Subject("(schema = ? AND \"table\" = ? AND primary_key = ANY(?))", (s, at) -> {
-                s.setString(at, request.schema());
-                s.setString(at + 1, request.table());
-                s.setArray(at + 2, keys);
-                return at + 3;
-            });
+            return new Subject(
+                    "(%s.schema = ? AND %s.\"table\" = ? AND %s.primary_key = ANY(?))",
+                    (s, at) -> {
+                        s.setString(at, request.schema());
+                        s.setString(at + 1, request.table());
+                        s.setArray(at + 2, keys);
+                        return at + 3;
+                    });
         }
         String text = Json.write(Json.object().put(request.contextKey(), request.contextValue()));
         String literal = Json.write(Json.object().set(request.contextKey(), literal(request.contextValue())));
-        return new Subject("(context @> ?::jsonb OR context @> ?::jsonb)", (s, at) -> {
-            s.setString(at, text);
-            s.setString(at + 1, literal);
-            return at + 2;
-        });
+        return new Subject(
+                "(%s.context @> ?::jsonb OR %s.context @> ?::jsonb)",
+                (s, at) -> {
+                    s.setString(at, text);
+                    s.setString(at + 1, literal);
+                    return at + 2;
+                });
     }
 
     /** The texts the subject's changes lose: a context elsewhere in their transactions that repeats one loses it too. */
     private static Set<String> texts(Connection c, ErasureRequest request, Subject subject) throws SQLException {
         Set<String> texts = new java.util.HashSet<>();
         try (PreparedStatement s = c.prepareStatement("SELECT before::text, after::text, erased::text FROM changes"
-                + " WHERE database = ? AND " + subject.condition)) {
+                + " WHERE database = ? AND " + subject.on("changes"))) {
             s.setString(1, request.database());
             subject.bind(s, 2);
             s.setFetchSize(1_000);
