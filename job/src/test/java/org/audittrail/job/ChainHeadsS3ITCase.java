@@ -16,6 +16,7 @@
 package org.audittrail.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.audittrail.job.chain.HeadBucket;
+import org.audittrail.job.chain.S3Credentials;
 import org.audittrail.job.chain.SignedHead;
 import org.audittrail.job.testing.Auditor;
 import org.audittrail.job.testing.Cli;
@@ -132,6 +135,78 @@ class ChainHeadsS3ITCase extends JobTestBase {
         assertThat(missing.err())
                 .startsWith("audit-trail: ")
                 .containsIgnoringCase("bucket")
+                .hasLineCount(1);
+    }
+
+    @Test
+    void temporaryCredentialsAreReadFromTheirFileBeforeEachRequest() throws Exception {
+        Path dir = Cli.freshDirectory(Path.of("target", "chain-heads-s3-session"));
+        Path file = dir.resolve("credentials");
+        // as a renewal helper writes it: the job's profile beside another, its credentials expired
+        Files.writeString(
+                file,
+                "[default]\naws_access_key_id = other\naws_secret_access_key = other\n\n"
+                        + "[audit]\naws_access_key_id = audit-access\naws_secret_access_key = expired\n");
+        HeadBucket bucket = HeadBucket.of(
+                "s3://heads/session",
+                "http://127.0.0.1:" + s3.getPort(),
+                "us-east-1",
+                new S3Credentials.File(file.toString(), "audit"));
+        assertThatThrownBy(() -> bucket.put("postgres", "head-00000000000000000001.json", "{}"))
+                .hasMessageContaining("HTTP 403");
+        // renewed in place: the next request signs with the new keys (S3Proxy checks the signature), no restart
+        Files.writeString(file, "[audit]\naws_access_key_id = audit-access\naws_secret_access_key = audit-secret\n");
+        bucket.put("postgres", "head-00000000000000000001.json", "{\"signed\": 1}");
+        assertThat(bucket.read("postgres", "head-.*\\.json")).containsValue("{\"signed\": 1}");
+
+        // with a session token (S3Proxy answers 501 to one): sent, and signed as the last header
+        Files.writeString(
+                file,
+                "[audit]\naws_access_key_id = ASIA-temporary\naws_secret_access_key = s\naws_session_token = token-2\n");
+        List<com.sun.net.httpserver.Headers> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer server =
+                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            seen.add(exchange.getRequestHeaders());
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        server.start();
+        try {
+            HeadBucket.of(
+                            "s3://heads/session",
+                            "http://127.0.0.1:" + server.getAddress().getPort(),
+                            "us-east-1",
+                            new S3Credentials.File(file.toString(), "audit"))
+                    .put("postgres", "head-00000000000000000002.json", "{}");
+        } finally {
+            server.stop(0);
+        }
+        assertThat(seen).hasSize(1);
+        assertThat(seen.get(0).getFirst("x-amz-security-token")).isEqualTo("token-2");
+        assertThat(seen.get(0).getFirst("Authorization"))
+                .contains(
+                        "Credential=ASIA-temporary/",
+                        "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,");
+
+        // verify with a profile the file lacks: one line, exit code 1, before anything is read
+        String[] verify = db.args(
+                "verify",
+                "--chain-heads-s3-url",
+                "s3://heads/session",
+                "--chain-public-key-file",
+                Auditor.keys(dir, "session")[1].toString(),
+                "--chain-heads-s3-endpoint",
+                "http://127.0.0.1:" + s3.getPort(),
+                "--chain-heads-s3-credentials-file",
+                file.toString(),
+                "--chain-heads-s3-profile",
+                "ci");
+        Cli.Output refused = Cli.runCapturing(verify);
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err())
+                .contains("--chain-heads-s3-credentials-file", "has no aws_access_key_id", "[ci]")
+                .doesNotContain("audit-secret", "token-2")
                 .hasLineCount(1);
     }
 }

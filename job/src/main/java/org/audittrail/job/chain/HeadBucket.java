@@ -39,8 +39,7 @@ import javax.crypto.spec.SecretKeySpec;
  * endpoint (path-style). Three requests, each signed with AWS Signature Version 4 over the JDK's HTTP client: PUT,
  * GET and ListObjectsV2. Not the AWS SDK: its S3 client alone would grow the job's jar by 7 MB, past its bound.
  */
-public record HeadBucket(
-        String bucket, String prefix, String endpoint, String region, String accessKey, String secretKey)
+public record HeadBucket(String bucket, String prefix, String endpoint, String region, S3Credentials credentials)
         implements Serializable {
 
     private static final Pattern URL = Pattern.compile("s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/(.*))?");
@@ -48,19 +47,14 @@ public record HeadBucket(
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     /** The bucket of {@code url}; an exception says what is wrong with it. */
-    public static HeadBucket of(String url, String endpoint, String region, String accessKey, String secretKey) {
+    public static HeadBucket of(String url, String endpoint, String region, S3Credentials credentials) {
         Matcher m = URL.matcher(url.strip());
         if (!m.matches()) {
             throw new IllegalArgumentException("is not an S3 path: use s3://bucket or s3://bucket/prefix");
         }
         String prefix = m.group(3) == null ? "" : m.group(3).replaceAll("^/+|/+$", "");
         return new HeadBucket(
-                m.group(1),
-                prefix,
-                endpoint == null ? null : endpoint.replaceAll("/+$", ""),
-                region,
-                accessKey,
-                secretKey);
+                m.group(1), prefix, endpoint == null ? null : endpoint.replaceAll("/+$", ""), region, credentials);
     }
 
     /** Writes {@code text} as {@code <prefix>/<database>/<file>}: one PUT, whole or not at all. */
@@ -105,8 +99,12 @@ public record HeadBucket(
         String stamp = STAMP.format(now);
         String day = stamp.substring(0, 8);
         String payload = hex(Signing.sha256(body));
-        String headers = "host:" + host + "\nx-amz-content-sha256:" + payload + "\nx-amz-date:" + stamp + "\n";
-        String signed = "host;x-amz-content-sha256;x-amz-date";
+        S3Credentials.Keys keys = credentials.current();
+        String token = keys.sessionToken();
+        // temporary credentials sign their session token too, as the last of the headers in name order
+        String headers = "host:" + host + "\nx-amz-content-sha256:" + payload + "\nx-amz-date:" + stamp + "\n"
+                + (token == null ? "" : "x-amz-security-token:" + token + "\n");
+        String signed = "host;x-amz-content-sha256;x-amz-date" + (token == null ? "" : ";x-amz-security-token");
         String request =
                 method + "\n" + path + "\n" + canonicalQuery(query) + "\n" + headers + "\n" + signed + "\n" + payload;
         String scope = day + "/" + region + "/s3/aws4_request";
@@ -114,11 +112,13 @@ public record HeadBucket(
                 + hex(Signing.sha256(request.getBytes(StandardCharsets.UTF_8)));
         byte[] signingKey = Signing.hmac(
                 Signing.hmac(
-                        Signing.hmac(Signing.hmac(("AWS4" + secretKey).getBytes(StandardCharsets.UTF_8), day), region),
+                        Signing.hmac(
+                                Signing.hmac(("AWS4" + keys.secretKey()).getBytes(StandardCharsets.UTF_8), day),
+                                region),
                         "s3"),
                 "aws4_request");
-        String authorization = "AWS4-HMAC-SHA256 Credential=" + accessKey + "/" + scope + ", SignedHeaders=" + signed
-                + ", Signature=" + hex(Signing.hmac(signingKey, toSign));
+        String authorization = "AWS4-HMAC-SHA256 Credential=" + keys.accessKey() + "/" + scope + ", SignedHeaders="
+                + signed + ", Signature=" + hex(Signing.hmac(signingKey, toSign));
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
                 .timeout(TIMEOUT)
                 .header("x-amz-content-sha256", payload)
@@ -129,6 +129,9 @@ public record HeadBucket(
                         body.length == 0
                                 ? HttpRequest.BodyPublishers.noBody()
                                 : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (token != null) {
+            builder.header("x-amz-security-token", token);
+        }
         try {
             HttpResponse<byte[]> response =
                     Signing.CLIENT.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());

@@ -182,6 +182,8 @@ public final class Main {
                                         Options.CHAIN_HEADS_S3_ENDPOINT,
                                         Options.CHAIN_HEADS_S3_ACCESS_KEY,
                                         Options.CHAIN_HEADS_S3_SECRET_KEY,
+                                        Options.CHAIN_HEADS_S3_CREDENTIALS_FILE,
+                                        Options.CHAIN_HEADS_S3_PROFILE,
                                         Options.CHAIN_HEADS_S3_REGION))
                         .toList(),
                 environment,

@@ -23,6 +23,7 @@ import java.util.Map;
 import org.audittrail.job.chain.ChainVerifier;
 import org.audittrail.job.chain.ErasureRequest;
 import org.audittrail.job.chain.HeadBucket;
+import org.audittrail.job.chain.S3Credentials;
 import org.audittrail.job.chain.SignedHead;
 import org.audittrail.job.db.BrowserRole;
 import org.audittrail.job.db.Database;
@@ -162,18 +163,30 @@ public record JobConfig(
         if (url != null) {
             String accessKey = values.text(CHAIN_HEADS_S3_ACCESS_KEY);
             String secretKey = values.text(CHAIN_HEADS_S3_SECRET_KEY);
-            if (accessKey == null || secretKey == null) {
+            String file = values.text(CHAIN_HEADS_S3_CREDENTIALS_FILE);
+            S3Credentials credentials;
+            if (file != null && (accessKey != null || secretKey != null)) {
+                throw new IllegalArgumentException(CHAIN_HEADS_S3_URL.name() + " takes its credentials from "
+                        + CHAIN_HEADS_S3_CREDENTIALS_FILE.name() + " or from " + CHAIN_HEADS_S3_ACCESS_KEY.name()
+                        + " and " + CHAIN_HEADS_S3_SECRET_KEY.name() + ", not both");
+            } else if (file != null) {
+                credentials = new S3Credentials.File(file, values.text(CHAIN_HEADS_S3_PROFILE));
+                try {
+                    credentials.current(); // read once now: a wrong file or profile is said at start
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException(CHAIN_HEADS_S3_CREDENTIALS_FILE.name() + " " + e.getMessage());
+                }
+            } else if (accessKey == null || secretKey == null) {
                 throw new IllegalArgumentException(CHAIN_HEADS_S3_URL.name() + " needs credentials: give "
                         + CHAIN_HEADS_S3_ACCESS_KEY.name() + " and " + CHAIN_HEADS_S3_SECRET_KEY.name() + "-file (or "
-                        + CHAIN_HEADS_S3_ACCESS_KEY.variable() + " and " + CHAIN_HEADS_S3_SECRET_KEY.variable() + ")");
+                        + CHAIN_HEADS_S3_ACCESS_KEY.variable() + " and " + CHAIN_HEADS_S3_SECRET_KEY.variable()
+                        + "), or " + CHAIN_HEADS_S3_CREDENTIALS_FILE.name() + " for temporary credentials");
+            } else {
+                credentials = new S3Credentials.Keys(accessKey, secretKey, null);
             }
             try {
                 bucket = HeadBucket.of(
-                        url,
-                        values.text(CHAIN_HEADS_S3_ENDPOINT),
-                        values.text(CHAIN_HEADS_S3_REGION),
-                        accessKey,
-                        secretKey);
+                        url, values.text(CHAIN_HEADS_S3_ENDPOINT), values.text(CHAIN_HEADS_S3_REGION), credentials);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(CHAIN_HEADS_S3_URL.name() + " " + url + " " + e.getMessage());
             }

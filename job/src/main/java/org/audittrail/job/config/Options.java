@@ -309,7 +309,8 @@ public final class Options {
             null,
             "<s3://bucket/prefix>",
             "Also write each signed head to this S3 path (the job), or read the heads from it (verify), with the"
-                    + " access key of --chain-heads-s3-access-key.");
+                    + " access key of --chain-heads-s3-access-key or the credentials of"
+                    + " --chain-heads-s3-credentials-file.");
     public static final Option CHAIN_HEADS_S3_ENDPOINT = value(
             "--chain-heads-s3-endpoint",
             "CHAIN_HEADS_S3_ENDPOINT",
@@ -332,6 +333,23 @@ public final class Options {
             CHAIN,
             "<key>",
             "Its secret access key, only as --chain-heads-s3-secret-key=<key>; prefer the -file option.");
+    public static final Option CHAIN_HEADS_S3_CREDENTIALS_FILE = value(
+            "--chain-heads-s3-credentials-file",
+            "AWS_SHARED_CREDENTIALS_FILE",
+            CHAIN,
+            null,
+            "<file>",
+            "Temporary credentials instead of a key pair: an AWS credentials file (aws_access_key_id,"
+                    + " aws_secret_access_key and aws_session_token under [profile]), read again before each request,"
+                    + " so a helper that renews it (IAM Roles Anywhere's aws_signing_helper update, aws-vault, a Vault"
+                    + " agent) keeps the job signing.");
+    public static final Option CHAIN_HEADS_S3_PROFILE = value(
+            "--chain-heads-s3-profile",
+            "AWS_PROFILE",
+            CHAIN,
+            "default",
+            "<profile>",
+            "The profile of --chain-heads-s3-credentials-file to sign with.");
     public static final Option CHAIN_HEADS_S3_REGION =
             value("--chain-heads-s3-region", "AWS_REGION", CHAIN, "us-east-1", "<region>", "The S3 path's region.");
     public static final Option CHAIN_SIGN_INTERVAL_MS = value(
@@ -580,6 +598,8 @@ public final class Options {
             CHAIN_HEADS_S3_ENDPOINT,
             CHAIN_HEADS_S3_ACCESS_KEY,
             CHAIN_HEADS_S3_SECRET_KEY,
+            CHAIN_HEADS_S3_CREDENTIALS_FILE,
+            CHAIN_HEADS_S3_PROFILE,
             CHAIN_HEADS_S3_REGION,
             CHAIN_SIGN_INTERVAL_MS,
             CHAIN_PUBLIC_KEY_FILE,

@@ -185,7 +185,25 @@ class MainTest {
                         "--chain-heads-s3-url",
                         "s3://bucket/heads"))
                 .hasMessage("--chain-heads-s3-url needs credentials: give --chain-heads-s3-access-key and"
-                        + " --chain-heads-s3-secret-key-file (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+                        + " --chain-heads-s3-secret-key-file (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or"
+                        + " --chain-heads-s3-credentials-file for temporary credentials");
+        String[] withFile = {
+            "--hash-chain",
+            "--chain-signing-key-file",
+            key,
+            "--chain-heads-dir",
+            dir.toString(),
+            "--chain-heads-s3-url",
+            "s3://bucket/heads",
+            "--chain-heads-s3-credentials-file",
+            dir.resolve("no-such-credentials").toString()
+        };
+        assertThatThrownBy(() -> Main.config(Map.of(), withFile))
+                .hasMessage("--chain-heads-s3-credentials-file " + dir.resolve("no-such-credentials")
+                        + " cannot be read (NoSuchFileException)");
+        assertThatThrownBy(() -> Main.config(Map.of("AWS_ACCESS_KEY_ID", "AKIA-long-term"), withFile))
+                .hasMessage("--chain-heads-s3-url takes its credentials from --chain-heads-s3-credentials-file or from"
+                        + " --chain-heads-s3-access-key and --chain-heads-s3-secret-key, not both");
     }
 
     @Test
