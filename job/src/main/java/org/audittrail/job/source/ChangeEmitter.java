@@ -16,9 +16,11 @@
 package org.audittrail.job.source;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
 import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.cdc.connectors.base.source.meta.offset.OffsetFactory;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SnapshotSplit;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceRecords;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitState;
 import org.apache.flink.cdc.connectors.base.source.meta.wartermark.WatermarkEvent;
 import org.apache.flink.cdc.connectors.base.source.metrics.SourceReaderMetrics;
@@ -32,11 +34,16 @@ import org.audittrail.udf.values.Json;
 
 /**
  * Flink CDC's record emitter, with a short way for row changes and messages, nearly every record: its own checks
- * run a regular expression on each record's key schema name, on the one thread that reads the WAL.
+ * run a regular expression on each record's key schema name, and it copies each record's offset into the split's
+ * position, on the one thread that reads the WAL; here the position is set once a batch of records.
  */
 final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
     private final ChangeDeserializer changes;
     private final String database;
+    /** The source offset of the last change of the batch being emitted, not yet set on its split's state. */
+    private Map<String, ?> pending;
+
+    private SourceSplitState pendingState;
 
     ChangeEmitter(
             ChangeDeserializer deserializer,
@@ -50,21 +57,40 @@ final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
     }
 
     @Override
+    public void emitRecord(SourceRecords records, SourceOutput<Change> output, SourceSplitState splitState)
+            throws Exception {
+        super.emitRecord(records, output, splitState);
+        settlePosition();
+    }
+
+    @Override
     protected void processElement(SourceRecord element, SourceOutput<Change> output, SourceSplitState splitState)
             throws Exception {
         if (isChange(element)) {
             // what Flink CDC does with a data change record or a chunk's row, as it would decide after its checks
             if (splitState.isStreamSplitState()) {
-                splitState.asStreamSplitState().setStartingOffset(getOffsetPosition(element));
+                // the split's position is read only between batches (a checkpoint, a finished split): set once a batch
+                pending = element.sourceOffset();
+                pendingState = splitState;
             }
             reportMetrics(element);
             emitElement(element, output);
         } else {
+            settlePosition(); // a heartbeat or schema change sets the position itself, after the changes before it
             if (splitState.isSnapshotSplitState() && WatermarkEvent.isLowWatermarkEvent(element)) {
                 // a chunk's rows follow: the sink first clears what an earlier reading of it stored
                 output.collect(chunk(splitState.asSnapshotSplitState().toSourceSplit()));
             }
             super.processElement(element, output, splitState);
+        }
+    }
+
+    /** The stream split's position: that of the last change emitted. */
+    private void settlePosition() {
+        if (pending != null) {
+            pendingState.asStreamSplitState().setStartingOffset(getOffsetPosition(pending));
+            pending = null;
+            pendingState = null;
         }
     }
 

@@ -25,7 +25,7 @@ import io.debezium.relational.TableId;
 import io.debezium.schema.DataCollectionFilters.DataCollectionFilter;
 import java.lang.reflect.Field;
 import java.math.BigDecimal;
-import java.util.HashMap;
+import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.cdc.connectors.base.config.JdbcSourceConfig;
@@ -60,6 +60,11 @@ final class ReadContext extends PostgresSourceFetchTaskContext {
 
     /** The high watermark of the chunk being read again from the WAL (its backfill); null outside one. */
     private volatile PostgresOffset backfillEnd;
+
+    /** The transaction whose commit was last looked up, and that commit. */
+    private volatile Commit lastCommit;
+
+    private record Commit(long transactionId, Long position) {}
 
     ReadContext(JdbcSourceConfig config, PostgresDialect dialect) {
         super(config, dialect);
@@ -121,17 +126,15 @@ final class ReadContext extends PostgresSourceFetchTaskContext {
         }
     }
 
-    /** A change's position for the hand-over from a chunk to the WAL: its transaction's commit. */
+    /**
+     * A change's position for the hand-over from a chunk to the WAL: its transaction's commit. Flink CDC only compares
+     * it (its stream filter, on every change), so it holds the position alone, not a copy of the whole offset.
+     */
     @Override
     public Offset getStreamOffset(SourceRecord record) {
-        Offset change = super.getStreamOffset(record);
         Long commit = commit(record);
-        if (commit == null) {
-            return change;
-        }
-        Map<String, String> offset = new HashMap<>(change.getOffset());
-        offset.put("lsn", Long.toString(commit));
-        return PostgresOffset.of(offset);
+        return PostgresOffset.of(Collections.singletonMap(
+                "lsn", commit != null ? commit : record.sourceOffset().get("lsn")));
     }
 
     /** A change read in a chunk's backfill counts only where its transaction committed by the chunk's high watermark. */
@@ -148,10 +151,19 @@ final class ReadContext extends PostgresSourceFetchTaskContext {
     }
 
     private Long commit(SourceRecord record) {
-        Object transaction = record.sourceOffset().get("txId");
-        return transaction instanceof Number id
-                ? CommitPositions.of(getDbzConnectorConfig().getJdbcConfig(), id.longValue())
-                : null;
+        if (!(record.sourceOffset().get("txId") instanceof Number id)) {
+            return null;
+        }
+        Commit last = lastCommit; // changes come in runs of one transaction: one lookup per run
+        if (last == null || last.transactionId != id.longValue()) {
+            Long position = CommitPositions.of(getDbzConnectorConfig().getJdbcConfig(), id.longValue());
+            if (position == null) {
+                return null;
+            }
+            last = new Commit(id.longValue(), position);
+            lastCommit = last;
+        }
+        return last.position;
     }
 
     @Override
