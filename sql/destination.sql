@@ -262,15 +262,54 @@ $$;
 -- is the JSON array text of changes.primary_key); database_name NULL means any. The last change at a moment is the
 -- one with the greatest (committed_at, position). A TRUNCATE change of a table ends every record of it before.
 
+-- The names the table called table_name at as_of has had (schema_changes follows it by its oid through renames), each
+-- with the span of the trail it held it in, from (since_at, since_position) up to before (until_at, until_position):
+-- the changes stored under those names in those spans are its records'. A first name that setup recorded (BASELINE:
+-- the history began after the table) holds from the trail's start.
+-- Where the schema history has never seen the name (no event triggers), the name itself, all along.
+CREATE OR REPLACE FUNCTION changes_table_names(table_name text, as_of timestamptz, schema_name text, database_name text)
+RETURNS TABLE ("database" text, "schema" text, "table" text, "since_at" timestamptz, "since_position" bigint,
+               "until_at" timestamptz, "until_position" bigint)
+LANGUAGE sql STABLE ROWS 2 AS $$
+  SELECT h."database", h."schema", h."table",
+         CASE WHEN h."baseline" THEN '-infinity' ELSE h."committed_at" END, CASE WHEN h."baseline" THEN 0 ELSE h."position" END,
+         coalesce(h."next_at", 'infinity'), coalesce(h."next_position", 0)
+    FROM (SELECT s."database", s."schema", s."table", s."command", s."committed_at", s."position",
+                 lag(s."id") OVER w IS NULL AND s."command" = 'BASELINE' AS "baseline",
+                 lead(s."committed_at") OVER w AS "next_at", lead(s."position") OVER w AS "next_position"
+            FROM schema_changes s
+           WHERE (s."relation", s."database") IN
+                 -- the tables called so at as_of: a row naming one, with no rename or drop after it by then
+                 (SELECT r."relation", r."database" FROM schema_changes r
+                   WHERE r."table" = table_name AND r."schema" = schema_name AND r."command" <> 'DROP TABLE'
+                     AND (database_name IS NULL OR r."database" = database_name)
+                     AND (r."committed_at" <= as_of
+                          OR r."command" = 'BASELINE' AND NOT EXISTS (SELECT FROM schema_changes e
+                                          WHERE e."relation" = r."relation" AND e."database" = r."database"
+                                            AND (e."committed_at", e."position") < (r."committed_at", r."position")))
+                     AND NOT EXISTS (SELECT FROM schema_changes l
+                                      WHERE l."relation" = r."relation" AND l."database" = r."database"
+                                        AND l."committed_at" <= as_of
+                                        AND (l."committed_at", l."position") > (r."committed_at", r."position")
+                                        AND (l."table" <> r."table" OR l."schema" <> r."schema" OR l."command" = 'DROP TABLE')))
+          WINDOW w AS (PARTITION BY s."database", s."relation" ORDER BY s."committed_at", s."position")) h
+   WHERE h."command" <> 'DROP TABLE'
+  UNION ALL
+  SELECT database_name, schema_name, table_name, '-infinity', 0, 'infinity', 0
+   WHERE NOT EXISTS (SELECT FROM schema_changes s
+                      WHERE s."table" = table_name AND s."schema" = schema_name
+                        AND (database_name IS NULL OR s."database" = database_name))
+$$;
+
 -- An image written at (image_at, image_position), as the table's columns were at as_of (schema_changes): a column
 -- renamed since under its new name, one dropped since left out, one added since as null; NULL where the table had
--- been dropped or renamed by then; the image as stored where the schema history does not cover both moments.
+-- been dropped by then; the image as stored where the schema history does not cover both moments.
 CREATE OR REPLACE FUNCTION changes_columns_at(database_name text, schema_name text, table_name text,
                                               image_at timestamptz, image_position bigint, as_of timestamptz,
                                               image jsonb) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
   SELECT CASE WHEN written IS NULL OR shown IS NULL OR written."id" = shown."id" THEN image
-              WHEN shown."command" = 'DROP TABLE' OR shown."table" <> table_name OR shown."schema" <> schema_name THEN NULL
+              WHEN shown."command" = 'DROP TABLE' THEN NULL
               -- a column the image left out (unchanged TOAST, partial image) stays out; one added since is null
               ELSE (SELECT coalesce(jsonb_object_agg(n."name", image -> n."then"), '{}')
                       FROM (SELECT now_column->>'name' AS "name", then_column->>'name' AS "then"
@@ -292,46 +331,58 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- A record as of a moment: the "after" of its last change at or before as_of, with the columns the table had then
--- (changes_columns_at); no row if it did not exist then.
+-- (changes_columns_at); no row if it did not exist then. The table is the one called table_name at as_of, its changes
+-- found under each name it has had (changes_table_names).
 CREATE OR REPLACE FUNCTION changes_record_at(table_name text, key text, as_of timestamptz,
                                              schema_name text DEFAULT 'public', database_name text DEFAULT NULL)
 RETURNS TABLE ("primary_key" varchar, "after" jsonb, "changed_at" timestamptz, "change_id" uuid)
 LANGUAGE sql STABLE AS $$
   SELECT c."primary_key", a."after", c."committed_at", c."id"
-    FROM (SELECT * FROM changes
-           WHERE "table" = table_name AND "primary_key" = key AND "schema" = schema_name
-             AND (database_name IS NULL OR "database" = database_name) AND "committed_at" <= as_of
-           ORDER BY "committed_at" DESC, "position" DESC
+    FROM (SELECT o.* FROM changes_table_names(table_name, as_of, schema_name, database_name) n
+            JOIN changes o ON o."table" = n."table" AND o."schema" = n."schema"
+                          AND o."database" = coalesce(n."database", o."database")
+           WHERE o."primary_key" = key AND o."committed_at" <= as_of
+             AND (o."committed_at", o."position") >= (n."since_at", n."since_position")
+             AND (o."committed_at", o."position") < (n."until_at", n."until_position")
+           ORDER BY o."committed_at" DESC, o."position" DESC
            LIMIT 1) c
    CROSS JOIN LATERAL (SELECT changes_columns_at(c."database", c."schema", c."table", c."committed_at", c."position",
                                                  as_of, c."after") AS "after") a
    WHERE c."operation" IN ('CREATE', 'UPDATE', 'SNAPSHOT') AND a."after" IS NOT NULL
-     AND NOT EXISTS (SELECT FROM changes t
-                      WHERE t."table" = c."table" AND t."primary_key" IS NULL AND t."schema" = c."schema"
-                        AND t."database" = c."database" AND t."operation" = 'TRUNCATE'
+     AND NOT EXISTS (SELECT FROM changes_table_names(table_name, as_of, schema_name, database_name) n
+                       JOIN changes t ON t."table" = n."table" AND t."schema" = n."schema" AND t."database" = c."database"
+                      WHERE t."primary_key" IS NULL AND t."operation" = 'TRUNCATE'
                         AND t."committed_at" >= c."committed_at" AND t."committed_at" <= as_of
-                        AND (t."committed_at", t."position") > (c."committed_at", c."position"))
+                        AND (t."committed_at", t."position") > (c."committed_at", c."position")
+                        AND (t."committed_at", t."position") >= (n."since_at", n."since_position")
+                        AND (t."committed_at", t."position") < (n."until_at", n."until_position"))
 $$;
 
 -- A table as of a moment: every record that existed then (a table without primary key has none), with its values, in
--- the columns the table had then (changes_columns_at).
+-- the columns the table had then (changes_columns_at); the table as changes_record_at finds it.
 CREATE OR REPLACE FUNCTION changes_table_at(table_name text, as_of timestamptz,
                                             schema_name text DEFAULT 'public', database_name text DEFAULT NULL)
 RETURNS TABLE ("database" varchar, "primary_key" varchar, "after" jsonb, "changed_at" timestamptz, "change_id" uuid)
 LANGUAGE sql STABLE AS $$
   SELECT c."database", c."primary_key", a."after", c."committed_at", c."id"
-    FROM (SELECT DISTINCT ON ("primary_key", "schema", "database") * FROM changes
-           WHERE "table" = table_name AND "primary_key" IS NOT NULL AND "schema" = schema_name
-             AND (database_name IS NULL OR "database" = database_name) AND "committed_at" <= as_of
-           ORDER BY "primary_key", "schema", "database", "committed_at" DESC, "position" DESC) c
+    FROM (SELECT DISTINCT ON (o."primary_key", o."database") o.*
+            FROM changes_table_names(table_name, as_of, schema_name, database_name) n
+            JOIN changes o ON o."table" = n."table" AND o."schema" = n."schema"
+                          AND o."database" = coalesce(n."database", o."database")
+           WHERE o."primary_key" IS NOT NULL AND o."committed_at" <= as_of
+             AND (o."committed_at", o."position") >= (n."since_at", n."since_position")
+             AND (o."committed_at", o."position") < (n."until_at", n."until_position")
+           ORDER BY o."primary_key", o."database", o."committed_at" DESC, o."position" DESC) c
    CROSS JOIN LATERAL (SELECT changes_columns_at(c."database", c."schema", c."table", c."committed_at", c."position",
                                                  as_of, c."after") AS "after") a
    WHERE c."operation" IN ('CREATE', 'UPDATE', 'SNAPSHOT') AND a."after" IS NOT NULL
-     AND NOT EXISTS (SELECT FROM changes t
-                      WHERE t."table" = c."table" AND t."primary_key" IS NULL AND t."schema" = c."schema"
-                        AND t."database" = c."database" AND t."operation" = 'TRUNCATE'
+     AND NOT EXISTS (SELECT FROM changes_table_names(table_name, as_of, schema_name, database_name) n
+                       JOIN changes t ON t."table" = n."table" AND t."schema" = n."schema" AND t."database" = c."database"
+                      WHERE t."primary_key" IS NULL AND t."operation" = 'TRUNCATE'
                         AND t."committed_at" >= c."committed_at" AND t."committed_at" <= as_of
-                        AND (t."committed_at", t."position") > (c."committed_at", c."position"))
+                        AND (t."committed_at", t."position") > (c."committed_at", c."position")
+                        AND (t."committed_at", t."position") >= (n."since_at", n."since_position")
+                        AND (t."committed_at", t."position") < (n."until_at", n."until_position"))
 $$;
 
 -- A record's history, oldest first: each change's time, operation, context, and only the columns it changed, as

@@ -67,13 +67,17 @@ class SchemaHistoryITCase extends JobTestBase {
         db.transaction(
                 withContext("CREATE TABLE parts (id integer PRIMARY KEY, name text)", "{\"migration\": \"parts\"}"));
         Transaction part = db.transaction("INSERT INTO parts VALUES (1, 'bolt')");
-        Transaction gizmos = db.transaction("INSERT INTO gizmos VALUES (1, 'x')");
+        Transaction gizmos = db.transaction("INSERT INTO gizmos VALUES (1, 'x'), (2, 'z')");
         // read before the table goes: a row's key is looked up in the catalog when its table's first change is read
         String gizmoCreated = moment(gizmos);
         Transaction gizmosRenamed = db.transaction("ALTER TABLE gizmos RENAME TO gizmos_old");
+        // the name taken again by another table, with a record of the same key
+        db.transaction("CREATE TABLE gizmos (id integer PRIMARY KEY, label text)");
+        Transaction newGizmo = db.transaction("INSERT INTO gizmos VALUES (1, 'y')");
+        String bothNamed = moment(newGizmo);
         Transaction gizmosDropped = db.transaction("DROP TABLE gizmos_old");
-        awaitSchemaChanges(8);
-        settledChanges(7);
+        awaitSchemaChanges(9);
+        settledChanges(9);
 
         assertThat(history("gadgets"))
                 .containsExactly(
@@ -95,7 +99,8 @@ class SchemaHistoryITCase extends JobTestBase {
         // a table created (while the job was stopped), renamed (same relation) and dropped
         assertThat(db.query("SELECT \"table\", command, columns::text AS columns,"
                         + " relation = first_value(relation) OVER (ORDER BY committed_at, position) AS same"
-                        + " FROM schema_changes WHERE \"table\" LIKE 'gizmos%' ORDER BY committed_at, position"))
+                        + " FROM schema_changes WHERE relation = (SELECT relation FROM schema_changes"
+                        + " WHERE \"table\" = 'gizmos_old' LIMIT 1) ORDER BY committed_at, position"))
                 .extracting(r -> r.get("table") + " " + r.get("command") + " " + r.get("same"))
                 .containsExactly(
                         "gizmos CREATE TABLE true",
@@ -139,7 +144,18 @@ class SchemaHistoryITCase extends JobTestBase {
         // a table renamed or dropped has no records under that name from then on
         assertThat(recordAt("gizmos", "1", gizmoCreated)).isEqualTo(json("{\"id\": 1, \"label\": \"x\"}"));
         assertThat(recordAt("gizmos", "1", ddlMoment(gizmosRenamed))).isNull();
-        assertThat(recordAt("gizmos", "1", ddlMoment(gizmosDropped))).isNull();
+        // a rename followed: its records, changed before it, under the new name from then on, not before
+        assertThat(recordAt("gizmos_old", "1", ddlMoment(gizmosRenamed)))
+                .isEqualTo(json("{\"id\": 1, \"label\": \"x\"}"));
+        assertThat(recordAt("gizmos_old", "1", gizmoCreated)).isNull();
+        assertThat(tableAt("gizmos_old", bothNamed))
+                .containsExactly(json("{\"id\": 1, \"label\": \"x\"}"), json("{\"id\": 2, \"label\": \"z\"}"));
+        // the name taken again: each table's own record under the name it had at the moment
+        assertThat(recordAt("gizmos", "1", bothNamed)).isEqualTo(json("{\"id\": 1, \"label\": \"y\"}"));
+        assertThat(tableAt("gizmos", bothNamed)).containsExactly(json("{\"id\": 1, \"label\": \"y\"}"));
+        assertThat(recordAt("gizmos", "2", bothNamed)).isNull();
+        assertThat(recordAt("gizmos", "1", gizmoCreated)).isEqualTo(json("{\"id\": 1, \"label\": \"x\"}"));
+        assertThat(recordAt("gizmos_old", "1", ddlMoment(gizmosDropped))).isNull();
         assertThat(job.failures()).isEmpty();
     }
 
