@@ -390,7 +390,8 @@ $$;
 -- ended the record is in it too, with the record's last values as before (primary_key NULL in changes), where the
 -- record's last change before it is in [since, until] (so the query reads only those days). A change of the primary
 -- key is stored as the old key's DELETE and the new key's CREATE at one position: next_key on that DELETE names the
--- new key, previous_key on that CREATE the old one, to follow the record across it.
+-- new key, previous_key on that CREATE the old one, to follow the record across it. The table is the one called
+-- table_name at until (or now), its changes found under every name it has had (changes_table_names).
 CREATE OR REPLACE FUNCTION changes_record_history(table_name text, key text,
                                                   since timestamptz DEFAULT '-infinity', until timestamptz DEFAULT 'infinity',
                                                   schema_name text DEFAULT 'public', database_name text DEFAULT NULL)
@@ -418,10 +419,12 @@ LANGUAGE sql STABLE AS $$
          c."transaction_id", c."position", c."id"
     FROM (SELECT o."committed_at", o."operation", o."context", o."before", o."after", o."primary_key", o."table",
                  o."schema", o."database", o."transaction_id", o."position", o."id"
-            FROM changes o
-           WHERE o."table" = table_name AND o."primary_key" = key AND o."schema" = schema_name
-             AND (database_name IS NULL OR o."database" = database_name)
-             AND o."committed_at" >= since AND o."committed_at" <= until
+            FROM changes_table_names(table_name, least(until, now()), schema_name, database_name) n
+            JOIN changes o ON o."table" = n."table" AND o."schema" = n."schema"
+                          AND o."database" = coalesce(n."database", o."database")
+           WHERE o."primary_key" = key AND o."committed_at" >= since AND o."committed_at" <= until
+             AND (o."committed_at", o."position") >= (n."since_at", n."since_position")
+             AND (o."committed_at", o."position") < (n."until_at", n."until_position")
           UNION ALL
           -- a TRUNCATE of the table, where it ended the record (its last change before was a CREATE or UPDATE, with
           -- no TRUNCATE between): its before is the record's last image
@@ -435,8 +438,11 @@ LANGUAGE sql STABLE AS $$
                                    AND (l."committed_at", l."position") < (t."committed_at", t."position")
                                  ORDER BY l."committed_at" DESC, l."position" DESC
                                  LIMIT 1) p
-           WHERE t."table" = table_name AND t."primary_key" IS NULL AND t."schema" = schema_name
-             AND (database_name IS NULL OR t."database" = database_name) AND t."operation" = 'TRUNCATE'
+            JOIN changes_table_names(table_name, least(until, now()), schema_name, database_name) n
+              ON t."table" = n."table" AND t."schema" = n."schema" AND t."database" = coalesce(n."database", t."database")
+             AND (t."committed_at", t."position") >= (n."since_at", n."since_position")
+             AND (t."committed_at", t."position") < (n."until_at", n."until_position")
+           WHERE t."primary_key" IS NULL AND t."operation" = 'TRUNCATE'
              AND t."committed_at" >= since AND t."committed_at" <= until
              AND p."operation" IN ('CREATE', 'UPDATE', 'SNAPSHOT')
              AND NOT EXISTS (SELECT FROM changes e

@@ -128,7 +128,7 @@ class ChangesIndexesITCase {
         String sql = "SELECT * FROM changes_record_history('todo', '321', '" + day(-6) + "', '" + endOf(-3) + "')";
         Plan plan = explain(sql);
         assertThat(plan.nodes).doesNotContain("Function Scan");
-        assertThat(plan.relations).isEqualTo(days(-6, -3, false));
+        assertThat(plan.changesRelations()).isEqualTo(days(-6, -3, false));
         assertThat(plan.indexes).contains("changes_table_record_idx");
         assertThat(db.query("SELECT * FROM changes_record_history('todo', '321')"))
                 .hasSize(5);
@@ -151,7 +151,7 @@ class ChangesIndexesITCase {
                 plan = new Plan(Json.parse(rs.getString(1)), true);
             }
             assertThat(plan.nodes).doesNotContain("Function Scan");
-            assertThat(plan.relations).isEqualTo(days(-2, -1, false));
+            assertThat(plan.changesRelations()).isEqualTo(days(-2, -1, false));
             assertThat(plan.indexes).contains("changes_table_record_idx");
         }
     }

@@ -148,6 +148,11 @@ class SchemaHistoryITCase extends JobTestBase {
         assertThat(recordAt("gizmos_old", "1", ddlMoment(gizmosRenamed)))
                 .isEqualTo(json("{\"id\": 1, \"label\": \"x\"}"));
         assertThat(recordAt("gizmos_old", "1", gizmoCreated)).isNull();
+        // and its history, until the table was dropped: the change made under the old name
+        assertThat(db.query("SELECT operation, changed::text AS changed FROM changes_record_history('gizmos_old', '1',"
+                        + " until => '" + justBefore(ddlMoment(gizmosDropped)) + "')"))
+                .extracting(r -> r.get("operation") + " " + r.get("changed"))
+                .containsExactly("CREATE {\"id\": {\"after\": 1}, \"label\": {\"after\": \"x\"}}");
         assertThat(tableAt("gizmos_old", bothNamed))
                 .containsExactly(json("{\"id\": 1, \"label\": \"x\"}"), json("{\"id\": 2, \"label\": \"z\"}"));
         // the name taken again: each table's own record under the name it had at the moment
