@@ -4,6 +4,7 @@
 DROP EVENT TRIGGER IF EXISTS _audit_trail_schema_trigger;
 DROP EVENT TRIGGER IF EXISTS _audit_trail_schema_drop_trigger;
 DROP FUNCTION IF EXISTS _audit_trail_schema_func;
+DROP FUNCTION IF EXISTS _audit_trail_columns;
 
 DROP EVENT TRIGGER IF EXISTS _bemi_set_replica_identity_trigger;
 DROP FUNCTION IF EXISTS _bemi_set_replica_identity_func;

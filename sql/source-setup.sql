@@ -347,10 +347,26 @@ END
 $$;
 
 -- 6. Schema history (docs/query.md#schema-history): each DDL on a permanent table (CREATE, ALTER, DROP) writes one
---    audit-trail-schema message into the WAL, in its transaction, with the table's columns after it (name, type,
---    number: a rename keeps the number) and the statement's Bemi context; the job stores it in schema_changes, in WAL
+--    audit-trail-schema message into the WAL, in its transaction, with the table's columns after it
+--    (_audit_trail_columns) and the statement's Bemi context; the job stores it in schema_changes, in WAL
 --    order, exactly once. Never the statement's text (a DEFAULT may hold a value). It never fails the application's
 --    statement: what it cannot do, it says in a warning.
+-- A table's columns as schema_changes holds them: name, type, number (attnum, which a rename keeps) and, on a column of
+-- its key (the primary key, else its first unique index, as the job reads it), key: its place in it. The job reads
+-- the key of a table dropped before it read the table's changes from here (through the WAL or schema_changes).
+CREATE OR REPLACE FUNCTION _audit_trail_columns(relation oid) RETURNS json AS $$
+  SELECT coalesce(json_agg(json_strip_nulls(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+                    'number', a.attnum, 'key', array_position(k.columns, a.attnum) + 1 - array_lower(k.columns, 1)))
+                  ORDER BY a.attnum), '[]'::json)
+    FROM pg_attribute a
+    LEFT JOIN LATERAL (SELECT i.indkey::int2[] AS columns FROM pg_index i
+                        WHERE i.indrelid = a.attrelid
+                          AND (i.indisprimary OR (i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL))
+                        ORDER BY i.indisprimary DESC, i.indexrelid LIMIT 1) k ON true
+   WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped
+$$ LANGUAGE sql STABLE;
+COMMENT ON FUNCTION _audit_trail_columns(oid) IS 'audit-trail: a table''s columns and key, as its schema history records them';
+
 CREATE OR REPLACE FUNCTION _audit_trail_schema_func() RETURNS event_trigger AS $$
 DECLARE
   _bemi_metadata text := split_part(split_part(current_query(), '/*Bemi ', 2), ' Bemi*/', 1);
@@ -384,11 +400,7 @@ BEGIN
     PERFORM pg_logical_emit_message(true, 'audit-trail-schema',
       json_build_object('command', changed.command_tag, 'schema', changed.nspname, 'table', changed.relname,
                         'relation', changed.oid::bigint,
-                        'columns', (SELECT coalesce(json_agg(json_build_object('name', a.attname,
-                                             'type', format_type(a.atttypid, a.atttypmod), 'number', a.attnum)
-                                             ORDER BY a.attnum), '[]'::json)
-                                      FROM pg_attribute a
-                                     WHERE a.attrelid = changed.oid AND a.attnum > 0 AND NOT a.attisdropped))::text
+                        'columns', _audit_trail_columns(changed.oid))::text
       || CASE WHEN _bemi_metadata = '' THEN '' ELSE E'\n' || _bemi_metadata END);
   END LOOP;
 EXCEPTION WHEN OTHERS THEN

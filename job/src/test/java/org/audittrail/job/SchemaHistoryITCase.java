@@ -164,6 +164,38 @@ class SchemaHistoryITCase extends JobTestBase {
         assertThat(job.failures()).isEmpty();
     }
 
+    @Test
+    void aTableDroppedBeforeItsChangesWereReadKeepsItsKey() throws Exception {
+        db.execute("CREATE TABLE widgets (id integer PRIMARY KEY, label text)");
+        job.submit(db.args());
+        // setup recorded the key where the history begins
+        assertThat(db.value("SELECT columns::text FROM schema_changes WHERE \"table\" = 'widgets'"))
+                .isEqualTo("[{\"key\": 1, \"name\": \"id\", \"type\": \"integer\", \"number\": 1},"
+                        + " {\"name\": \"label\", \"type\": \"text\", \"number\": 2}]");
+        db.transaction("INSERT INTO widgets VALUES (0, 'read')");
+        settledChanges(1);
+        String savepoint = job.stopWithSavepoint();
+        // while the job is stopped: a table it knew written and dropped; one created, written and dropped, its key
+        // in another order than its columns
+        db.transaction("INSERT INTO widgets VALUES (1, 'a'), (2, 'b')");
+        db.transaction("UPDATE widgets SET label = 'c' WHERE id = 2");
+        db.transaction("DROP TABLE widgets");
+        db.transaction("CREATE TABLE sprockets (code text, n integer, PRIMARY KEY (n, code))");
+        db.transaction("INSERT INTO sprockets VALUES ('x', 1)");
+        db.transaction("DROP TABLE sprockets");
+        job.submit(db.args(), savepoint);
+
+        assertThat(settledChanges(5))
+                .extracting(r -> r.get("table") + " " + r.get("operation") + " " + r.get("primary_key"))
+                .containsExactly(
+                        "widgets CREATE 0",
+                        "widgets CREATE 1",
+                        "widgets CREATE 2",
+                        "widgets UPDATE 2",
+                        "sprockets CREATE [1,\"x\"]");
+        assertThat(job.failures()).isEmpty();
+    }
+
     /** Command and column names of each row of a table's schema history, oldest first. */
     private static List<String> history(String table) {
         return db

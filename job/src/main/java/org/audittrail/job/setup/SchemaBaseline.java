@@ -32,9 +32,7 @@ import org.audittrail.job.db.Database;
 final class SchemaBaseline {
 
     private static final String COLUMNS = "SELECT n.nspname, c.relname, c.oid::bigint,"
-            + " coalesce((SELECT json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),"
-            + " 'number', a.attnum) ORDER BY a.attnum) FROM pg_attribute a"
-            + " WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'::json)::text,"
+            + " _audit_trail_columns(c.oid)::text," // source-setup.sql's, as the schema trigger writes them
             + " (pg_current_wal_lsn() - '0/0')::bigint, (extract(epoch FROM now()) * 1000000)::bigint"
             + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY (?::regclass[])";
 

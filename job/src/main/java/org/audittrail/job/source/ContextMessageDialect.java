@@ -48,6 +48,7 @@ import org.apache.kafka.connect.source.SourceRecord;
 import org.audittrail.job.db.Database;
 import org.audittrail.job.db.SourcePassword;
 import org.audittrail.job.db.ssh.TunnelSocketFactory;
+import org.audittrail.job.source.decoding.DroppedTableKeys;
 import org.audittrail.job.source.decoding.PgOutputDecoder;
 import org.audittrail.job.source.watch.SlotLag;
 import org.slf4j.Logger;
@@ -293,6 +294,22 @@ public class ContextMessageDialect extends PostgresDialect {
         } catch (SQLException e) {
             return null;
         }
+    }
+
+    /** The key columns of a table by its OID, as this database's schema history in the destination recorded it last. */
+    DroppedTableKeys droppedTableKeys() {
+        return new DroppedTableKeys(relation -> {
+            try (Connection c = destination.connect();
+                    PreparedStatement s = c.prepareStatement("SELECT \"columns\"::text FROM schema_changes"
+                            + " WHERE \"relation\" = ? AND \"database\" = ? AND \"command\" <> 'DROP TABLE'"
+                            + " ORDER BY \"committed_at\" DESC, \"position\" DESC LIMIT 1")) {
+                s.setLong(1, relation);
+                s.setString(2, database);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next() ? DroppedTableKeys.keyOf(rs.getString(1)) : List.of();
+                }
+            }
+        });
     }
 
     private record Slot(Integer activePid, Lsn confirmed, String walStatus, String invalidation) {}

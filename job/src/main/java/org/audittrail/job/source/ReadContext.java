@@ -34,7 +34,6 @@ import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
 import org.apache.flink.cdc.connectors.base.source.meta.split.StreamSplit;
 import org.apache.flink.cdc.connectors.base.source.reader.external.FetchTask;
 import org.apache.flink.cdc.connectors.base.utils.SourceRecordUtils;
-import org.apache.flink.cdc.connectors.postgres.source.PostgresDialect;
 import org.apache.flink.cdc.connectors.postgres.source.fetch.PostgresScanFetchTask;
 import org.apache.flink.cdc.connectors.postgres.source.fetch.PostgresSourceFetchTaskContext;
 import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffset;
@@ -42,6 +41,7 @@ import org.apache.flink.table.types.logical.RowType;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.audittrail.job.source.decoding.CommitPositions;
+import org.audittrail.job.source.decoding.DroppedTableKeys;
 import org.audittrail.job.source.decoding.PgOutputDecoder;
 import org.audittrail.job.source.decoding.TextScan;
 import org.audittrail.udf.values.Json;
@@ -66,14 +66,18 @@ final class ReadContext extends PostgresSourceFetchTaskContext {
 
     private record Commit(long transactionId, Long position) {}
 
-    ReadContext(JdbcSourceConfig config, PostgresDialect dialect) {
+    /** The key of a table dropped before its changes were read. */
+    private final DroppedTableKeys droppedTableKeys;
+
+    ReadContext(JdbcSourceConfig config, ContextMessageDialect dialect) {
         super(config, dialect);
+        droppedTableKeys = dialect.droppedTableKeys();
     }
 
     @Override
     public void configure(SourceSplitBase split) {
         super.configure(split);
-        installDecoder(this);
+        installDecoder(this, droppedTableKeys);
         keepTableFilterAnswers(this);
         SourceStructs.install(getDbzConnectorConfig());
         if (split.isSnapshotSplit() && chunks == null) {
@@ -194,7 +198,7 @@ final class ReadContext extends PostgresSourceFetchTaskContext {
     }
 
     /** Puts {@link PgOutputDecoder} in place of Debezium's, which the replication connection builds from an enum. */
-    private static void installDecoder(PostgresSourceFetchTaskContext context) {
+    private static void installDecoder(PostgresSourceFetchTaskContext context, DroppedTableKeys droppedTableKeys) {
         try {
             Field decoder = PostgresReplicationConnection.class.getDeclaredField("messageDecoder");
             decoder.setAccessible(true);
@@ -204,7 +208,8 @@ final class ReadContext extends PostgresSourceFetchTaskContext {
                         connection,
                         new PgOutputDecoder(
                                 new MessageDecoderContext(context.getDbzConnectorConfig(), context.getDatabaseSchema()),
-                                context.getConnection()));
+                                context.getConnection(),
+                                droppedTableKeys));
             }
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(

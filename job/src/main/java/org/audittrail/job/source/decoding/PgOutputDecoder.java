@@ -59,7 +59,8 @@ import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
  * <ul>
  *   <li>Relation names are read as UTF-8 (Debezium reads one char per byte, mangling non-ASCII names).</li>
  *   <li>A relation's columns and key are read by its OID; Debezium looks them up by name as a LIKE pattern, so
- *       {@code x_y} also matched {@code "x y"} and failed with {@code Duplicate key}.</li>
+ *       {@code x_y} also matched {@code "x y"} and failed with {@code Duplicate key}. The key of a table dropped
+ *       since is its schema history's ({@link DroppedTableKeys}); Debezium found none.</li>
  *   <li>Every value's text is turned into the JSON {@code to_jsonb} writes for it ({@link PgText}, forms from the
  *       catalog by {@link ValueForms}), money into a plain decimal from its text in lc_monetary C, which the job's
  *       source connections ask for (DebeziumProperties); Debezium's conversions lost values (numeric infinities, timestamps beyond
@@ -93,13 +94,18 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
     /** Each relation's replica identity columns (flagged key in its latest relation message), by relation OID. */
     private final Map<Integer, boolean[]> identities = new HashMap<>();
 
+    /** The key of a relation the catalog no longer has. */
+    private final DroppedTableKeys droppedTableKeys;
+
     private Instant commitTimestamp;
     private Long transactionId;
 
-    public PgOutputDecoder(MessageDecoderContext context, PostgresConnection connection) {
+    public PgOutputDecoder(
+            MessageDecoderContext context, PostgresConnection connection, DroppedTableKeys droppedTableKeys) {
         super(context, connection);
         this.context = context;
         this.connection = connection;
+        this.droppedTableKeys = droppedTableKeys;
     }
 
     @Override
@@ -129,6 +135,11 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
                 super.processNotEmptyMessage(buffer, processor, types);
             }
             case 'R' -> relation(buffer, types);
+            case 'M' -> {
+                droppedTableKeys.message(buffer);
+                buffer.position(start);
+                super.processNotEmptyMessage(buffer, processor, types);
+            }
             case 'I' -> {
                 int relationId = buffer.getInt();
                 Optional<Table> table = table(relationId);
@@ -201,6 +212,13 @@ public class PgOutputDecoder extends PgOutputMessageDecoder {
         buffer.get(); // replica identity
         short count = buffer.getShort();
         Map<String, Attribute> attributes = attributes(relationId);
+        if (attributes.isEmpty()) {
+            // a table dropped since: its key as its schema history recorded it
+            List<String> key = droppedTableKeys.of(Integer.toUnsignedLong(relationId));
+            for (int i = 0; i < key.size(); i++) {
+                attributes.put(key.get(i), new Attribute(true, i + 1));
+            }
+        }
         List<Column> columns = new ArrayList<>(count);
         List<Integer> typeOids = new ArrayList<>(count);
         Map<Integer, String> key = new java.util.TreeMap<>();
