@@ -47,6 +47,8 @@ public final class DroppedTableKeys {
         List<String> key(long relation) throws SQLException;
     }
 
+    private static final byte[] SCHEMA_PREFIX = ChangeDeserializer.SCHEMA_PREFIX.getBytes(StandardCharsets.UTF_8);
+
     private final Stored stored;
     private final Map<Long, List<String>> seen = new LinkedHashMap<>(64, 0.75f, false) {
         @Override
@@ -68,12 +70,10 @@ public final class DroppedTableKeys {
         while (buffer.get(end) != 0) {
             end++;
         }
-        byte[] prefix = new byte[end - start];
-        buffer.get(prefix);
-        buffer.get(); // the NUL
-        if (!new String(prefix, StandardCharsets.UTF_8).equals(ChangeDeserializer.SCHEMA_PREFIX)) {
-            return;
+        if (!isSchemaPrefix(buffer, start, end)) {
+            return; // a context message, one per row: read no further
         }
+        buffer.position(end + 1);
         byte[] content = new byte[buffer.getInt()];
         buffer.get(content);
         String text = new String(content, StandardCharsets.UTF_8);
@@ -89,6 +89,18 @@ public final class DroppedTableKeys {
                     "A schema history message could not be read for its table's key ({})",
                     e.getClass().getSimpleName());
         }
+    }
+
+    private static boolean isSchemaPrefix(ByteBuffer buffer, int start, int end) {
+        if (end - start != SCHEMA_PREFIX.length) {
+            return false;
+        }
+        for (int i = 0; i < SCHEMA_PREFIX.length; i++) {
+            if (buffer.get(start + i) != SCHEMA_PREFIX[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The key columns of {@code relation}, in key order, as recorded last; empty where none was recorded. */
