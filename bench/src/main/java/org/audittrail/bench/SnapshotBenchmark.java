@@ -50,30 +50,43 @@ public final class SnapshotBenchmark {
         int rows = args.length > 1 ? Integer.parseInt(args[1]) : 500_000;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         chunkRows = args.length > 3 ? Integer.parseInt(args[3]) : chunkRows;
-        try (TestDatabase db = LimitsBenchmark.server()) {
+        try (TestDatabase db = LimitsBenchmark.server();
+                TestDatabase other = TestDatabase.start()) {
+            other.execute("CREATE DATABASE " + LimitsBenchmark.DESTINATION);
             Cpu cpu = new Cpu(Cpu.postmasterOf((String) db.value("SHOW data_directory")));
+            Cpu otherCpu = new Cpu(Cpu.postmasterOf((String) other.value("SHOW data_directory")));
             db.execute("INSERT INTO item (name, price, quantity, tags, attributes, note, created_at, updated_at)"
                     + " SELECT 'item ' || i, (i % 100000) / 100.0 + 0.99, i % 1000, ARRAY['tag' || (i % 7), 'tag' || (i % 11)],"
                     + " jsonb_build_object('color', 'c' || (i % 13), 'size', i % 5, 'dims', jsonb_build_array(i % 3, i % 17)),"
                     + " 'note ' || md5(i::text), now() - (i % 1000) * interval '1 minute', now()"
                     + " FROM generate_series(1, " + rows + ") i");
-            JobConfig options = Main.config(db.args(
+            List<String> args1 = List.of(
                     "--destination-db-name=" + LimitsBenchmark.DESTINATION,
                     "--snapshot",
                     "initial",
                     "--snapshot-chunk-rows",
                     Integer.toString(chunkRows),
                     "--tables",
-                    "public.item"));
+                    "public.item");
+            JobConfig sameServer = Main.config(db.args(args1.toArray(String[]::new)));
+            List<String> args2 = new ArrayList<>(args1);
+            args2.addAll(List.of(
+                    "--destination-db-port=" + other.port(), "--destination-db-password=" + TestDatabase.PASSWORD));
+            JobConfig separate = Main.config(db.args(args2.toArray(String[]::new)));
             Path stored = Files.createTempFile("baseline", ".copy");
             List<Run> runs = new ArrayList<>();
             try {
                 for (int round = 0; round < rounds; round++) {
-                    runs.add(snapshot(db, cpu, options, rows));
+                    runs.add(snapshot(db, db, List.of(cpu), sameServer, rows, "snapshot"));
                     if (round == 0) {
                         LimitsBenchmark.export(db, stored);
                     }
                     runs.add(LimitsBenchmark.write(db, cpu, stored, rows));
+                    // the destination on a server of its own: the slot no longer decodes the trail's own writes
+                    runs.add(snapshot(
+                            db, other, List.of(cpu, otherCpu), separate, rows, "snapshot, separate destination"));
+                    runs.add(relabel(
+                            LimitsBenchmark.write(other, otherCpu, stored, rows), "write limit (COPY), its server"));
                 }
             } finally {
                 Files.deleteIfExists(stored);
@@ -82,9 +95,18 @@ public final class SnapshotBenchmark {
         }
     }
 
-    /** The job's first start with a baseline, on a fresh destination, until every row is stored. */
-    static Run snapshot(TestDatabase db, Cpu cpu, JobConfig options, long rows) throws Exception {
-        try (Connection c = db.database(LimitsBenchmark.DESTINATION).connect();
+    private static Run relabel(Run run, String what) {
+        return new Run(what, run.changes(), run.seconds(), run.jvmCpu(), run.postgresCpu());
+    }
+
+    /**
+     * The job's first start with a baseline, on a fresh destination in {@code destination}, until every row is stored;
+     * the PostgreSQL CPU of every server in {@code cpus}.
+     */
+    static Run snapshot(
+            TestDatabase db, TestDatabase destination, List<Cpu> cpus, JobConfig options, long rows, String what)
+            throws Exception {
+        try (Connection c = destination.database(LimitsBenchmark.DESTINATION).connect();
                 Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS changes, snapshots, snapshot_chunks CASCADE");
         }
@@ -99,11 +121,11 @@ public final class SnapshotBenchmark {
         double seconds;
         double jvm;
         double pg;
-        try (Connection c = db.database(LimitsBenchmark.DESTINATION).connect();
+        try (Connection c = destination.database(LimitsBenchmark.DESTINATION).connect();
                 Statement s = c.createStatement()) {
             LimitsBenchmark.await(s, "SELECT EXISTS (SELECT 1 FROM changes WHERE operation = 'SNAPSHOT')");
             jvm = Cpu.jvm();
-            pg = cpu.postgres();
+            pg = postgres(cpus);
             // statistics (a second behind) before an exact count: polling a count of the growing table takes the CPU it
             // measures
             LimitsBenchmark.await(
@@ -112,12 +134,20 @@ public final class SnapshotBenchmark {
                             + " WHERE relid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'changes'::regclass)");
             LimitsBenchmark.await(s, "SELECT count(*) = " + rows + " FROM changes WHERE operation = 'SNAPSHOT'");
             jvm = Cpu.jvm() - jvm;
-            pg = cpu.postgres() - pg;
+            pg = postgres(cpus) - pg;
             seconds = storingSeconds(s, rows);
         } finally {
             client.cancel().get();
         }
-        return new Run("snapshot", rows, seconds, jvm, pg);
+        return new Run(what, rows, seconds, jvm, pg);
+    }
+
+    private static double postgres(List<Cpu> cpus) throws java.io.IOException {
+        double sum = 0;
+        for (Cpu cpu : cpus) {
+            sum += cpu.postgres();
+        }
+        return sum;
     }
 
     /**
@@ -145,16 +175,21 @@ public final class SnapshotBenchmark {
                 .append(String.format("%,d", chunkRows))
                 .append(
                         " rows, each stored as its baseline; then the same rows copied into a fresh `changes` with COPY (the"
-                                + " write limit), interleaved. One embedded PostgreSQL 15 is source and destination; the job runs in a"
-                                + " local MiniCluster of parallelism 2 in the benchmark's JVM; its rate counts from the commit of the first"
-                                + " stored baseline rows to the last commit. Goal: snapshot ≥ 0.8 × the write limit.\n\n")
+                                + " write limit), interleaved; each round twice: with one embedded PostgreSQL 15 as source and"
+                                + " destination (its slot then also decodes the trail's own writes), and with the destination on a"
+                                + " second server (on the same 2 cores), each beside a COPY into its destination's server. The job"
+                                + " runs in a local MiniCluster of parallelism 2 in the benchmark's JVM; its rate counts from the"
+                                + " commit of the first stored baseline rows to the last commit; PostgreSQL CPU counts both servers"
+                                + " where there are two. Goal: snapshot ≥ 0.8 × the write limit.\n\n")
                 .append("| run | rows/s | JVM CPU µs/row | PostgreSQL CPU µs/row |\n|---|---|---|---|\n");
-        out.append(LimitsBenchmark.runRows(runs, 2));
-        out.append("\n| round | snapshot / write limit |\n|---|---|\n");
-        for (int i = 0; i + 1 < runs.size(); i += 2) {
+        out.append(LimitsBenchmark.runRows(runs, 4));
+        out.append("\n| round | snapshot / write limit, one server | separate destination |\n|---|---|---|\n");
+        for (int i = 0; i + 3 < runs.size(); i += 4) {
             out.append(String.format(
-                    "| %d | %.2f |%n",
-                    i / 2 + 1, runs.get(i).rate() / runs.get(i + 1).rate()));
+                    "| %d | %.2f | %.2f |%n",
+                    i / 4 + 1,
+                    runs.get(i).rate() / runs.get(i + 1).rate(),
+                    runs.get(i + 2).rate() / runs.get(i + 3).rate()));
         }
         return out.toString();
     }

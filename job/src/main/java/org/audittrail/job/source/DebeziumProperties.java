@@ -97,6 +97,10 @@ final class DebeziumProperties {
         // Debezium pauses this long when the WAL has nothing new, and holds what it read until it has a full batch or
         // this long has passed: both add up to it to a change's latency at a low rate (its default is 500 ms)
         p.setProperty("poll.interval.ms", "10");
+        // a slot still held by the walsender of a connection just closed (each snapshot chunk's backfill takes the same
+        // slot again) is tried again within a quarter second, not after 10 s, as long as Debezium would (6 x 10 s)
+        p.setProperty("slot.retry.delay.ms", "250");
+        p.setProperty("slot.max.retries", "240");
         return p;
     }
 
