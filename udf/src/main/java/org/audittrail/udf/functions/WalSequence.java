@@ -39,36 +39,45 @@ public final class WalSequence implements WatermarkStrategy<Change> {
 
     private static final long serialVersionUID = 1L;
 
-    @Override
-    public TimestampAssigner<Change> createTimestampAssigner(TimestampAssignerSupplier.Context context) {
-        return new TimestampAssigner<>() {
-            private long last = Long.MIN_VALUE;
+    /** The highest stamp so far, shared by a source subtask's assigner and its splits' generators. */
+    private transient long[] last;
 
-            @Override
-            public long extractTimestamp(Change change, long recordTimestamp) {
-                // Change.committedAt is in microseconds; an event without a commit time takes the wall clock
-                long committed =
-                        change.committedAt > 0 ? Math.floorDiv(change.committedAt, 1_000L) : System.currentTimeMillis();
-                last = Math.max(last, committed);
-                return last;
-            }
-        };
+    private long[] last() {
+        if (last == null) {
+            last = new long[] {Long.MIN_VALUE};
+        }
+        return last;
     }
 
     @Override
-    public WatermarkGenerator<Change> createWatermarkGenerator(WatermarkGeneratorSupplier.Context context) {
-        return new WatermarkGenerator<>() {
-            private long highest = Long.MIN_VALUE;
+    public TimestampAssigner<Change> createTimestampAssigner(TimestampAssignerSupplier.Context context) {
+        long[] highest = last();
+        return (change, recordTimestamp) -> {
+            // Change.committedAt is in microseconds; an event without a commit time takes the wall clock
+            long committed =
+                    change.committedAt > 0 ? Math.floorDiv(change.committedAt, 1_000L) : System.currentTimeMillis();
+            highest[0] = Math.max(highest[0], committed);
+            return highest[0];
+        };
+    }
 
+    /**
+     * Every split's watermark is the highest stamp of any: a later event of any split is stamped no lower. So a split
+     * that sends nothing (a restored baseline chunk Flink CDC has already finished, which would otherwise hold the
+     * watermark at its start for good) holds no one back, and no split is ever idle, which would let a downstream
+     * operator's watermark pass changes still on their way to it.
+     */
+    @Override
+    public WatermarkGenerator<Change> createWatermarkGenerator(WatermarkGeneratorSupplier.Context context) {
+        long[] highest = last();
+        return new WatermarkGenerator<>() {
             @Override
-            public void onEvent(Change change, long timestamp, WatermarkOutput output) {
-                highest = timestamp;
-            }
+            public void onEvent(Change change, long timestamp, WatermarkOutput output) {}
 
             @Override
             public void onPeriodicEmit(WatermarkOutput output) {
-                if (highest != Long.MIN_VALUE) {
-                    output.emitWatermark(new Watermark(highest));
+                if (highest[0] != Long.MIN_VALUE) {
+                    output.emitWatermark(new Watermark(highest[0]));
                 }
             }
         };
