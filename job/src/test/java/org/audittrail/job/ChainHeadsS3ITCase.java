@@ -106,6 +106,7 @@ class ChainHeadsS3ITCase extends JobTestBase {
         db.execute("INSERT INTO notes VALUES (1, 'one')", "INSERT INTO notes VALUES (2, 'two')");
         db.execute("INSERT INTO notes VALUES (3, 'three')");
         db.awaitChanges(3);
+        job.checkpoint(); // a head is signed once a checkpoint holds it
         BlobStore bucket = store.getBlobStore();
         String third = "trail/postgres/head-00000000000000000003.json";
         TestDatabase.poll(() -> bucket.blobExists("heads", third), Duration.ofSeconds(30), "the head of 3 in S3");

@@ -208,6 +208,7 @@ class ChainITCase extends JobTestBase {
                 "INSERT INTO ledger VALUES (201, 2, 'second', NULL)",
                 "INSERT INTO ledger VALUES (202, 3, 'third', NULL)");
         db.awaitChanges(3);
+        job.checkpoint(); // a head is signed once a checkpoint holds it
         TestDatabase.poll(
                 () -> Files.exists(SignedHead.file(dir, "postgres", 3)),
                 Duration.ofSeconds(30),
