@@ -18,6 +18,7 @@ package org.audittrail.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,11 @@ import java.util.TimeZone;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.audittrail.job.chain.SignedHead;
+import org.audittrail.job.testing.Auditor;
+import org.audittrail.job.testing.Cli;
 import org.audittrail.job.testing.JobTestBase;
+import org.audittrail.job.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -113,7 +118,7 @@ class SnapshotITCase extends JobTestBase {
         job.submit(args);
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicLong writes = new AtomicLong();
-        Thread application = new Thread(() -> write(writing, writes), "application");
+        Thread application = new Thread(() -> write(writing, writes, ROWS), "application");
         application.start();
         try {
             // stopped with a savepoint after some chunks, while the application goes on writing
@@ -133,26 +138,7 @@ class SnapshotITCase extends JobTestBase {
             application.join();
         }
         assertThat(writes.get()).isGreaterThan(100L);
-        // each record's last state in changes is the table's row: nothing lost
-        String differences =
-                "SELECT 'missing' AS d, k, v::text FROM (SELECT id::text AS k, to_jsonb(i) AS v FROM items i"
-                        + " EXCEPT SELECT primary_key, after FROM changes_table_at('items', 'infinity')) m"
-                        + " UNION ALL SELECT 'extra', k, v::text FROM (SELECT primary_key AS k, after AS v"
-                        + " FROM changes_table_at('items', 'infinity') EXCEPT SELECT id::text, to_jsonb(i) FROM items i) e";
-        try {
-            db.await(differences, List::isEmpty, Duration.ofSeconds(300));
-        } catch (AssertionError e) {
-            List<Map<String, Object>> rows = db.query(differences + " LIMIT 5");
-            List<String> histories = new ArrayList<>();
-            for (Map<String, Object> row : rows) {
-                histories.add(row + " history "
-                        + db.query("SELECT operation, committed_at::text, position,"
-                                + " after::text FROM changes WHERE \"table\" = 'items' AND primary_key = '"
-                                + row.get("k")
-                                + "' ORDER BY committed_at, position"));
-            }
-            throw new AssertionError("changes_table_at('items') differs from items: " + histories, e);
-        }
+        awaitItemsStored();
         // one baseline per record, never two
         assertThat(db.value("SELECT count(*) - count(DISTINCT primary_key) FROM changes WHERE operation = 'SNAPSHOT'"))
                 .isEqualTo(0L);
@@ -174,6 +160,84 @@ class SnapshotITCase extends JobTestBase {
                                 + " committed_at, position)) h WHERE operation = 'UPDATE' AND before <> previous LIMIT 2)"
                                 + " ORDER BY primary_key, committed_at, position"))
                 .isEmpty();
+    }
+
+    @Test
+    void theHashChainTakesTheBaselineFirstAndVerifiesAfterACrashThatReadsChangedChunksAgain() throws Exception {
+        fresh();
+        int rows = 100_000;
+        db.execute("INSERT INTO items SELECT i, 'row ' || i, 0 FROM generate_series(1, " + rows + ") i");
+        Path heads = Cli.freshDirectory(Path.of("target", "snapshot-chain-heads"));
+        Path[] keys = Auditor.keys(heads, "snapshot-chain");
+        List<String> chained = List.of(
+                "--snapshot",
+                "initial",
+                "--snapshot-chunk-rows",
+                "10000",
+                "--tables",
+                "public.items",
+                "--hash-chain",
+                "--chain-signing-key-file",
+                keys[0].toString(),
+                "--chain-heads-dir",
+                heads.toString(),
+                "--chain-sign-interval-ms",
+                "200",
+                "--checkpoint-interval-ms");
+        job.submit(db.args(concat(chained, "3600000")));
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicLong writes = new AtomicLong();
+        Thread application = new Thread(() -> write(writing, writes, rows), "application");
+        application.start();
+        try {
+            awaitCount("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'", rows / 8);
+            String checkpoint = job.checkpoint();
+            // chunks read, chained and stored after the checkpoint, then a crash: they are read again, changed by the
+            // application in between, so their links differ; the stream waits for a checkpoint after the last chunk
+            awaitCount("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'", rows / 2);
+            job.cancel();
+            db.awaitSlotInactive();
+            job.submit(db.args(concat(chained, "1000")), checkpoint);
+            awaitCount("SELECT count(*) FROM changes WHERE operation <> 'SNAPSHOT'", 100);
+        } finally {
+            writing.set(false);
+            application.join();
+        }
+        awaitItemsStored();
+        long last = (Long) db.value("SELECT max(chain_sequence) FROM changes");
+        TestDatabase.poll(
+                () -> java.nio.file.Files.exists(SignedHead.file(heads, "postgres", last)),
+                Duration.ofSeconds(60),
+                "the signed head of " + last);
+        job.cancel();
+        // every change and baseline row in the chain, the baseline first
+        assertThat(db.query("SELECT c.committed_at::text, c.transaction_id, c.position, (SELECT string_agg("
+                        + "d.chain_sequence || '@' || d.committed_at::text || '/' || d.transaction_id, ' ' ORDER BY d.chain_sequence)"
+                        + " FROM changes d WHERE d.chain_sequence IS NOT NULL AND d.operation <> 'SNAPSHOT' AND d.committed_at"
+                        + " BETWEEN c.committed_at - interval '300 ms' AND c.committed_at + interval '300 ms') AS near"
+                        + " FROM changes c WHERE c.chain_sequence IS NULL ORDER BY c.committed_at LIMIT 3"))
+                .isEmpty();
+        assertThat(
+                        db.query(
+                                "SELECT count(*) AS n, count(chain_sequence) AS chained, max(chain_sequence) AS last,"
+                                        + " max(chain_sequence) FILTER (WHERE operation = 'SNAPSHOT')"
+                                        + " < min(chain_sequence) FILTER (WHERE operation <> 'SNAPSHOT') AS baseline_first FROM changes"))
+                .containsExactly(Map.of("n", last, "chained", last, "last", last, "baseline_first", true));
+        assertThat(Auditor.run(db.args(
+                        "verify",
+                        "--chain-heads-dir",
+                        heads.toString(),
+                        "--chain-public-key-file",
+                        keys[1].toString())))
+                .startsWith("0 ")
+                .contains("intact: " + last + " changes", "signed heads, the newest at sequence " + last);
+        assertThat(Auditor.verifyChain(db)).isEqualTo("0 intact up to sequence " + last);
+    }
+
+    private static String[] concat(List<String> args, String last) {
+        List<String> all = new ArrayList<>(args);
+        all.add(last);
+        return all.toArray(new String[0]);
     }
 
     @Test
@@ -257,17 +321,40 @@ class SnapshotITCase extends JobTestBase {
     }
 
     /** An application: updates, inserts and deletes of random rows, one transaction each, until told to stop. */
-    private static void write(AtomicBoolean writing, AtomicLong writes) {
+    private static void write(AtomicBoolean writing, AtomicLong writes, int rows) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        int next = ROWS + 100_000;
+        int next = rows + 100_000;
         while (writing.get()) {
-            int id = random.nextInt(1, ROWS + 1);
+            int id = random.nextInt(1, rows + 1);
             switch (random.nextInt(4)) {
                 case 0 -> db.execute("INSERT INTO items VALUES (" + next++ + ", 'new', 0)");
                 case 1 -> db.execute("DELETE FROM items WHERE id = " + id);
                 default -> db.execute("UPDATE items SET n = n + 1, label = 'changed' WHERE id = " + id);
             }
             writes.incrementAndGet();
+        }
+    }
+
+    /** Each record's last state in changes is the table's row: nothing lost. */
+    private static void awaitItemsStored() {
+        String differences =
+                "SELECT 'missing' AS d, k, v::text FROM (SELECT id::text AS k, to_jsonb(i) AS v FROM items i"
+                        + " EXCEPT SELECT primary_key, after FROM changes_table_at('items', 'infinity')) m"
+                        + " UNION ALL SELECT 'extra', k, v::text FROM (SELECT primary_key AS k, after AS v"
+                        + " FROM changes_table_at('items', 'infinity') EXCEPT SELECT id::text, to_jsonb(i) FROM items i) e";
+        try {
+            db.await(differences, List::isEmpty, Duration.ofSeconds(300));
+        } catch (AssertionError e) {
+            List<Map<String, Object>> rows = db.query(differences + " LIMIT 5");
+            List<String> histories = new ArrayList<>();
+            for (Map<String, Object> row : rows) {
+                histories.add(row + " history "
+                        + db.query("SELECT operation, committed_at::text, position,"
+                                + " after::text FROM changes WHERE \"table\" = 'items' AND primary_key = '"
+                                + row.get("k")
+                                + "' ORDER BY committed_at, position"));
+            }
+            throw new AssertionError("changes_table_at('items') differs from items: " + histories, e);
         }
     }
 

@@ -269,7 +269,8 @@ public final class Options {
             "--snapshot-new-tables",
             TRACKING,
             "With --snapshot initial: at a start from a checkpoint or savepoint, take the baseline of each tracked table"
-                    + " the job has not snapshotted yet (a new table, a wider --tables), without reading the others again.");
+                    + " the job has not snapshotted yet (a new table, a wider --tables), without reading the others again."
+                    + " Not with --hash-chain, yet.");
     public static final Option SNAPSHOT_CHUNK_ROWS = value(
             "--snapshot-chunk-rows",
             "SNAPSHOT_CHUNK_ROWS",
@@ -358,7 +359,8 @@ public final class Options {
             CHAIN,
             "60000",
             "<ms>",
-            "How long after a change its database's chain head is signed at the latest.");
+            "How long after a change its database's chain head is signed at the latest, once a completed checkpoint"
+                    + " holds the change.");
     public static final Option CHAIN_PUBLIC_KEY_FILE = value(
             "--chain-public-key-file",
             "CHAIN_PUBLIC_KEY_FILE",

@@ -36,6 +36,7 @@ import org.apache.flink.api.connector.sink2.TwoPhaseCommittingSink;
 import org.apache.flink.connector.jdbc.core.datastream.sink.committer.JdbcCommitable;
 import org.apache.flink.connector.jdbc.core.datastream.sink.writer.JdbcWriterState;
 import org.audittrail.job.db.Database;
+import org.audittrail.udf.functions.ChangeDeserializer;
 import org.audittrail.udf.model.Change;
 import org.audittrail.udf.model.ChangeId;
 import org.audittrail.udf.model.Operation;
@@ -85,12 +86,18 @@ final class CopyWriter
     static final String COPY_STAGING = "COPY audit_trail_staging (" + COLUMNS + ") FROM STDIN";
     /**
      * A change stored before stays as it is; a baseline row read again (its chunk after a restore) takes the new
-     * reading, which the WAL's changes after it follow on from.
+     * reading, which the WAL's changes after it follow on from. So do their links: where a chunk read again differs
+     * from the reading chained before, the links from it on are computed anew, and each replayed change takes its own.
      */
     static final String FROM_STAGING = "INSERT INTO changes (" + COLUMNS + ") SELECT " + COLUMNS
-            + " FROM audit_trail_staging ON CONFLICT (\"id\", \"committed_at\") DO UPDATE SET \"after\" = EXCLUDED.\"after\","
-            + " \"fallback_columns\" = EXCLUDED.\"fallback_columns\", \"queued_at\" = EXCLUDED.\"queued_at\""
-            + " WHERE changes.\"operation\" = 'SNAPSHOT' AND changes.\"after\" IS DISTINCT FROM EXCLUDED.\"after\"";
+            + " FROM audit_trail_staging ON CONFLICT (\"id\", \"committed_at\") DO UPDATE SET"
+            + " \"after\" = CASE WHEN changes.\"operation\" = 'SNAPSHOT' THEN EXCLUDED.\"after\" ELSE changes.\"after\" END,"
+            + " \"fallback_columns\" = CASE WHEN changes.\"operation\" = 'SNAPSHOT' THEN EXCLUDED.\"fallback_columns\""
+            + " ELSE changes.\"fallback_columns\" END, \"queued_at\" = EXCLUDED.\"queued_at\","
+            + " \"chain_sequence\" = coalesce(EXCLUDED.\"chain_sequence\", changes.\"chain_sequence\"),"
+            + " \"chain_hash\" = coalesce(EXCLUDED.\"chain_hash\", changes.\"chain_hash\")"
+            + " WHERE (changes.\"operation\" = 'SNAPSHOT' AND changes.\"after\" IS DISTINCT FROM EXCLUDED.\"after\")"
+            + " OR (EXCLUDED.\"chain_hash\" IS NOT NULL AND changes.\"chain_hash\" IS DISTINCT FROM EXCLUDED.\"chain_hash\")";
 
     private final Database destination;
     private final int batchSize;
@@ -130,8 +137,10 @@ final class CopyWriter
     @Override
     public void write(Change change, Context context) throws IOException {
         if (change.operation == Operation.SNAPSHOT_CHUNK) {
-            writeBatch(); // the rows before the chunk, then the chunk's own clearing, then its rows
-            beginChunk(change);
+            if (!change.after.equals(ChangeDeserializer.END_OF_CHUNKS)) {
+                writeBatch(); // the rows before the chunk, then the chunk's own clearing, then its rows
+                beginChunk(change);
+            }
             return;
         }
         long now = time.getCurrentProcessingTime();

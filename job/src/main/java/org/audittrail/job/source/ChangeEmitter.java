@@ -45,6 +45,9 @@ final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
 
     private SourceSplitState pendingState;
 
+    /** Whether this reader has emitted an event of the WAL's stream: the baseline's chunks end before its first. */
+    private boolean streaming;
+
     ChangeEmitter(
             ChangeDeserializer deserializer,
             SourceReaderMetrics metrics,
@@ -66,6 +69,14 @@ final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
     @Override
     protected void processElement(SourceRecord element, SourceOutput<Change> output, SourceSplitState splitState)
             throws Exception {
+        if (!streaming && splitState.isStreamSplitState()) {
+            streaming = true;
+            // once per reader: the hash chain takes the last chunk as whole (the sink ignores it)
+            Change end = changes.baselineEnd(database);
+            if (end != null) {
+                output.collect(end);
+            }
+        }
         if (isChange(element)) {
             // what Flink CDC does with a data change record or a chunk's row, as it would decide after its checks
             if (splitState.isStreamSplitState()) {

@@ -141,6 +141,17 @@ class MainTest {
     }
 
     @Test
+    void aBaselineIsChainedButANewTablesBaselineIsRefusedWithTheChain() {
+        assertThat(Main.config(Map.of(), "--hash-chain", "--snapshot", "initial")
+                        .hashChain())
+                .isTrue();
+        assertThatThrownBy(
+                        () -> Main.config(Map.of(), "--hash-chain", "--snapshot", "initial", "--snapshot-new-tables"))
+                .hasMessageStartingWith("--snapshot-new-tables and --hash-chain cannot be used together yet: a new"
+                        + " table's baseline");
+    }
+
+    @Test
     void signedChainHeadsAreRefusedInOneLineWithoutWhatTheyNeed(@TempDir Path dir) throws Exception {
         Path notAKey = Files.writeString(
                 dir.resolve("chain.key"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");

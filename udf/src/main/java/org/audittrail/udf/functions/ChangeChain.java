@@ -18,6 +18,8 @@ package org.audittrail.udf.functions;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -25,6 +27,9 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.audittrail.udf.chain.ChainHead;
@@ -32,6 +37,8 @@ import org.audittrail.udf.chain.ChainLink;
 import org.audittrail.udf.chain.ChainedChange;
 import org.audittrail.udf.model.Change;
 import org.audittrail.udf.model.ChangeId;
+import org.audittrail.udf.model.Operation;
+import org.audittrail.udf.values.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +49,13 @@ import org.slf4j.LoggerFactory;
  * links. Each part of the order is the change's own, so a restore recomputes the same links. A change that is not
  * after the chain's head is a replay the sink already holds (or, rarely, a commit whose time ran more than {@value
  * #SETTLE_MS} ms behind a later commit's): passed on without a link and counted in {@value #UNCHAINED}.
+ *
+ * <p>A baseline snapshot's rows come before the WAL's stream, each chunk after its marker, all on one path: a chunk is
+ * chained whole, in the chain's order, once the next chunk's marker (or the end of the chunks) shows it complete; a
+ * chunk read again after a restore replaces the part of it held. A baseline the chain already holds, read again by a
+ * start without state, is not passed on.
  */
-public class ChangeChain extends KeyedProcessFunction<String, Change, Change> {
+public class ChangeChain extends KeyedProcessFunction<String, Change, Change> implements CheckpointedFunction {
 
     private static final long serialVersionUID = 1L;
 
@@ -62,10 +74,38 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> {
 
     private transient ValueState<ChainHead> head;
     private transient Counter unchained;
+    /** The marker of the baseline chunk being read, and its rows so far. */
+    private transient ValueState<Change> chunk;
+
+    private transient ListState<Change> chunkRows;
+    /**
+     * The head this job's chain began from (the destination's when it started without state), kept in its checkpoints:
+     * a restore goes on from it, not from what the destination holds by then, where nothing has been chained since.
+     */
+    private transient ChainHead start;
+
+    private transient ListState<ChainHead> startState;
 
     /** {@code stored}: the destination's last link when the job started (null: none), where a chain without state goes on. */
     public ChangeChain(ChainHead stored) {
         this.stored = stored;
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        startState = context.getOperatorStateStore()
+                .getUnionListState(new ListStateDescriptor<>("chain-start", TypeInformation.of(ChainHead.class)));
+        start = stored != null ? stored : ChainHead.genesis();
+        if (context.isRestored()) {
+            for (ChainHead kept : startState.get()) {
+                start = kept; // every subtask keeps the same one
+            }
+        }
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        startState.update(List.of(start));
     }
 
     @Override
@@ -76,10 +116,21 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> {
                 getRuntimeContext().getMapState(new MapStateDescriptor<>("waiting-ids", Types.STRING, Types.BOOLEAN));
         head = getRuntimeContext().getState(new ValueStateDescriptor<>("head", TypeInformation.of(ChainHead.class)));
         unchained = getRuntimeContext().getMetricGroup().counter(UNCHAINED);
+        chunk = getRuntimeContext().getState(new ValueStateDescriptor<>("baseline-chunk", Types.POJO(Change.class)));
+        chunkRows = getRuntimeContext()
+                .getListState(new ListStateDescriptor<>("baseline-chunk-rows", Types.POJO(Change.class)));
     }
 
     @Override
     public void processElement(Change change, Context ctx, Collector<Change> out) throws Exception {
+        if (change.operation == Operation.SNAPSHOT_CHUNK) {
+            chunk(change, out);
+            return;
+        }
+        if (change.operation == Operation.SNAPSHOT) {
+            chunkRows.add(change);
+            return;
+        }
         if (!head().precedes(change)) {
             if (unchained.getCount() == 0) {
                 LOG.warn(
@@ -128,8 +179,61 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> {
         head.update(last);
     }
 
+    /** A chunk's marker: the chunk before it is complete; the same chunk again is read anew after a restore. */
+    private void chunk(Change marker, Collector<Change> out) throws Exception {
+        Change reading = chunk.value();
+        if (reading != null && split(reading).equals(split(marker))) {
+            chunkRows.clear();
+        } else if (reading != null) {
+            chainChunk(reading, out);
+        }
+        if (marker.after.equals(ChangeDeserializer.END_OF_CHUNKS)) {
+            chunk.clear();
+            return;
+        }
+        chunk.update(marker);
+    }
+
+    /** Chains the chunk of {@code marker} whole, after the marker itself, unless the chain already holds it. */
+    private void chainChunk(Change marker, Collector<Change> out) throws Exception {
+        List<Change> rows = new ArrayList<>();
+        chunkRows.get().forEach(rows::add);
+        chunk.clear();
+        chunkRows.clear();
+        ChainHead kept = head.value();
+        ChainHead last = kept != null ? kept : start;
+        // a baseline at the head's own moment is of the snapshot this chain's state is taking, unless the head came
+        // from the destination: a start without state reading a baseline stored before
+        boolean held = last.operation != null
+                && (last.committedAt > marker.committedAt || (last.committedAt == marker.committedAt && kept == null));
+        if (held) {
+            if (unchained.getCount() == 0) {
+                LOG.warn(
+                        "Hash chain: baseline rows read again by a start without state are not stored again: the"
+                                + " destination's chain holds the baseline of {} (counted in {})",
+                        marker.table,
+                        UNCHAINED);
+            }
+            unchained.inc(rows.size());
+            return;
+        }
+        out.collect(marker); // the sink clears what an earlier reading of the chunk stored
+        rows.sort(ChainHead.ORDER);
+        for (Change row : rows) {
+            row.chainSequence = last.sequence + 1;
+            row.chainHash = ChainLink.next(last.hash, row.chainSequence, ChainedChange.of(row));
+            out.collect(row);
+            last = ChainHead.after(row);
+        }
+        head.update(last);
+    }
+
+    private static String split(Change marker) throws Exception {
+        return Json.parse(marker.after).path("split").asText();
+    }
+
     private ChainHead head() throws Exception {
         ChainHead last = head.value();
-        return last != null ? last : stored != null ? stored : ChainHead.genesis();
+        return last != null ? last : start;
     }
 }

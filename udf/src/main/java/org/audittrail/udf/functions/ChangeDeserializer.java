@@ -157,6 +157,22 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
     }
 
     /**
+     * The end of the baseline's chunks, before the first event of the WAL's stream ({@code after} names no split):
+     * stamped with the latest baseline moment; null where no table has one (no baseline).
+     */
+    public Change baselineEnd(String database) {
+        if (baselineMoments.isEmpty()) {
+            return null;
+        }
+        Change change = chunk(database, "", "", END_OF_CHUNKS);
+        change.committedAt = java.util.Collections.max(baselineMoments.values());
+        return change;
+    }
+
+    /** The range of {@link #baselineEnd}. */
+    public static final String END_OF_CHUNKS = "{\"end\": true}";
+
+    /**
      * Debezium splits an UPDATE whose old key differs from its new one into a DELETE and a CREATE. Where the old row
      * came without the primary key (replica identity USING an index the key is not in), the old key is unknown, not
      * different: the DELETE is held back and the CREATE stored as the UPDATE it is, with the DELETE's (partial) before.

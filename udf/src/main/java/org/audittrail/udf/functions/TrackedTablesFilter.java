@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import org.audittrail.udf.model.Change;
+import org.audittrail.udf.model.Operation;
 import org.audittrail.udf.selection.TableSelection;
 
 /**
@@ -51,6 +52,9 @@ public class TrackedTablesFilter extends CountingFilter {
 
     @Override
     boolean keep(Change change) {
+        if (change.operation == Operation.SNAPSHOT_CHUNK) {
+            return true; // a chunk is of a tracked table; the baseline's end is of none
+        }
         if (answers == null || answered >= MAX_ANSWERS) {
             answers = new HashMap<>();
             answered = 0;

@@ -173,4 +173,98 @@ class ChangeChainTest {
             assertLinked(out.subList(1, 2), stored.hash, 2);
         }
     }
+
+    /** The baseline's moment, in milliseconds. */
+    static final long MOMENT = 500;
+
+    static Change marker(String split) {
+        Change m = new ChangeDeserializer(java.util.Map.of("public.orders", MOMENT * 1_000L))
+                .chunk("shop", "public", "orders", "{\"split\": \"" + split + "\"}");
+        return m;
+    }
+
+    static Change end() {
+        return new ChangeDeserializer(java.util.Map.of("public.orders", MOMENT * 1_000L)).baselineEnd("shop");
+    }
+
+    static Change baseline(int id) {
+        Change c = change(MOMENT, 0, 0);
+        c.operation = Operation.SNAPSHOT;
+        c.primaryKey = String.valueOf(id);
+        c.after = "{\"id\":" + id + "}";
+        return c;
+    }
+
+    static List<Change> rows(List<Change> out) {
+        return out.stream().filter(c -> c.operation != Operation.SNAPSHOT_CHUNK).toList();
+    }
+
+    @Test
+    void aBaselineChunkIsChainedWholeOnceTheNextMarkerOrTheEndShowsItComplete() throws Exception {
+        try (var h = harness(null)) {
+            h.open();
+            send(h, marker("orders:0"), baseline(2), baseline(1));
+            assertThat(chained(h)).isEmpty(); // the chunk may have more rows
+            send(h, marker("orders:1"), baseline(3));
+            assertThat(chained(h))
+                    .extracting(c -> c.operation + " " + c.primaryKey)
+                    .containsExactly("SNAPSHOT_CHUNK null", "SNAPSHOT 1", "SNAPSHOT 2");
+            send(h, end(), change(2_000, 10, 100));
+            h.processWatermark(5_000);
+            List<Change> out = rows(chained(h));
+            assertThat(out).extracting(c -> c.primaryKey).containsExactly("1", "2", "3", "100");
+            assertLinked(out, ChainLink.GENESIS, 1);
+            assertThat(chained(h))
+                    .filteredOn(c -> c.operation == Operation.SNAPSHOT_CHUNK)
+                    .hasSize(2);
+        }
+    }
+
+    @Test
+    void aChunkReadAgainAfterARestoreReplacesWhatWasHeldAndTheChainGoesOnFromItsStart() throws Exception {
+        ChainHead before;
+        try (var h = harness(null)) {
+            h.open();
+            send(h, change(100, 9, 90));
+            h.processWatermark(1_000);
+            before = ChainHead.after(chained(h).get(0));
+        }
+        OperatorSubtaskState snapshot;
+        try (var h = harness(before)) {
+            h.open();
+            send(h, marker("orders:0"), baseline(1), baseline(2));
+            snapshot = h.snapshot(1, 1);
+            // after the checkpoint: the chunk completes and is stored, then the job fails
+            send(h, baseline(3), marker("orders:1"));
+            assertThat(rows(chained(h))).hasSize(3);
+        }
+        // the destination holds the failed run's links, but the restored chain goes on from where its own began
+        ChainHead newer = ChainHead.after(baseline(3));
+        newer.sequence = 4;
+        newer.hash = "f".repeat(64);
+        try (var h = harness(newer)) {
+            h.initializeState(snapshot);
+            h.open();
+            // read again: row 2 deleted and row 4 inserted in between
+            send(h, marker("orders:0"), baseline(1), baseline(3), baseline(4), end());
+            List<Change> out = rows(chained(h));
+            assertThat(out).extracting(c -> c.primaryKey).containsExactly("1", "3", "4");
+            assertLinked(out, before.hash, 2);
+        }
+    }
+
+    @Test
+    void aBaselineTheStoredChainHoldsIsNotPassedOnByAStartWithoutState() throws Exception {
+        ChainHead stored = ChainHead.after(change(MOMENT + 1_000, 10, 100));
+        stored.sequence = 7;
+        stored.hash = "a".repeat(64);
+        try (var h = harness(stored)) {
+            h.open();
+            send(h, marker("orders:0"), baseline(1), end(), change(MOMENT + 2_000, 11, 200));
+            h.processWatermark(MOMENT + 5_000);
+            List<Change> out = chained(h);
+            assertThat(out).extracting(c -> c.primaryKey).containsExactly("200");
+            assertLinked(out, stored.hash, 8);
+        }
+    }
 }
