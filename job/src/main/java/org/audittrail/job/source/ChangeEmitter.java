@@ -93,6 +93,13 @@ final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
                 output.collect(chunk(splitState.asSnapshotSplitState().toSourceSplit()));
             }
             super.processElement(element, output, splitState);
+            if (splitState.isSnapshotSplitState() && WatermarkEvent.isHighWatermarkEvent(element)) {
+                // the chunk's rows are all out: the hash chain takes them whole now, not at the stream's first event
+                Change end = changes.baselineEnd(database);
+                if (end != null) {
+                    output.collect(end);
+                }
+            }
         }
     }
 

@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * #SETTLE_MS} ms behind a later commit's): passed on without a link and counted in {@value #UNCHAINED}.
  *
  * <p>A baseline snapshot's rows come before the WAL's stream, each chunk after its marker, all on one path: a chunk is
- * chained whole, in the chain's order, once the next chunk's marker (or the end of the chunks) shows it complete; a
+ * chained whole, in the chain's order, once the marker of its end (or the next chunk's) shows it complete; a
  * chunk read again after a restore replaces the part of it held. A baseline the chain already holds, read again by a
  * start without state, is not passed on.
  */
