@@ -95,6 +95,10 @@ CREATE INDEX IF NOT EXISTS changes_table_record_idx
   ON changes ("table", "primary_key", "schema", "database", "committed_at" DESC, "position" DESC);
 DROP INDEX IF EXISTS changes_record_idx;
 CREATE INDEX IF NOT EXISTS changes_committed_at_idx ON changes ("committed_at");
+-- a table's TRUNCATEs, which a table's state and a record's history look for after each change: read through the time
+-- index, that look went over every change after it (over a baseline, all at one moment: every row after every row)
+CREATE INDEX IF NOT EXISTS changes_truncate_idx ON changes ("database", "committed_at", "position")
+  WHERE "primary_key" IS NULL AND "operation" = 'TRUNCATE';
 -- a chain in order, for verify and for the job's start (its last link); only chained rows
 CREATE INDEX IF NOT EXISTS changes_chain_idx ON changes ("database", "chain_sequence") WHERE "chain_sequence" IS NOT NULL;
 

@@ -163,7 +163,7 @@ class ChangesIndexesITCase {
         assertThat(plan.nodes).doesNotContain("Function Scan");
         // and the table's names in schema_changes (changes_table_names), a few rows
         assertThat(plan.changesRelations()).isEqualTo(days(-6, -3, true));
-        assertThat(plan.changesIndexes()).containsOnly("changes_table_record_idx");
+        assertThat(plan.changesIndexes()).containsOnly("changes_table_record_idx", "changes_truncate_idx");
         assertThat(db.query(sql)).hasSize(1);
     }
 
@@ -175,6 +175,54 @@ class ChangesIndexesITCase {
         assertThat(plan.changesRelations()).isEqualTo(days(-6, -3, true));
         assertThat(plan.indexes).contains("changes_table_record_idx");
         assertThat(db.query(sql)).hasSize(700);
+    }
+
+    @Test
+    void aTableAsOfAMomentOverABaselineLooksForTruncatesInTheirIndexNotAmongEveryLaterChange() throws Exception {
+        // a destination of one table's baseline, 60,000 rows at one moment, and changes after it
+        db.execute("CREATE DATABASE baseline_only");
+        Database baselineOnly = db.database("baseline_only");
+        Setup.prepareDestination(baselineOnly);
+        try (Connection c = baselineOnly.connect();
+                Statement s = c.createStatement()) {
+            s.execute(
+                    "INSERT INTO changes (id, database, schema, \"table\", primary_key, operation, after, committed_at,"
+                            + " queued_at, transaction_id, position) SELECT gen_random_uuid(), 'postgres', 'public', 'items',"
+                            + " i::text, CASE WHEN i <= 60000 THEN 'SNAPSHOT' ELSE 'UPDATE' END, jsonb_build_object('id', i % 60000),"
+                            + " now() - interval '1 hour' + greatest(i - 60000, 0) * interval '1 ms', now(), i, i"
+                            + " FROM generate_series(1, 60500) i");
+            s.execute("ANALYZE changes");
+            String sql = "SELECT count(*) FROM changes_table_at('items', 'infinity')";
+            JsonNode explained;
+            try (ResultSet rs = s.executeQuery("EXPLAIN (FORMAT JSON) " + sql)) {
+                rs.next();
+                explained = Json.parse(rs.getString(1));
+            }
+            // each row's check for a later TRUNCATE reads the truncates alone: by time, it read every later change
+            List<String> indexes = new ArrayList<>();
+            collectTruncateScans(explained.get(0).get("Plan"), indexes);
+            assertThat(indexes).as(explained::toPrettyString).isNotEmpty().containsOnly("changes_truncate_idx");
+            try (ResultSet rs = s.executeQuery(sql)) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(60_500L);
+            }
+        } finally {
+            db.execute("DROP DATABASE baseline_only");
+        }
+    }
+
+    /** The indexes of the scans that look for a TRUNCATE. */
+    private static void collectTruncateScans(JsonNode node, List<String> indexes) {
+        String index = node.has("Index Name") ? node.get("Index Name").asText() : null;
+        index = index == null ? null : PARENT_INDEX.getOrDefault(index, index);
+        if (index != null
+                && (index.equals("changes_truncate_idx")
+                        || node.path("Filter").asText().contains("TRUNCATE"))) {
+            indexes.add(index);
+        }
+        if (node.has("Plans")) {
+            node.get("Plans").forEach(child -> collectTruncateScans(child, indexes));
+        }
     }
 
     @Test
@@ -230,7 +278,7 @@ class ChangesIndexesITCase {
             assertThat(rs.getString(1))
                     .isEqualTo("changes_after_idx, changes_before_idx, changes_chain_idx, changes_committed_at_idx,"
                             + " changes_context_idx,"
-                            + " changes_pkey, changes_table_record_idx");
+                            + " changes_pkey, changes_table_record_idx, changes_truncate_idx");
         }
     }
 
