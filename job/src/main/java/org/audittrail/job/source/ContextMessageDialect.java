@@ -225,6 +225,7 @@ public class ContextMessageDialect extends PostgresDialect {
                     throw new CaptureRefusedException(behindSlot(restored, slot.confirmed()));
                 }
             }
+            heartbeat();
         }
         // a chunk's reading that hands over to the WAL by commit (ReadContext)
         return split.isSnapshotSplit() ? new ReadContext.ChunkTask(split) : super.createFetchTask(split);
@@ -315,6 +316,20 @@ public class ContextMessageDialect extends PostgresDialect {
     private record Slot(Integer activePid, Lsn confirmed, String walStatus, String invalidation) {}
 
     /** The slot of this database, or null where there is none. */
+    /**
+     * A heartbeat in a transaction of its own as the WAL's reading (re)starts: Debezium streams only once it has seen a
+     * commit past the position it starts from, so on a quiet database the reading after a new table's baseline, and the
+     * watermark the hash chain waits for to place that baseline, would wait for the next write.
+     */
+    private void heartbeat() {
+        try (PostgresConnection jdbc = openJdbcConnection()) {
+            jdbc.execute(DebeziumProperties.heartbeat(true));
+        } catch (SQLException e) {
+            // the periodic heartbeat and the next write still move the reading on
+            LOG.warn("Writing a heartbeat into the WAL of {} failed: {}", getSlotName(), e.getMessage());
+        }
+    }
+
     private Slot slot() {
         try (PostgresConnection jdbc = openJdbcConnection()) {
             return jdbc.queryAndMap(

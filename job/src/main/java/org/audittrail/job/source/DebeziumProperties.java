@@ -90,10 +90,7 @@ final class DebeziumProperties {
         // a WAL position of the job's own while no tracked table changes: the checkpoint moves on, and the slot with it
         p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatIntervalMs));
         // its time moves the watermark on, which the hash chain waits for (ChangeChain)
-        p.setProperty(
-                "heartbeat.action.query",
-                "SELECT pg_logical_emit_message(false, '" + ChangeDeserializer.HEARTBEAT_PREFIX
-                        + "', (extract(epoch FROM clock_timestamp()) * 1000000)::bigint::text)");
+        p.setProperty("heartbeat.action.query", heartbeat(false));
         // Debezium pauses this long when the WAL has nothing new, and holds what it read until it has a full batch or
         // this long has passed: both add up to it to a change's latency at a low rate (its default is 500 ms)
         p.setProperty("poll.interval.ms", "10");
@@ -109,5 +106,11 @@ final class DebeziumProperties {
         String given = p.getProperty(DATABASE_PREFIX + OPTIONS);
         p.setProperty(
                 DATABASE_PREFIX + OPTIONS, given == null || given.isBlank() ? option : given.strip() + " " + option);
+    }
+
+    /** The job's heartbeat: a WAL message with the time it was written, in a transaction of its own or none. */
+    static String heartbeat(boolean transactional) {
+        return "SELECT pg_logical_emit_message(" + transactional + ", '" + ChangeDeserializer.HEARTBEAT_PREFIX
+                + "', (extract(epoch FROM clock_timestamp()) * 1000000)::bigint::text)";
     }
 }

@@ -224,14 +224,14 @@ public final class WalSource
     @Override
     public SplitEnumerator<SourceSplitBase, PendingSplitsState> createEnumerator(
             SplitEnumeratorContext<SourceSplitBase> context) {
-        return source.createEnumerator(context);
+        return source.createEnumerator(new EnumeratorContext(context));
     }
 
     @Override
     public SplitEnumerator<SourceSplitBase, PendingSplitsState> restoreEnumerator(
             SplitEnumeratorContext<SourceSplitBase> context, PendingSplitsState checkpoint) {
         dialect.refuseLostSlot();
-        return source.restoreEnumerator(context, checkpoint);
+        return source.restoreEnumerator(new EnumeratorContext(context), checkpoint);
     }
 
     @Override
