@@ -242,11 +242,13 @@ class SnapshotITCase extends JobTestBase {
     }
 
     @Test
-    void aTableAddedLaterGetsItsBaselineAloneAndANewTablesChangesAreCapturedAtOnce() throws Exception {
+    void aTableAddedLaterGetsItsBaselineAloneInTheChainAndANewTablesChangesAreCapturedAtOnce() throws Exception {
         fresh();
         db.execute(
                 "CREATE TABLE snap_first (id int PRIMARY KEY, v text)",
                 "INSERT INTO snap_first SELECT i, 'first ' || i FROM generate_series(1, 50) i");
+        Path heads = Cli.freshDirectory(Path.of("target", "snapshot-new-tables-heads"));
+        Path[] keys = Auditor.keys(heads, "snapshot-new-tables");
         String[] args = db.args(
                 "--snapshot",
                 "initial",
@@ -254,7 +256,17 @@ class SnapshotITCase extends JobTestBase {
                 "--snapshot-chunk-rows",
                 "100",
                 "--tables",
-                "public.snap*");
+                "public.snap*",
+                "--hash-chain",
+                "--chain-signing-key-file",
+                keys[0].toString(),
+                "--chain-heads-dir",
+                heads.toString(),
+                "--chain-sign-interval-ms",
+                "200",
+                // Flink CDC hands a new table's chunks out one at a time, at completed checkpoints
+                "--checkpoint-interval-ms",
+                "1000");
         job.submit(args);
         awaitCount("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'", 50);
         // created while the job runs: its changes are captured at once, as without a snapshot
@@ -263,14 +275,17 @@ class SnapshotITCase extends JobTestBase {
                 "INSERT INTO snap_created VALUES (1, 'at once')");
         awaitCount("SELECT count(*) FROM changes WHERE \"table\" = 'snap_created' AND operation = 'CREATE'", 1);
         String savepoint = job.stopWithSavepoint();
-        // tracked from the next start on (a wider --tables, or a table made while the job was stopped)
+        // tracked from the next start on (a wider --tables, or a table made while the job was stopped); the changes
+        // committed meanwhile come before the new table's baseline in the chain, though the job reads them after it
         db.execute(
                 "CREATE TABLE snap_later (id int PRIMARY KEY, v text)",
-                "INSERT INTO snap_later SELECT i, 'later ' || i FROM generate_series(1, 30) i");
+                "INSERT INTO snap_later SELECT i, 'later ' || i FROM generate_series(1, 250) i",
+                "UPDATE snap_first SET v = 'while stopped' WHERE id <= 3");
         job.submit(args, savepoint);
-        awaitCount("SELECT count(*) FROM changes WHERE \"table\" = 'snap_later' AND operation = 'SNAPSHOT'", 30);
-        db.execute("UPDATE snap_first SET v = 'changed' WHERE id = 1");
-        awaitCount("SELECT count(*) FROM changes WHERE \"table\" = 'snap_first' AND operation = 'UPDATE'", 1);
+        awaitCount("SELECT count(*) FROM changes WHERE \"table\" = 'snap_later' AND operation = 'SNAPSHOT'", 250);
+        db.execute(
+                "UPDATE snap_first SET v = 'changed' WHERE id = 1", "UPDATE snap_later SET v = 'changed' WHERE id = 1");
+        awaitCount("SELECT count(*) FROM changes WHERE operation = 'UPDATE'", 5);
         // the first table was not read again: one baseline per row, its chunk stored once
         assertThat(db.value("SELECT count(*) FROM changes WHERE \"table\" = 'snap_first' AND operation = 'SNAPSHOT'"))
                 .isEqualTo(50L);
@@ -280,6 +295,29 @@ class SnapshotITCase extends JobTestBase {
         assertThat(db.value("SELECT (SELECT started_at FROM snapshots WHERE \"table\" = 'snap_later')"
                         + " > (SELECT started_at FROM snapshots WHERE \"table\" = 'snap_first')"))
                 .isEqualTo(true);
+        // every change chained; the new baselines after every change committed before their moment, and before the
+        // later
+        long last = (Long) db.value("SELECT max(chain_sequence) FROM changes");
+        assertThat(db.query("SELECT count(*) AS n, count(chain_sequence) AS chained FROM changes"))
+                .containsExactly(Map.of("n", last, "chained", last));
+        assertThat(db.query("SELECT max(chain_sequence) FILTER (WHERE committed_at < m) < min(chain_sequence) FILTER"
+                        + " (WHERE baseline) AS after_what_came_before, max(chain_sequence) FILTER (WHERE baseline)"
+                        + " < min(chain_sequence) FILTER (WHERE committed_at > m) AS before_what_came_after FROM (SELECT"
+                        + " chain_sequence, committed_at, operation = 'SNAPSHOT' AND committed_at = m AS baseline, m FROM"
+                        + " changes, (SELECT started_at AS m FROM snapshots WHERE \"table\" = 'snap_later') s) c"))
+                .containsExactly(Map.of("after_what_came_before", true, "before_what_came_after", true));
+        TestDatabase.poll(
+                () -> java.nio.file.Files.exists(SignedHead.file(heads, "postgres", last)),
+                Duration.ofSeconds(60),
+                "the signed head of " + last);
+        assertThat(Auditor.run(db.args(
+                        "verify",
+                        "--chain-heads-dir",
+                        heads.toString(),
+                        "--chain-public-key-file",
+                        keys[1].toString())))
+                .startsWith("0 ")
+                .contains("intact: " + last + " changes");
         assertThat(job.failures()).isEmpty();
     }
 

@@ -279,12 +279,6 @@ public record JobConfig(
             throw new IllegalArgumentException(SNAPSHOT_NEW_TABLES.name() + " takes baselines: give " + SNAPSHOT.name()
                     + " initial too, or leave it out");
         }
-        if (values.flag(SNAPSHOT_NEW_TABLES) && values.flag(HASH_CHAIN)) {
-            // a restore reads a new table's rows before the WAL it had not read yet, whose commits come first
-            throw new IllegalArgumentException(SNAPSHOT_NEW_TABLES.name() + " and " + HASH_CHAIN.name()
-                    + " cannot be used together yet: a new table's baseline, stamped when it is taken, would be read"
-                    + " before changes committed earlier. Chain with --snapshot initial alone");
-        }
         return new Snapshot(
                 initial,
                 values.flag(SNAPSHOT_NEW_TABLES),

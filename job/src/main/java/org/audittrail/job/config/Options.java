@@ -269,8 +269,7 @@ public final class Options {
             "--snapshot-new-tables",
             TRACKING,
             "With --snapshot initial: at a start from a checkpoint or savepoint, take the baseline of each tracked table"
-                    + " the job has not snapshotted yet (a new table, a wider --tables), without reading the others again."
-                    + " Not with --hash-chain, yet.");
+                    + " the job has not snapshotted yet (a new table, a wider --tables), without reading the others again.");
     public static final Option SNAPSHOT_CHUNK_ROWS = value(
             "--snapshot-chunk-rows",
             "SNAPSHOT_CHUNK_ROWS",

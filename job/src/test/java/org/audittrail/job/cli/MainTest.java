@@ -141,14 +141,10 @@ class MainTest {
     }
 
     @Test
-    void aBaselineIsChainedButANewTablesBaselineIsRefusedWithTheChain() {
-        assertThat(Main.config(Map.of(), "--hash-chain", "--snapshot", "initial")
-                        .hashChain())
-                .isTrue();
-        assertThatThrownBy(
-                        () -> Main.config(Map.of(), "--hash-chain", "--snapshot", "initial", "--snapshot-new-tables"))
-                .hasMessageStartingWith("--snapshot-new-tables and --hash-chain cannot be used together yet: a new"
-                        + " table's baseline");
+    void aBaselineAndANewTablesBaselineAreChained() {
+        assertThat(Main.config(Map.of(), "--hash-chain", "--snapshot", "initial", "--snapshot-new-tables"))
+                .satisfies(config -> assertThat(config.hashChain()).isTrue())
+                .satisfies(config -> assertThat(config.snapshot().newTables()).isTrue());
     }
 
     @Test

@@ -76,6 +76,25 @@ public class ChainHead implements Serializable {
         return head;
     }
 
+    /**
+     * The head after {@code change}, chained after this one: its link, and the later of the two places in the order (a
+     * baseline chunk chained after later changes leaves the head where they put it).
+     */
+    public ChainHead then(Change change) {
+        if (precedes(change)) {
+            return after(change);
+        }
+        ChainHead head = after(change);
+        head.committedAt = committedAt;
+        head.transactionId = transactionId;
+        head.position = position;
+        head.schema = schema;
+        head.table = table;
+        head.operation = operation;
+        head.primaryKey = primaryKey;
+        return head;
+    }
+
     /** The last chained change's order key as a change, made once per head (not state: transient). */
     private transient Change last;
 

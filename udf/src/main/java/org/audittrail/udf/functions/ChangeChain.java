@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * <p>A baseline snapshot's rows come before the WAL's stream, each chunk after its marker, all on one path: a chunk is
  * chained whole, in the chain's order, once the marker of its end (or the next chunk's) shows it complete; a
  * chunk read again after a restore replaces the part of it held. A baseline the chain already holds, read again by a
- * start without state, is not passed on.
+ * start without state, is not passed on. A table's baseline taken after the chain began (at a restore, between stretches
+ * of the WAL committed before its moment) waits, like a change, until the watermark passes its moment.
  */
 public class ChangeChain extends KeyedProcessFunction<String, Change, Change> implements CheckpointedFunction {
 
@@ -124,7 +125,7 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> im
     @Override
     public void processElement(Change change, Context ctx, Collector<Change> out) throws Exception {
         if (change.operation == Operation.SNAPSHOT_CHUNK) {
-            chunk(change, out);
+            chunk(change, ctx, out);
             return;
         }
         if (change.operation == Operation.SNAPSHOT) {
@@ -166,26 +167,25 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> im
             return;
         }
         waiting.remove(at);
-        changes.sort(ChainHead.ORDER);
-        ChainHead last = head();
+        List<Change> chained = new ArrayList<>(changes.size());
         for (Change change : changes) {
-            ChainedChange covered = ChainedChange.of(change);
-            waitingIds.remove(covered.id().toString());
-            change.chainSequence = last.sequence + 1;
-            change.chainHash = ChainLink.next(last.hash, change.chainSequence, covered);
-            out.collect(change);
-            last = ChainHead.after(change);
+            if (change.operation == Operation.SNAPSHOT_CHUNK) {
+                out.collect(change); // a waiting baseline chunk's marker: the sink clears an earlier reading first
+            } else {
+                chained.add(change);
+            }
         }
-        head.update(last);
+        chained.sort(ChainHead.ORDER);
+        head.update(chain(chained, head(), out));
     }
 
     /** A chunk's marker: the chunk before it is complete; the same chunk again is read anew after a restore. */
-    private void chunk(Change marker, Collector<Change> out) throws Exception {
+    private void chunk(Change marker, Context ctx, Collector<Change> out) throws Exception {
         Change reading = chunk.value();
         if (reading != null && split(reading).equals(split(marker))) {
             chunkRows.clear();
         } else if (reading != null) {
-            chainChunk(reading, out);
+            chainChunk(reading, ctx, out);
         }
         if (marker.after.equals(ChangeDeserializer.END_OF_CHUNKS)) {
             chunk.clear();
@@ -194,13 +194,30 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> im
         chunk.update(marker);
     }
 
-    /** Chains the chunk of {@code marker} whole, after the marker itself, unless the chain already holds it. */
-    private void chainChunk(Change marker, Collector<Change> out) throws Exception {
+    /**
+     * Chains the chunk of {@code marker} whole, after the marker itself, unless the chain already holds it; a chunk of
+     * a table snapshotted after the chain began waits until the watermark passes its moment.
+     */
+    private void chainChunk(Change marker, Context ctx, Collector<Change> out) throws Exception {
         List<Change> rows = new ArrayList<>();
         chunkRows.get().forEach(rows::add);
         chunk.clear();
         chunkRows.clear();
         ChainHead kept = head.value();
+        if (kept != null
+                && (!Operation.SNAPSHOT.name().equals(kept.operation) || marker.committedAt > kept.committedAt)) {
+            // a table's baseline taken at a restore, read before the WAL up to its moment: it waits for it, in order
+            long at = Math.floorDiv(marker.committedAt, 1_000L) + 1 + SETTLE_MS;
+            List<Change> changes = waiting.get(at);
+            if (changes == null) {
+                changes = new ArrayList<>();
+            }
+            changes.add(marker);
+            changes.addAll(rows);
+            waiting.put(at, changes);
+            ctx.timerService().registerEventTimeTimer(at);
+            return;
+        }
         ChainHead last = kept != null ? kept : start;
         // a baseline at the head's own moment is of the snapshot this chain's state is taking, unless the head came
         // from the destination: a start without state reading a baseline stored before
@@ -219,13 +236,20 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> im
         }
         out.collect(marker); // the sink clears what an earlier reading of the chunk stored
         rows.sort(ChainHead.ORDER);
-        for (Change row : rows) {
-            row.chainSequence = last.sequence + 1;
-            row.chainHash = ChainLink.next(last.hash, row.chainSequence, ChainedChange.of(row));
-            out.collect(row);
-            last = ChainHead.after(row);
+        head.update(chain(rows, last, out));
+    }
+
+    /** Links {@code changes}, in order, after {@code last}; returns the new head. */
+    private ChainHead chain(List<Change> changes, ChainHead last, Collector<Change> out) throws Exception {
+        for (Change change : changes) {
+            ChainedChange covered = ChainedChange.of(change);
+            waitingIds.remove(covered.id().toString());
+            change.chainSequence = last.sequence + 1;
+            change.chainHash = ChainLink.next(last.hash, change.chainSequence, covered);
+            out.collect(change);
+            last = last.then(change);
         }
-        head.update(last);
+        return last;
     }
 
     private static String split(Change marker) throws Exception {

@@ -267,4 +267,52 @@ class ChangeChainTest {
             assertLinked(out, stored.hash, 8);
         }
     }
+
+    @Test
+    void aTableSnapshottedAtARestoreWaitsForTheChangesCommittedBeforeItsMomentAndKeepsItsPlaceAcrossARestore()
+            throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness(null)) {
+            h.open();
+            send(h, change(MOMENT - 300, 9, 90));
+            h.processWatermark(MOMENT);
+            assertThat(chained(h)).hasSize(1);
+            // the restore's new table: its baseline, then the WAL it had not read, committed before the moment
+            send(h, marker("orders:0"), baseline(2), baseline(1), end());
+            assertThat(chained(h)).hasSize(1);
+            snapshot = h.snapshot(1, 1);
+        }
+        try (var h = harness(null)) {
+            h.initializeState(snapshot);
+            h.open();
+            send(h, change(MOMENT - 200, 10, 100), change(MOMENT + 500, 11, 200));
+            h.processWatermark(MOMENT + 2_000);
+            assertThat(chained(h))
+                    .extracting(c -> c.operation + " " + c.primaryKey)
+                    .containsExactly("CREATE 100", "SNAPSHOT_CHUNK null", "SNAPSHOT 1", "SNAPSHOT 2", "CREATE 200");
+            List<Change> out = rows(chained(h));
+            assertThat(out.get(0).chainSequence).isEqualTo(2L);
+            assertLinked(out.subList(1, out.size()), out.get(0).chainHash, 3);
+        }
+    }
+
+    @Test
+    void aBaselineChunkReadAfterLaterChangesIsChainedAfterThemAndLeavesTheHeadWhereTheyPutIt() throws Exception {
+        try (var h = harness(null)) {
+            h.open();
+            send(h, change(MOMENT + 300, 10, 100));
+            h.processWatermark(MOMENT + 1_000);
+            // a further chunk of the new table, read once the watermark had passed its moment
+            send(h, marker("orders:1"), baseline(7), end());
+            h.processWatermark(MOMENT + 1_001);
+            assertThat(rows(chained(h))).extracting(c -> c.primaryKey).containsExactly("100", "7");
+            // a replay of the change before: still behind the head, not chained again
+            send(h, change(MOMENT + 300, 10, 100));
+            h.processWatermark(MOMENT + 2_000);
+            List<Change> out = rows(chained(h));
+            assertThat(out).hasSize(3);
+            assertThat(out.get(2).chainHash).isNull();
+            assertLinked(out.subList(0, 2), ChainLink.GENESIS, 1);
+        }
+    }
 }
