@@ -39,28 +39,31 @@ public final class IndexCostBenchmark {
     static final String START = "<!-- index-cost:start -->";
     static final String END = "<!-- index-cost:end -->";
 
-    static final int CHANGES = 60_000;
-    static final int ROUNDS = 5;
+    /** Changes per insert and rounds: 60,000 and 5 unless the command line says (CI's smoke run: a few). */
+    static int changes = 60_000;
+
+    static int rounds = 5;
 
     /**
-     * The changes, built once: 40 tables of 1,500 records with 6 columns, a quarter created and the rest updated, each with its request's context,
+     * The changes, built once: 40 tables (of 1,500 records at 60,000 changes) with 6 columns, a quarter created and the rest updated, each with its request's context,
      * all in today's partition.
      */
-    static final String STAGE =
-            "CREATE UNLOGGED TABLE staged AS SELECT gen_random_uuid() AS id, 'postgres' AS database,"
-                    + " 'public' AS schema, 'table_' || g % 40 AS \"table\", ((g / 40) % 2000)::text AS primary_key,"
-                    + " CASE WHEN g % 4 = 0 THEN 'CREATE' ELSE 'UPDATE' END AS operation,"
-                    + " CASE WHEN g % 4 = 0 THEN '{}' ELSE jsonb_build_object('id', (g / 40) % 2000, 'title', 'Item ' || (g / 40) % 2000,"
-                    + "   'status', 'status-' || g % 4 - 1, 'version', g % 4 - 1, 'is_completed', g % 2 = 0,"
-                    + "   'updated_at', now() - interval '1 hour') END AS before,"
-                    + " jsonb_build_object('id', (g / 40) % 2000, 'title', 'Item ' || (g / 40) % 2000, 'status', 'status-' || g % 4,"
-                    + "   'version', g % 4, 'is_completed', g % 2 = 1, 'updated_at', now()) AS after,"
-                    + " jsonb_build_object('request_id', gen_random_uuid(), 'user_id', g % 1000, 'method', 'PUT',"
-                    + "   'endpoint', '/api/table_' || g % 40 || '/' || (g / 40) % 2000, 'SQL', 'UPDATE ...') AS context,"
-                    + " date_trunc('day', now()) + g * interval '1 millisecond' AS committed_at,"
-                    + " date_trunc('day', now()) + g * interval '1 millisecond' + interval '40 milliseconds' AS queued_at,"
-                    + " 1000000 + g / 4 AS transaction_id, 100000000 + g * 200 AS position"
-                    + " FROM generate_series(0, " + (CHANGES - 1) + ") AS g";
+    static String stage() {
+        return "CREATE UNLOGGED TABLE staged AS SELECT gen_random_uuid() AS id, 'postgres' AS database,"
+                + " 'public' AS schema, 'table_' || g % 40 AS \"table\", ((g / 40) % 2000)::text AS primary_key,"
+                + " CASE WHEN g % 4 = 0 THEN 'CREATE' ELSE 'UPDATE' END AS operation,"
+                + " CASE WHEN g % 4 = 0 THEN '{}' ELSE jsonb_build_object('id', (g / 40) % 2000, 'title', 'Item ' || (g / 40) % 2000,"
+                + "   'status', 'status-' || g % 4 - 1, 'version', g % 4 - 1, 'is_completed', g % 2 = 0,"
+                + "   'updated_at', now() - interval '1 hour') END AS before,"
+                + " jsonb_build_object('id', (g / 40) % 2000, 'title', 'Item ' || (g / 40) % 2000, 'status', 'status-' || g % 4,"
+                + "   'version', g % 4, 'is_completed', g % 2 = 1, 'updated_at', now()) AS after,"
+                + " jsonb_build_object('request_id', gen_random_uuid(), 'user_id', g % 1000, 'method', 'PUT',"
+                + "   'endpoint', '/api/table_' || g % 40 || '/' || (g / 40) % 2000, 'SQL', 'UPDATE ...') AS context,"
+                + " date_trunc('day', now()) + g * interval '1 millisecond' AS committed_at,"
+                + " date_trunc('day', now()) + g * interval '1 millisecond' + interval '40 milliseconds' AS queued_at,"
+                + " 1000000 + g / 4 AS transaction_id, 100000000 + g * 200 AS position"
+                + " FROM generate_series(0, " + (changes - 1) + ") AS g";
+    }
 
     /** The server's part of the sink's write: the same rows, columns and ON CONFLICT, without client and network time. */
     static final String MOVE = "INSERT INTO changes (\"id\", \"database\", \"schema\", \"table\", \"primary_key\","
@@ -84,13 +87,16 @@ public final class IndexCostBenchmark {
             "changes_context_idx", "`context @>` / `@?`, `changes_by_context` (GIN jsonb_path_ops)",
             "changes_table_record_idx", "a record's history and state, a table's state, seed 002's query (btree)",
             "changes_committed_at_idx", "time ranges across tables, history's key-change links (btree)",
-            "changes_chain_idx", "the hash chain: verify's walk, the job's start (btree of chained rows only)");
+            "changes_chain_idx", "the hash chain: verify's walk, the job's start (btree of chained rows only)",
+            "changes_truncate_idx", "a table's TRUNCATEs, for time travel and history (btree of TRUNCATE rows only)");
 
     /** One measured insert: wall-clock seconds, the server backend's CPU seconds, WAL bytes written. */
     record Run(double seconds, double cpuSeconds, long walBytes) {}
 
     public static void main(String[] args) throws Exception {
         Path results = Path.of(args.length > 0 ? args[0] : "bench/RESULTS.md");
+        changes = args.length > 1 ? Integer.parseInt(args[1]) : changes;
+        rounds = args.length > 2 ? Integer.parseInt(args[2]) : rounds;
         Map<String, List<Run>> runs = new LinkedHashMap<>();
         Map<String, String> definitions = new LinkedHashMap<>();
         // no autovacuum: GIN pending lists are flushed by the inserts themselves, and nothing else writes WAL meanwhile
@@ -110,13 +116,13 @@ public final class IndexCostBenchmark {
             variants.add(LEAN);
             variants.add(NO_GIN);
             variants.add("none");
-            db.execute(STAGE);
+            db.execute(stage());
             try (Connection c = db.connect();
                     Statement s = c.createStatement()) {
                 long backend = ((Number) value(s, "SELECT pg_backend_pid()")).longValue();
                 s.execute(MOVE); // warm-up: the server's caches
                 // rounds interleave the variants, so a drift of the machine's load spreads over all of them
-                for (int round = 0; round < ROUNDS; round++) {
+                for (int round = 0; round < rounds; round++) {
                     for (String variant : variants) {
                         List<String> dropped =
                                 switch (variant) {
@@ -155,7 +161,7 @@ public final class IndexCostBenchmark {
                         }
                         System.out.printf(
                                 "round %d, %s: %.0f changes/s, %.2f s CPU, %d WAL bytes%n",
-                                round + 1, variant, CHANGES / run.seconds(), run.cpuSeconds(), run.walBytes());
+                                round + 1, variant, changes / run.seconds(), run.cpuSeconds(), run.walBytes());
                     }
                 }
             }
@@ -187,7 +193,7 @@ public final class IndexCostBenchmark {
     static String table(Map<String, List<Run>> runs, Map<String, String> definitions) {
         StringBuilder text = new StringBuilder();
         text.append("Index cost on write (bench/src/main/java/org/audittrail/bench/IndexCostBenchmark.java): ")
-                .append(String.format("%,d changes", CHANGES))
+                .append(String.format("%,d changes", changes))
                 .append(
                         " of 40 tables with context, in one partition, inserted into `changes` with the sink's `ON CONFLICT DO NOTHING`")
                 .append(
@@ -195,7 +201,7 @@ public final class IndexCostBenchmark {
                 .append(" on embedded PostgreSQL 15 (autovacuum off) on this machine (")
                 .append(Runtime.getRuntime().availableProcessors())
                 .append(" cores, shared); median of ")
-                .append(ROUNDS)
+                .append(rounds)
                 .append(
                         " rounds, the variants interleaved. Wall-clock throughput moves with the machine's other load; the")
                 .append(
@@ -249,9 +255,9 @@ public final class IndexCostBenchmark {
                 "| %s | %s | %,.0f | %.1f µs | %,.0f bytes | %s |%n",
                 indexes,
                 serves,
-                CHANGES / median(runs, Run::seconds),
-                1e6 * median(runs, Run::cpuSeconds) / CHANGES,
-                median(runs, r -> (double) r.walBytes()) / CHANGES,
+                changes / median(runs, Run::seconds),
+                1e6 * median(runs, Run::cpuSeconds) / changes,
+                median(runs, r -> (double) r.walBytes()) / changes,
                 share);
     }
 
