@@ -82,29 +82,30 @@ public final class CanonicalJson {
 
     static void string(StringBuilder out, String text) {
         out.append('"');
+        int run = 0; // the characters since the last escape, appended at once: nearly every text has none to escape
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (c == '"') {
-                out.append("\\\"");
-            } else if (c == '\\') {
-                out.append("\\\\");
-            } else if (c == '\b') {
-                out.append("\\b");
-            } else if (c == '\f') {
-                out.append("\\f");
-            } else if (c == '\n') {
-                out.append("\\n");
-            } else if (c == '\r') {
-                out.append("\\r");
-            } else if (c == '\t') {
-                out.append("\\t");
-            } else if (c < 0x20) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
+            if (c == '"' || c == '\\' || c < 0x20) {
+                out.append(text, run, i);
+                escape(out, c);
+                run = i + 1;
             }
         }
+        out.append(text, run, text.length());
         out.append('"');
+    }
+
+    private static void escape(StringBuilder out, char c) {
+        switch (c) {
+            case '"' -> out.append("\\\"");
+            case '\\' -> out.append("\\\\");
+            case '\b' -> out.append("\\b");
+            case '\f' -> out.append("\\f");
+            case '\n' -> out.append("\\n");
+            case '\r' -> out.append("\\r");
+            case '\t' -> out.append("\\t");
+            default -> out.append(String.format("\\u%04x", (int) c));
+        }
     }
 
     /** Code point order, which is UTF-8 byte order (String.compareTo compares UTF-16 units, which differs above U+FFFF). */

@@ -51,6 +51,11 @@ class ChainLinkTest {
                                 Json.parseValue(
                                         "{\"b\": 1e2, \"a\": [1.50, \"x\\u0001\\\"\", null, true], \"\uD83D\uDE00\": 0, \"\uFFFF\": -0}")))
                 .isEqualTo("{\"a\":[1.50,\"x\\u0001\\\"\",null,true],\"b\":100,\"\uFFFF\":0,\"\uD83D\uDE00\":0}");
+        // each escape between plain characters, and a text without any
+        assertThat(CanonicalJson.of(Json.MAPPER.getNodeFactory().textNode("a\"b\\c\bd\fe\nf\rg\th\u001fi/é")))
+                .isEqualTo("\"a\\\"b\\\\c\\bd\\fe\\nf\\rg\\th\\u001fi/é\"");
+        assertThat(CanonicalJson.of(Json.MAPPER.getNodeFactory().textNode("plain")))
+                .isEqualTo("\"plain\"");
     }
 
     @Test
