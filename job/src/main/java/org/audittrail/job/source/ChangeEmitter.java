@@ -45,9 +45,6 @@ final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
 
     private SourceSplitState pendingState;
 
-    /** Whether this reader has emitted an event of the WAL's stream: the baseline's chunks end before its first. */
-    private boolean streaming;
-
     ChangeEmitter(
             ChangeDeserializer deserializer,
             SourceReaderMetrics metrics,
@@ -69,14 +66,6 @@ final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
     @Override
     protected void processElement(SourceRecord element, SourceOutput<Change> output, SourceSplitState splitState)
             throws Exception {
-        if (!streaming && splitState.isStreamSplitState()) {
-            streaming = true;
-            // once per reader: the hash chain takes the last chunk as whole (the sink ignores it)
-            Change end = changes.baselineEnd(database);
-            if (end != null) {
-                output.collect(end);
-            }
-        }
         if (isChange(element)) {
             // what Flink CDC does with a data change record or a chunk's row, as it would decide after its checks
             if (splitState.isStreamSplitState()) {
@@ -94,7 +83,7 @@ final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
             }
             super.processElement(element, output, splitState);
             if (splitState.isSnapshotSplitState() && WatermarkEvent.isHighWatermarkEvent(element)) {
-                // the chunk's rows are all out: the hash chain takes them whole now, not at the stream's first event
+                // the chunk's rows are all out: the hash chain takes them whole now (the sink ignores the marker)
                 Change end = changes.baselineEnd(database);
                 if (end != null) {
                     output.collect(end);

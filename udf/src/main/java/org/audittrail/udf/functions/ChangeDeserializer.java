@@ -157,8 +157,8 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
     }
 
     /**
-     * The end of a baseline chunk's rows, and of the chunks before the WAL's stream's next event ({@code after} names
-     * no split): stamped with the latest baseline moment; null where no table has one (no baseline).
+     * The end of a baseline chunk's rows ({@code after} names no split), which the source sends at the chunk's high
+     * watermark: stamped with the latest baseline moment; null where no table has one (no baseline).
      */
     public Change baselineEnd(String database) {
         if (baselineMoments.isEmpty()) {
