@@ -170,22 +170,16 @@ class SnapshotITCase extends JobTestBase {
         db.execute("INSERT INTO items SELECT i, 'row ' || i, 0 FROM generate_series(1, " + rows + ") i");
         Path heads = Cli.freshDirectory(Path.of("target", "snapshot-chain-heads"));
         Path[] keys = Auditor.keys(heads, "snapshot-chain");
-        List<String> chained = List.of(
+        List<String> chained = concat(
+                signedChain(heads, keys[0]),
                 "--snapshot",
                 "initial",
                 "--snapshot-chunk-rows",
                 "6000",
                 "--tables",
                 "public.items",
-                "--hash-chain",
-                "--chain-signing-key-file",
-                keys[0].toString(),
-                "--chain-heads-dir",
-                heads.toString(),
-                "--chain-sign-interval-ms",
-                "200",
                 "--checkpoint-interval-ms");
-        job.submit(db.args(concat(chained, "3600000")));
+        job.submit(db.args(concat(chained, "3600000").toArray(String[]::new)));
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicLong writes = new AtomicLong();
         Thread application = new Thread(() -> write(writing, writes, rows), "application");
@@ -198,7 +192,7 @@ class SnapshotITCase extends JobTestBase {
             awaitCount("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'", rows / 2);
             job.cancel();
             db.awaitSlotInactive();
-            job.submit(db.args(concat(chained, "1000")), checkpoint);
+            job.submit(db.args(concat(chained, "1000").toArray(String[]::new)), checkpoint);
             awaitCount("SELECT count(*) FROM changes WHERE operation <> 'SNAPSHOT'", 100);
         } finally {
             writing.set(false);
@@ -235,10 +229,22 @@ class SnapshotITCase extends JobTestBase {
         assertThat(Auditor.verifyChain(db)).isEqualTo("0 intact up to sequence " + last);
     }
 
-    private static String[] concat(List<String> args, String last) {
-        List<String> all = new ArrayList<>(args);
-        all.add(last);
-        return all.toArray(new String[0]);
+    /** The options of a hash chain whose heads are signed with {@code key} into {@code heads} every 200 ms. */
+    private static List<String> signedChain(Path heads, Path key) {
+        return List.of(
+                "--hash-chain",
+                "--chain-signing-key-file",
+                key.toString(),
+                "--chain-heads-dir",
+                heads.toString(),
+                "--chain-sign-interval-ms",
+                "200");
+    }
+
+    private static List<String> concat(List<String> first, String... more) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(List.of(more));
+        return all;
     }
 
     @Test
@@ -249,24 +255,19 @@ class SnapshotITCase extends JobTestBase {
                 "INSERT INTO snap_first SELECT i, 'first ' || i FROM generate_series(1, 50) i");
         Path heads = Cli.freshDirectory(Path.of("target", "snapshot-new-tables-heads"));
         Path[] keys = Auditor.keys(heads, "snapshot-new-tables");
-        String[] args = db.args(
-                "--snapshot",
-                "initial",
-                "--snapshot-new-tables",
-                "--snapshot-chunk-rows",
-                "100",
-                "--tables",
-                "public.snap*",
-                "--hash-chain",
-                "--chain-signing-key-file",
-                keys[0].toString(),
-                "--chain-heads-dir",
-                heads.toString(),
-                "--chain-sign-interval-ms",
-                "200",
-                // Flink CDC hands a new table's chunks out one at a time, at completed checkpoints
-                "--checkpoint-interval-ms",
-                "1000");
+        String[] args = db.args(concat(
+                        signedChain(heads, keys[0]),
+                        "--snapshot",
+                        "initial",
+                        "--snapshot-new-tables",
+                        "--snapshot-chunk-rows",
+                        "100",
+                        "--tables",
+                        "public.snap*",
+                        // Flink CDC hands a new table's chunks out one at a time, at completed checkpoints
+                        "--checkpoint-interval-ms",
+                        "1000")
+                .toArray(String[]::new));
         job.submit(args);
         awaitCount("SELECT count(*) FROM changes WHERE operation = 'SNAPSHOT'", 50);
         // created while the job runs: its changes are captured at once, as without a snapshot

@@ -150,13 +150,18 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> im
             return; // replayed after a restore while the first one waits: chained once
         }
         waitingIds.put(id, true);
-        long at = Math.floorDiv(change.committedAt, 1_000L) + 1 + SETTLE_MS;
-        List<Change> changes = waiting.get(at);
-        if (changes == null) {
-            changes = new ArrayList<>();
+        hold(change.committedAt, List.of(change), ctx);
+    }
+
+    /** Holds {@code changes} until the watermark passes the millisecond of {@code committedAt} by {@value #SETTLE_MS}. */
+    private void hold(long committedAt, List<Change> changes, Context ctx) throws Exception {
+        long at = Math.floorDiv(committedAt, 1_000L) + 1 + SETTLE_MS;
+        List<Change> held = waiting.get(at);
+        if (held == null) {
+            held = new ArrayList<>();
         }
-        changes.add(change);
-        waiting.put(at, changes);
+        held.addAll(changes);
+        waiting.put(at, held);
         ctx.timerService().registerEventTimeTimer(at);
     }
 
@@ -207,15 +212,8 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> im
         if (kept != null
                 && (!Operation.SNAPSHOT.name().equals(kept.operation) || marker.committedAt > kept.committedAt)) {
             // a table's baseline taken at a restore, read before the WAL up to its moment: it waits for it, in order
-            long at = Math.floorDiv(marker.committedAt, 1_000L) + 1 + SETTLE_MS;
-            List<Change> changes = waiting.get(at);
-            if (changes == null) {
-                changes = new ArrayList<>();
-            }
-            changes.add(marker);
-            changes.addAll(rows);
-            waiting.put(at, changes);
-            ctx.timerService().registerEventTimeTimer(at);
+            rows.add(0, marker);
+            hold(marker.committedAt, rows, ctx);
             return;
         }
         ChainHead last = kept != null ? kept : start;
