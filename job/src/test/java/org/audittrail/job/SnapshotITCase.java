@@ -200,10 +200,7 @@ class SnapshotITCase extends JobTestBase {
         }
         awaitItemsStored();
         long last = (Long) db.value("SELECT max(chain_sequence) FROM changes");
-        TestDatabase.poll(
-                () -> java.nio.file.Files.exists(SignedHead.file(heads, "postgres", last)),
-                Duration.ofSeconds(60),
-                "the signed head of " + last);
+        awaitSignedHead(heads, last);
         job.cancel();
         // every change and baseline row in the chain, the baseline first
         assertThat(db.query("SELECT c.committed_at::text, c.transaction_id, c.position, (SELECT string_agg("
@@ -218,15 +215,24 @@ class SnapshotITCase extends JobTestBase {
                                         + " max(chain_sequence) FILTER (WHERE operation = 'SNAPSHOT')"
                                         + " < min(chain_sequence) FILTER (WHERE operation <> 'SNAPSHOT') AS baseline_first FROM changes"))
                 .containsExactly(Map.of("n", last, "chained", last, "last", last, "baseline_first", true));
-        assertThat(Auditor.run(db.args(
-                        "verify",
-                        "--chain-heads-dir",
-                        heads.toString(),
-                        "--chain-public-key-file",
-                        keys[1].toString())))
+        assertThat(verify(heads, keys[1]))
                 .startsWith("0 ")
                 .contains("intact: " + last + " changes", "signed heads, the newest at sequence " + last);
         assertThat(Auditor.verifyChain(db)).isEqualTo("0 intact up to sequence " + last);
+    }
+
+    /** Once a head is signed at sequence {@code last}: the chain a job has stored is complete up to it. */
+    private static void awaitSignedHead(Path heads, long last) {
+        TestDatabase.poll(
+                () -> java.nio.file.Files.exists(SignedHead.file(heads, "postgres", last)),
+                Duration.ofSeconds(60),
+                "the signed head of " + last);
+    }
+
+    /** What the verify command prints for the destination, against the heads in {@code heads}. */
+    private static String verify(Path heads, Path publicKey) throws Exception {
+        return Auditor.run(db.args(
+                "verify", "--chain-heads-dir", heads.toString(), "--chain-public-key-file", publicKey.toString()));
     }
 
     /** The options of a hash chain whose heads are signed with {@code key} into {@code heads} every 200 ms. */
@@ -307,18 +313,8 @@ class SnapshotITCase extends JobTestBase {
                         + " chain_sequence, committed_at, operation = 'SNAPSHOT' AND committed_at = m AS baseline, m FROM"
                         + " changes, (SELECT started_at AS m FROM snapshots WHERE \"table\" = 'snap_later') s) c"))
                 .containsExactly(Map.of("after_what_came_before", true, "before_what_came_after", true));
-        TestDatabase.poll(
-                () -> java.nio.file.Files.exists(SignedHead.file(heads, "postgres", last)),
-                Duration.ofSeconds(60),
-                "the signed head of " + last);
-        assertThat(Auditor.run(db.args(
-                        "verify",
-                        "--chain-heads-dir",
-                        heads.toString(),
-                        "--chain-public-key-file",
-                        keys[1].toString())))
-                .startsWith("0 ")
-                .contains("intact: " + last + " changes");
+        awaitSignedHead(heads, last);
+        assertThat(verify(heads, keys[1])).startsWith("0 ").contains("intact: " + last + " changes");
         assertThat(job.failures()).isEmpty();
     }
 
