@@ -149,13 +149,7 @@ class RestoreITCase extends JobTestBase {
         db.execute("INSERT INTO todo (task) VALUES ('x2')");
         db.awaitChanges(2);
         job.checkpoint(); // the slot moves past the older checkpoint
-        // once the checkpoint's completion has reached the reader, which confirms it to the slot
-        long newer = ((Number) db.value("SELECT max(position) FROM changes")).longValue();
-        TestDatabase.poll(
-                () -> Boolean.TRUE.equals(db.value("SELECT confirmed_flush_lsn - '0/0' >= " + newer
-                        + " FROM pg_replication_slots WHERE slot_name = 'bemi'")),
-                java.time.Duration.ofSeconds(30),
-                "the slot to confirm the newer checkpoint");
+        db.awaitSlotConfirmed();
         job.cancel();
         db.awaitSlotInactive();
 

@@ -251,6 +251,19 @@ public final class TestDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the slot has confirmed every stored change, as the reader does once a checkpoint's completion reaches
+     * it: a start without state then replays none of them.
+     */
+    public void awaitSlotConfirmed() {
+        long last = ((Number) value("SELECT coalesce(max(position), 0) FROM changes")).longValue();
+        poll(
+                () -> Boolean.TRUE.equals(value("SELECT confirmed_flush_lsn - '0/0' >= " + last
+                        + " FROM pg_replication_slots WHERE slot_name = 'bemi'")),
+                Duration.ofSeconds(30),
+                "the slot to confirm the stored changes");
+    }
+
     /** Waits until no process reads the slot, so it can be dropped or read by a new job. */
     public void awaitSlotInactive() {
         await(
