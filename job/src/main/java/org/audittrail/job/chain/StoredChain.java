@@ -19,40 +19,58 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.OffsetDateTime;
 import org.audittrail.job.db.Database;
 import org.audittrail.udf.chain.ChainHead;
 
-/** The last link of a database's chain in the destination: where a job that starts without state goes on. */
+/**
+ * The last link of a database's chain in the destination: where a job that starts without state goes on. Its place in
+ * the chain's order is the latest of any chained change's, as {@link ChainHead#then} keeps it: a table's baseline
+ * chained after later changes (--snapshot-new-tables) leaves the last link older than them, and a replay of those
+ * after such a link must still count as a replay.
+ */
 public final class StoredChain {
 
-    public static final String HEAD =
-            "SELECT chain_sequence, chain_hash, (extract(epoch FROM committed_at) * 1000000)::bigint,"
-                    + " transaction_id, position, schema, \"table\", operation, primary_key FROM changes"
-                    + " WHERE database = ? AND chain_sequence IS NOT NULL ORDER BY database DESC, chain_sequence DESC LIMIT 1";
+    public static final String HEAD = "SELECT chain_sequence, chain_hash, committed_at FROM changes"
+            + " WHERE database = ? AND chain_sequence IS NOT NULL ORDER BY database DESC, chain_sequence DESC"
+            + " LIMIT 1";
+
+    /** The chained change latest in the chain's order, committed no earlier than the last link ({@code ?} 2). */
+    public static final String LATEST = "SELECT (extract(epoch FROM committed_at) * 1000000)::bigint, transaction_id,"
+            + " position, schema, \"table\", operation, primary_key FROM changes WHERE database = ?"
+            + " AND chain_sequence IS NOT NULL AND committed_at >= ?"
+            + " ORDER BY committed_at DESC, transaction_id DESC, position DESC, schema COLLATE \"C\" DESC NULLS LAST,"
+            + " \"table\" COLLATE \"C\" DESC NULLS LAST, operation DESC, primary_key COLLATE \"C\" DESC NULLS LAST LIMIT 1";
 
     private StoredChain() {}
 
     /** The head of {@code database}'s chain in {@code destination}; null where it has none yet. */
     public static ChainHead head(Database destination, String database) {
         try (Connection c = destination.connect();
-                PreparedStatement s = c.prepareStatement(HEAD)) {
-            s.setString(1, database);
-            try (ResultSet r = s.executeQuery()) {
+                PreparedStatement last = c.prepareStatement(HEAD);
+                PreparedStatement latest = c.prepareStatement(LATEST)) {
+            ChainHead head = new ChainHead();
+            last.setString(1, database);
+            try (ResultSet r = last.executeQuery()) {
                 if (!r.next()) {
                     return null;
                 }
-                ChainHead head = new ChainHead();
                 head.sequence = r.getLong(1);
                 head.hash = r.getString(2);
-                head.committedAt = r.getLong(3);
-                head.transactionId = r.getLong(4);
-                head.position = r.getLong(5);
-                head.schema = r.getString(6);
-                head.table = r.getString(7);
-                head.operation = r.getString(8);
-                head.primaryKey = r.getString(9);
-                return head;
+                latest.setString(1, database);
+                latest.setObject(2, r.getObject(3, OffsetDateTime.class));
             }
+            try (ResultSet r = latest.executeQuery()) {
+                r.next(); // the last link itself qualifies
+                head.committedAt = r.getLong(1);
+                head.transactionId = r.getLong(2);
+                head.position = r.getLong(3);
+                head.schema = r.getString(4);
+                head.table = r.getString(5);
+                head.operation = r.getString(6);
+                head.primaryKey = r.getString(7);
+            }
+            return head;
         } catch (SQLException e) {
             throw new IllegalStateException(
                     "Cannot read the hash chain's last link from " + destination + ": " + e.getMessage()

@@ -1,0 +1,92 @@
+/*
+ * Copyright 2026 the audit-trail authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package org.audittrail.job.chain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.audittrail.job.setup.Setup;
+import org.audittrail.job.testing.TestDatabase;
+import org.audittrail.udf.chain.ChainHead;
+import org.audittrail.udf.model.Change;
+import org.audittrail.udf.model.Operation;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Where a job that starts without state goes on: the destination's last link, at the latest place in the order. */
+class StoredChainITCase {
+
+    static TestDatabase db;
+
+    @BeforeAll
+    static void start() {
+        db = TestDatabase.start();
+        Setup.prepareDestination(db.database());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        db.close();
+    }
+
+    @Test
+    void aBaselineChainedAfterLaterChangesLeavesTheHeadAtTheLatestOfThem() {
+        assertThat(StoredChain.head(db.database(), "shop")).isNull();
+        // two changes, then a table's baseline whose moment is before the second one, chained after it
+        db.execute(
+                link("shop", 1, "2026-12-01 10:00:00.000001+00", 700, 1000, "CREATE", "1"),
+                link("shop", 2, "2026-12-01 10:00:05+00", 701, 2000, "UPDATE", "1"),
+                link("shop", 3, "2026-12-01 10:00:02+00", 650, 1500, "SNAPSHOT", "7"),
+                link("shop", 4, "2026-12-01 10:00:02+00", 650, 1500, "SNAPSHOT", "8"),
+                // another database's chain, later in every way, and a later change stored without a link
+                link("other", 9, "2026-12-01 10:00:08+00", 703, 4000, "CREATE", "1"),
+                "INSERT INTO changes (id, database, schema, \"table\", primary_key, operation, committed_at, queued_at,"
+                        + " transaction_id, position) VALUES (gen_random_uuid(), 'shop', 'public', 'orders', '2',"
+                        + " 'CREATE', '2026-12-01 10:00:09+00', now(), 702, 3000)");
+
+        ChainHead head = StoredChain.head(db.database(), "shop");
+
+        assertThat(head.sequence).isEqualTo(4);
+        assertThat(head.hash).isEqualTo("hash-4");
+        Change second = new Change();
+        second.committedAt = 1_796_119_205_000_000L; // 2026-12-01 10:00:05 UTC in microseconds
+        second.transactionId = 701;
+        second.position = 2000;
+        second.schema = "public";
+        second.table = "orders";
+        second.operation = Operation.UPDATE;
+        second.primaryKey = "1";
+        assertThat(head.precedes(second)).as("a replay of the latest change").isFalse();
+        second.position = 2001;
+        assertThat(head.precedes(second)).as("the next change").isTrue();
+        assertThat(head.committedAt).isEqualTo(second.committedAt);
+    }
+
+    private static String link(
+            String database,
+            long sequence,
+            String committedAt,
+            long transaction,
+            long position,
+            String operation,
+            String key) {
+        return "INSERT INTO changes (id, database, schema, \"table\", primary_key, operation, committed_at, queued_at,"
+                + " transaction_id, position, chain_sequence, chain_hash) VALUES (gen_random_uuid(), '" + database
+                + "', 'public', 'orders', '" + key + "', '" + operation + "', '" + committedAt + "', now(), "
+                + transaction + ", "
+                + position + ", " + sequence + ", 'hash-" + sequence + "')";
+    }
+}
