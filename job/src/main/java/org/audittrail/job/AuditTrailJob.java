@@ -24,6 +24,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -243,7 +244,8 @@ public final class AuditTrailJob {
                     .uid(UID_PREFIX + "hash-chain");
         }
         if (heads != null) {
-            changes = changes.keyBy(change -> change.database)
+            // the chain's output is already partitioned by database: its heads run in the same task, no shuffle
+            changes = DataStreamUtils.reinterpretAsKeyedStream(changes, change -> change.database)
                     .process(heads)
                     .name("Chain heads")
                     .uid(UID_PREFIX + "chain-heads");
