@@ -183,6 +183,8 @@ public final class AuditTrailJob {
     static void configure(StreamExecutionEnvironment env, long checkpointIntervalMs) {
         // a quiet change would wait up to Flink's default 100 ms in each of the job's network buffers
         env.setBufferTimeout(20);
+        // the hash chain links a change once the watermark passes it: a watermark every 20 ms, not Flink's 200
+        env.getConfig().setAutoWatermarkInterval(20);
         env.enableCheckpointing(checkpointIntervalMs, CheckpointingMode.EXACTLY_ONCE);
         env.getCheckpointConfig()
                 .setExternalizedCheckpointCleanup(
