@@ -22,28 +22,20 @@ import org.audittrail.job.testing.TestDatabase;
 import org.audittrail.udf.chain.ChainHead;
 import org.audittrail.udf.model.Change;
 import org.audittrail.udf.model.Operation;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Where a job that starts without state goes on: the destination's last link, at the latest place in the order. */
 class StoredChainITCase {
 
-    static TestDatabase db;
-
-    @BeforeAll
-    static void start() {
-        db = TestDatabase.start();
-        Setup.prepareDestination(db.database());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        db.close();
-    }
-
     @Test
-    void aBaselineChainedAfterLaterChangesLeavesTheHeadAtTheLatestOfThem() {
+    void aBaselineChainedAfterLaterChangesLeavesTheHeadAtTheLatestOfThem() throws Exception {
+        try (TestDatabase db = TestDatabase.start()) {
+            Setup.prepareDestination(db.database());
+            assertTheHeadIsAtTheLatestChange(db);
+        }
+    }
+
+    private static void assertTheHeadIsAtTheLatestChange(TestDatabase db) {
         assertThat(StoredChain.head(db.database(), "shop")).isNull();
         // two changes, then a table's baseline whose moment is before the second one, chained after it
         db.execute(
