@@ -65,6 +65,8 @@ public final class CanonicalJson {
             out.append(']');
         } else if (value.isTextual()) {
             string(out, value.textValue());
+        } else if (value.isInt() || value.isLong()) {
+            out.append(value.longValue()); // most numbers: no BigInteger to print them
         } else if (value.isNumber()) {
             // jsonb prints numeric exactly, without exponent: 1.50 stays 1.50, 1E+2 becomes 100
             out.append(
@@ -82,10 +84,19 @@ public final class CanonicalJson {
 
     static void string(StringBuilder out, String text) {
         out.append('"');
-        int run = 0; // the characters since the last escape, appended at once: nearly every text has none to escape
-        for (int i = 0; i < text.length(); i++) {
+        int n = text.length();
+        int clean = 0;
+        while (clean < n && !escaped(text.charAt(clean))) {
+            clean++;
+        }
+        if (clean == n) {
+            out.append(text).append('"'); // nearly every text: one copy, where a part is appended char by char
+            return;
+        }
+        int run = 0; // the characters since the last escape, appended at once
+        for (int i = clean; i < n; i++) {
             char c = text.charAt(i);
-            if (c == '"' || c == '\\' || c < 0x20) {
+            if (escaped(c)) {
                 out.append(text, run, i);
                 escape(out, c);
                 run = i + 1;
@@ -93,6 +104,24 @@ public final class CanonicalJson {
         }
         out.append(text, run, text.length());
         out.append('"');
+    }
+
+    private static boolean escaped(char c) {
+        return c == '"' || c == '\\' || c < 0x20;
+    }
+
+    /** {@code text}, which holds nothing to escape (a hex digest, a UUID), as a JSON string. */
+    static void plain(StringBuilder out, String text) {
+        out.append('"').append(text).append('"');
+    }
+
+    /** {@code text} as a JSON string, or null. */
+    static void stringOrNull(StringBuilder out, String text) {
+        if (text == null) {
+            out.append("null");
+        } else {
+            string(out, text);
+        }
     }
 
     private static void escape(StringBuilder out, char c) {

@@ -17,14 +17,14 @@ package org.audittrail.udf.chain;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.audittrail.udf.values.Json;
 
 /**
@@ -49,47 +49,67 @@ public final class ChainLink {
         return sha256(canonicalForm(previous, sequence, change));
     }
 
-    /** The text hashed into a link, documented in docs/tamper-evidence.md. */
+    /** The text hashed into a link, documented in docs/tamper-evidence.md; written directly, as a link is per change. */
     public static String canonicalForm(String previous, long sequence, ChainedChange c) {
-        ArrayNode form = NODES.arrayNode()
-                .add(FORM)
-                .add(previous)
-                .add(sequence)
-                .add(c.id().toString())
-                .add(c.database())
-                .add(c.schema())
-                .add(c.table())
-                .add(c.primaryKey())
-                .add(c.operation())
-                .add(c.committedAtMicros())
-                .add(c.transactionId())
-                .add(c.position())
-                .add(c.partial());
+        StringBuilder out = new StringBuilder(2_048).append('[');
+        CanonicalJson.plain(out, FORM);
+        out.append(',');
+        CanonicalJson.string(out, previous);
+        out.append(',').append(sequence).append(',');
+        CanonicalJson.plain(out, c.id().toString());
+        for (String name : new String[] {c.database(), c.schema(), c.table(), c.primaryKey(), c.operation()}) {
+            out.append(',');
+            CanonicalJson.stringOrNull(out, name);
+        }
+        out.append(',').append(c.committedAtMicros());
+        out.append(',').append(c.transactionId());
+        out.append(',').append(c.position());
+        out.append(',').append(c.partial()).append(',');
         if (c.fallbackColumns() == null) {
-            form.addNull();
+            out.append("null");
         } else {
-            ArrayNode columns = form.addArray();
-            c.fallbackColumns().forEach(columns::add);
+            out.append('[');
+            for (int i = 0; i < c.fallbackColumns().size(); i++) {
+                out.append(i > 0 ? "," : "");
+                CanonicalJson.stringOrNull(out, c.fallbackColumns().get(i));
+            }
+            out.append(']');
         }
         JsonNode erased = Erasure.parse(c.erased());
-        form.add(commitments(c.before(), erased.path(Erasure.BEFORE)))
-                .add(commitments(c.after(), erased.path(Erasure.AFTER)))
-                .add(commitments(c.context(), erased.path(Erasure.CONTEXT)));
-        return CanonicalJson.of(form);
+        writeCommitments(out.append(','), c.before(), erased.path(Erasure.BEFORE));
+        writeCommitments(out.append(','), c.after(), erased.path(Erasure.AFTER));
+        writeCommitments(out.append(','), c.context(), erased.path(Erasure.CONTEXT));
+        return out.append(']').toString();
     }
 
     /** An image's or a context's commitments, one per top-level key; none for an absent or empty one. */
     public static ObjectNode commitments(String json) {
-        return commitments(json, NODES.missingNode());
+        ObjectNode out = NODES.objectNode();
+        commitments(json, NODES.missingNode()).forEach(out::put);
+        return out;
+    }
+
+    /** The canonical object of {@code json}'s commitments: keys in code point order, each commitment's hex. */
+    private static void writeCommitments(StringBuilder out, String json, JsonNode erased) {
+        out.append('{');
+        boolean first = true;
+        for (Map.Entry<String, String> commitment : commitments(json, erased).entrySet()) {
+            out.append(first ? "" : ",");
+            first = false;
+            CanonicalJson.string(out, commitment.getKey());
+            out.append(':');
+            CanonicalJson.plain(out, commitment.getValue());
+        }
+        out.append('}');
     }
 
     /**
-     * As {@link #commitments(String)}, where an erased value's commitment is the one its erasure kept ({@code erased}:
-     * key to {@code {"commitment": ...}}), not one of the marker that replaced it; a value other than the marker under
-     * an erased key is one edited since, and its own commitment then breaks the link.
+     * As {@link #commitments(String)}, in code point order of the keys, where an erased value's commitment is the one
+     * its erasure kept ({@code erased}: key to {@code {"commitment": ...}}), not one of the marker that replaced it; a
+     * value other than the marker under an erased key is one edited since, and its own commitment then breaks the link.
      */
-    static ObjectNode commitments(String json, JsonNode erased) {
-        ObjectNode out = NODES.objectNode();
+    static SortedMap<String, String> commitments(String json, JsonNode erased) {
+        SortedMap<String, String> out = new TreeMap<>(CanonicalJson::compareCodePoints);
         if (json == null || json.isEmpty()) {
             return out;
         }
@@ -134,8 +154,14 @@ public final class ChainLink {
     });
 
     static String sha256(CharSequence text) {
-        return HEX.formatHex(SHA256.get().digest(text.toString().getBytes(StandardCharsets.UTF_8)));
+        byte[] digest = SHA256.get().digest(text.toString().getBytes(StandardCharsets.UTF_8));
+        byte[] hex = new byte[digest.length * 2]; // lower-case hex; HexFormat's general form costs more than the digest
+        for (int i = 0; i < digest.length; i++) {
+            hex[2 * i] = DIGITS[(digest[i] >> 4) & 0xf];
+            hex[2 * i + 1] = DIGITS[digest[i] & 0xf];
+        }
+        return new String(hex, StandardCharsets.ISO_8859_1);
     }
 
-    private static final HexFormat HEX = HexFormat.of();
+    private static final byte[] DIGITS = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
 }

@@ -96,4 +96,65 @@ class ChainLinkTest {
         assertThat(ChainLink.commitments(null)).isEqualTo(ChainLink.commitments("{}"));
         assertThat(ChainLink.commitments("{}").size()).isZero();
     }
+
+    @Test
+    void theWrittenFormIsTheCanonicalJsonOfTheDocumentedArray() throws Exception {
+        String erased = "{\"after\": {\"name\": {\"commitment\": \"" + "ab".repeat(32) + "\"}}}";
+        List<ChainedChange> changes = List.of(
+                change("{}", "{\"id\":7}", "{}"),
+                new ChainedChange(
+                        UUID.fromString("0f000000-0000-4000-8000-0000000000ff"),
+                        "shop \"eu\"",
+                        "sch\\ema",
+                        "ta\tble\u0001",
+                        null,
+                        "DELETE",
+                        -1L,
+                        Long.MAX_VALUE,
+                        -42L,
+                        true,
+                        java.util.Arrays.asList("a\nb", null, "\uD83D\uDE00"),
+                        "{\"\uFFFF\": 1e2, \"\uD83D\uDE00\": [1.50, null], \"b\": {\"y\": 1, \"x\": \"\\\"\"}, \"big\":"
+                                + " 123456789012345678901234567890, \"neg\": -0, \"t\": true}",
+                        "{\"name\": \"[erased]\", \"n\": 9223372036854775807, \"m\": -9223372036854775808}",
+                        "not json",
+                        erased),
+                change(null, "[1, 2]", "\"text\""));
+        for (ChainedChange c : changes) {
+            assertThat(ChainLink.canonicalForm("prev\"ious", 3, c)).isEqualTo(documentedForm("prev\"ious", 3, c));
+        }
+    }
+
+    /** The form as docs/tamper-evidence.md states it, built as a JSON array and printed canonically. */
+    private static String documentedForm(String previous, long sequence, ChainedChange c) {
+        com.fasterxml.jackson.databind.node.ArrayNode form = Json.MAPPER
+                .createArrayNode()
+                .add(ChainLink.FORM)
+                .add(previous)
+                .add(sequence)
+                .add(c.id().toString())
+                .add(c.database())
+                .add(c.schema())
+                .add(c.table())
+                .add(c.primaryKey())
+                .add(c.operation())
+                .add(c.committedAtMicros())
+                .add(c.transactionId())
+                .add(c.position())
+                .add(c.partial());
+        if (c.fallbackColumns() == null) {
+            form.addNull();
+        } else {
+            c.fallbackColumns().forEach(form.addArray()::add);
+        }
+        com.fasterxml.jackson.databind.JsonNode erased = Erasure.parse(c.erased());
+        for (String section : List.of(Erasure.BEFORE, Erasure.AFTER, Erasure.CONTEXT)) {
+            String image = section.equals(Erasure.BEFORE)
+                    ? c.before()
+                    : section.equals(Erasure.AFTER) ? c.after() : c.context();
+            com.fasterxml.jackson.databind.node.ObjectNode commitments = form.addObject();
+            ChainLink.commitments(image, erased.path(section)).forEach(commitments::put);
+        }
+        return CanonicalJson.of(form);
+    }
 }
