@@ -211,6 +211,12 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Polls {@code sql} until its rows pass {@code until}, or fails after {@code timeout}. */
     public List<Map<String, Object>> await(String sql, Predicate<List<Map<String, Object>>> until, Duration timeout) {
+        return await(sql, until, timeout, POLL_INTERVAL);
+    }
+
+    /** As {@link #await(String, Predicate, Duration)}, every {@code interval}: a query that scans much, less often. */
+    public List<Map<String, Object>> await(
+            String sql, Predicate<List<Map<String, Object>>> until, Duration timeout, Duration interval) {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<Map<String, Object>> rows = List.of();
         while (System.nanoTime() < deadline) {
@@ -222,7 +228,7 @@ public final class TestDatabase implements AutoCloseable {
             } catch (IllegalStateException e) {
                 // the table may not exist yet
             }
-            pause(POLL_INTERVAL);
+            pause(interval);
         }
         throw new AssertionError("Timed out after " + timeout + " waiting on: " + sql + "; last rows: " + rows);
     }
