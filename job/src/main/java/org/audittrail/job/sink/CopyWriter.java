@@ -387,8 +387,16 @@ final class CopyWriter
         if (value == null) {
             return out.append("\\N");
         }
+        int n = value.length();
+        int clean = 0;
+        while (clean < n && !escaped(value.charAt(clean))) {
+            clean++;
+        }
+        if (clean == n) {
+            return out.append(value); // nearly every value: one copy, where a part is appended char by char
+        }
         int start = 0;
-        for (int i = 0; i < value.length(); i++) {
+        for (int i = clean; i < n; i++) {
             char ch = value.charAt(i);
             String escape =
                     switch (ch) {
@@ -404,6 +412,10 @@ final class CopyWriter
             }
         }
         return out.append(value, start, value.length());
+    }
+
+    private static boolean escaped(char ch) {
+        return ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r';
     }
 
     /** A text[] literal: each element double-quoted, its quotes and backslashes escaped. */

@@ -308,13 +308,22 @@ public class ChangeDeserializer implements DebeziumDeserializationSchema<Change>
         return change;
     }
 
+    private static final String SEPARATOR = "\", \"";
+
     /** The three strings of a row message, {@code ["INSERT", "public", "todo"]}; null where it is not that. */
     static String[] rowNames(String content) {
         if (content.indexOf('\\') < 0 && content.startsWith("[\"") && content.endsWith("\"]")) {
             // json_build_array's own layout, with no escapes: the common case, read without a parser
-            String[] parts = content.substring(2, content.length() - 2).split("\", \"", -1);
-            if (parts.length == 3) {
-                return parts;
+            // split by hand: String.split compiles a pattern for a separator longer than one character, per row
+            int first = content.indexOf(SEPARATOR, 2);
+            int second = first < 0 ? -1 : content.indexOf(SEPARATOR, first + SEPARATOR.length());
+            int end = content.length() - 2;
+            if (second >= 0 && second + SEPARATOR.length() <= end && content.indexOf(SEPARATOR, second + 1) < 0) {
+                return new String[] {
+                    content.substring(2, first),
+                    content.substring(first + SEPARATOR.length(), second),
+                    content.substring(second + SEPARATOR.length(), end)
+                };
             }
         }
         JsonNode row;

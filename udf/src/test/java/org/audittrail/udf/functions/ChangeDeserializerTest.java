@@ -332,6 +332,9 @@ class ChangeDeserializerTest {
         assertThat(ChangeDeserializer.rowNames("[\"UPDATE\", \"my schema\", \"a\\\"b\"]"))
                 .containsExactly("UPDATE", "my schema", "a\"b");
         assertThat(ChangeDeserializer.rowNames("[\"UPDATE\", \"x\"]")).isNull();
+        assertThat(ChangeDeserializer.rowNames("[\"UPDATE\", \"x\", \"y\", \"z\"]"))
+                .isNull();
+        assertThat(ChangeDeserializer.rowNames("[\"INSERT\", \"\", \"\"]")).containsExactly("INSERT", "", "");
         assertThat(ChangeDeserializer.rowNames("not json")).isNull();
         // setup's trigger sends a row's context with its name, after a line break, passed on as sent
         Change named = deserialize(
