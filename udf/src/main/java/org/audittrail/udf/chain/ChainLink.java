@@ -98,7 +98,7 @@ public final class ChainLink {
             first = false;
             CanonicalJson.string(out, commitment.getKey());
             out.append(':');
-            CanonicalJson.plain(out, commitment.getValue());
+            CanonicalJson.string(out, commitment.getValue()); // an erasure's kept one is read back: escaped as any text
         }
         out.append('}');
     }
