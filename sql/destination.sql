@@ -37,6 +37,9 @@ ALTER TABLE changes ADD COLUMN IF NOT EXISTS "chain_hash" text;
 -- after an erasure (docs/erasure.md): per erased value, the commitment its chain link covers and the erasure's number,
 -- as {"after": {"email": {"commitment": "...", "erasure": 1}}}; NULL where nothing was erased
 ALTER TABLE changes ADD COLUMN IF NOT EXISTS "erased" jsonb;
+-- the WAL position of the change's commit, the order PostgreSQL committed in and the hash chain's; NULL for baseline
+-- rows and for changes stored before the column was; older destinations get the column here
+ALTER TABLE changes ADD COLUMN IF NOT EXISTS "commit_position" bigint;
 
 -- baseline snapshot rows (docs/query.md#baseline) have operation SNAPSHOT; an older destination's check gets it here
 -- (once: PostgreSQL checks the rows already stored against the new one)

@@ -101,6 +101,13 @@ class ChainITCase extends JobTestBase {
                 .extracting(r -> r.get("chain_sequence"))
                 .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
         assertThat(chain).extracting(r -> r.get("length")).containsOnly(64);
+        // the chain's order is the WAL's order of commits, then of the changes in each
+        assertThat(db.query("SELECT chain_sequence FROM changes ORDER BY commit_position, position"))
+                .extracting(r -> r.get("chain_sequence"))
+                .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+        assertThat(db.value(
+                        "SELECT count(*) FROM changes WHERE commit_position IS NULL OR commit_position <= position"))
+                .isEqualTo(0L);
         assertThat(verify()).contains("intact: 10 changes, sequence 1 to 10");
         // the SQL function agrees, and both check a time range alone, from the stored link before it
         assertThat(db.query("SELECT intact, checked, first_sequence, last_sequence FROM changes_verify('postgres')"))

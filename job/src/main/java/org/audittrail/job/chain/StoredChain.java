@@ -35,11 +35,15 @@ public final class StoredChain {
             + " WHERE database = ? AND chain_sequence IS NOT NULL ORDER BY database DESC, chain_sequence DESC"
             + " LIMIT 1";
 
-    /** The chained change latest in the chain's order, committed no earlier than the last link ({@code ?} 2). */
+    /**
+     * The chained change latest in the chain's order, committed no earlier than the last link ({@code ?} 2): by commit
+     * position, else (baseline rows, changes stored before commit positions were) by commit time.
+     */
     public static final String LATEST = "SELECT (extract(epoch FROM committed_at) * 1000000)::bigint, transaction_id,"
-            + " position, schema, \"table\", operation, primary_key FROM changes WHERE database = ?"
-            + " AND chain_sequence IS NOT NULL AND committed_at >= ?"
-            + " ORDER BY committed_at DESC, transaction_id DESC, position DESC, schema COLLATE \"C\" DESC NULLS LAST,"
+            + " position, schema, \"table\", operation, primary_key, coalesce(commit_position, 0) FROM changes"
+            + " WHERE database = ? AND chain_sequence IS NOT NULL AND committed_at >= ?"
+            + " ORDER BY commit_position DESC NULLS LAST, committed_at DESC, transaction_id DESC, position DESC,"
+            + " schema COLLATE \"C\" DESC NULLS LAST,"
             + " \"table\" COLLATE \"C\" DESC NULLS LAST, operation DESC, primary_key COLLATE \"C\" DESC NULLS LAST LIMIT 1";
 
     private StoredChain() {}
@@ -69,6 +73,7 @@ public final class StoredChain {
                 head.table = r.getString(5);
                 head.operation = r.getString(6);
                 head.primaryKey = r.getString(7);
+                head.commitPosition = r.getLong(8);
             }
             return head;
         } catch (SQLException e) {

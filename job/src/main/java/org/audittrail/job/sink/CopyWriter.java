@@ -75,7 +75,7 @@ final class CopyWriter
     static final String COLUMNS =
             "\"id\", \"database\", \"schema\", \"table\", \"primary_key\", \"operation\", \"before\","
                     + " \"after\", \"context\", \"committed_at\", \"queued_at\", \"transaction_id\", \"position\", \"fallback_columns\","
-                    + " \"partial\", \"chain_sequence\", \"chain_hash\"";
+                    + " \"partial\", \"chain_sequence\", \"chain_hash\", \"commit_position\"";
     static final String COPY = "COPY changes (" + COLUMNS + ") FROM STDIN";
     /** A batch's commit does not wait for the WAL flush; each checkpoint does (one wait for all batches before it). */
     static final String ASYNC_COMMIT = "SET LOCAL synchronous_commit = off";
@@ -377,7 +377,12 @@ final class CopyWriter
                 out.append(c.chainSequence);
             }
             out.append('\t');
-            field(out, c.chainHash).append('\n');
+            field(out, c.chainHash).append('\t');
+            if (c.commitPosition == 0) {
+                out.append("\\N\n");
+            } else {
+                out.append(c.commitPosition).append('\n');
+            }
         }
         return out.toString().getBytes(StandardCharsets.UTF_8);
     }

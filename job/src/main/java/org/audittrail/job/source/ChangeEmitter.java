@@ -16,7 +16,9 @@
 package org.audittrail.job.source;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.debezium.jdbc.JdbcConfiguration;
 import java.util.Map;
+import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.cdc.connectors.base.source.meta.offset.OffsetFactory;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SnapshotSplit;
@@ -28,6 +30,7 @@ import org.apache.flink.cdc.connectors.base.source.reader.IncrementalSourceRecor
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.audittrail.job.source.decoding.CommitPositions;
 import org.audittrail.udf.functions.ChangeDeserializer;
 import org.audittrail.udf.model.Change;
 import org.audittrail.udf.values.Json;
@@ -35,7 +38,8 @@ import org.audittrail.udf.values.Json;
 /**
  * Flink CDC's record emitter, with a short way for row changes and messages, nearly every record: its own checks
  * run a regular expression on each record's key schema name, and it copies each record's offset into the split's
- * position, on the one thread that reads the WAL; here the position is set once a batch of records.
+ * position, on the one thread that reads the WAL; here the position is set once a batch of records. Each change of the
+ * WAL's stream gets its transaction's commit position, the hash chain's order.
  */
 final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
     private final ChangeDeserializer changes;
@@ -45,15 +49,19 @@ final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
 
     private SourceSplitState pendingState;
 
+    private final CommitStamp commits;
+
     ChangeEmitter(
             ChangeDeserializer deserializer,
             SourceReaderMetrics metrics,
             boolean includeSchemaChanges,
             OffsetFactory offsetFactory,
-            String database) {
+            String database,
+            JdbcConfiguration server) {
         super(deserializer, metrics, includeSchemaChanges, offsetFactory);
         this.changes = deserializer;
         this.database = database;
+        this.commits = new CommitStamp(server);
     }
 
     @Override
@@ -72,6 +80,9 @@ final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
                 // the split's position is read only between batches (a checkpoint, a finished split): set once a batch
                 pending = element.sourceOffset();
                 pendingState = splitState;
+                reportMetrics(element);
+                emitElement(element, commits.of(element, output));
+                return;
             }
             reportMetrics(element);
             emitElement(element, output);
@@ -124,5 +135,57 @@ final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
                 && schema.field("op") != null
                 && value.getString("op") != null
                 && (key == null || !key.endsWith(".SchemaChangeKey"));
+    }
+
+    /** Sets each change's commit position, looked up once per transaction (its changes come in one run). */
+    private static final class CommitStamp implements SourceOutput<Change> {
+        private final JdbcConfiguration server;
+        private SourceOutput<Change> output;
+        private long transactionId = -1;
+        private long commit;
+
+        CommitStamp(JdbcConfiguration server) {
+            this.server = server;
+        }
+
+        SourceOutput<Change> of(SourceRecord record, SourceOutput<Change> output) {
+            this.output = output;
+            if (!(record.sourceOffset().get("txId") instanceof Number id)) {
+                commit = 0; // a message outside any transaction: not chained
+                transactionId = -1;
+            } else if (id.longValue() != transactionId) {
+                Long position = CommitPositions.of(server, id.longValue());
+                commit = position != null ? position : 0;
+                transactionId = position != null ? id.longValue() : -1;
+            }
+            return this;
+        }
+
+        @Override
+        public void collect(Change change) {
+            change.commitPosition = commit;
+            output.collect(change);
+        }
+
+        @Override
+        public void collect(Change change, long timestamp) {
+            change.commitPosition = commit;
+            output.collect(change, timestamp);
+        }
+
+        @Override
+        public void emitWatermark(Watermark watermark) {
+            output.emitWatermark(watermark);
+        }
+
+        @Override
+        public void markIdle() {
+            output.markIdle();
+        }
+
+        @Override
+        public void markActive() {
+            output.markActive();
+        }
     }
 }

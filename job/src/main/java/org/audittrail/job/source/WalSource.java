@@ -268,7 +268,8 @@ public final class WalSource
                     metrics,
                     config.isIncludeSchemaChanges(),
                     offsetFactory,
-                    ((JdbcSourceConfig) config).getDatabaseList().get(0));
+                    ((JdbcSourceConfig) config).getDatabaseList().get(0),
+                    ((JdbcSourceConfig) config).getDbzConnectorConfig().getJdbcConfig());
         }
     }
 }

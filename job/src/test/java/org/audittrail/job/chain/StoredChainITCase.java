@@ -35,6 +35,50 @@ class StoredChainITCase {
         }
     }
 
+    @Test
+    void theHeadIsAtTheLatestCommitPositionWhateverTheCommitTimes() throws Exception {
+        try (TestDatabase db = TestDatabase.start()) {
+            Setup.prepareDestination(db.database());
+            // stored before commit positions were, then two commits whose times ran out of their WAL order
+            db.execute(
+                    link("shop", 1, "2026-12-01 10:00:00+00", 700, 1000, "CREATE", "1"),
+                    link("shop", 2, "2026-12-01 10:00:05.002+00", 701, 2000, "CREATE", "2"),
+                    link("shop", 3, "2026-12-01 10:00:05.001+00", 702, 2100, "CREATE", "3"),
+                    "UPDATE changes SET commit_position = 2050 WHERE primary_key = '2'",
+                    "UPDATE changes SET commit_position = 2150 WHERE primary_key = '3'");
+
+            ChainHead head = StoredChain.head(db.database(), "shop");
+
+            assertThat(head.sequence).isEqualTo(3);
+            assertThat(head.commitPosition).isEqualTo(2150);
+            assertThat(head.position).isEqualTo(2100);
+            Change replay = new Change();
+            replay.committedAt = 1_796_119_205_002_000L; // the second change: later in time, earlier in the WAL
+            replay.transactionId = 701;
+            replay.position = 2000;
+            replay.commitPosition = 2050;
+            replay.schema = "public";
+            replay.table = "orders";
+            replay.operation = Operation.CREATE;
+            replay.primaryKey = "2";
+            assertThat(head.precedes(replay))
+                    .as("a replay of a change before the head")
+                    .isFalse();
+            Change next = new Change();
+            next.committedAt = 1_796_119_205_000_000L;
+            next.transactionId = 703;
+            next.position = 2200;
+            next.commitPosition = 2250;
+            next.schema = "public";
+            next.table = "orders";
+            next.operation = Operation.CREATE;
+            next.primaryKey = "4";
+            assertThat(head.precedes(next))
+                    .as("the next commit, its time behind")
+                    .isTrue();
+        }
+    }
+
     private static void assertTheHeadIsAtTheLatestChange(TestDatabase db) {
         assertThat(StoredChain.head(db.database(), "shop")).isNull();
         // two changes, then a table's baseline whose moment is before the second one, chained after it

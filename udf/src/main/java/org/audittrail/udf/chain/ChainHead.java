@@ -29,10 +29,24 @@ public class ChainHead implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /**
-     * The chain's order: commit time, transaction, WAL position, then table, operation and key (a TRUNCATE of several
-     * tables shares one position). Each part is the change's own, so a replay orders the same changes the same way.
+     * The chain's order: commit position (the WAL's order of commits), then WAL position within the transaction, then
+     * transaction, table, operation and key (a TRUNCATE of several tables shares one position). Each part is the
+     * change's own, so a replay orders the same changes the same way.
      */
-    public static final Comparator<Change> ORDER = Comparator.<Change>comparingLong(c -> c.committedAt)
+    public static final Comparator<Change> ORDER = Comparator.<Change, Long>comparing(
+                    c -> c.commitPosition, Long::compareUnsigned)
+            .thenComparing(c -> c.position, Long::compareUnsigned)
+            .thenComparingLong(c -> c.transactionId)
+            .thenComparing(c -> c.schema, Comparator.nullsFirst(Comparator.naturalOrder()))
+            .thenComparing(c -> c.table, Comparator.nullsFirst(Comparator.naturalOrder()))
+            .thenComparing(c -> c.operation.name())
+            .thenComparing(c -> c.primaryKey, Comparator.nullsFirst(Comparator.naturalOrder()));
+
+    /**
+     * The order by commit time, transaction, then as {@link #ORDER}: of baseline rows (no commit position, their
+     * table's moment) among each other and against the chain's head, and of a head stored before commit positions were.
+     */
+    public static final Comparator<Change> BY_TIME = Comparator.<Change>comparingLong(c -> c.committedAt)
             .thenComparingLong(c -> c.transactionId)
             .thenComparing(c -> c.position, Long::compareUnsigned)
             .thenComparing(c -> c.schema, Comparator.nullsFirst(Comparator.naturalOrder()))
@@ -47,6 +61,9 @@ public class ChainHead implements Serializable {
 
     public long transactionId;
     public long position;
+    /** 0 where unknown: a baseline row's, or a head stored before commit positions were. */
+    public long commitPosition;
+
     public String schema;
     public String table;
     public String operation;
@@ -69,6 +86,7 @@ public class ChainHead implements Serializable {
         head.committedAt = change.committedAt;
         head.transactionId = change.transactionId;
         head.position = change.position;
+        head.commitPosition = change.commitPosition;
         head.schema = change.schema;
         head.table = change.table;
         head.operation = change.operation.name();
@@ -88,6 +106,7 @@ public class ChainHead implements Serializable {
         head.committedAt = committedAt;
         head.transactionId = transactionId;
         head.position = position;
+        head.commitPosition = commitPosition;
         head.schema = schema;
         head.table = table;
         head.operation = operation;
@@ -98,7 +117,10 @@ public class ChainHead implements Serializable {
     /** The last chained change's order key as a change, made once per head (not state: transient). */
     private transient Change last;
 
-    /** Whether {@code change} comes after this head in the chain's order (false: a replay, or a commit behind). */
+    /**
+     * Whether {@code change} comes after this head in the chain's order (false: a replay); by commit time where either
+     * has no commit position.
+     */
     public boolean precedes(Change change) {
         if (operation == null) {
             return true;
@@ -108,12 +130,14 @@ public class ChainHead implements Serializable {
             last.committedAt = committedAt;
             last.transactionId = transactionId;
             last.position = position;
+            last.commitPosition = commitPosition;
             last.schema = schema;
             last.table = table;
             last.operation = org.audittrail.udf.model.Operation.valueOf(operation);
             last.primaryKey = primaryKey;
         }
-        return ORDER.compare(last, change) < 0;
+        boolean positioned = commitPosition != 0 && change.commitPosition != 0;
+        return (positioned ? ORDER : BY_TIME).compare(last, change) < 0;
     }
 
     @Override

@@ -16,7 +16,9 @@
 package org.audittrail.udf.functions;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -43,12 +45,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Chains the changes of each source database (the key) in {@link ChainHead#ORDER}: a change waits until the watermark
- * passes its commit's millisecond by {@value #SETTLE_MS} ms, so every change of an earlier commit has come, whichever
- * parallel path it took; then the waiting changes of that millisecond get, in order, the next sequence numbers and
- * links. Each part of the order is the change's own, so a restore recomputes the same links. A change that is not
- * after the chain's head is a replay the sink already holds (or, rarely, a commit whose time ran more than {@value
- * #SETTLE_MS} ms behind a later commit's): passed on without a link and counted in {@value #UNCHAINED}.
+ * Chains the changes of each source database (the key) in {@link ChainHead#ORDER}, the WAL's order of commits: a change
+ * waits until the watermark passes its stamp (the source's, which never decreases in WAL order), so every change
+ * before it in the WAL has come, whichever parallel path it took; then the waiting changes up to it in that order get
+ * the next sequence numbers and links. Each part of the order is the change's own, so a restore recomputes the same
+ * links. A change that is not after the chain's head is a replay the sink already holds: passed on without a link and
+ * counted in {@value #UNCHAINED}.
  *
  * <p>A baseline snapshot's rows come before the WAL's stream, each chunk after its marker, all on one path: a chunk is
  * chained whole, in the chain's order, once the marker of its end (or the next chunk's) shows it complete; a
@@ -62,13 +64,17 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> im
 
     private static final Logger LOG = LoggerFactory.getLogger(ChangeChain.class);
 
-    /** How long past its commit's millisecond a change waits for changes of commits whose time ran behind. */
+    /**
+     * How long past its moment a baseline taken after the chain began waits for the changes committed before it (commit
+     * times of concurrent commits may run behind one another).
+     */
     public static final long SETTLE_MS = 100;
 
     /** Name of the counter of changes passed on without a link. */
     public static final String UNCHAINED = "changesUnchained";
 
     private final ChainHead stored;
+    /** Per release time (a watermark at or past it releases them): the waiting changes, or a baseline chunk. */
     private transient MapState<Long, List<Change>> waiting;
     /** The ids of the waiting changes: a replay of one is dropped in one look, however large its transaction. */
     private transient MapState<String, Boolean> waitingIds;
@@ -87,6 +93,10 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> im
 
     private transient ListState<ChainHead> startState;
 
+    private transient boolean restored;
+    /** Per key, after a restore: the latest release time of what its state held then, until which releases look back. */
+    private transient Map<String, Long> restoredUntil;
+
     /** {@code stored}: the destination's last link when the job started (null: none), where a chain without state goes on. */
     public ChangeChain(ChainHead stored) {
         this.stored = stored;
@@ -97,7 +107,8 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> im
         startState = context.getOperatorStateStore()
                 .getUnionListState(new ListStateDescriptor<>("chain-start", TypeInformation.of(ChainHead.class)));
         start = stored != null ? stored : ChainHead.genesis();
-        if (context.isRestored()) {
+        restored = context.isRestored();
+        if (restored) {
             for (ChainHead kept : startState.get()) {
                 start = kept; // every subtask keeps the same one
             }
@@ -120,10 +131,28 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> im
         chunk = getRuntimeContext().getState(new ValueStateDescriptor<>("baseline-chunk", Types.POJO(Change.class)));
         chunkRows = getRuntimeContext()
                 .getListState(new ListStateDescriptor<>("baseline-chunk-rows", Types.POJO(Change.class)));
+        restoredUntil = new HashMap<>();
+    }
+
+    /** The latest release time {@code key}'s state held when this task restored it; none without a restore. */
+    private long restoredUntil(String key) throws Exception {
+        if (!restored) {
+            return Long.MIN_VALUE;
+        }
+        Long until = restoredUntil.get(key);
+        if (until == null) {
+            until = Long.MIN_VALUE;
+            for (Long at : waiting.keys()) {
+                until = Math.max(until, at);
+            }
+            restoredUntil.put(key, until);
+        }
+        return until;
     }
 
     @Override
     public void processElement(Change change, Context ctx, Collector<Change> out) throws Exception {
+        restoredUntil(ctx.getCurrentKey()); // what waited at the restore, before anything new is held
         if (change.operation == Operation.SNAPSHOT_CHUNK) {
             chunk(change, ctx, out);
             return;
@@ -150,12 +179,12 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> im
             return; // replayed after a restore while the first one waits: chained once
         }
         waitingIds.put(id, true);
-        hold(change.committedAt, List.of(change), ctx);
+        Long stamp = ctx.timestamp();
+        hold((stamp != null ? stamp : Math.floorDiv(change.committedAt, 1_000L)) + 1, List.of(change), ctx);
     }
 
-    /** Holds {@code changes} until the watermark passes the millisecond of {@code committedAt} by {@value #SETTLE_MS}. */
-    private void hold(long committedAt, List<Change> changes, Context ctx) throws Exception {
-        long at = Math.floorDiv(committedAt, 1_000L) + 1 + SETTLE_MS;
+    /** Holds {@code changes} until the watermark reaches {@code at}. */
+    private void hold(long at, List<Change> changes, Context ctx) throws Exception {
         List<Change> held = waiting.get(at);
         if (held == null) {
             held = new ArrayList<>();
@@ -165,23 +194,62 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> im
         ctx.timerService().registerEventTimeTimer(at);
     }
 
+    /**
+     * Releases what waits for {@code at}: its changes (after a restore, with every waiting change before them in the
+     * chain's order: changes read before the checkpoint may wait for a later stamp than the source gives those read
+     * after it), then its baseline chunks.
+     */
     @Override
     public void onTimer(long at, OnTimerContext ctx, Collector<Change> out) throws Exception {
-        List<Change> changes = waiting.get(at);
-        if (changes == null) {
+        List<Change> due = waiting.get(at);
+        if (due == null) {
             return;
         }
         waiting.remove(at);
-        List<Change> chained = new ArrayList<>(changes.size());
-        for (Change change : changes) {
+        List<Change> changes = new ArrayList<>();
+        List<Change> rows = new ArrayList<>();
+        for (Change change : due) {
             if (change.operation == Operation.SNAPSHOT_CHUNK) {
                 out.collect(change); // a waiting baseline chunk's marker: the sink clears an earlier reading first
             } else {
-                chained.add(change);
+                (change.operation == Operation.SNAPSHOT ? rows : changes).add(change);
             }
         }
-        chained.sort(ChainHead.ORDER);
-        head.update(chain(chained, head(), out));
+        if (!changes.isEmpty() && at < restoredUntil(ctx.getCurrentKey())) {
+            releaseBefore(java.util.Collections.max(changes, ChainHead.ORDER), changes);
+        }
+        changes.sort(ChainHead.ORDER);
+        rows.sort(ChainHead.BY_TIME);
+        changes.addAll(rows);
+        head.update(chain(changes, head(), out));
+    }
+
+    /** Moves every waiting change of the WAL before {@code last} in the chain's order to {@code released}. */
+    private void releaseBefore(Change last, List<Change> released) throws Exception {
+        List<Long> emptied = new ArrayList<>();
+        for (var entry : waiting.entries()) {
+            if (entry.getValue().stream().noneMatch(change -> before(change, last))) {
+                continue;
+            }
+            List<Change> kept = new ArrayList<>();
+            for (Change change : entry.getValue()) {
+                (before(change, last) ? released : kept).add(change);
+            }
+            if (kept.isEmpty()) {
+                emptied.add(entry.getKey());
+            } else {
+                entry.setValue(kept);
+            }
+        }
+        for (Long key : emptied) {
+            waiting.remove(key);
+        }
+    }
+
+    private static boolean before(Change change, Change last) {
+        return change.operation != Operation.SNAPSHOT
+                && change.operation != Operation.SNAPSHOT_CHUNK
+                && ChainHead.ORDER.compare(change, last) < 0;
     }
 
     /** A chunk's marker: the chunk before it is complete; the same chunk again is read anew after a restore. */
@@ -213,7 +281,7 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> im
                 && (!Operation.SNAPSHOT.name().equals(kept.operation) || marker.committedAt > kept.committedAt)) {
             // a table's baseline taken at a restore, read before the WAL up to its moment: it waits for it, in order
             rows.add(0, marker);
-            hold(marker.committedAt, rows, ctx);
+            hold(Math.floorDiv(marker.committedAt, 1_000L) + 1 + SETTLE_MS, rows, ctx);
             return;
         }
         ChainHead last = kept != null ? kept : start;
@@ -233,7 +301,7 @@ public class ChangeChain extends KeyedProcessFunction<String, Change, Change> im
             return;
         }
         out.collect(marker); // the sink clears what an earlier reading of the chunk stored
-        rows.sort(ChainHead.ORDER);
+        rows.sort(ChainHead.BY_TIME);
         head.update(chain(rows, last, out));
     }
 

@@ -52,6 +52,8 @@ public class Change {
     public long transactionId;
     /** WAL position (LSN) of the change. */
     public long position;
+    /** WAL position (LSN) of its transaction's commit, the hash chain's order; 0 where unknown (a baseline row). */
+    public long commitPosition;
     /**
      * The columns whose value is stored in a fallback form (docs/values.md, "Fallback form"), {@link #CONTEXT_COLUMN}
      * for the context; null when none, so the common case costs one null check.
@@ -112,6 +114,7 @@ public class Change {
                 && queuedAt == c.queuedAt
                 && transactionId == c.transactionId
                 && position == c.position
+                && commitPosition == c.commitPosition
                 && Objects.equals(database, c.database)
                 && Objects.equals(schema, c.schema)
                 && Objects.equals(table, c.table)

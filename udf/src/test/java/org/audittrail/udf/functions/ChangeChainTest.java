@@ -31,7 +31,10 @@ import org.audittrail.udf.model.Change;
 import org.audittrail.udf.model.Operation;
 import org.junit.jupiter.api.Test;
 
-/** The chain's order, whatever order changes arrive in, and its links across a restore and a replay. */
+/**
+ * The chain's order (the WAL's order of commits), whatever order changes arrive in, and its links across a restore and
+ * a replay.
+ */
 class ChangeChainTest {
 
     static KeyedOneInputStreamOperatorTestHarness<String, Change, Change> harness(ChainHead stored) throws Exception {
@@ -52,14 +55,21 @@ class ChangeChainTest {
         c.committedAt = committedMs * 1_000L;
         c.transactionId = tx;
         c.position = position;
+        c.commitPosition = tx * 1_000_000L; // transactions commit in the order of their ids here, after their changes
         return c;
     }
 
+    /** Sends each change stamped with its commit's millisecond, as the source does where commit times do not run behind. */
     static void send(KeyedOneInputStreamOperatorTestHarness<String, Change, Change> h, Change... changes)
             throws Exception {
         for (Change c : changes) {
             h.processElement(new StreamRecord<>(c, c.committedAt / 1_000L));
         }
+    }
+
+    static void send(KeyedOneInputStreamOperatorTestHarness<String, Change, Change> h, long stamp, Change change)
+            throws Exception {
+        h.processElement(new StreamRecord<>(change, stamp));
     }
 
     static List<Change> chained(KeyedOneInputStreamOperatorTestHarness<String, Change, Change> h) {
@@ -83,17 +93,62 @@ class ChangeChainTest {
     }
 
     @Test
-    void changesWaitForTheWatermarkAndAreChainedInCommitOrder() throws Exception {
+    void changesWaitForTheWatermarkPastTheirStampAndAreChainedInTheWalsOrderOfCommits() throws Exception {
         try (var h = harness(null)) {
             h.open();
-            // two parallel paths deliver a later commit first; commit times run behind by less than SETTLE_MS
-            send(h, change(1_000, 11, 300), change(1_000, 10, 200), change(999, 12, 400), change(1_000, 10, 100));
-            h.processWatermark(1_000 + ChangeChain.SETTLE_MS);
-            assertThat(chained(h)).hasSize(1); // 999's millisecond only
-            h.processWatermark(1_001 + ChangeChain.SETTLE_MS);
+            // two parallel paths deliver a later commit first; transaction 12 commits last, its time running behind
+            send(h, 1_000, change(1_000, 11, 300));
+            send(h, 1_000, change(1_000, 10, 200));
+            send(h, 1_000, change(999, 12, 400));
+            send(h, 1_001, change(1_001, 13, 500));
+            send(h, 1_000, change(1_000, 10, 100));
+            h.processWatermark(1_000);
+            assertThat(chained(h)).isEmpty(); // more of the stamp 1000 may come
+            h.processWatermark(1_001);
+            assertThat(chained(h)).extracting(c -> c.position).containsExactly(100L, 200L, 300L, 400L);
+            h.processWatermark(1_002);
             List<Change> out = chained(h);
-            assertThat(out).extracting(c -> c.position).containsExactly(400L, 100L, 200L, 300L);
+            assertThat(out).extracting(c -> c.position).containsExactly(100L, 200L, 300L, 400L, 500L);
             assertLinked(out, ChainLink.GENESIS, 1);
+        }
+    }
+
+    @Test
+    void changesRestoredWaitingGoFirstWhenTheSourceStampsLaterOnesLowerAfterTheRestore() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness(null)) {
+            h.open();
+            send(h, 2_000, change(2_000, 10, 100));
+            snapshot = h.snapshot(1, 1);
+        }
+        try (var h = harness(null)) {
+            h.initializeState(snapshot);
+            h.open();
+            // the source's stamps start again from the commit times it reads: a later commit whose time ran behind
+            send(h, 1_999, change(1_999, 11, 200));
+            h.processWatermark(2_000);
+            List<Change> out = chained(h);
+            assertThat(out).extracting(c -> c.position).containsExactly(100L, 200L);
+            assertLinked(out, ChainLink.GENESIS, 1);
+            h.processWatermark(3_000);
+            assertThat(chained(h)).hasSize(2);
+        }
+    }
+
+    @Test
+    void aHeadStoredWithoutCommitPositionIsPassedByCommitTime() throws Exception {
+        ChainHead stored = ChainHead.after(change(1_000, 10, 100));
+        stored.commitPosition = 0; // stored by a version without commit positions
+        stored.sequence = 3;
+        stored.hash = "b".repeat(64);
+        try (var h = harness(stored)) {
+            h.open();
+            send(h, change(1_000, 10, 100), change(1_500, 9, 150));
+            h.processWatermark(5_000);
+            List<Change> out = chained(h);
+            assertThat(out).extracting(c -> c.position).containsExactly(100L, 150L);
+            assertThat(out.get(0).chainHash).isNull(); // a replay
+            assertLinked(out.subList(1, 2), stored.hash, 4);
         }
     }
 
