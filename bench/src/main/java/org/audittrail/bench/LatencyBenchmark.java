@@ -104,7 +104,7 @@ public final class LatencyBenchmark {
                 .append(
                         " s at each rate, on the job without and with PrivacyPolicyBenchmark's policy and the chain, one"
                                 + " after the other in each round, `--heartbeat-interval-ms 1000` in both. The chain holds each"
-                                + " change until the watermark, sent every 20 ms, passes the source's stamp of it (its"
+                                + " change until the watermark, sent every 5 ms, passes the source's stamp of it (its"
                                 + " commit's millisecond, never lower than the one before).\n\n"
                                 + "| rate | round | p50 without | p50 with | p99 without | p99 with | max without | max with |\n"
                                 + "|---|---|---|---|---|---|---|---|\n");

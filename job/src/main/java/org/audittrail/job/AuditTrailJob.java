@@ -182,9 +182,9 @@ public final class AuditTrailJob {
     /** Checkpointing exactly-once, kept on cancel so a stopped job can be restored; no Kryo fallback; object reuse; low latency. */
     static void configure(StreamExecutionEnvironment env, long checkpointIntervalMs) {
         // a quiet change would wait up to Flink's default 100 ms in each of the job's network buffers
-        env.setBufferTimeout(20);
-        // the hash chain links a change once the watermark passes it: a watermark every 20 ms, not Flink's 200
-        env.getConfig().setAutoWatermarkInterval(20);
+        env.setBufferTimeout(10);
+        // the hash chain links a change once the watermark passes it: a watermark every 5 ms, not Flink's 200
+        env.getConfig().setAutoWatermarkInterval(5);
         env.enableCheckpointing(checkpointIntervalMs, CheckpointingMode.EXACTLY_ONCE);
         env.getCheckpointConfig()
                 .setExternalizedCheckpointCleanup(
