@@ -342,12 +342,33 @@ final class FlinkCluster implements AutoCloseable {
                 what + " (logs in " + logs() + ")");
     }
 
-    /** Waits until {@code count} TaskManagers are registered with the JobManager. */
+    /**
+     * Waits until {@code count} TaskManagers are registered with the JobManager; on a timeout, says where each launched
+     * process is (a launcher still in one of its own JVM runs, say).
+     */
     void awaitTaskManagers(int count) {
-        poll(
-                () -> rest("/taskmanagers").get("taskmanagers").size() == count,
-                Duration.ofSeconds(90),
-                count + " TaskManagers");
+        try {
+            poll(
+                    () -> rest("/taskmanagers").get("taskmanagers").size() == count,
+                    Duration.ofSeconds(90),
+                    count + " TaskManagers");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; processes: " + processTrees(), e);
+        }
+    }
+
+    /** Each launched process: alive or its exit value, and the command lines of its descendants. */
+    String processTrees() {
+        StringBuilder out = new StringBuilder();
+        for (Process process : processes) {
+            out.append("\n  ").append(outputs.get(process).getFileName()).append(": ");
+            out.append(process.isAlive() ? "running" : "exited " + process.exitValue());
+            process.descendants().forEach(child -> out.append("\n    ")
+                    .append(child.pid())
+                    .append(' ')
+                    .append(child.info().commandLine().orElse("?")));
+        }
+        return out.toString();
     }
 
     /** The job's checkpoint counts: completed, failed, in_progress, restored. */
