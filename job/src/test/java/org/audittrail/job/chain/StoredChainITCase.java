@@ -52,27 +52,12 @@ class StoredChainITCase {
             assertThat(head.sequence).isEqualTo(3);
             assertThat(head.commitPosition).isEqualTo(2150);
             assertThat(head.position).isEqualTo(2100);
-            Change replay = new Change();
-            replay.committedAt = 1_796_119_205_002_000L; // the second change: later in time, earlier in the WAL
-            replay.transactionId = 701;
-            replay.position = 2000;
-            replay.commitPosition = 2050;
-            replay.schema = "public";
-            replay.table = "orders";
-            replay.operation = Operation.CREATE;
-            replay.primaryKey = "2";
+            // the second change: later in time, earlier in the WAL
+            Change replay = change(1_796_119_205_002_000L, 701, 2000, 2050, Operation.CREATE, "2");
             assertThat(head.precedes(replay))
                     .as("a replay of a change before the head")
                     .isFalse();
-            Change next = new Change();
-            next.committedAt = 1_796_119_205_000_000L;
-            next.transactionId = 703;
-            next.position = 2200;
-            next.commitPosition = 2250;
-            next.schema = "public";
-            next.table = "orders";
-            next.operation = Operation.CREATE;
-            next.primaryKey = "4";
+            Change next = change(1_796_119_205_000_000L, 703, 2200, 2250, Operation.CREATE, "4");
             assertThat(head.precedes(next))
                     .as("the next commit, its time behind")
                     .isTrue();
@@ -97,18 +82,27 @@ class StoredChainITCase {
 
         assertThat(head.sequence).isEqualTo(4);
         assertThat(head.hash).isEqualTo("hash-4");
-        Change second = new Change();
-        second.committedAt = 1_796_119_205_000_000L; // 2026-12-01 10:00:05 UTC in microseconds
-        second.transactionId = 701;
-        second.position = 2000;
-        second.schema = "public";
-        second.table = "orders";
-        second.operation = Operation.UPDATE;
-        second.primaryKey = "1";
+        // 2026-12-01 10:00:05 UTC in microseconds, stored before commit positions were
+        Change second = change(1_796_119_205_000_000L, 701, 2000, 0, Operation.UPDATE, "1");
         assertThat(head.precedes(second)).as("a replay of the latest change").isFalse();
         second.position = 2001;
         assertThat(head.precedes(second)).as("the next change").isTrue();
         assertThat(head.committedAt).isEqualTo(second.committedAt);
+    }
+
+    /** A change of public.orders as the chain compares it with its head. */
+    private static Change change(
+            long committedAt, long transaction, long position, long commitPosition, Operation operation, String key) {
+        Change change = new Change();
+        change.committedAt = committedAt;
+        change.transactionId = transaction;
+        change.position = position;
+        change.commitPosition = commitPosition;
+        change.schema = "public";
+        change.table = "orders";
+        change.operation = operation;
+        change.primaryKey = key;
+        return change;
     }
 
     private static String link(
