@@ -80,12 +80,9 @@ final class ChangeEmitter extends IncrementalSourceRecordEmitter<Change> {
                 // the split's position is read only between batches (a checkpoint, a finished split): set once a batch
                 pending = element.sourceOffset();
                 pendingState = splitState;
-                reportMetrics(element);
-                emitElement(element, commits.of(element, output));
-                return;
             }
             reportMetrics(element);
-            emitElement(element, output);
+            emitElement(element, splitState.isStreamSplitState() ? commits.of(element, output) : output);
         } else {
             settlePosition(); // a heartbeat or schema change sets the position itself, after the changes before it
             if (splitState.isSnapshotSplitState() && WatermarkEvent.isLowWatermarkEvent(element)) {

@@ -28,31 +28,33 @@ public class ChainHead implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    /**
-     * The chain's order: commit position (the WAL's order of commits), then WAL position within the transaction, then
-     * transaction, table, operation and key (a TRUNCATE of several tables shares one position). Each part is the
-     * change's own, so a replay orders the same changes the same way.
-     */
-    public static final Comparator<Change> ORDER = Comparator.<Change, Long>comparing(
-                    c -> c.commitPosition, Long::compareUnsigned)
-            .thenComparing(c -> c.position, Long::compareUnsigned)
-            .thenComparingLong(c -> c.transactionId)
-            .thenComparing(c -> c.schema, Comparator.nullsFirst(Comparator.naturalOrder()))
+    /** Of changes at one position: the several tables of one TRUNCATE, by schema, table, operation and key. */
+    private static final Comparator<Change> AT_ONE_POSITION = Comparator.<Change, String>comparing(
+                    c -> c.schema, Comparator.nullsFirst(Comparator.naturalOrder()))
             .thenComparing(c -> c.table, Comparator.nullsFirst(Comparator.naturalOrder()))
             .thenComparing(c -> c.operation.name())
             .thenComparing(c -> c.primaryKey, Comparator.nullsFirst(Comparator.naturalOrder()));
 
     /**
-     * The order by commit time, transaction, then as {@link #ORDER}: of baseline rows (no commit position, their
-     * table's moment) among each other and against the chain's head, and of a head stored before commit positions were.
+     * The chain's order: commit position (the WAL's order of commits), then WAL position within the transaction, then
+     * transaction and {@link #AT_ONE_POSITION}. Each part is the change's own, so a replay orders the same changes the
+     * same way.
+     */
+    public static final Comparator<Change> ORDER = Comparator.<Change, Long>comparing(
+                    c -> c.commitPosition, Long::compareUnsigned)
+            .thenComparing(c -> c.position, Long::compareUnsigned)
+            .thenComparingLong(c -> c.transactionId)
+            .thenComparing(AT_ONE_POSITION);
+
+    /**
+     * The order by commit time, transaction, position, then {@link #AT_ONE_POSITION}: of baseline rows (no commit
+     * position, their table's moment) among each other and against the chain's head, and of a head stored before
+     * commit positions were.
      */
     public static final Comparator<Change> BY_TIME = Comparator.<Change>comparingLong(c -> c.committedAt)
             .thenComparingLong(c -> c.transactionId)
             .thenComparing(c -> c.position, Long::compareUnsigned)
-            .thenComparing(c -> c.schema, Comparator.nullsFirst(Comparator.naturalOrder()))
-            .thenComparing(c -> c.table, Comparator.nullsFirst(Comparator.naturalOrder()))
-            .thenComparing(c -> c.operation.name())
-            .thenComparing(c -> c.primaryKey, Comparator.nullsFirst(Comparator.naturalOrder()));
+            .thenComparing(AT_ONE_POSITION);
 
     public long sequence;
     public String hash;
