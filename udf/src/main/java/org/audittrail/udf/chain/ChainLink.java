@@ -15,10 +15,13 @@
  */
 package org.audittrail.udf.chain;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -98,7 +101,11 @@ public final class ChainLink {
             first = false;
             CanonicalJson.string(out, commitment.getKey());
             out.append(':');
-            CanonicalJson.string(out, commitment.getValue()); // an erasure's kept one is read back: escaped as any text
+            if (erased.isMissingNode()) {
+                CanonicalJson.plain(out, commitment.getValue()); // each one computed here: hex
+            } else {
+                CanonicalJson.string(out, commitment.getValue()); // an erasure's kept one is read back: any text
+            }
         }
         out.append('}');
     }
@@ -113,6 +120,10 @@ public final class ChainLink {
         if (json == null || json.isEmpty()) {
             return out;
         }
+        if (erased.isMissingNode() && streamed(json, out)) {
+            return out;
+        }
+        out.clear();
         JsonNode value;
         try {
             value = Json.parseValue(json);
@@ -133,6 +144,30 @@ public final class ChainLink {
                             : commitment(field.getKey(), field.getValue()));
         }
         return out;
+    }
+
+    /**
+     * The commitments of an object's text, read as a stream, as every image and context is: false where the text is not
+     * one object (or not JSON), for the tree reader above to decide.
+     */
+    private static boolean streamed(String json, SortedMap<String, String> out) {
+        try (JsonParser p = Json.valueParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return false;
+            }
+            StringBuilder text = new StringBuilder(128);
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                p.nextToken();
+                text.setLength(0);
+                CanonicalJson.string(text.append('['), key);
+                CanonicalJson.write(text.append(','), p);
+                out.put(key, sha256(text.append(']'))); // a repeated key: the last one wins, as in jsonb
+            }
+            return p.currentToken() == JsonToken.END_OBJECT;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** SHA-256 of the canonical {@code [key, value]}, in hex. */

@@ -66,6 +66,51 @@ class ChainLinkTest {
     }
 
     @Test
+    void commitmentsReadAsAStreamAreThoseOfTheParsedValues() throws Exception {
+        // images and contexts are read as a stream; each commitment must be the one of the value's parsed tree
+        String[] values = {
+            "0",
+            "-0",
+            "-0.0",
+            "-0.50",
+            "1.50",
+            "1e2",
+            "1E-3",
+            "-2.5e+3",
+            "123456789012345678901234567890",
+            "-9223372036854775809",
+            "0.000",
+            "\"\"",
+            "\"a\\\"b\\\\c\\u0001\\n/\\u00e9\\ud83d\\ude00\"",
+            "true",
+            "false",
+            "null",
+            "[]",
+            "{}",
+            "[1, [2, {\"b\": 1, \"a\": [-0]}], \"x\"]",
+            "{\"z\": 1, \"\ud83d\ude00\": 2, \"\uffff\": 3, \"a\": {\"d\": 1, \"d\": 2, \"c\": 1e1}}"
+        };
+        StringBuilder image = new StringBuilder("{");
+        for (int i = 0; i < values.length; i++) {
+            image.append(i > 0 ? ", " : "")
+                    .append("\"k")
+                    .append(i)
+                    .append("\": ")
+                    .append(values[i]);
+        }
+        String json = image.append(", \"k0\": \"repeated: the last one wins\"}").toString();
+        com.fasterxml.jackson.databind.JsonNode tree = Json.parseValue(json);
+        com.fasterxml.jackson.databind.node.ObjectNode expected = Json.object();
+        tree.fields().forEachRemaining(f -> expected.put(f.getKey(), ChainLink.commitment(f.getKey(), f.getValue())));
+        assertThat(ChainLink.commitments(json)).isEqualTo(expected).hasSize(values.length);
+        // not one object: read by the tree reader, as before
+        assertThat(ChainLink.commitments("[1]").get("").asText())
+                .isEqualTo(ChainLink.commitment("", Json.parseValue("[1]")));
+        assertThat(ChainLink.commitments("{\"a\": ").get("").asText())
+                .isEqualTo(ChainLink.commitment("", Json.MAPPER.getNodeFactory().textNode("{\"a\": ")));
+    }
+
+    @Test
     void theFormIsTheDocumentedArray() {
         String form = ChainLink.canonicalForm(ChainLink.GENESIS, 1, change("{}", "{\"id\":7}", "{}"));
         assertThat(form)
