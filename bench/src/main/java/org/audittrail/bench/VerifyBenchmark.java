@@ -63,25 +63,39 @@ public final class VerifyBenchmark {
                 System.out.printf("%,d chained changes written in %.0f s%n", copied, (System.nanoTime() - made) / 1e9);
             }
             db.execute("VACUUM ANALYZE changes");
+            int cores = Runtime.getRuntime().availableProcessors();
+            Cpu cpu = new Cpu(Cpu.postmasterOf((String) db.value("SHOW data_directory")));
             List<double[]> runs = new ArrayList<>();
             for (int round = 0; round < rounds; round++) {
                 try (Connection c = db.connect()) {
+                    double server = cpu.postgres();
+                    double jvm = Cpu.jvm();
                     long start = System.nanoTime();
                     ChainVerifier.Report report = ChainVerifier.verify(c, "bench");
                     double seconds = (System.nanoTime() - start) / 1e9;
                     if (!report.intact() || report.checked() != changes) {
                         throw new IllegalStateException(report.summary(seconds));
                     }
+                    double[] run = {seconds, changes / seconds, 0, 0, 0, 0, 0, 0};
+                    run[4] = (cpu.postgres() - server) * 1e6 / changes;
+                    run[5] = (Cpu.jvm() - jvm) * 1e6 / changes;
+                    server = cpu.postgres();
+                    jvm = Cpu.jvm();
                     start = System.nanoTime();
                     long read = readAlone(c);
                     double reading = (System.nanoTime() - start) / 1e9;
                     if (read != changes) {
                         throw new IllegalStateException("read " + read + " of " + changes + " changes");
                     }
-                    runs.add(new double[] {seconds, changes / seconds, reading, changes / reading});
+                    run[2] = reading;
+                    run[3] = changes / reading;
+                    run[6] = (cpu.postgres() - server) * 1e6 / changes;
+                    run[7] = (Cpu.jvm() - jvm) * 1e6 / changes;
+                    runs.add(run);
                     System.out.printf(
-                            "round %d: %.1f s, %.0f changes/s; reading alone %.1f s, %.0f changes/s%n",
-                            round + 1, seconds, changes / seconds, reading, changes / reading);
+                            "round %d: %.1f s, %.0f changes/s, CPU %.1f + %.1f us/change; reading alone %.1f s,"
+                                    + " %.0f changes/s, CPU %.1f + %.1f us/change%n",
+                            round + 1, seconds, run[1], run[4], run[5], reading, run[3], run[6], run[7]);
                 }
             }
             StringBuilder out = new StringBuilder("verify (VerifyBenchmark), ")
@@ -94,19 +108,29 @@ public final class VerifyBenchmark {
                             + " each round, its query alone: the same rows read through the same cursor and driver,"
                             + " every column taken as verify takes it, no link computed (what PostgreSQL and the"
                             + " driver cost: a bound on a verifier that reads the chain through one cursor on this machine)."
-                            + " The goal: more than 200,000 changes/s.\n\n")
-                    .append("| round | verify seconds | verify changes/s | reading alone seconds |"
-                            + " reading alone changes/s |\n|---|---|---|---|---|\n");
+                            + " Each with the CPU it took per change, from /proc: PostgreSQL's (its backend printing the"
+                            + " rows: jsonb's text is most of it) and the verifier's (this JVM: the driver, and computing"
+                            + " the links on every core); the most that CPU allows on this machine's ")
+                    .append(cores)
+                    .append(" cores is cores × 10⁶ / (both µs). The goal: more than 200,000 changes/s.\n\n")
+                    .append("| round | verify seconds | verify changes/s | CPU µs/change: PostgreSQL + verifier |"
+                            + " most the CPU allows | reading alone seconds | reading alone changes/s |"
+                            + " CPU µs/change: PostgreSQL + reader |\n|---|---|---|---|---|---|---|---|\n");
             for (int i = 0; i < runs.size(); i++) {
-                double rate = runs.get(i)[1];
+                double[] run = runs.get(i);
                 out.append(String.format(
-                        "| %d | %.1f | %,.0f%s | %.1f | %,.0f |%n",
+                        "| %d | %.1f | %,.0f%s | %.1f + %.1f | %,.0f | %.1f | %,.0f | %.1f + %.1f |%n",
                         i + 1,
-                        runs.get(i)[0],
-                        rate,
-                        rate > 200_000 ? "" : " (**under 200,000**)",
-                        runs.get(i)[2],
-                        runs.get(i)[3]));
+                        run[0],
+                        run[1],
+                        run[1] > 200_000 ? "" : " (**under 200,000**)",
+                        run[4],
+                        run[5],
+                        cores * 1e6 / (run[4] + run[5]),
+                        run[2],
+                        run[3],
+                        run[6],
+                        run[7]));
             }
             Results.write(results, "verify", out.toString());
         }
@@ -115,11 +139,7 @@ public final class VerifyBenchmark {
     /** Verify's query read to its end as verify reads it, without computing a link: the rows read. */
     static long readAlone(Connection c) throws java.sql.SQLException {
         c.setAutoCommit(false);
-        try (java.sql.PreparedStatement s = c.prepareStatement(ChainVerifier.CHAIN)) {
-            s.setFetchSize(10_000);
-            s.setString(1, "bench");
-            s.setLong(2, Long.MIN_VALUE);
-            s.setLong(3, Long.MAX_VALUE);
+        try (java.sql.PreparedStatement s = ChainVerifier.chain(c, "bench", Long.MIN_VALUE, Long.MAX_VALUE)) {
             long read = 0;
             try (java.sql.ResultSet r = s.executeQuery()) {
                 while (r.next()) {

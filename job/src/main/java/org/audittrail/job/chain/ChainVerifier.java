@@ -24,6 +24,7 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.audittrail.udf.chain.ChainLink;
+import org.postgresql.PGStatement;
 
 /**
  * Checks a database's chain in {@code changes}, in sequence order, each link recomputed from the stored values, and
@@ -110,6 +111,22 @@ public final class ChainVerifier {
 
     private ChainVerifier() {}
 
+    /**
+     * The chain's query from sequence {@code first} to {@code last}, read through a cursor (auto-commit off on {@code
+     * c}) with binary results: no text printed and parsed for the id, time and numbers (jsonb's is its text anyway).
+     */
+    public static PreparedStatement chain(Connection c, String database, long first, long last) throws SQLException {
+        PreparedStatement s = c.prepareStatement(CHAIN);
+        if (s.isWrapperFor(PGStatement.class)) {
+            s.unwrap(PGStatement.class).setPrepareThreshold(-1);
+        }
+        s.setFetchSize(10_000);
+        s.setString(1, database);
+        s.setLong(2, first);
+        s.setLong(3, last);
+        return s;
+    }
+
     /** Verifies {@code database}'s chain on {@code c} (its auto-commit turned off, for the cursor). */
     public static Report verify(Connection c, String database) throws SQLException {
         return verify(c, database, new TreeMap<>());
@@ -136,15 +153,11 @@ public final class ChainVerifier {
             NavigableMap<Long, String> anchors)
             throws SQLException {
         c.setAutoCommit(false);
-        try (PreparedStatement s = c.prepareStatement(CHAIN)) {
-            s.setFetchSize(10_000);
-            s.setString(1, database);
-            s.setLong(
-                    2,
-                    range.since() == null ? Long.MIN_VALUE : bound(c, FIRST, database, range.since(), Long.MAX_VALUE));
-            s.setLong(
-                    3,
-                    range.until() == null ? Long.MAX_VALUE : bound(c, LAST, database, range.until(), Long.MIN_VALUE));
+        try (PreparedStatement s = chain(
+                c,
+                database,
+                range.since() == null ? Long.MIN_VALUE : bound(c, FIRST, database, range.since(), Long.MAX_VALUE),
+                range.until() == null ? Long.MAX_VALUE : bound(c, LAST, database, range.until(), Long.MIN_VALUE))) {
             java.util.concurrent.ForkJoinPool pool =
                     new java.util.concurrent.ForkJoinPool(Runtime.getRuntime().availableProcessors());
             try (ResultSet r = s.executeQuery()) {
