@@ -71,7 +71,14 @@ public final class VerifyBenchmark {
                     double server = cpu.postgres();
                     double jvm = Cpu.jvm();
                     long start = System.nanoTime();
-                    ChainVerifier.Report report = ChainVerifier.verify(c, "bench");
+                    ChainVerifier.Report report = ChainVerifier.verify(
+                            c,
+                            db::connect,
+                            cores,
+                            "bench",
+                            new java.util.TreeMap<>(),
+                            ChainVerifier.Range.ALL,
+                            new java.util.TreeMap<>());
                     double seconds = (System.nanoTime() - start) / 1e9;
                     if (!report.intact() || report.checked() != changes) {
                         throw new IllegalStateException(report.summary(seconds));
@@ -103,14 +110,15 @@ public final class VerifyBenchmark {
                     .append(": a chain of ")
                     .append(String.format("%,d", changes))
                     .append(" UPDATEs of a nine-column row, each with a two-key context, in one destination (loaded"
-                            + " without the GIN and record indexes, which verify does not read); `verify` reads it along"
-                            + " changes_chain_idx and recomputes every link, one round after another. Beside it, in"
-                            + " each round, its query alone: the same rows read through the same cursor and driver,"
-                            + " every column taken as verify takes it, no link computed (what PostgreSQL and the"
-                            + " driver cost: a bound on a verifier that reads the chain through one cursor on this machine)."
-                            + " Each with the CPU it took per change, from /proc: PostgreSQL's (its backend printing the"
-                            + " rows: jsonb's text is most of it) and the verifier's (this JVM: the driver, and computing"
-                            + " the links on every core); the most that CPU allows on this machine's ")
+                            + " without the GIN and record indexes, which verify does not read); `verify` as the command"
+                            + " runs it: the chain cut into as many parts as the machine has cores, each read along"
+                            + " changes_chain_idx through its own connection, every link recomputed on every core; one"
+                            + " round after another. Beside it, in each round, one cursor's query alone: the whole chain"
+                            + " read through one connection, every column taken as verify takes it, no link computed"
+                            + " (what one server backend and the driver cost). Each with the CPU it took per change, from"
+                            + " /proc: PostgreSQL's (its backends printing the rows: jsonb's text is most of it) and the"
+                            + " verifier's (this JVM: the driver, and the links); the most that CPU allows on this"
+                            + " machine's ")
                     .append(cores)
                     .append(" cores is cores × 10⁶ / (both µs). The goal: more than 200,000 changes/s.\n\n")
                     .append("| round | verify seconds | verify changes/s | CPU µs/change: PostgreSQL + verifier |"

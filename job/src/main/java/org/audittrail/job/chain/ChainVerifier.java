@@ -20,9 +20,18 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.audittrail.udf.chain.ChainLink;
 import org.postgresql.PGStatement;
 
@@ -103,6 +112,12 @@ public final class ChainVerifier {
     private static final String LAST = "SELECT max(chain_sequence) FROM changes WHERE database = ?"
             + " AND chain_sequence IS NOT NULL AND committed_at <= ?";
 
+    private static final String ENDS = "SELECT min(chain_sequence), max(chain_sequence) FROM changes WHERE database = ?"
+            + " AND chain_sequence BETWEEN ? AND ?";
+
+    private static final String NEXT =
+            "SELECT min(chain_sequence) FROM changes WHERE database = ? AND chain_sequence > ?";
+
     private static final String LINK =
             "SELECT chain_hash FROM changes WHERE database = ? AND chain_sequence = ? LIMIT 1";
 
@@ -152,100 +167,151 @@ public final class ChainVerifier {
             Range range,
             NavigableMap<Long, String> anchors)
             throws SQLException {
+        return verify(c, null, 1, database, heads, range, anchors);
+    }
+
+    /**
+     * As above, the chain cut into {@code parts} intervals of sequence numbers checked at once: the first on {@code c},
+     * each other on a connection from {@code more}, its own server backend. The findings are those of one walk.
+     */
+    public static Report verify(
+            Connection c,
+            Callable<Connection> more,
+            int parts,
+            String database,
+            NavigableMap<Long, SignedHead> heads,
+            Range range,
+            NavigableMap<Long, String> anchors)
+            throws SQLException {
         c.setAutoCommit(false);
-        try (PreparedStatement s = chain(
-                c,
-                database,
-                range.since() == null ? Long.MIN_VALUE : bound(c, FIRST, database, range.since(), Long.MAX_VALUE),
-                range.until() == null ? Long.MAX_VALUE : bound(c, LAST, database, range.until(), Long.MIN_VALUE))) {
-            java.util.concurrent.ForkJoinPool pool =
-                    new java.util.concurrent.ForkJoinPool(Runtime.getRuntime().availableProcessors());
-            try (ResultSet r = s.executeQuery()) {
-                ChainRows rows = new ChainRows(r, database, pool);
-                ChainRows.Link row = rows.next();
-                if (row == null) {
-                    return new Report(database, 0, 0, 0, heads.isEmpty() || !range.whole() ? null : missing(1, heads));
-                }
-                long first = row.sequence();
-                OffsetDateTime start = row.committedAt();
-                // a chain whose start was dropped (retention) begins at a link taken on trust; a range, after the
-                // stored link before it
-                Start begin = start(c, database, first, anchors);
-                if (begin.finding() != null) {
-                    return new Report(database, 0, first, first, begin.finding(), begin.note());
-                }
-                String previous = begin.previous();
-                long checked = 0;
-                ChainRows.Link ahead = rows.next();
-                while (true) {
-                    Finding finding = check(row, ahead, previous, first + checked);
-                    SignedHead head = heads.get(row.sequence());
-                    if (finding == null && head != null && !head.hash().equals(row.hash())) {
-                        finding = new Finding(
-                                Kind.MODIFIED,
-                                row.sequence(),
-                                row.change().id(),
-                                "its link differs from the head signed at " + head.signedAt()
-                                        + ": the chain was rewritten at or before it");
-                    }
-                    if (finding != null) {
-                        return new Report(database, checked, first, row.sequence(), finding, begin.note());
-                    }
-                    checked++;
-                    previous = row.hash();
-                    if (ahead == null) {
-                        Finding end = heads.isEmpty() || heads.lastKey() <= row.sequence() || range.until() != null
-                                ? unlinked(c, database, start, range.until())
-                                : missing(row.sequence() + 1, heads);
-                        return new Report(database, checked, first, row.sequence(), end, begin.note());
-                    }
-                    row = ahead;
-                    ahead = rows.next();
-                }
-            } finally {
-                pool.shutdownNow();
+        ForkJoinPool pool = new ForkJoinPool(Runtime.getRuntime().availableProcessors());
+        ExecutorService walkers = Executors.newCachedThreadPool();
+        try {
+            long[] ends = ends(
+                    c,
+                    database,
+                    range.since() == null ? Long.MIN_VALUE : bound(c, FIRST, database, range.since(), Long.MAX_VALUE),
+                    range.until() == null ? Long.MAX_VALUE : bound(c, LAST, database, range.until(), Long.MIN_VALUE));
+            if (ends == null) {
+                return new Report(database, 0, 0, 0, heads.isEmpty() || !range.whole() ? null : missing(1, heads));
             }
+            long first = ends[0];
+            // a chain whose start was dropped (retention) begins at a link taken on trust; a range, after the
+            // stored link before it
+            Start begin = start(c, database, first, anchors);
+            if (begin.finding() != null) {
+                return new Report(database, 0, first, first, begin.finding(), begin.note());
+            }
+            int n = (int) Math.max(1, Math.min(more == null ? 1 : parts, ends[1] - first + 1));
+            long[] from = new long[n];
+            long[] to = new long[n];
+            long size = (ends[1] - first + 1) / n;
+            for (int i = 0; i < n; i++) {
+                from[i] = first + size * i;
+                // the last part also takes what was stored since the ends were read, unless the range ends before
+                to[i] = i < n - 1 ? from[i] + size - 1 : range.until() == null ? Long.MAX_VALUE : ends[1];
+            }
+            AtomicInteger found = new AtomicInteger(n); // the first interval with a finding: the later ones stop
+            List<Future<ChainSegment.Walked>> walks = new ArrayList<>();
+            for (int i = 1; i < n; i++) {
+                int part = i;
+                walks.add(walkers.submit(() -> {
+                    try (Connection own = more.call()) {
+                        own.setAutoCommit(false);
+                        return ChainSegment.walk(
+                                own,
+                                database,
+                                from[part],
+                                to[part],
+                                link(own, database, from[part] - 1),
+                                heads,
+                                pool,
+                                () -> found.get() < part);
+                    }
+                }));
+            }
+            ChainSegment.Walked walked =
+                    ChainSegment.walk(c, database, first, to[0], begin.previous(), heads, pool, () -> false);
+            OffsetDateTime start = walked.firstCommitted();
+            long checked = 0;
+            for (int i = 0; ; i++) {
+                checked += walked.checked();
+                if (walked.finding() != null) {
+                    found.set(i);
+                    return new Report(database, checked, first, walked.last(), walked.finding(), begin.note());
+                }
+                if (i == n - 1) {
+                    break;
+                }
+                if (walked.last() < to[i]) {
+                    // the interval's last changes are gone: the gap runs to the next change stored, wherever it is
+                    found.set(i);
+                    Long next = next(c, database, walked.last());
+                    if (next != null) {
+                        return new Report(database, checked, first, next, gap(walked.last() + 1, next), begin.note());
+                    }
+                    break;
+                }
+                walked = joined(walks.get(i));
+            }
+            long last = walked.last();
+            Finding end = heads.isEmpty() || heads.lastKey() <= last || range.until() != null
+                    ? unlinked(c, database, start, range.until())
+                    : missing(last + 1, heads);
+            return new Report(database, checked, first, last, end, begin.note());
         } finally {
+            walkers.shutdownNow();
+            pool.shutdownNow();
             c.rollback();
         }
     }
 
-    private static Finding check(ChainRows.Link row, ChainRows.Link ahead, String previous, long expected) {
-        if (row.sequence() < expected) {
-            return new Finding(
-                    Kind.INSERTED, row.sequence(), row.change().id(), "a second change at this sequence number");
+    /** The first and last sequence numbers stored from {@code from} to {@code to}, or null where there is none. */
+    private static long[] ends(Connection c, String database, long from, long to) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(ENDS)) {
+            s.setString(1, database);
+            s.setLong(2, from);
+            s.setLong(3, to);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                long first = r.getLong(1);
+                return r.wasNull() ? null : new long[] {first, r.getLong(2)};
+            }
         }
-        if (row.sequence() > expected) {
-            long missing = row.sequence() - expected;
-            return missing == 1
-                    ? new Finding(Kind.DELETED, expected, null, "no change at this sequence number")
-                    : new Finding(
-                            Kind.MISSING_RANGE,
-                            expected,
-                            null,
-                            "no change at sequence numbers " + expected + " to " + (row.sequence() - 1));
+    }
+
+    /** The first sequence number stored after {@code after}, or null. */
+    private static Long next(Connection c, String database, long after) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(NEXT)) {
+            s.setString(1, database);
+            s.setLong(2, after);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                long next = r.getLong(1);
+                return r.wasNull() ? null : next;
+            }
         }
-        if (previous == null || row.linkedTo(previous)) {
-            return null;
+    }
+
+    /** No change at sequence numbers {@code from} to {@code next - 1}. */
+    static Finding gap(long from, long next) {
+        return next - from == 1
+                ? new Finding(Kind.DELETED, from, null, "no change at this sequence number")
+                : new Finding(
+                        Kind.MISSING_RANGE, from, null, "no change at sequence numbers " + from + " to " + (next - 1));
+    }
+
+    private static ChainSegment.Walked joined(Future<ChainSegment.Walked> walk) throws SQLException {
+        try {
+            return walk.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("verify was interrupted", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof SQLException sql
+                    ? sql
+                    : new SQLException(e.getCause().getMessage(), e.getCause());
         }
-        boolean aheadBelongsHere = ahead != null
-                && ChainLink.next(previous, row.sequence(), ahead.change()).equals(ahead.hash());
-        if (aheadBelongsHere && ahead.sequence() == row.sequence()) {
-            return new Finding(
-                    Kind.INSERTED, row.sequence(), row.change().id(), "a second change at this sequence number");
-        }
-        if (aheadBelongsHere && ahead.sequence() == row.sequence() + 1) {
-            return new Finding(
-                    Kind.REORDERED,
-                    row.sequence(),
-                    row.change().id(),
-                    "the change at the next sequence number was chained at this one");
-        }
-        return new Finding(
-                Kind.MODIFIED,
-                row.sequence(),
-                row.change().id(),
-                "its values or its link differ from what was chained");
     }
 
     /** The changes from {@code from} up to the newest signed head, which are gone. */

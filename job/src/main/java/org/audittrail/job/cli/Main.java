@@ -240,7 +240,14 @@ public final class Main {
         ChainVerifier.Report report;
         ReceiptVerifier.Report receipts;
         try (Connection c = config.destination().connect()) {
-            report = ChainVerifier.verify(c, database, heads, config.verifyRange(), anchors);
+            report = ChainVerifier.verify(
+                    c,
+                    config.destination()::connect,
+                    config.verifyParallelism(),
+                    database,
+                    heads,
+                    config.verifyRange(),
+                    anchors);
             receipts = ReceiptVerifier.verify(c, database, receiptCopies);
         }
         System.out.println(report.summary((System.nanoTime() - started) / 1e9)

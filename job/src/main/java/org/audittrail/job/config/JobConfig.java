@@ -51,6 +51,7 @@ public record JobConfig(
         boolean hashChain,
         ChainHeads chainHeads,
         ChainVerifier.Range verifyRange,
+        int verifyParallelism,
         ErasureRequest erasure,
         UndoRequest undo,
         Replication replication,
@@ -112,6 +113,9 @@ public record JobConfig(
                 values.flag(HASH_CHAIN),
                 chainHeads(values),
                 new ChainVerifier.Range(Requests.time(values, VERIFY_SINCE), Requests.time(values, VERIFY_UNTIL)),
+                values.text(VERIFY_PARALLELISM) == null
+                        ? Runtime.getRuntime().availableProcessors()
+                        : number(values, VERIFY_PARALLELISM, 1, 64, "a number of parts from 1 to 64"),
                 Requests.erasure(values),
                 Requests.undo(values),
                 new Replication(name(values, SLOT_NAME), name(values, PUBLICATION_NAME), values.flag(SLOT_FAILOVER)),

@@ -376,6 +376,14 @@ public final class Options {
             "<time>",
             "Check only the chain's changes committed at or after this time (ISO-8601, 2026-12-01T00:00:00Z); the"
                     + " link before them is taken as stored.");
+    public static final Option VERIFY_PARALLELISM = value(
+            "--verify-parallelism",
+            null,
+            VERIFY,
+            null,
+            "<n>",
+            "How many parts of the chain verify checks at once, each through its own connection to the destination (a"
+                    + " server backend each); by default as many as this machine has cores.");
     public static final Option VERIFY_UNTIL = value(
             "--verify-until",
             null,
@@ -606,6 +614,7 @@ public final class Options {
             CHAIN_PUBLIC_KEY_FILE,
             VERIFY_SINCE,
             VERIFY_UNTIL,
+            VERIFY_PARALLELISM,
             ERASE_TABLE,
             ERASE_KEY,
             ERASE_CONTEXT,

@@ -127,6 +127,8 @@ class MainTest {
                 .hasMessage("--batch-size is '0': use a number of changes from 1 to 1000000");
         assertThatThrownBy(() -> Main.config(Map.of("RETENTION_DAYS", "-1")))
                 .hasMessage("RETENTION_DAYS is '-1': use a number of days from 0 (keep every change) to 36500");
+        assertThat(Main.config(Map.of()).verifyParallelism())
+                .isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThatThrownBy(() -> Main.config(Map.of("DB_SSLMODE", "on")))
                 .hasMessage("DB_SSLMODE is 'on': use one of disable, allow, prefer, require, verify-ca, verify-full");
 
@@ -138,6 +140,11 @@ class MainTest {
         assertThat(commandLine.execute("setup", "--db-port=0")).isEqualTo(1);
         assertThat(err.toString())
                 .isEqualTo("audit-trail: --db-port is '0': use a port number from 1 to 65535" + System.lineSeparator());
+        err.getBuffer().setLength(0);
+        assertThat(commandLine.execute("verify", "--verify-parallelism=0")).isEqualTo(1);
+        assertThat(err.toString())
+                .isEqualTo("audit-trail: --verify-parallelism is '0': use a number of parts from 1 to 64"
+                        + System.lineSeparator());
     }
 
     @Test
