@@ -32,7 +32,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.audittrail.udf.chain.ChainLink;
 import org.postgresql.PGStatement;
 
 /**
@@ -118,9 +117,6 @@ public final class ChainVerifier {
     private static final String NEXT =
             "SELECT min(chain_sequence) FROM changes WHERE database = ? AND chain_sequence > ?";
 
-    private static final String LINK =
-            "SELECT chain_hash FROM changes WHERE database = ? AND chain_sequence = ? LIMIT 1";
-
     public static final String UNLINKED = "SELECT id FROM changes WHERE committed_at >= ? AND committed_at <= ?"
             + " AND database = ? AND chain_sequence IS NULL LIMIT 1";
 
@@ -198,7 +194,7 @@ public final class ChainVerifier {
             long first = ends[0];
             // a chain whose start was dropped (retention) begins at a link taken on trust; a range, after the
             // stored link before it
-            Start begin = start(c, database, first, anchors);
+            ChainStart begin = ChainStart.of(c, database, first, anchors);
             if (begin.finding() != null) {
                 return new Report(database, 0, first, first, begin.finding(), begin.note());
             }
@@ -223,7 +219,7 @@ public final class ChainVerifier {
                                 database,
                                 from[part],
                                 to[part],
-                                link(own, database, from[part] - 1),
+                                ChainStart.link(own, database, from[part] - 1),
                                 heads,
                                 pool,
                                 () -> found.get() < part);
@@ -353,75 +349,6 @@ public final class ChainVerifier {
                 r.next();
                 long sequence = r.getLong(1);
                 return r.wasNull() ? none : sequence;
-            }
-        }
-    }
-
-    /** What the first change checked links to: its previous link (null: taken on trust), said how, or a finding. */
-    private record Start(String previous, String note, Finding finding) {}
-
-    private static Start start(Connection c, String database, long first, NavigableMap<Long, String> anchors)
-            throws SQLException {
-        if (first == 1) {
-            return new Start(ChainLink.GENESIS, null, null);
-        }
-        String stored = link(c, database, first - 1);
-        if (stored != null) {
-            return new Start(
-                    stored, "from sequence " + first + ", after the stored link of sequence " + (first - 1), null);
-        }
-        // the changes before were dropped: a retention's anchor holds their last link
-        RetentionAnchor anchor = RetentionAnchor.of(c, database);
-        if (!anchors.isEmpty()
-                && (anchor == null
-                        || anchor.sequence() < anchors.lastKey()
-                        || !anchor.hash().equals(anchors.get(anchor.sequence())))) {
-            long at = anchor == null ? anchors.lastKey() : anchor.sequence();
-            return new Start(
-                    null,
-                    null,
-                    new Finding(
-                            Kind.MODIFIED,
-                            at,
-                            null,
-                            "the retention anchor of sequence " + at
-                                    + " differs from its signed copy, or is gone: the dropped changes' last link was rewritten"));
-        }
-        String trusted = "it begins at sequence " + first
-                + ", whose link to the changes before it (dropped) is taken on" + " trust";
-        if (anchor == null || anchor.sequence() > first - 1) {
-            return new Start(null, trusted, null);
-        }
-        String name = (anchors.isEmpty() ? "the retention anchor" : "the signed retention anchor") + " of sequence "
-                + anchor.sequence();
-        if (anchor.sequence() == first - 1) {
-            return new Start(anchor.hash(), "after " + name, null);
-        }
-        long missing = first - 1 - anchor.sequence();
-        return new Start(
-                null,
-                null,
-                missing == 1
-                        ? new Finding(
-                                Kind.DELETED,
-                                anchor.sequence() + 1,
-                                null,
-                                "no change at this sequence number, after " + name)
-                        : new Finding(
-                                Kind.MISSING_RANGE,
-                                anchor.sequence() + 1,
-                                null,
-                                "no change at sequence numbers " + (anchor.sequence() + 1) + " to " + (first - 1)
-                                        + ", after " + name));
-    }
-
-    /** The stored link at {@code sequence}, or null where there is none. */
-    private static String link(Connection c, String database, long sequence) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(LINK)) {
-            s.setString(1, database);
-            s.setLong(2, sequence);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? r.getString(1) : null;
             }
         }
     }
