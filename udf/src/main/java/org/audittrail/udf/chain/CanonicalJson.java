@@ -15,15 +15,11 @@
  */
 package org.audittrail.udf.chain;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * One text for one JSON value, whoever wrote it: the job from its own JSON, a verifier from PostgreSQL's jsonb text.
@@ -86,68 +82,6 @@ public final class CanonicalJson {
         }
     }
 
-    /**
-     * As {@link #write(StringBuilder, JsonNode)}, for the value at the parser's current token (a parser of {@code
-     * Json.valueParser}), without building its tree: the same text, as a verifier computes one link per stored change.
-     */
-    static void write(StringBuilder out, JsonParser p) throws IOException {
-        switch (p.currentToken()) {
-            case START_OBJECT -> {
-                TreeMap<String, String> fields = new TreeMap<>(CanonicalJson::compareCodePoints);
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String name = p.currentName();
-                    p.nextToken();
-                    StringBuilder value = new StringBuilder();
-                    write(value, p);
-                    fields.put(name, value.toString()); // a repeated key: the last one wins, as in jsonb
-                }
-                out.append('{');
-                boolean first = true;
-                for (Map.Entry<String, String> field : fields.entrySet()) {
-                    out.append(first ? "" : ",");
-                    first = false;
-                    string(out, field.getKey());
-                    out.append(':').append(field.getValue());
-                }
-                out.append('}');
-            }
-            case START_ARRAY -> {
-                out.append('[');
-                for (boolean first = true; p.nextToken() != JsonToken.END_ARRAY; first = false) {
-                    out.append(first ? "" : ",");
-                    write(out, p);
-                }
-                out.append(']');
-            }
-            case VALUE_STRING -> string(out, p.getText());
-            case VALUE_NUMBER_INT -> out.append(isNegativeZero(p.getText()) ? "0" : p.getText());
-            case VALUE_NUMBER_FLOAT -> {
-                String text = p.getText();
-                // a plain decimal is its own exact plain text, but for the sign of a zero; an exponent is resolved
-                boolean plain = text.indexOf('e') < 0 && text.indexOf('E') < 0 && !isNegativeZero(text);
-                out.append(plain ? text : p.getDecimalValue().toPlainString());
-            }
-            case VALUE_TRUE -> out.append("true");
-            case VALUE_FALSE -> out.append("false");
-            case VALUE_NULL -> out.append("null");
-            default -> throw new IllegalArgumentException("not a JSON value: " + p.currentToken());
-        }
-    }
-
-    /** Whether a JSON number's text is a zero with a minus sign, which exact decimals print without. */
-    private static boolean isNegativeZero(String number) {
-        if (number.isEmpty() || number.charAt(0) != '-') {
-            return false;
-        }
-        for (int i = 1; i < number.length(); i++) {
-            char c = number.charAt(i);
-            if (c != '0' && c != '.') {
-                return false;
-            }
-        }
-        return true;
-    }
-
     static void string(StringBuilder out, String text) {
         out.append('"');
         int n = text.length();
@@ -205,6 +139,19 @@ public final class CanonicalJson {
 
     /** Code point order, which is UTF-8 byte order (String.compareTo compares UTF-16 units, which differs above U+FFFF). */
     static int compareCodePoints(String a, String b) {
+        int n = Math.min(a.length(), b.length());
+        for (int k = 0; k < n; k++) {
+            char ca = a.charAt(k);
+            char cb = b.charAt(k);
+            if (ca != cb) {
+                // UTF-16 order is code point order but where a surrogate differs: then by code points
+                return Character.isSurrogate(ca) || Character.isSurrogate(cb) ? byCodePoints(a, b) : ca - cb;
+            }
+        }
+        return a.length() - b.length();
+    }
+
+    private static int byCodePoints(String a, String b) {
         int i = 0;
         int j = 0;
         while (i < a.length() && j < b.length()) {

@@ -15,13 +15,10 @@
  */
 package org.audittrail.udf.chain;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -147,25 +144,24 @@ public final class ChainLink {
     }
 
     /**
-     * The commitments of an object's text, read as a stream, as every image and context is: false where the text is not
-     * one object (or not JSON), for the tree reader above to decide.
+     * The commitments of an object's text, read once ({@link JsonScan}), as every image and context is: false where
+     * the scan leaves the text to the tree reader above.
      */
     private static boolean streamed(String json, SortedMap<String, String> out) {
-        try (JsonParser p = Json.valueParser(json)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
+        JsonScan scan = new JsonScan(json);
+        try {
+            if (!scan.object()) {
                 return false;
             }
             StringBuilder text = new StringBuilder(128);
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String key = p.currentName();
-                p.nextToken();
+            for (String key = scan.key(true); key != null; key = scan.key(false)) {
                 text.setLength(0);
                 CanonicalJson.string(text.append('['), key);
-                CanonicalJson.write(text.append(','), p);
+                scan.value(text.append(','));
                 out.put(key, sha256(text.append(']'))); // a repeated key: the last one wins, as in jsonb
             }
-            return p.currentToken() == JsonToken.END_OBJECT;
-        } catch (IOException e) {
+            return true;
+        } catch (JsonScan.Refused e) {
             return false;
         }
     }

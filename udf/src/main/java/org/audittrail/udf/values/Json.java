@@ -81,11 +81,6 @@ public final class Json {
         return parse(VALUES, text);
     }
 
-    /** A streaming parser of a row value's text, with {@link #parseValue(String)}'s limits. */
-    public static JsonParser valueParser(String text) throws IOException {
-        return VALUES.createParser(text);
-    }
-
     private static JsonNode parse(ObjectMapper mapper, String text) throws JsonProcessingException {
         try (JsonParser p = mapper.createParser(text)) {
             return p.nextToken() == null ? MissingNode.getInstance() : read(p);
