@@ -94,14 +94,7 @@ final class ChainSegment {
                     Kind.INSERTED, row.sequence(), row.change().id(), "a second change at this sequence number");
         }
         if (row.sequence() > expected) {
-            long missing = row.sequence() - expected;
-            return missing == 1
-                    ? new Finding(Kind.DELETED, expected, null, "no change at this sequence number")
-                    : new Finding(
-                            Kind.MISSING_RANGE,
-                            expected,
-                            null,
-                            "no change at sequence numbers " + expected + " to " + (row.sequence() - 1));
+            return ChainVerifier.gap(expected, row.sequence());
         }
         if (previous == null || row.linkedTo(previous)) {
             return null;

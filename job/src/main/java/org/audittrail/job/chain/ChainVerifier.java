@@ -138,37 +138,17 @@ public final class ChainVerifier {
         return s;
     }
 
-    /** Verifies {@code database}'s chain on {@code c} (its auto-commit turned off, for the cursor). */
+    /** Verifies {@code database}'s whole chain in one walk on {@code c} (its auto-commit turned off, for the cursor). */
     public static Report verify(Connection c, String database) throws SQLException {
-        return verify(c, database, new TreeMap<>());
-    }
-
-    /** As {@link #verify(Connection, String)}, and each link at a signed head's sequence against that head. */
-    public static Report verify(Connection c, String database, NavigableMap<Long, SignedHead> heads)
-            throws SQLException {
-        return verify(c, database, heads, Range.ALL);
-    }
-
-    /** As above, for the changes committed in {@code range}; the newest heads are checked only for the whole chain. */
-    public static Report verify(Connection c, String database, NavigableMap<Long, SignedHead> heads, Range range)
-            throws SQLException {
-        return verify(c, database, heads, range, new TreeMap<>());
-    }
-
-    /** As above; {@code anchors}: the links of the database's signed retention anchors, by sequence (may be empty). */
-    public static Report verify(
-            Connection c,
-            String database,
-            NavigableMap<Long, SignedHead> heads,
-            Range range,
-            NavigableMap<Long, String> anchors)
-            throws SQLException {
-        return verify(c, null, 1, database, heads, range, anchors);
+        return verify(c, null, 1, database, new TreeMap<>(), Range.ALL, new TreeMap<>());
     }
 
     /**
-     * As above, the chain cut into {@code parts} intervals of sequence numbers checked at once: the first on {@code c},
-     * each other on a connection from {@code more}, its own server backend. The findings are those of one walk.
+     * Verifies {@code database}'s chain on {@code c}: the changes committed in {@code range}, each link at a signed
+     * head's sequence against that head (the newest heads only for the whole chain), from the signed retention
+     * {@code anchors} (links by sequence; may be empty). The chain is cut into {@code parts} intervals of sequence
+     * numbers checked at once: the first on {@code c}, each other on a connection from {@code more} (null: one walk),
+     * its own server backend. The findings are those of one walk.
      */
     public static Report verify(
             Connection c,
@@ -242,7 +222,7 @@ public final class ChainVerifier {
                 if (walked.last() < to[i]) {
                     // the interval's last changes are gone: the gap runs to the next change stored, wherever it is
                     found.set(i);
-                    Long next = next(c, database, walked.last());
+                    Long next = sequence(c, NEXT, database, walked.last());
                     if (next != null) {
                         return new Report(database, checked, first, next, gap(walked.last() + 1, next), begin.note());
                     }
@@ -272,19 +252,6 @@ public final class ChainVerifier {
                 r.next();
                 long first = r.getLong(1);
                 return r.wasNull() ? null : new long[] {first, r.getLong(2)};
-            }
-        }
-    }
-
-    /** The first sequence number stored after {@code after}, or null. */
-    private static Long next(Connection c, String database, long after) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(NEXT)) {
-            s.setString(1, database);
-            s.setLong(2, after);
-            try (ResultSet r = s.executeQuery()) {
-                r.next();
-                long next = r.getLong(1);
-                return r.wasNull() ? null : next;
             }
         }
     }
@@ -342,13 +309,19 @@ public final class ChainVerifier {
     /** The first or last sequence number committed on the range's side of {@code at}; none: an empty range. */
     private static long bound(Connection c, String query, String database, OffsetDateTime at, long none)
             throws SQLException {
+        Long sequence = sequence(c, query, database, at);
+        return sequence == null ? none : sequence;
+    }
+
+    /** The sequence number {@code query} finds for {@code database} and {@code value}, or null. */
+    private static Long sequence(Connection c, String query, String database, Object value) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(query)) {
             s.setString(1, database);
-            s.setObject(2, at);
+            s.setObject(2, value);
             try (ResultSet r = s.executeQuery()) {
                 r.next();
                 long sequence = r.getLong(1);
-                return r.wasNull() ? none : sequence;
+                return r.wasNull() ? null : sequence;
             }
         }
     }
